@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { AdapterFormatError } from "./errors.js";
+
+/**
+ * `adapter_config.json` of a PEFT LoRA adapter. Unknown keys are kept (PEFT has many that do not
+ * change the weights: task_type, lora_dropout, layers_to_transform, ...) so a round trip loses nothing.
+ * Adapter kinds the fusion math does not cover are refused rather than silently mis-served.
+ */
+export const PeftLoraConfigSchema = z
+  .looseObject({
+    peft_type: z.string(),
+    r: z.number().int().positive(),
+    lora_alpha: z.number().finite(),
+    target_modules: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+    use_rslora: z.boolean().default(false),
+    fan_in_fan_out: z.boolean().default(false),
+    base_model_name_or_path: z.string().nullable().default(null),
+    rank_pattern: z
+      .record(z.string(), z.number().int().positive())
+      .nullable()
+      .default({})
+      .transform((v) => v ?? {}),
+    alpha_pattern: z
+      .record(z.string(), z.number().finite())
+      .nullable()
+      .default({})
+      .transform((v) => v ?? {}),
+    use_dora: z.boolean().default(false),
+    bias: z.string().default("none"),
+    lora_bias: z.boolean().default(false),
+    modules_to_save: z.array(z.string()).nullable().default(null),
+  })
+  .superRefine((config, ctx) => {
+    const refuse = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (config.peft_type !== "LORA") refuse("peft_type", `peft_type ${JSON.stringify(config.peft_type)} is not supported: only LORA adapters can be fused`);
+    if (config.use_dora) refuse("use_dora", "DoRA adapters (use_dora: true) are not supported: their magnitude vector does not fuse linearly");
+    if (config.bias !== "none") refuse("bias", `bias ${JSON.stringify(config.bias)} is not supported: only bias "none" adapters can be fused`);
+    if (config.lora_bias) refuse("lora_bias", "LoRA bias (lora_bias: true) is not supported");
+    if (config.modules_to_save && config.modules_to_save.length > 0) {
+      refuse("modules_to_save", "modules_to_save is not supported: fully trained modules cannot be fused as low-rank updates");
+    }
+  });
+
+export type PeftLoraConfig = z.output<typeof PeftLoraConfigSchema>;
+export type PeftLoraConfigInput = z.input<typeof PeftLoraConfigSchema>;
+
+/** Parses `adapter_config.json` given as text, bytes or an already-parsed value. */
+export function parsePeftConfig(input: string | Uint8Array | unknown): PeftLoraConfig {
+  let value: unknown = input;
+  if (typeof input === "string" || input instanceof Uint8Array) {
+    const text = typeof input === "string" ? input : new TextDecoder().decode(input);
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new AdapterFormatError("config-json", `adapter_config.json is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const result = PeftLoraConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const kindIssue = issues.find((i) => ["peft_type", "use_dora", "bias", "lora_bias", "modules_to_save"].includes(i.path));
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+    throw new AdapterFormatError(kindIssue ? "unsupported-kind" : "config-invalid", `adapter_config.json: ${summary}`, { issues });
+  }
+  return result.data;
+}

@@ -1,0 +1,11 @@
+export * from "./errors.js";
+export * from "./bytes/byte-source.js";
+export * from "./random/prng.js";
+export * from "./lora/adapter.js";
+export * as safetensors from "./formats/safetensors/index.js";
+export * as peft from "./formats/peft/index.js";
+export * as routing from "./routing/index.js";
+export * as fusion from "./fusion/index.js";
+export * from "./reference/catseg-l.js";
+export * from "./synthetic/random-adapter.js";
+export * from "./synthetic/domain-embeddings.js";

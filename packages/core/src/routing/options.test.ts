@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { RoutingError } from "./errors.js";
+import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
+
+function routingErrorFrom(fn: () => unknown): RoutingError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof RoutingError) return error;
+    throw error;
+  }
+  throw new Error("expected a RoutingError");
+}
+
+describe("RoutingOptionsSchema", () => {
+  it("defaults to the SemLA reference: k 5, temperature 0.05, euclidean, nothing excluded", () => {
+    expect(RoutingOptionsSchema.parse({})).toEqual({ k: 5, temperature: 0.05, metric: "euclidean", exclude: [] });
+  });
+
+  it("keeps given values", () => {
+    const options = { k: 2, temperature: 1, metric: "cosine" as const, exclude: ["alps"] };
+    expect(parseRoutingOptions(options)).toEqual(options);
+  });
+
+  it("is idempotent: parsed options parse to themselves", () => {
+    const once = parseRoutingOptions({ k: 3 });
+    expect(parseRoutingOptions(once)).toEqual(once);
+  });
+});
+
+describe("parseRoutingOptions failures", () => {
+  it.each([
+    ["k = 0", { k: 0 }, "k"],
+    ["k = 2.5", { k: 2.5 }, "k"],
+    ["temperature = 0", { temperature: 0 }, "temperature"],
+    ["temperature < 0", { temperature: -1 }, "temperature"],
+    ["temperature = Infinity", { temperature: Infinity }, "temperature"],
+    ["temperature = NaN", { temperature: Number.NaN }, "temperature"],
+  ])("rejects %s with routing.invalid-options naming the field", (_name, input, field) => {
+    const error = routingErrorFrom(() => parseRoutingOptions(input));
+    expect(error.code).toBe("routing.invalid-options");
+    expect(error.message).toMatch(new RegExp(`^invalid routing options: ${field}: `));
+  });
+
+  it("rejects an unknown metric", () => {
+    const error = routingErrorFrom(() =>
+      parseRoutingOptions({ metric: "manhattan" } as unknown as Parameters<typeof parseRoutingOptions>[0]),
+    );
+    expect(error.code).toBe("routing.invalid-options");
+    expect(error.message).toMatch(/^invalid routing options: metric: /);
+  });
+
+  it("rejects a misspelt key instead of silently using the default", () => {
+    const error = routingErrorFrom(() =>
+      parseRoutingOptions({ topK: 3 } as unknown as Parameters<typeof parseRoutingOptions>[0]),
+    );
+    expect(error.code).toBe("routing.invalid-options");
+    expect(error.message).toContain("topK");
+  });
+});

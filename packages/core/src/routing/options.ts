@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { MetricSchema } from "./distance.js";
+import { RoutingError } from "./errors.js";
+
+/**
+ * Routing options. Defaults follow the SemLA reference: the 5 nearest adapters, softmax
+ * temperature 0.05 over inverse euclidean distance. Strict, so a misspelt key (say `topK`)
+ * is reported instead of silently falling back to the default.
+ */
+export const RoutingOptionsSchema = z.strictObject({
+  k: z.number().int().min(1).default(5).describe("How many nearest adapters to fuse"),
+  // z.number() already rejects NaN and ±Infinity in zod v4.
+  temperature: z.number().positive().default(0.05).describe("Softmax temperature over similarities"),
+  metric: MetricSchema.default("euclidean"),
+  exclude: z
+    .array(z.string())
+    .default([])
+    .describe("Adapter ids never chosen, removed before taking the top k (leave-one-out)"),
+});
+export type RoutingOptions = z.output<typeof RoutingOptionsSchema>;
+export type RoutingOptionsInput = z.input<typeof RoutingOptionsSchema>;
+
+/** Parses options, turning zod's failure into a RoutingError that lists every bad field. */
+export function parseRoutingOptions(input: RoutingOptionsInput = {}): RoutingOptions {
+  const result = RoutingOptionsSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.map(String).join(".") : "options";
+    return `${where}: ${issue.message}`;
+  });
+  throw new RoutingError("routing.invalid-options", `invalid routing options: ${problems.join("; ")}`, {
+    issues: result.error.issues,
+  });
+}

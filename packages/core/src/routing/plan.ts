@@ -1,0 +1,47 @@
+import { nearestAdapters, type Candidate } from "./nearest.js";
+import { selectNeighbors, type Neighbor } from "./neighbor.js";
+import { parseRoutingOptions, type RoutingOptionsInput } from "./options.js";
+import type { FusionPlan } from "./plan-schema.js";
+import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
+import { softmaxWeights } from "./softmax.js";
+
+/**
+ * Fusion plan from neighbours with known distances (from `nearestAdapters` or a database).
+ * Drops excluded ids, re-validates and re-sorts, keeps the top k, and weights them by
+ * softmax(similarity / temperature). No eligible neighbour gives an empty plan, not an error.
+ *
+ * Similarity is 1/distance (euclidean, the SemLA default) or cosine similarity. Note the SemLA
+ * reference code sorts cosine *distance* in descending order, i.e. picks the least similar
+ * adapters; here both metrics rank by similarity, most similar first (see similarity.ts).
+ */
+export function planFromNeighbors(neighbors: readonly Neighbor[], optionsInput: RoutingOptionsInput = {}): FusionPlan {
+  const options = parseRoutingOptions(optionsInput);
+  const chosen = selectNeighbors(neighbors, options);
+  const similarities = chosen.map((n) => similarityFromDistance(options.metric, n.distance));
+  const weights = softmaxWeights(similarities, options.temperature);
+  return {
+    weighting: "softmax",
+    metric: options.metric,
+    temperature: options.temperature,
+    k: options.k,
+    exclude: [...options.exclude],
+    similarity: similarityKind(options.metric),
+    adapters: chosen.map((n, i) => ({
+      id: n.id,
+      rank: i + 1,
+      distance: n.distance,
+      similarity: jsonSimilarity(similarities[i] as number),
+      weight: weights[i] as number,
+    })),
+  };
+}
+
+/** The whole routing step: parse options, find the k nearest centroids, weight them. */
+export function route(
+  query: ArrayLike<number>,
+  candidates: readonly Candidate[],
+  optionsInput: RoutingOptionsInput = {},
+): FusionPlan {
+  const options = parseRoutingOptions(optionsInput);
+  return planFromNeighbors(nearestAdapters(query, candidates, options), options);
+}

@@ -1,0 +1,60 @@
+import { assertUniqueIds, selectNeighbors, type Neighbor } from "./neighbor.js";
+import { parseRoutingOptions, type RoutingOptionsInput } from "./options.js";
+import type { FusionPlan, PlannedAdapter } from "./plan-schema.js";
+import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
+
+function isIdList(source: readonly Neighbor[] | readonly string[]): source is readonly string[] {
+  return source.every((x) => typeof x === "string");
+}
+
+/**
+ * Equal weights: the paper's "uniform merge" baseline, in the same plan shape as the softmax
+ * plan so the two can be compared side by side.
+ *
+ * - From neighbours: same selection as `planFromNeighbors` (exclusion, validation, sorting, top k).
+ * - From bare ids: taken as already ranked, in the given order; distance and similarity are null.
+ *
+ * Unlike routing, an omitted `k` means "every eligible adapter", since the baseline merges the
+ * whole library. `temperature` plays no part (null in the plan).
+ */
+export function uniformPlan(
+  source: readonly Neighbor[] | readonly string[],
+  optionsInput: RoutingOptionsInput = {},
+): FusionPlan {
+  const parsed = parseRoutingOptions(optionsInput);
+  const excluded = new Set(parsed.exclude);
+  const ids = isIdList(source) ? source : source.map((n) => n.id);
+  const eligible = ids.filter((id) => !excluded.has(id)).length;
+  const options = { ...parsed, k: optionsInput.k ?? Math.max(1, eligible) };
+
+  let adapters: PlannedAdapter[];
+  if (isIdList(source)) {
+    assertUniqueIds(source, "ids");
+    const chosen = source.filter((id) => !excluded.has(id)).slice(0, options.k);
+    adapters = chosen.map((id, i) => ({
+      id,
+      rank: i + 1,
+      distance: null,
+      similarity: null,
+      weight: 1 / chosen.length,
+    }));
+  } else {
+    const chosen = selectNeighbors(source, options);
+    adapters = chosen.map((n, i) => ({
+      id: n.id,
+      rank: i + 1,
+      distance: n.distance,
+      similarity: jsonSimilarity(similarityFromDistance(options.metric, n.distance)),
+      weight: 1 / chosen.length,
+    }));
+  }
+  return {
+    weighting: "uniform",
+    metric: options.metric,
+    temperature: null,
+    k: options.k,
+    exclude: [...options.exclude],
+    similarity: similarityKind(options.metric),
+    adapters,
+  };
+}
