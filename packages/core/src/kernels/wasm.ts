@@ -16,15 +16,27 @@ export interface Kernels {
   scratch(floats: number): Float32Array;
 }
 
+/** The slice of the WebAssembly JS API used here, typed locally: core compiles without DOM types. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 const PAGE = 65536;
 let kernels: Kernels | null | undefined;
 
 export function wasmKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
   try {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!api) return (kernels = null);
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    const memory = exports.memory as WebAssembly.Memory;
+    const { exports } = new api.Instance(new api.Module(bytes));
+    const memory = exports.memory as WasmMemory;
     let view = new Float32Array(memory.buffer);
     kernels = {
       scale: exports.scale as Kernels["scale"],
