@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cosineDistance, distance, euclideanDistance, MetricSchema } from "./distance.js";
-import { RoutingError } from "./errors.js";
+import { routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
 describe("euclideanDistance", () => {
   it("is the hypotenuse of a 3-4-5 triangle", () => {

@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { RoutingError } from "./errors.js";
 import { nearestAdapters, type Candidate } from "./nearest.js";
+import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
-// Query at the origin: distances are the centroid norms, 5, 2, 1, 10.
-const library: Candidate[] = [
-  { id: "a", centroid: [3, 4] },
-  { id: "b", centroid: [0, 2] },
-  { id: "c", centroid: [1, 0] },
-  { id: "d", centroid: [6, 8] },
-];
-const origin = [0, 0];
+const library = LIBRARY;
+const origin = ORIGIN;
 
 describe("nearestAdapters", () => {
   it("returns the k nearest, nearest first, with their distances", () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RoutingError } from "./errors.js";
 import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
+import { routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
 describe("RoutingOptionsSchema", () => {
   it("defaults to the SemLA reference: k 5, temperature 0.05, euclidean, nothing excluded", () => {

@@ -1,32 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { RoutingError } from "./errors.js";
 import type { Candidate } from "./nearest.js";
 import type { Neighbor } from "./neighbor.js";
 import { planFromNeighbors, route } from "./plan.js";
 import { FusionPlanSchema, type FusionPlan } from "./plan-schema.js";
+import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
 const weightsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.weight);
 const idsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.id);
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
-// Query at the origin: distances 5, 2, 1, 10, so inverse-euclidean similarities 0.2, 0.5, 1, 0.1.
-const library: Candidate[] = [
-  { id: "a", centroid: [3, 4] },
-  { id: "b", centroid: [0, 2] },
-  { id: "c", centroid: [1, 0] },
-  { id: "d", centroid: [6, 8] },
-];
-const origin = [0, 0];
+const library = LIBRARY;
+const origin = ORIGIN;
 
 describe("route with inverse-euclidean similarity", () => {
   it("defaults to k 5, T 0.05: all four adapters, weights softmax(similarity / 0.05)", () => {

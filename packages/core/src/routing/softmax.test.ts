@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RoutingError } from "./errors.js";
 import { softmaxWeights } from "./softmax.js";
+import { routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
 describe("softmaxWeights", () => {
   it("is exp(s/T) normalised", () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { RoutingError } from "./errors.js";
 import { FusionPlanSchema } from "./plan-schema.js";
 import { uniformPlan } from "./uniform.js";
+import { routingErrorFrom } from "./fixtures.js";
 
-function routingErrorFrom(fn: () => unknown): RoutingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RoutingError) return error;
-    throw error;
-  }
-  throw new Error("expected a RoutingError");
-}
 
 const neighbors = [
   { id: "a", distance: 5 },
