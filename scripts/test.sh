@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# PostgreSQL 15 + pgvector for the registry tests (built from Debian's source package once).
+bash scripts/services/install-pgvector.sh
 echo "Type-checking..." >&2
 npx --no-install tsc -p tsconfig.json
 npx --no-install vitest run "$@"

@@ -9,3 +9,4 @@ export * as fusion from "./fusion/index.js";
 export * from "./reference/catseg-l.js";
 export * from "./synthetic/random-adapter.js";
 export * from "./synthetic/domain-embeddings.js";
+export * as numpy from "./formats/numpy/index.js";

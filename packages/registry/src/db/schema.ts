@@ -1,0 +1,102 @@
+import type { peft } from "@semla/core";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import type { ModuleShapes } from "./adapter-index.js";
+import { vector } from "./vector.js";
+
+/**
+ * The registry's tables. Migrations in /migrations are generated from this file by drizzle-kit
+ * (see drizzle.config.ts); the per-library HNSW indexes are not here: they are created at run time
+ * by createLibrary (see hnsw.ts), one partial index per library, because dimensions differ.
+ */
+
+/** Millisecond precision, so a timestamp survives the trip through a JS Date (list cursors compare them). */
+const timestampMs = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const libraries = pgTable(
+  "libraries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenant: text("tenant").notNull(),
+    name: text("name").notNull(),
+    baseModelId: text("base_model_id").notNull(),
+    embeddingModelId: text("embedding_model_id").notNull(),
+    dimension: integer("dimension").notNull(),
+    metric: text("metric", { enum: ["euclidean", "cosine"] }).notNull(),
+    moduleShapes: jsonb("module_shapes").$type<ModuleShapes>().notNull().default({}),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    unique("libraries_tenant_name_unique").on(t.tenant, t.name),
+    // pgvector's `vector` type holds at most 16,000 dimensions.
+    check("libraries_dimension_check", sql`${t.dimension} BETWEEN 1 AND 16000`),
+    check("libraries_metric_check", sql`${t.metric} IN ('euclidean', 'cosine')`),
+  ],
+);
+
+export const adapters = pgTable(
+  "adapters",
+  {
+    id: uuid("id").primaryKey(),
+    libraryId: uuid("library_id")
+      .notNull()
+      .references(() => libraries.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    status: text("status", { enum: ["pending", "active", "superseded"] }).notNull(),
+    rank: integer("rank").notNull(),
+    alpha: doublePrecision("alpha").notNull(),
+    targetModules: jsonb("target_modules").$type<peft.PeftLoraConfig["target_modules"]>().notNull(),
+    moduleShapes: jsonb("module_shapes").$type<ModuleShapes>().notNull(),
+    config: jsonb("config").$type<peft.PeftLoraConfig>().notNull(),
+    objectKey: text("object_key").notNull().unique("adapters_object_key_unique"),
+    byteSize: bigint("byte_size", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    centroid: vector("centroid").notNull(),
+    sampleCount: integer("sample_count"),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+    updatedAt: timestampMs("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    unique("adapters_library_name_version_unique").on(t.libraryId, t.name, t.version),
+    // At most one active version per name: retrieval must never see two versions of one adapter.
+    uniqueIndex("adapters_one_active_per_name")
+      .on(t.libraryId, t.name)
+      .where(sql`${t.status} = 'active'`),
+    // listAdapters: newest first within a library.
+    index("adapters_library_created_idx").on(t.libraryId, t.createdAt, t.id),
+    // stalePending: the sweep reads only pending rows.
+    index("adapters_pending_updated_idx")
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'pending'`),
+    check("adapters_status_check", sql`${t.status} IN ('pending', 'active', 'superseded')`),
+    check("adapters_version_check", sql`${t.version} >= 1`),
+  ],
+);
+
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  tenant: text("tenant").notNull(),
+  name: text("name").notNull(),
+  /** sha256 hex of the key: keys are never stored in clear. */
+  keyHash: text("key_hash").notNull().unique("api_keys_key_hash_unique"),
+  createdAt: timestampMs("created_at").notNull().defaultNow(),
+  lastUsedAt: timestampMs("last_used_at"),
+  revokedAt: timestampMs("revoked_at"),
+});
+
+export const schema = { libraries, adapters, apiKeys };
+export type Schema = typeof schema;

@@ -1,0 +1,29 @@
+import { customType } from "drizzle-orm/pg-core";
+
+/**
+ * pgvector's text form, `[1,2.5,-3]`. Float32 components printed as Float64 decimals parse back to
+ * the same float32 (pgvector reads them with strtof), so a round trip is exact.
+ */
+export function toVectorLiteral(v: ArrayLike<number>): string {
+  return `[${Array.from(v, (x) => String(x)).join(",")}]`;
+}
+
+export function parseVectorLiteral(text: string): Float32Array {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("[") || !trimmed.endsWith("]")) {
+    throw new Error(`not a pgvector literal: ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  const body = trimmed.slice(1, -1).trim();
+  if (body === "") return new Float32Array(0);
+  return Float32Array.from(body.split(","), Number);
+}
+
+/**
+ * A `vector` column without a fixed dimension: libraries use different embedding models (512-d
+ * ViT-B CLIP, 768-d ViT-L/14), so the dimension is checked per library instead of by the type.
+ */
+export const vector = customType<{ data: Float32Array; driverData: string }>({
+  dataType: () => "vector",
+  toDriver: toVectorLiteral,
+  fromDriver: parseVectorLiteral,
+});

@@ -1,0 +1,13 @@
+export * from "./errors.js";
+export * from "./blob/blob-store.js";
+export * from "./blob/object-keys.js";
+export { createS3BlobStore, type S3BlobStoreOptions } from "./blob/s3-store.js";
+export { createFsBlobStore, type FsBlobStoreOptions } from "./blob/fs-store.js";
+export * from "./blob/fs-presign.js";
+export * from "./db/index.js";
+export * from "./ingest/validate.js";
+export * from "./ingest/register.js";
+export * from "./ingest/sweep.js";
+export * from "./ingest/loradb.js";
+export * from "./cache/lru.js";
+export * from "./cache/adapter-cache.js";

@@ -1,0 +1,95 @@
+import { createHash, randomUUID } from "node:crypto";
+import { bytesSource, peft } from "@semla/core";
+import { adapterObjectKey } from "../blob/object-keys.js";
+import type { BlobStore } from "../blob/blob-store.js";
+import type { AdapterIndex, AdapterRecord } from "../db/adapter-index.js";
+import { RegistryError } from "../errors.js";
+import { assertCentroid } from "../db/centroid.js";
+import { checkAdapterName, checkCompatibility, moduleShapesOf } from "./validate.js";
+
+export interface RegisterAdapterInput {
+  readonly tenant: string;
+  readonly libraryId: string;
+  readonly name: string;
+  /** adapter_config.json */
+  readonly config: Uint8Array | string;
+  /** adapter_model.safetensors */
+  readonly weights: Uint8Array;
+  /** CLIP-embedding centroid of the adapter's training images. */
+  readonly centroid: Float32Array;
+  readonly sampleCount?: number | null;
+}
+
+export interface RegisterResult {
+  readonly adapter: AdapterRecord;
+  /** false when the same bytes were already registered under this name (idempotent upload). */
+  readonly created: boolean;
+}
+
+export interface RegistryDeps {
+  readonly index: AdapterIndex;
+  readonly store: BlobStore;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * Registers an adapter, all or nothing: validate everything first, then a `pending` row (invisible to
+ * retrieval), then the object, then `active`. A failure undoes what was done; a crash in between
+ * leaves a pending row or an orphan object that `sweep` removes.
+ */
+export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapterInput): Promise<RegisterResult> {
+  const name = checkAdapterName(input.name);
+  const library = await deps.index.getLibrary(input.tenant, input.libraryId);
+  if (!library) throw new RegistryError("unknown-library", `library ${input.libraryId} does not exist`, { libraryId: input.libraryId });
+  assertCentroid(input.centroid, library, "centroid");
+  const centroid = input.centroid;
+  const adapter = await peft.readLoraAdapter({ config: input.config, weights: bytesSource(input.weights) });
+  checkCompatibility(library, adapter, name);
+
+  const sha256 = sha256Hex(input.weights);
+  const existing = await deps.index.findBySha256(library.id, name, sha256);
+  if (existing) return { adapter: existing, created: false };
+
+  const id = randomUUID();
+  const pending = await deps.index.insertPending({
+    id,
+    libraryId: library.id,
+    name,
+    rank: adapter.config.r,
+    alpha: adapter.config.lora_alpha,
+    targetModules: adapter.config.target_modules,
+    moduleShapes: moduleShapesOf(adapter),
+    config: adapter.config,
+    objectKey: (version) => adapterObjectKey({ libraryId: library.id, adapterId: id, version, sha256 }),
+    byteSize: input.weights.byteLength,
+    sha256,
+    centroid,
+    sampleCount: input.sampleCount ?? null,
+  });
+  try {
+    await deps.store.put(pending.objectKey, input.weights, { contentType: "application/octet-stream" });
+    return { adapter: await deps.index.activate(pending.id), created: true };
+  } catch (error) {
+    await undo(deps, pending);
+    throw error;
+  }
+}
+
+/** Best effort: whatever is left (a crash, a second failure) is the sweep's. */
+async function undo(deps: RegistryDeps, pending: AdapterRecord): Promise<void> {
+  await deps.store.delete(pending.objectKey).catch(() => undefined);
+  await deps.index.deleteAdapter(pending.id).catch(() => undefined);
+}
+
+/** Removes the row first (retrieval stops seeing it), then the object; a leftover object is the sweep's. */
+export async function deleteAdapter(deps: RegistryDeps, tenant: string, id: string): Promise<AdapterRecord> {
+  const record = await deps.index.getAdapter(tenant, id);
+  if (!record) throw new RegistryError("unknown-adapter", `adapter ${id} does not exist`, { adapterId: id });
+  const removed = await deps.index.deleteAdapter(record.id);
+  if (!removed) throw new RegistryError("unknown-adapter", `adapter ${id} does not exist`, { adapterId: id });
+  await deps.store.delete(removed.objectKey);
+  return removed;
+}
