@@ -12,10 +12,12 @@ describe("semla demo (the README's start command until the API lands)", () => {
   let dir = "";
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("writes a PEFT library, routes a foggy embedding with fog left out, and writes an exact fused adapter", async () => {
+  it("writes a SemLA loradb folder, imports it into the embedded registry, routes a foggy embedding with fog left out, and writes an exact fused adapter", async () => {
     dir = await mkdtemp(join(tmpdir(), "semla-demo-"));
     const { stdout } = await run(process.execPath, ["functions/cli/bin/semla.js", "demo", "--dir", dir], { maxBuffer: 1 << 20 });
-    expect((await readdir(join(dir, "library"))).sort()).toEqual(["clear", "fog", "fog+night", "night", "overexposure", "rain", "rain+night", "snow"]);
+    expect((await readdir(join(dir, "loradb"))).sort()).toEqual(["clear", "fog", "fog+night", "night", "overexposure", "rain", "rain+night", "snow"]);
+    expect(await readdir(join(dir, "loradb", "fog+night"))).toEqual(expect.arrayContaining(["adapter_config.json", "adapter_model.safetensors", "fog+night_statistics.npz"]));
+    expect(stdout).toMatch(/8 new, 0 already there/);
     expect(stdout).toMatch(/^1\s+fog\s/m);
     expect(stdout).toMatch(/excluded fog/);
 
@@ -28,6 +30,11 @@ describe("semla demo (the README's start command until the API lands)", () => {
     expect(fused.modules).toHaveLength(CATSEG_L_MODULES.length);
     const error = Number(/max \|ΔW − Σ wᵢsᵢBᵢAᵢ\| on \S+\s+(\S+)/.exec(stdout)?.[1]);
     expect(error).toBeLessThan(1e-6);
+  }, 120_000);
+
+  it("a second start reuses the registry: the import is idempotent", async () => {
+    const { stdout } = await run(process.execPath, ["functions/cli/bin/semla.js", "demo", "--dir", dir], { maxBuffer: 1 << 20 });
+    expect(stdout).toMatch(/0 new, 8 already there/);
   }, 120_000);
 
   it("refuses a bad --seed with a usage error (exit 2)", async () => {

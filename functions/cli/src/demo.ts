@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   CATSEG_L_ALPHA,
@@ -8,12 +8,13 @@ import {
   denseDelta,
   domainSpace,
   fusion,
+  numpy,
   peft,
   randomAdapter,
   routing,
   type LoraAdapter,
 } from "@semla/core";
-import { openFileSource } from "./file-source.js";
+import { AdapterCache, createFsBlobStore, createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type BlobStore, type LibraryRecord } from "@semla/registry";
 import { bar, bytes, table } from "./format.js";
 
 /** Domains of the demo library: combinations of visual shifts, as in the SemLA paper's benchmark. */
@@ -21,9 +22,9 @@ const DOMAINS: ReadonlyArray<readonly string[]> = [[], ["fog"], ["night"], ["rai
 const domainId = (shifts: readonly string[]) => shifts.join("+") || "clear";
 const BASE_MODEL = "semla/catseg-l-demo";
 
-async function writeLibrary(root: string, seed: number): Promise<Map<string, Float32Array>> {
+/** Writes the library as SemLA's reference code lays it out: loradb/<domain>/{adapter files, <domain>_statistics.npz}. */
+async function writeLoraDb(root: string, seed: number): Promise<void> {
   const space = domainSpace(768, seed);
-  const centroids = new Map<string, Float32Array>();
   for (const [i, shifts] of DOMAINS.entries()) {
     const id = domainId(shifts);
     const adapter = randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: seed * 100 + i, baseModel: BASE_MODEL });
@@ -32,26 +33,28 @@ async function writeLibrary(root: string, seed: number): Promise<Map<string, Flo
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, "adapter_config.json"), files.config);
     await writeFile(join(folder, "adapter_model.safetensors"), files.weights);
-    centroids.set(id, space.centroid(shifts));
-  }
-  return centroids;
-}
-
-async function loadAdapter(folder: string): Promise<LoraAdapter> {
-  const weights = await openFileSource(join(folder, "adapter_model.safetensors"));
-  try {
-    return await peft.readLoraAdapter({ config: await readFile(join(folder, "adapter_config.json")), weights });
-  } finally {
-    await weights.close();
+    const statistics = numpy.writeNpz({ [numpy.SEMLA_CENTROID_KEY]: { shape: [1, space.dimension], data: space.centroid(shifts) } });
+    await writeFile(join(folder, `${id}_statistics.npz`), statistics);
   }
 }
 
-function printPlan(title: string, plan: routing.FusionPlan): void {
+/** The embedded registry: PGlite + pgvector and a filesystem object store, under `root`. */
+async function openRegistry(root: string): Promise<{ index: AdapterIndex; store: BlobStore; library: LibraryRecord; cache: AdapterCache }> {
+  await mkdir(root, { recursive: true });
+  const index = await createPgliteAdapterIndex({ dataDir: join(root, "db") });
+  const store = createFsBlobStore({ root: join(root, "blobs") });
+  const library =
+    (await index.listLibraries("demo")).find((l) => l.name === "demo") ??
+    (await index.createLibrary({ tenant: "demo", name: "demo", baseModelId: BASE_MODEL, embeddingModelId: "clip-vit-l-14 (synthetic)", dimension: 768, metric: "euclidean" }));
+  return { index, library, store, cache: new AdapterCache(store) };
+}
+
+function printPlan(title: string, plan: routing.FusionPlan, names: ReadonlyMap<string, string>): void {
   console.log(`\n${title}`);
   console.log(
     table(
       ["#", "adapter", "distance", "similarity", "weight", ""],
-      plan.adapters.map((a) => [String(a.rank), a.id, a.distance?.toFixed(4) ?? "-", a.similarity?.toFixed(3) ?? "∞", a.weight.toFixed(4), bar(a.weight)]),
+      plan.adapters.map((a) => [String(a.rank), names.get(a.id) ?? a.id, a.distance?.toFixed(4) ?? "-", a.similarity?.toFixed(3) ?? "∞", a.weight.toFixed(4), bar(a.weight)]),
     ),
   );
   console.log(`metric ${plan.metric}, similarity ${plan.similarity}, temperature ${plan.temperature}, k ${plan.k}${plan.exclude.length ? `, excluded ${plan.exclude.join(", ")}` : ""}`);
@@ -68,23 +71,50 @@ function exactnessError(fused: LoraAdapter, inputs: readonly fusion.WeightedAdap
 }
 
 export async function runDemo({ root, seed }: { root: string; seed: number }): Promise<void> {
-  const libraryRoot = join(root, "library");
+  const loradb = join(root, "loradb");
   console.log(`SemLA Serve demo: routing and fusion over a generated library of ${DOMAINS.length} CAT-Seg-L-shaped LoRA adapters`);
-  console.log(`(${CATSEG_L_MODULES.length} modules, rank ${CATSEG_L_RANK}, alpha ${CATSEG_L_ALPHA}; random weights, seed ${seed}) in ${libraryRoot}`);
-  const centroids = await writeLibrary(libraryRoot, seed);
-  const candidates = [...centroids].map(([id, centroid]) => ({ id, centroid }));
+  console.log(`(${CATSEG_L_MODULES.length} modules, rank ${CATSEG_L_RANK}, alpha ${CATSEG_L_ALPHA}; random weights, seed ${seed}), written as a SemLA loradb folder in ${loradb}`);
+  await writeLoraDb(loradb, seed);
 
-  // A test image from a foggy scene, embedded (synthetically) near the fog domain's centroid.
-  const query = domainSpace(768, seed).sample(["fog"], 1);
-  printPlan("Plan for a foggy image (top-5 of the library):", routing.route(query, candidates, { k: 5 }));
-  const plan = routing.route(query, candidates, { k: 5, exclude: ["fog"] });
-  printPlan("Leave-one-out, as in the paper (the fog adapter excluded):", plan);
+  const registry = await openRegistry(join(root, "registry"));
+  try {
+    const imported = await importLoraDb(registry, loradb, { tenant: "demo", libraryId: registry.library.id });
+    const failed = imported.filter((i) => i.status === "failed");
+    if (failed.length > 0) throw new Error(`import failed: ${failed.map((f) => `${f.domain}: ${f.error?.message}`).join("; ")}`);
+    console.log(
+      `Imported into the embedded registry (PGlite + pgvector, filesystem store): ${imported.filter((i) => i.status === "created").length} new, ${imported.filter((i) => i.status === "existing").length} already there`,
+    );
 
-  const inputs = await Promise.all(plan.adapters.map(async (a) => ({ adapter: await loadAdapter(join(libraryRoot, a.id)), weight: a.weight })));
+    // A test image from a foggy scene, embedded (synthetically) near the fog domain's centroid.
+    const query = domainSpace(768, seed).sample(["fog"], 1);
+    const names = new Map<string, string>();
+    const plan = async (options: routing.RoutingOptionsInput) => {
+      const neighbors = await registry.index.nearest(registry.library.id, query, { k: options.k ?? 5, exclude: options.exclude ?? [] });
+      for (const n of neighbors) names.set(n.id, n.name);
+      return routing.planFromNeighbors(neighbors, options);
+    };
+    printPlan("Plan for a foggy image (top-5 of the library, k-NN by pgvector):", await plan({ k: 5 }), names);
+    const leaveOneOut = await plan({ k: 5, exclude: ["fog"] });
+    printPlan("Leave-one-out, as in the paper (the fog adapter excluded):", leaveOneOut, names);
+
+    const inputs = await Promise.all(
+      leaveOneOut.adapters.map(async (a) => {
+        const record = await registry.index.getAdapter("demo", a.id);
+        if (!record) throw new Error(`adapter ${a.id} vanished`);
+        return { adapter: await registry.cache.load(record), weight: a.weight };
+      }),
+    );
+    await fuseAndReport(root, leaveOneOut, inputs, names);
+  } finally {
+    await registry.index.close();
+  }
+}
+
+async function fuseAndReport(root: string, plan: routing.FusionPlan, inputs: fusion.WeightedAdapter[], names: ReadonlyMap<string, string>): Promise<void> {
   const started = performance.now();
   const fused = await fusion.fuseAdaptersAsync(inputs, { combination: "cat" });
   const fuseMs = performance.now() - started;
-  const files = peft.writePeftAdapter(fused, { semla_plan: JSON.stringify(plan.adapters.map(({ id, weight }) => ({ id, weight }))) });
+  const files = peft.writePeftAdapter(fused, { semla_plan: JSON.stringify(plan.adapters.map(({ id, weight }) => ({ id, name: names.get(id), weight }))) });
   const fusedDir = join(root, "fused");
   await mkdir(fusedDir, { recursive: true });
   await writeFile(join(fusedDir, "adapter_config.json"), files.config);

@@ -96,6 +96,8 @@ export interface AdapterPage {
 export interface AdapterIndex {
   createLibrary(input: NewLibrary): Promise<LibraryRecord>;
   getLibrary(tenant: string, id: string): Promise<LibraryRecord | undefined>;
+  /** The tenant's libraries, oldest first. */
+  listLibraries(tenant: string): Promise<LibraryRecord[]>;
   /** Inserts a `pending` row with the next version of `name` in the library. */
   insertPending(input: NewAdapter): Promise<AdapterRecord>;
   /**

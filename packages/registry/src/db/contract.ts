@@ -94,6 +94,15 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await index.getLibrary(lib.tenant, "not-a-uuid")).toBeUndefined();
       });
 
+      it("listLibraries returns the tenant's libraries, oldest first, and no other tenant's", async () => {
+        const tenant = uniqueTenant();
+        const first = await index.createLibrary(newLibrary({ tenant, name: "first" }));
+        const second = await index.createLibrary(newLibrary({ tenant, name: "second" }));
+        await index.createLibrary(newLibrary({ tenant: uniqueTenant(), name: "first" }));
+        expect(await index.listLibraries(tenant)).toEqual([first, second]);
+        expect(await index.listLibraries(uniqueTenant())).toEqual([]);
+      });
+
       it("a second library with the same tenant and name is refused with library-exists", async () => {
         const lib = await library();
         const error = await rejection(index.createLibrary(newLibrary({ tenant: lib.tenant, name: lib.name })));

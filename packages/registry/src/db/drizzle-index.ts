@@ -113,6 +113,10 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       return library?.tenant === tenant ? library : undefined;
     },
 
+    async listLibraries(tenant) {
+      return db.select().from(libraries).where(eq(libraries.tenant, tenant)).orderBy(libraries.createdAt, libraries.id);
+    },
+
     async insertPending(input: NewAdapter): Promise<AdapterRecord> {
       if (!isUuid(input.id)) throw new Error(`invalid adapter id ${JSON.stringify(input.id)}: ids are uuids`);
       return db.transaction(async (tx) => {
