@@ -8,19 +8,6 @@ export type AdapterStatus = "pending" | "active" | "superseded";
 /** [out, in] of each LoRA-adapted module, as the base model has it. */
 export type ModuleShapes = Readonly<Record<string, readonly [out: number, inFeatures: number]>>;
 
-export interface LibraryRecord {
-  readonly id: string;
-  readonly tenant: string;
-  readonly name: string;
-  readonly baseModelId: string;
-  readonly embeddingModelId: string;
-  readonly dimension: number;
-  readonly metric: Metric;
-  /** Union of the module shapes of every adapter ever activated in the library. */
-  readonly moduleShapes: ModuleShapes;
-  readonly createdAt: Date;
-}
-
 export interface NewLibrary {
   readonly tenant: string;
   readonly name: string;
@@ -28,6 +15,13 @@ export interface NewLibrary {
   readonly embeddingModelId: string;
   readonly dimension: number;
   readonly metric: Metric;
+}
+
+export interface LibraryRecord extends NewLibrary {
+  readonly id: string;
+  /** Union of the module shapes of every adapter ever activated in the library. */
+  readonly moduleShapes: ModuleShapes;
+  readonly createdAt: Date;
 }
 
 export interface AdapterRecord {
@@ -74,6 +68,8 @@ export interface NearestQuery {
   readonly exclude?: readonly string[];
   /** Exact scan instead of the HNSW index. */
   readonly exact?: boolean;
+  /** HNSW candidate list size (recall against latency); default max(40, 2k). */
+  readonly efSearch?: number;
 }
 
 /** A neighbour as core routing expects it (`id`, `distance` in the library's metric), plus its name. */

@@ -51,7 +51,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
           entries: { tag: string; when: number }[];
         };
-        expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main"]);
+        expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions"]);
         const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
         expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
         expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([
@@ -516,19 +516,24 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         stored = new Map(back.map((r) => [String(r.id), Float32Array.from(JSON.parse(String(r.c)) as number[])]));
       }, 120_000);
 
-      it("the default query uses the library's HNSW index, also with exclusions; exact does not", async () => {
+      it("the search query matches the library's HNSW index, also with exclusions; exact does not", async () => {
+        // 2,000 32-d rows are small enough that at the default ef_search (100) the planner rightly
+        // prefers an exact scan; at pgvector's default 40 the index is cheaper, which shows the query's
+        // expression and predicate match the partial index (bench/registry.bench.ts covers 768-d).
         const indexScan = `Index Scan using ${hnswIndexName(lib.id)} on adapters`;
-        expect(await index.explainNearest(lib.id, probe(0), { k: 5 })).toContain(indexScan);
-        expect(await index.explainNearest(lib.id, probe(1), { k: 5, exclude: ["c1", randomUUID()] })).toContain(indexScan);
+        expect(await index.explainNearest(lib.id, probe(0), { k: 5, efSearch: 40 })).toContain(indexScan);
+        expect(await index.explainNearest(lib.id, probe(1), { k: 5, efSearch: 40, exclude: ["c1", randomUUID()] })).toContain(indexScan);
         const exact = await index.explainNearest(lib.id, probe(2), { k: 5, exact: true });
         expect(exact).not.toContain(hnswIndexName(lib.id));
         expect(exact).toContain("Seq Scan on adapters");
       });
 
       it("HNSW top-5 equals the exact top-5 for 20 queries, and exact equals brute force", async () => {
+        // ef_search 64: approximate search may miss (≈1 in 5,000 queries here at 40, the default), and
+        // a test must not; at 64 no miss was seen. Recall at the default is measured by npm run bench.
         for (let i = 0; i < 20; i++) {
           const query = probe(i * 2);
-          const approx = await index.nearest(lib.id, query, { k: 5 });
+          const approx = await index.nearest(lib.id, query, { k: 5, efSearch: 64 });
           const exact = await index.nearest(lib.id, query, { k: 5, exact: true });
           expect(ids(approx)).toEqual(ids(exact));
           const brute = [...stored]

@@ -17,7 +17,7 @@ import type { RegistryDatabase } from "./database.js";
 import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
-import { assertK, explainNearestInTransaction, nearestInTransaction } from "./nearest.js";
+import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
 import { adapters, libraries } from "./schema.js";
 
 /** The driver-specific factories return this: the index, plus a look at its query plans. */
@@ -261,14 +261,14 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       assertK(options.k);
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
-      return db.transaction((tx) => nearestInTransaction(tx, library, query, options));
+      return nearestAdapters(db, library, query, options);
     },
 
     async explainNearest(libraryId, query, options) {
       assertK(options.k);
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
-      return db.transaction((tx) => explainNearestInTransaction(tx, library, query, options));
+      return explainNearest(db, library, query, options);
     },
 
     async stalePending(before) {

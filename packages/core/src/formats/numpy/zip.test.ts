@@ -1,8 +1,8 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { NumpyFormatError } from "./errors.js";
 import { readZip } from "./zip.js";
 import { buildZip, zip64Extra, type FixtureMember } from "./zip-fixture.js";
+import { failure } from "./failure.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -17,15 +17,6 @@ const deflated = (name: string, data: Uint8Array, extra: Partial<FixtureMember> 
   ...extra,
 });
 
-async function failure(action: () => unknown): Promise<NumpyFormatError> {
-  try {
-    await action();
-  } catch (error) {
-    if (error instanceof NumpyFormatError) return error;
-    throw error;
-  }
-  throw new Error("expected a NumpyFormatError");
-}
 
 function setU32(bytes: Uint8Array, offset: number, value: number): Uint8Array {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(offset, value, true);

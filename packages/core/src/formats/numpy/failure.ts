@@ -1,0 +1,13 @@
+// Test support (not exported from the package).
+import { NumpyFormatError } from "./errors.js";
+
+/** The NumpyFormatError `action` throws or rejects with (any other outcome fails the test). */
+export async function failure(action: () => unknown): Promise<NumpyFormatError> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof NumpyFormatError) return error;
+    throw error;
+  }
+  throw new Error("expected a NumpyFormatError");
+}
