@@ -56,21 +56,28 @@ describe("PEFT task-tensor merges on hand-computed tensors", () => {
 /** PEFT's _generalized_task_arithmetic_weighted_adapter for one module, written plainly with arrays. */
 function referenceFactors(
   parts: readonly { module: LoraModule; weight: number }[],
-  kind: "linear" | "magnitude_prune" | "ties",
+  kind: "linear" | "magnitude_prune" | "ties" | "dare_linear" | "dare_ties",
   density = 1,
+  seed = 0,
 ): { a: number[]; b: number[] } {
-  const prune = (t: Float32Array): number[] => {
+  // DARE's drop masks: one documented stream per (seed, module, adapter position, factor).
+  const dareKeep = (j: number, role: "A" | "B") => createPrng(seed, `${parts[j]!.module.name}\u0000${j}\u0000${role}`);
+  const prune = (t: Float32Array, j: number, role: "A" | "B"): number[] => {
+    if (kind === "dare_linear" || kind === "dare_ties") {
+      const random = dareKeep(j, role);
+      return Array.from(t, (x) => (random.next() < density ? Math.fround(x / density) : 0));
+    }
     if (kind === "linear" || density >= 1) return Array.from(t);
     const keep = Math.floor(density * t.length);
     const order = Array.from(t, (x, i) => [Math.abs(x), i] as const).sort((x, y) => y[0] - x[0] || x[1] - y[1]);
     const kept = new Set(order.slice(0, keep).map(([, i]) => i));
     return Array.from(t, (x, i) => (kept.has(i) ? x : 0));
   };
-  const merge = (tensors: Float32Array[], weights: number[]): number[] => {
-    const pruned = tensors.map(prune);
+  const merge = (tensors: Float32Array[], weights: number[], role: "A" | "B"): number[] => {
+    const pruned = tensors.map((t, j) => prune(t, j, role));
     const n = pruned[0]!.length;
     return Array.from({ length: n }, (_, i) => {
-      if (kind !== "ties") return pruned.reduce((s, t, j) => s + weights[j]! * t[i]!, 0);
+      if (kind !== "ties" && kind !== "dare_ties") return pruned.reduce((s, t, j) => s + weights[j]! * t[i]!, 0);
       const sign = pruned.reduce((s, t) => s + t[i]!, 0) >= 0 ? 1 : -1;
       const agree = pruned.map((t, j) => [t[i]!, j] as const).filter(([x]) => Math.sign(x) === sign);
       return agree.reduce((s, [x, j]) => s + weights[j]! * x, 0) / Math.max(agree.length, 1);
@@ -78,8 +85,8 @@ function referenceFactors(
   };
   const ws = parts.map((p) => p.weight * p.module.scaling);
   return {
-    a: merge(parts.map((p) => p.module.a), ws.map((w) => Math.sign(w) * Math.sqrt(Math.abs(w)))),
-    b: merge(parts.map((p) => p.module.b), ws.map((w) => Math.sqrt(Math.abs(w)))),
+    a: merge(parts.map((p) => p.module.a), ws.map((w) => Math.sign(w) * Math.sqrt(Math.abs(w))), "A"),
+    b: merge(parts.map((p) => p.module.b), ws.map((w) => Math.sqrt(Math.abs(w))), "B"),
   };
 }
 
@@ -96,14 +103,14 @@ describe("linear-family fusion of adapters", () => {
     { adapter: smallAdapter(23, 3, { alpha: 12 }), weight: -0.25 },
   ];
 
-  for (const [combination, density] of [["linear", 1], ["magnitude_prune", 0.4], ["ties", 0.4]] as const) {
+  for (const [combination, density] of [["linear", 1], ["magnitude_prune", 0.4], ["ties", 0.4], ["dare_linear", 0.6], ["dare_ties", 0.6]] as const) {
     it(`${combination}: ΔW′ = B′A′ matches PEFT's formulas by dense math, with rank r and scaling 1`, () => {
-      const options = combination === "linear" ? { combination } : combination === "ties" ? { combination, density } : { combination, density };
+      const options = combination === "linear" ? { combination } : { combination, density, seed: 11 };
       const fused = fuseAdapters(inputs, options);
       expect(fused.config.r).toBe(3);
       for (const { name, inFeatures, outFeatures } of SMALL_MODULES) {
         const parts = inputs.map(({ adapter, weight }) => ({ module: moduleNamed(adapter, name), weight }));
-        const ref = referenceFactors(parts, combination, density);
+        const ref = referenceFactors(parts, combination, density, 11);
         const module = moduleNamed(fused, name);
         expect(module.scaling).toBe(1);
         expect(maxAbsDifference(denseDelta(module), denseProduct(ref.b, ref.a, outFeatures, 3, inFeatures))).toBeLessThan(1e-5);
