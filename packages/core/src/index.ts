@@ -10,3 +10,4 @@ export * from "./reference/catseg-l.js";
 export * from "./synthetic/random-adapter.js";
 export * from "./synthetic/domain-embeddings.js";
 export * as numpy from "./formats/numpy/index.js";
+export * as onnx from "./onnx/index.js";

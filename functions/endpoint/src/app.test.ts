@@ -1,0 +1,130 @@
+import { SemlaError } from "@semla/core";
+import { createAdapterResolver, decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type InferenceRequest } from "@semla/inference";
+import { describe, expect, it } from "vitest";
+import { createEndpointApp } from "./app.js";
+import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
+
+const request: InferenceRequest = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
+
+function setup(options: { ready?: boolean; bodyLimitBytes?: number } = {}) {
+  const segmenter = fakeSegmenter();
+  const logged: unknown[] = [];
+  let ready = options.ready ?? true;
+  const app = createEndpointApp({
+    segmenter,
+    resolver: createAdapterResolver(),
+    ready: () => ready,
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+    logError: (error) => logged.push(error),
+  });
+  const invoke = (body: Uint8Array | string, contentType = INVOCATION_CONTENT_TYPE) =>
+    app.request("/invocations", { method: "POST", headers: { "content-type": contentType }, body: typeof body === "string" ? body : new Uint8Array(body) });
+  return { app, segmenter, logged, invoke, setReady: (value: boolean) => (ready = value) };
+}
+
+/** An envelope with any header, bypassing encodeInvocation's checks. */
+function envelope(header: unknown, payload: Uint8Array): Uint8Array {
+  const json = Buffer.from(JSON.stringify(header));
+  const out = new Uint8Array(4 + json.byteLength + payload.byteLength);
+  new DataView(out.buffer).setUint32(0, json.byteLength, true);
+  out.set(json, 4);
+  out.set(payload, 4 + json.byteLength);
+  return out;
+}
+
+async function errorOf(response: Response): Promise<unknown> {
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  return response.json();
+}
+
+describe("endpoint app", () => {
+  it("answers /ping 503 while loading and 200 once ready", async () => {
+    const { app, setReady, invoke } = setup({ ready: false });
+    const loading = await app.request("/ping");
+    expect(loading.status).toBe(503);
+    expect(await errorOf(loading)).toEqual({ error: { code: "endpoint.not-ready", message: "the models are still loading", details: { rule: "not-ready" } } });
+    expect((await invoke(encodeInvocation(request))).status).toBe(503);
+    setReady(true);
+    expect((await app.request("/ping")).status).toBe(200);
+  });
+
+  it("runs an invocation and answers JSON", async () => {
+    const { invoke, segmenter } = setup();
+    const response = await invoke(encodeInvocation(request));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(decodeInferenceResponse(new Uint8Array(await response.arrayBuffer()))).toEqual({
+      maskPng: ONE_PIXEL_PNG,
+      width: 1,
+      height: 1,
+      scores: [
+        { className: "road", pixelFraction: 1, meanProbability: 0.5 },
+        { className: "sky", pixelFraction: 0, meanProbability: 0.5 },
+      ],
+      timings: { fakeMs: 1 },
+      adapter: { kind: "none", sha256: null, cached: false },
+    });
+    expect(segmenter.inputs).toEqual([{ image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: null }]);
+  });
+
+  it.each([
+    ["an empty class list", envelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "transport.invalid-invocation", "classNames: at least one class name is required"],
+    ["a truncated envelope", new Uint8Array([200, 0, 0, 0, 123]), "transport.invalid-invocation", "the invocation header length is 200 bytes but only 1 follow"],
+    ["an empty body", new Uint8Array(0), "transport.invalid-invocation", "the invocation is 0 bytes"],
+    ["a JSON body", new TextEncoder().encode('{"classNames":["a"]}'), "transport.invalid-invocation", "over the"],
+    [
+      "a cat manifest with a forged sha256",
+      envelope({ version: 1, classNames: ["a"], adapter: { kind: "cat", sha256: "0".repeat(64), sources: [{ sha256: "a".repeat(64), objectKey: `x/${"a".repeat(64)}.safetensors`, config: { peft_type: "LORA", r: 2, lora_alpha: 2, target_modules: ["q"] }, weight: 1 }] }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
+      "adapter-reference.integrity",
+      "the cat manifest does not match its sha256",
+    ],
+  ])("refuses %s with 400 JSON", async (_, body, code, message) => {
+    const { app, invoke, segmenter } = setup();
+    const response = await invoke(body);
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ error: { code, message: expect.stringContaining(message) } });
+    expect(segmenter.inputs).toHaveLength(0);
+    expect((await app.request("/ping")).status).toBe(200);
+  });
+
+  it("refuses another content type with 415", async () => {
+    const { invoke } = setup();
+    const response = await invoke('{"a":1}', "application/json");
+    expect(response.status).toBe(415);
+    expect(await errorOf(response)).toMatchObject({ error: { code: "endpoint.unsupported-media-type", message: "the request must be application/x-semla-invocation, not application/json" } });
+  });
+
+  it("refuses a body over the limit with 413", async () => {
+    const { invoke } = setup({ bodyLimitBytes: 1024 });
+    const response = await invoke(encodeInvocation({ ...request, image: new Uint8Array(2048).fill(1) }));
+    expect(response.status).toBe(413);
+    expect(await errorOf(response)).toEqual({ error: { code: "endpoint.payload-too-large", message: "the request body is over the 1024-byte limit", details: { rule: "payload-too-large", limit: 1024 } } });
+  });
+
+  it("maps the segmenter's SemlaErrors to 400 and anything else to a bare 500, logged", async () => {
+    const { invoke, segmenter, logged, app } = setup();
+    segmenter.failWith = new SemlaError("image.undecodable", "the image cannot be decoded", { rule: "undecodable" });
+    const bad = await invoke(encodeInvocation(request));
+    expect(bad.status).toBe(400);
+    expect(await errorOf(bad)).toEqual({ error: { code: "image.undecodable", message: "the image cannot be decoded", details: { rule: "undecodable" } } });
+
+    const secret = new Error("ENOENT: /opt/ml/model/segmentation.onnx");
+    segmenter.failWith = secret;
+    const crash = await invoke(encodeInvocation(request));
+    expect(crash.status).toBe(500);
+    expect(await crash.text()).toBe('{"error":{"code":"endpoint.internal","message":"internal error","details":{}}}');
+    expect(logged).toEqual([secret]);
+
+    segmenter.failWith = new SemlaError("ort.run-failed", "session at /opt/ml/model failed");
+    expect((await invoke(encodeInvocation(request))).status).toBe(500);
+    expect((await invoke(encodeInvocation(request))).status).toBe(200);
+    expect((await app.request("/ping")).status).toBe(200);
+  });
+
+  it("answers unknown routes with 404 JSON", async () => {
+    const { app } = setup();
+    const response = await app.request("/models");
+    expect(response.status).toBe(404);
+    expect(await errorOf(response)).toMatchObject({ error: { code: "endpoint.not-found" } });
+  });
+});

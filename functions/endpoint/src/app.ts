@@ -1,0 +1,72 @@
+import { type AdapterResolver, type Segmenter, createLocalBackend, decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE } from "@semla/inference";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { EndpointError, errorReply } from "./errors.js";
+
+export interface EndpointAppOptions {
+  readonly segmenter: Segmenter;
+  readonly resolver: AdapterResolver;
+  /** Whether the models are loaded: until then /ping answers 503 and invocations are refused. */
+  readonly ready: () => boolean;
+  /** Default 8 MiB: above SageMaker's 6 MB, so only a client that bypasses it gets a 413 here. */
+  readonly bodyLimitBytes?: number;
+  /** Where internal errors are reported (their text never reaches the caller). Default: stderr. */
+  readonly logError?: (error: unknown, context: { readonly path: string }) => void;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+function defaultLogError(error: unknown, context: { readonly path: string }): void {
+  process.stderr.write(`endpoint: ${context.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}
+
+/**
+ * The SageMaker container contract (GET /ping, POST /invocations) as a Hono app, apart from the
+ * Node server so tests run it in-process. Every failure goes through one handler: SemlaErrors are
+ * 4xx JSON `{ error: { code, message, details } }`, anything else a 500 that says nothing more.
+ */
+export function createEndpointApp(options: EndpointAppOptions): Hono {
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const logError = options.logError ?? defaultLogError;
+  // The backend is not closed with the app: the segmenter belongs to whoever made it.
+  const backend = createLocalBackend({ segmenter: options.segmenter, resolver: options.resolver });
+  const app = new Hono();
+
+  app.get("/ping", (c) => {
+    if (!options.ready()) throw new EndpointError("not-ready", "the models are still loading");
+    return c.body(null, 200);
+  });
+
+  app.post(
+    "/invocations",
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: () => {
+        throw new EndpointError("payload-too-large", `the request body is over the ${bodyLimitBytes}-byte limit`, { limit: bodyLimitBytes });
+      },
+    }),
+    async (c) => {
+      if (!options.ready()) throw new EndpointError("not-ready", "the models are still loading");
+      const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (contentType !== INVOCATION_CONTENT_TYPE) {
+        throw new EndpointError("unsupported-media-type", `the request must be ${INVOCATION_CONTENT_TYPE}, not ${contentType || "untyped"}`, { contentType });
+      }
+      const request = decodeInvocation(new Uint8Array(await c.req.arrayBuffer()));
+      const response = await backend.infer(request, { signal: c.req.raw.signal });
+      return c.body(encodeInferenceResponse(response), 200, { "content-type": RESPONSE_CONTENT_TYPE });
+    },
+  );
+
+  app.notFound(() => {
+    throw new EndpointError("not-found", "no such route: the endpoint serves GET /ping and POST /invocations");
+  });
+
+  app.onError((error, c) => {
+    const reply = errorReply(error);
+    // A client that went away aborts its inference: nothing to report.
+    if (reply.internal && !c.req.raw.signal.aborted) logError(error, { path: c.req.path });
+    return c.json(reply.body, reply.status);
+  });
+
+  return app;
+}

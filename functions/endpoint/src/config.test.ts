@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { parseServeConfig } from "./config.js";
+
+describe("parseServeConfig", () => {
+  it("defaults to the SageMaker container contract", () => {
+    expect(parseServeConfig([], {})).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      modelDir: "/opt/ml/model",
+      preset: "tiny",
+      executionProvider: "auto",
+      store: { kind: "none" },
+      adapterCacheBytes: 2 * 1024 ** 3,
+      bodyLimitBytes: 8 * 1024 ** 2,
+    });
+  });
+
+  it("takes flags over the environment", () => {
+    const env = { SM_MODEL_DIR: "/env/model", SEMLA_ENDPOINT_PORT: "9000", SEMLA_ADAPTER_BUCKET: "adapters", AWS_REGION: "eu-west-1", SEMLA_EXECUTION_PROVIDER: "cpu" };
+    expect(parseServeConfig(["--port", "8081", "--model-dir", "/flag/model", "--models-cache", "/tmp/models"], env)).toMatchObject({
+      port: 8081,
+      modelDir: "/flag/model",
+      modelsCache: "/tmp/models",
+      executionProvider: "cpu",
+      store: { kind: "s3", bucket: "adapters", region: "eu-west-1" },
+    });
+    expect(parseServeConfig([], { ...env, SEMLA_ADAPTER_BUCKET: undefined, SEMLA_ADAPTER_ROOT: "/blobs" }).store).toEqual({ kind: "fs", root: "/blobs" });
+    expect(parseServeConfig([], { SAGEMAKER_BIND_TO_PORT: "8085" }).port).toBe(8085);
+  });
+
+  it("refuses bad values clearly", () => {
+    expect(() => parseServeConfig(["--port", "http"], {})).toThrow("port: ");
+    expect(() => parseServeConfig(["--device", "tpu"], {})).toThrow("executionProvider: ");
+    expect(() => parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_ROOT: "/r" })).toThrow("set SEMLA_ADAPTER_BUCKET or SEMLA_ADAPTER_ROOT, not both");
+    expect(() => parseServeConfig(["--bogus"], {})).toThrow(/bogus/);
+  });
+});

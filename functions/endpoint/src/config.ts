@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+/**
+ * The endpoint's configuration: flags over environment variables over defaults. The defaults are
+ * the SageMaker container contract (port 8080, model artifacts in /opt/ml/model).
+ */
+const StoreSchema = z.union([
+  z.object({ kind: z.literal("s3"), bucket: z.string().min(1), region: z.string().min(1).optional(), endpoint: z.url().optional() }),
+  z.object({ kind: z.literal("fs"), root: z.string().min(1) }),
+  z.object({ kind: z.literal("none") }),
+]);
+
+export const EndpointConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  modelDir: z.string().min(1),
+  /** Where models are generated when modelDir holds none (local runs). */
+  modelsCache: z.string().min(1).optional(),
+  preset: z.string().min(1),
+  executionProvider: z.enum(["auto", "cuda", "cpu"]),
+  store: StoreSchema,
+  adapterCacheBytes: z.coerce.number().int().positive(),
+  bodyLimitBytes: z.coerce.number().int().positive(),
+});
+
+export type EndpointConfig = z.output<typeof EndpointConfigSchema>;
+
+export const SERVE_USAGE = `usage: endpoint serve [options]
+
+options (environment variable in brackets):
+  --port N              [SEMLA_ENDPOINT_PORT, SAGEMAKER_BIND_TO_PORT] default 8080
+  --host H              [SEMLA_ENDPOINT_HOST] default 0.0.0.0
+  --model-dir DIR       [SM_MODEL_DIR] model artifacts (models.json + ONNX files), default /opt/ml/model
+  --models-cache DIR    [SEMLA_MODELS_CACHE] where to generate models when --model-dir has none
+                        (default <repo>/.cache/models/<preset>)
+  --preset NAME         [SEMLA_MODEL_PRESET] preset to generate: tiny | b16 | l14, default tiny
+  --device D            [SEMLA_EXECUTION_PROVIDER] auto | cuda | cpu, default auto (CUDA when available)
+
+adapter object store, for adapters sent by reference:
+  SEMLA_ADAPTER_BUCKET (+ SEMLA_ADAPTER_S3_REGION or AWS_REGION, SEMLA_ADAPTER_S3_ENDPOINT)   S3
+  SEMLA_ADAPTER_ROOT                                                                          a folder
+  SEMLA_ADAPTER_CACHE_BYTES   resolved adapters kept in memory, default 2147483648
+  SEMLA_BODY_LIMIT_BYTES      largest request body, default 8388608
+`;
+
+export class ConfigError extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function storeFrom(env: Env): z.input<typeof StoreSchema> {
+  const bucket = env.SEMLA_ADAPTER_BUCKET;
+  const root = env.SEMLA_ADAPTER_ROOT;
+  if (bucket && root) throw new ConfigError("set SEMLA_ADAPTER_BUCKET or SEMLA_ADAPTER_ROOT, not both");
+  if (bucket) {
+    const region = env.SEMLA_ADAPTER_S3_REGION ?? env.AWS_REGION;
+    const endpoint = env.SEMLA_ADAPTER_S3_ENDPOINT;
+    return { kind: "s3", bucket, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
+  }
+  if (root) return { kind: "fs", root };
+  return { kind: "none" };
+}
+
+export function parseServeConfig(args: readonly string[], env: Env): EndpointConfig {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "model-dir": { type: "string" },
+      "models-cache": { type: "string" },
+      preset: { type: "string" },
+      device: { type: "string" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const modelsCache = values["models-cache"] ?? env.SEMLA_MODELS_CACHE;
+  const parsed = EndpointConfigSchema.safeParse({
+    port: values.port ?? env.SEMLA_ENDPOINT_PORT ?? env.SAGEMAKER_BIND_TO_PORT ?? 8080,
+    host: values.host ?? env.SEMLA_ENDPOINT_HOST ?? "0.0.0.0",
+    modelDir: values["model-dir"] ?? env.SM_MODEL_DIR ?? "/opt/ml/model",
+    ...(modelsCache ? { modelsCache } : {}),
+    preset: values.preset ?? env.SEMLA_MODEL_PRESET ?? "tiny",
+    executionProvider: values.device ?? env.SEMLA_EXECUTION_PROVIDER ?? "auto",
+    store: storeFrom(env),
+    adapterCacheBytes: env.SEMLA_ADAPTER_CACHE_BYTES ?? 2 * 1024 ** 3,
+    bodyLimitBytes: env.SEMLA_BODY_LIMIT_BYTES ?? 8 * 1024 ** 2,
+  });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; "));
+  }
+  return parsed.data;
+}

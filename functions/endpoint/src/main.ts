@@ -1,0 +1,78 @@
+import { createAdapterResolver, type Segmenter } from "@semla/inference";
+import { createEndpointApp } from "./app.js";
+import { ConfigError, parseServeConfig, SERVE_USAGE, type EndpointConfig } from "./config.js";
+import { EndpointError } from "./errors.js";
+import { locateModels } from "./models.js";
+import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
+import { startEndpointServer } from "./server.js";
+import { createAdapterStore, describeStore } from "./store.js";
+
+/**
+ * The container command: `tsx src/main.ts serve`. The server listens first and loads the models
+ * after, so SageMaker's health check sees 503 (loading) and then 200, never a refused connection.
+ */
+
+const USAGE = `usage: endpoint serve [options]   (see: endpoint serve --help)\n`;
+
+function log(line: string): void {
+  process.stderr.write(`endpoint: ${line}\n`);
+}
+
+async function serve(config: EndpointConfig): Promise<void> {
+  const store = createAdapterStore(config.store);
+  const resolver = createAdapterResolver({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
+  let loaded: Segmenter | undefined;
+  // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
+  const segmenter: Segmenter = {
+    segment: (input, options) => {
+      if (!loaded) throw new EndpointError("not-ready", "the models are still loading");
+      return loaded.segment(input, options);
+    },
+    close: async () => loaded?.close(),
+  };
+  const app = createEndpointApp({ segmenter, resolver, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
+  const server = await startEndpointServer(app, { port: config.port, hostname: config.host });
+  log(`listening on ${config.host}:${server.port}; adapter store: ${describeStore(config.store)}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    await server.close().catch(() => undefined);
+    await segmenter.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+
+  const files = await locateModels({ modelDir: config.modelDir, ...(config.modelsCache ? { modelsCache: config.modelsCache } : {}), preset: config.preset, log });
+  const providers = chooseExecutionProviders(config.executionProvider);
+  const started = performance.now();
+  loaded = await loadSegmenter(files, providers);
+  log(`ready: ${files.manifest.preset} models on ${providers.join(" > ")} in ${Math.round(performance.now() - started)} ms`);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === "serve") {
+    if (rest.includes("--help")) {
+      process.stdout.write(SERVE_USAGE);
+      return;
+    }
+    await serve(parseServeConfig(rest, process.env));
+    return;
+  }
+  // SageMaker runs the image as `docker run <image> serve`; anything else is a usage error.
+  throw new ConfigError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    process.stderr.write(`endpoint: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  // A model that cannot be loaded ends the container: SageMaker then reports the failed deployment.
+  process.stderr.write(`endpoint: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

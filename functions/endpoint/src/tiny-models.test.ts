@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fusion, onnx, peft, randomAdapter } from "@semla/core";
+import {
+  adapterReference,
+  catManifestSha256,
+  createAdapterResolver,
+  createSageMakerBackend,
+  encodeInvocation,
+  INVOCATION_CONTENT_TYPE,
+  type CatSource,
+  type InferenceBackend,
+  type ModelFiles,
+  type Segmenter,
+} from "@semla/inference";
+import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/registry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEndpointApp } from "./app.js";
+import { locateModels } from "./models.js";
+import { loadSegmenter } from "./segmenter.js";
+import { startEndpointServer, type RunningServer } from "./server.js";
+import { sageMakerFront } from "./test-front.js";
+import { gradientPng } from "./test-png.js";
+
+/** The reference endpoint with the real (tiny) ONNX models, invoked through the SageMaker SDK on loopback. */
+describe("endpoint with the tiny models", () => {
+  const LIBRARY = "11111111-1111-4111-8111-111111111111";
+  const image = gradientPng(40, 30);
+  const classNames = ["sky", "road", "tree"];
+  let root: string;
+  let files: ModelFiles;
+  let store: BlobStore;
+  let segmenter: Segmenter;
+  let server: RunningServer;
+  let backend: InferenceBackend;
+  const logs: string[] = [];
+  const sources: CatSource[] = [];
+  let adapters: ReturnType<typeof randomAdapter>[];
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "semla-endpoint-tiny-"));
+    // An empty model folder: a local run generates the models into the cache folder, and says so.
+    files = await locateModels({ modelDir: path.join(root, "opt-ml-model"), modelsCache: path.join(root, "models"), preset: "tiny", log: (line) => logs.push(line) });
+    segmenter = await loadSegmenter(files, ["cpu"]);
+    store = createFsBlobStore({ root: path.join(root, "blobs") });
+    const targets = onnx.segmentationLoraModules(files.manifest.segmentation.config);
+    adapters = [1, 2].map((seed) => randomAdapter({ modules: targets, rank: 4, seed, std: 0.3, baseModel: "semla-tiny" }));
+    for (const [i, adapter] of adapters.entries()) {
+      const weights = peft.writePeftAdapter(adapter).weights;
+      const sha256 = sha256Hex(weights);
+      const objectKey = adapterObjectKey({ libraryId: LIBRARY, adapterId: `22222222-2222-4222-8222-00000000000${i}`, version: 1, sha256 });
+      await store.put(objectKey, weights);
+      sources.push({ sha256, objectKey, config: adapter.config, weight: i === 0 ? 0.7 : 0.3 });
+    }
+    const app = createEndpointApp({ segmenter, resolver: createAdapterResolver({ store }), ready: () => true });
+    server = await startEndpointServer(sageMakerFront(app), { port: 0, hostname: "127.0.0.1" });
+    backend = createSageMakerBackend({ endpointName: "semla", region: "us-east-1", endpoint: server.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await backend?.close();
+    await server?.close();
+    await segmenter?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("generated the models into the cache folder and said so", () => {
+    expect(files.dir).toBe(path.join(root, "models"));
+    expect(logs[0]).toBe(`models: ${path.join(root, "opt-ml-model")} holds no models.json; using the generated tiny models in ${path.join(root, "models")} (generating them if needed)`);
+    expect(logs[1]).toBe(`models: generated tiny into ${path.join(root, "models")}`);
+  });
+
+  it("segments zero-shot through the SageMaker SDK exactly as the segmenter does in-process", async () => {
+    const remote = await backend.infer({ image, classNames, adapter: { kind: "none" }, requestId: "tiny-1" });
+    const local = await segmenter.segment({ image, classNames, adapter: null });
+    expect([remote.width, remote.height]).toEqual([40, 30]);
+    expect(remote.maskPng).toEqual(local.maskPng);
+    expect(remote.scores).toEqual(local.scores);
+    expect(remote.adapter).toEqual({ kind: "none", sha256: null, cached: false });
+    expect(Object.keys(remote.timings).sort()).toEqual(Object.keys(local.timings).sort());
+  });
+
+  it("segments with a cat fusion sent by manifest, as with the fused adapter in-process", async () => {
+    const fused = fusion.fuseAdapters(adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })), { combination: "cat" });
+    const request = { image, classNames };
+    const reference = await adapterReference({ request, fused, combination: "cat", sources }, { payloadLimitBytes: 4096 });
+    expect(reference).toEqual({ kind: "cat", sha256: catManifestSha256(sources), sources });
+
+    const remote = await backend.infer({ ...request, adapter: reference });
+    const local = await segmenter.segment({ ...request, adapter: fused });
+    const zeroShot = await segmenter.segment({ ...request, adapter: null });
+    expect(remote.maskPng).toEqual(local.maskPng);
+    expect(remote.scores).toEqual(local.scores);
+    expect(remote.scores).not.toEqual(zeroShot.scores); // the adapter did change the answer
+    expect(remote.adapter).toEqual({ kind: "cat", sha256: catManifestSha256(sources), cached: false });
+    expect((await backend.infer({ ...request, adapter: reference })).adapter.cached).toBe(true);
+
+    // The same fusion inline (it fits the default limit) gives the same answer.
+    const inline = await adapterReference({ request, fused, combination: "cat", sources });
+    expect(inline.kind).toBe("inline");
+    expect((await backend.infer({ ...request, adapter: inline })).maskPng).toEqual(local.maskPng);
+  });
+
+  describe("bad input: a 4xx with the error, and the server stays up", () => {
+    const invoke = (body: Uint8Array) =>
+      fetch(`${server.url}/endpoints/semla/invocations`, { method: "POST", headers: { "content-type": INVOCATION_CONTENT_TYPE }, body: new Uint8Array(body) });
+
+    function envelope(header: unknown, payload: Uint8Array): Uint8Array {
+      const json = Buffer.from(JSON.stringify(header));
+      const out = new Uint8Array(4 + json.byteLength + payload.byteLength);
+      new DataView(out.buffer).setUint32(0, json.byteLength, true);
+      out.set(json, 4);
+      out.set(payload, 4 + json.byteLength);
+      return out;
+    }
+
+    it.each([
+      ["an empty class list", () => envelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "transport.invalid-invocation"],
+      ["a truncated PNG", () => encodeInvocation({ image: image.subarray(0, 60), classNames, adapter: { kind: "none" } }), "image.undecodable"],
+      ["an image that is not an image", () => encodeInvocation({ image: new TextEncoder().encode("hello"), classNames, adapter: { kind: "none" } }), "image.undecodable"],
+      ["a malformed envelope", () => new Uint8Array([9, 0, 0, 0, 0x7b]), "transport.invalid-invocation"],
+      [
+        "an adapter with a module the model lacks",
+        () => {
+          const alien = randomAdapter({ modules: [{ name: "vision.blocks.99.attn.q_proj", inFeatures: 8, outFeatures: 8 }], rank: 2, seed: 5 });
+          const weights = peft.writePeftAdapter(alien).weights;
+          return encodeInvocation({ image, classNames, adapter: { kind: "inline", sha256: sha256Hex(weights), config: alien.config, weights } });
+        },
+        "segment.unknown-module",
+      ],
+    ])("%s", async (_, body, code) => {
+      const response = await invoke(body());
+      expect(response.status).toBe(400);
+      const json = (await response.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe(code);
+      expect(json.error.message.length).toBeGreaterThan(0);
+      expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+      expect((await backend.infer({ image, classNames, adapter: { kind: "none" } })).width).toBe(40);
+    });
+  });
+});

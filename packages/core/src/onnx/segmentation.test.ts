@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { denseDelta, type LoraAdapter } from "../lora/adapter.js";
+import { randomAdapter } from "../synthetic/random-adapter.js";
+import { OnnxError } from "./errors.js";
+import { graphInitializer } from "./graph.js";
+import { buildSegmentationModel, loraInputNames, SEGMENTATION_TINY, segmentationLoraFeeds, segmentationLoraModules } from "./segmentation.js";
+import { normalWeights } from "./weights.js";
+
+const config = SEGMENTATION_TINY;
+const P = "sem_seg_head.predictor.clip_model.visual.transformer.resblocks";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof OnnxError ? error.code : `other: ${String(error)}`;
+  }
+  return undefined;
+}
+
+describe("segmentation LoRA targets", () => {
+  it("are CAT-Seg's visual CLIP module names, six per block, with their shapes", () => {
+    expect(segmentationLoraModules(config)).toEqual([0, 1].flatMap((i) => [
+      { name: `${P}.${i}.attn.q_proj`, inFeatures: 32, outFeatures: 32 },
+      { name: `${P}.${i}.attn.k_proj`, inFeatures: 32, outFeatures: 32 },
+      { name: `${P}.${i}.attn.v_proj`, inFeatures: 32, outFeatures: 32 },
+      { name: `${P}.${i}.attn.out_proj`, inFeatures: 32, outFeatures: 32 },
+      { name: `${P}.${i}.mlp.c_fc`, inFeatures: 32, outFeatures: 64 },
+      { name: `${P}.${i}.mlp.c_proj`, inFeatures: 64, outFeatures: 32 },
+    ]));
+  });
+
+  it("are graph inputs A [rank, in] and B [out, rank] with one symbolic rank per module", () => {
+    const graph = buildSegmentationModel(config, 1);
+    expect(graph.inputs.slice(0, 2)).toEqual([
+      { name: "pixel_values", elemType: "float32", dims: ["batch", 3, 32, 32] },
+      { name: "text_embeds", elemType: "float32", dims: ["classes", 16] },
+    ]);
+    const fc = `${P}.1.mlp.c_fc`;
+    expect(graph.inputs.filter((i) => i.name.startsWith(fc))).toEqual([
+      { name: `${fc}.lora_A.weight`, elemType: "float32", dims: [`${fc}.rank`, 32] },
+      { name: `${fc}.lora_B.weight`, elemType: "float32", dims: [64, `${fc}.rank`] },
+    ]);
+    expect(graph.inputs).toHaveLength(2 + 2 * 12);
+    expect(new Set(graph.inputs.slice(2).map((i) => i.dims.find((d) => typeof d === "string"))).size).toBe(12);
+    expect(graph.outputs).toEqual([{ name: "logits", elemType: "float32", dims: ["batch", "classes", 32, 32] }]);
+  });
+});
+
+describe("segmentationLoraFeeds", () => {
+  const modules = segmentationLoraModules(config);
+  const adapter = randomAdapter({ modules: modules.slice(0, 2), rank: 3, alpha: 12, seed: 4 });
+
+  it("feeds A as is, B times the scaling, and zero-size factors for modules the adapter lacks", () => {
+    const feeds = segmentationLoraFeeds(config, adapter);
+    expect(Object.keys(feeds)).toHaveLength(24);
+    const q = adapter.modules.find((m) => m.name === modules[0]!.name)!;
+    const qNames = loraInputNames(q.name);
+    expect(feeds[qNames.a]).toEqual({ type: "float32", data: q.a, dims: [3, 32] });
+    expect(feeds[qNames.b]!.dims).toEqual([32, 3]);
+    expect(Array.from(feeds[qNames.b]!.data)).toEqual(Array.from(q.b, (v) => Math.fround(v * 4)));
+    const fc = loraInputNames(`${P}.0.mlp.c_fc`);
+    expect(feeds[fc.a]).toEqual({ type: "float32", data: new Float32Array(0), dims: [0, 32] });
+    expect(feeds[fc.b]).toEqual({ type: "float32", data: new Float32Array(0), dims: [64, 0] });
+  });
+
+  it("feeds rank 0 everywhere without an adapter", () => {
+    const feeds = segmentationLoraFeeds(config, null);
+    expect(Object.values(feeds).every((f) => f.data.length === 0 && f.dims.includes(0))).toBe(true);
+  });
+
+  it("refuses adapters with modules the model does not have, or of another shape", () => {
+    const foreign = randomAdapter({ modules: [{ name: "other.q_proj", inFeatures: 32, outFeatures: 32 }], rank: 2, seed: 1 });
+    expect(codeOf(() => segmentationLoraFeeds(config, foreign))).toBe("onnx.adapter-mismatch");
+    const wrong = randomAdapter({ modules: [{ name: `${P}.0.mlp.c_fc`, inFeatures: 32, outFeatures: 32 }], rank: 2, seed: 1 });
+    expect(codeOf(() => segmentationLoraFeeds(config, wrong))).toBe("onnx.adapter-mismatch");
+    expect(codeOf(() => buildSegmentationModel(config, 1, { bakedAdapter: wrong }))).toBe("onnx.adapter-mismatch");
+  });
+});
+
+describe("buildSegmentationModel with a baked adapter", () => {
+  const modules = segmentationLoraModules(config);
+  const adapter: LoraAdapter = randomAdapter({ modules: [modules[4]!], rank: 2, alpha: 3, seed: 9, std: 0.3 });
+
+  it("has W + scaling·B·A as the targeted weight, the same base weights elsewhere, and no LoRA inputs", () => {
+    const baked = buildSegmentationModel(config, 5, { bakedAdapter: adapter });
+    const base = buildSegmentationModel(config, 5);
+    expect(baked.inputs.map((i) => i.name)).toEqual(["pixel_values", "text_embeds"]);
+
+    const name = `${modules[4]!.name}.weight`;
+    const w = normalWeights(5, name, 64 * 32, (2 * 32) ** -0.5);
+    const delta = denseDelta(adapter.modules[0]!);
+    expect(graphInitializer(base, name).data).toEqual(w);
+    expect(Array.from(graphInitializer(baked, name).data as Float32Array)).toEqual(Array.from(w, (v, i) => Math.fround(v + delta[i]!)));
+    const untouched = `${modules[0]!.name}.weight`;
+    expect(graphInitializer(baked, untouched).data).toEqual(graphInitializer(base, untouched).data);
+  });
+
+  it("can keep LoRA inputs on top of a baked adapter, or drop them without one", () => {
+    expect(buildSegmentationModel(config, 5, { bakedAdapter: adapter, loraInputs: true }).inputs).toHaveLength(26);
+    expect(buildSegmentationModel(config, 5, { loraInputs: false }).inputs).toHaveLength(2);
+  });
+
+  it("refuses a config whose image is not a whole number of patches", () => {
+    expect(codeOf(() => buildSegmentationModel({ ...config, imageSize: 30 }, 1))).toBe("onnx.config-invalid");
+    expect(codeOf(() => buildSegmentationModel({ ...config, heads: 5 }, 1))).toBe("onnx.config-invalid");
+    expect(codeOf(() => buildSegmentationModel({ ...config, layers: 0 }, 1))).toBe("onnx.config-invalid");
+    expect(codeOf(() => buildSegmentationModel({ ...config, logitScale: 0 }, 1))).toBe("onnx.config-invalid");
+  });
+});

@@ -1,0 +1,192 @@
+import { denseDelta, type LoraAdapter, type LoraModule } from "../lora/adapter.js";
+import type { ModuleShape } from "../reference/catseg-l.js";
+import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, requirePositiveIntegers, requireViTGeometry, type ImageInputConfig } from "./config.js";
+import { OnnxError } from "./errors.js";
+import { GraphBuilder, type Graph } from "./graph.js";
+import { applyLinear, BIAS_STD, l2Normalize, layerNorm, preLnTransformerBlock, type LinearFactory } from "./layers.js";
+import { normalWeights, Parameters } from "./weights.js";
+
+/**
+ * An open-vocabulary segmentation model standing in for CAT-Seg: a CLIP-style ViT over the image
+ * whose per-patch features are compared (cosine, times a logit scale) with class text embeddings,
+ * then upsampled bilinearly to the input size. Its LoRA-targeted linears carry CAT-Seg's module
+ * names, and every one adds (x·Aᵀ)·Bᵀ with A and B as graph inputs of symbolic rank: one session
+ * serves any adapter, and zero-size factors (rank 0) serve "no adapter".
+ */
+export interface SegmentationConfig extends ImageInputConfig {
+  readonly patchSize: number;
+  readonly width: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly mlpDim: number;
+  /** Dimension shared with the text embeddings. */
+  readonly embedDim: number;
+  /** CLIP's exp(logit_scale) after training: 100. */
+  readonly logitScale: number;
+  readonly layerNormEps: number;
+}
+
+export const SEGMENTATION_PIXELS = "pixel_values";
+export const SEGMENTATION_TEXT = "text_embeds";
+export const SEGMENTATION_OUTPUT = "logits";
+
+const clip = { imageMean: CLIP_IMAGE_MEAN, imageStd: CLIP_IMAGE_STD, layerNormEps: 1e-5, logitScale: 100 } as const;
+
+/** For tests: builds and runs in milliseconds. */
+export const SEGMENTATION_TINY: SegmentationConfig = { ...clip, imageSize: 32, patchSize: 8, width: 32, layers: 2, heads: 4, mlpDim: 64, embedDim: 16 };
+/**
+ * For the service on CPU: 14×14 patches, ≈11 M parameters (≈45 MB), a few tens of ms per image on
+ * two threads; embedDim matches ViT-B/16's 512.
+ */
+export const SEGMENTATION_SMALL: SegmentationConfig = { ...clip, imageSize: 224, patchSize: 16, width: 384, layers: 6, heads: 6, mlpDim: 1536, embedDim: 512 };
+
+const MODULE_PREFIX = "sem_seg_head.predictor.clip_model.visual";
+
+export function validateSegmentationConfig(config: SegmentationConfig): void {
+  requirePositiveIntegers("segmentation config", config, ["imageSize", "patchSize", "width", "layers", "heads", "mlpDim", "embedDim"]);
+  requireViTGeometry("segmentation config", config);
+  if (!(config.logitScale > 0)) throw new OnnxError("onnx.config-invalid", `segmentation config: logitScale must be positive, got ${config.logitScale}`);
+}
+
+/** The LoRA-targeted linears of block i, in graph order. */
+function blockModules(config: SegmentationConfig, i: number): ModuleShape[] {
+  const p = `${MODULE_PREFIX}.transformer.resblocks.${i}`;
+  const { width, mlpDim } = config;
+  return [
+    { name: `${p}.attn.q_proj`, inFeatures: width, outFeatures: width },
+    { name: `${p}.attn.k_proj`, inFeatures: width, outFeatures: width },
+    { name: `${p}.attn.v_proj`, inFeatures: width, outFeatures: width },
+    { name: `${p}.attn.out_proj`, inFeatures: width, outFeatures: width },
+    { name: `${p}.mlp.c_fc`, inFeatures: width, outFeatures: mlpDim },
+    { name: `${p}.mlp.c_proj`, inFeatures: mlpDim, outFeatures: width },
+  ];
+}
+
+/** Every module an adapter for this model may target, with its shape (so libraries can generate compatible adapters). */
+export function segmentationLoraModules(config: SegmentationConfig): ModuleShape[] {
+  validateSegmentationConfig(config);
+  return Array.from({ length: config.layers }, (_, i) => blockModules(config, i)).flat();
+}
+
+/** Names of a module's LoRA graph inputs, and of its symbolic rank dimension. */
+export function loraInputNames(module: string): { a: string; b: string; rank: string } {
+  return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight`, rank: `${module}.rank` };
+}
+
+/** Checks that every adapter module exists in the model with the same shape; returns them by name. */
+function matchAdapter(config: SegmentationConfig, adapter: LoraAdapter): Map<string, LoraModule> {
+  const shapes = new Map(segmentationLoraModules(config).map((m) => [m.name, m]));
+  const byName = new Map<string, LoraModule>();
+  for (const module of adapter.modules) {
+    const shape = shapes.get(module.name);
+    if (!shape) {
+      throw new OnnxError("onnx.adapter-mismatch", `adapter module ${module.name} is not a LoRA target of the segmentation model`, { module: module.name });
+    }
+    const sizesOk = module.a.length === module.rank * shape.inFeatures && module.b.length === shape.outFeatures * module.rank;
+    if (module.inFeatures !== shape.inFeatures || module.outFeatures !== shape.outFeatures || !sizesOk) {
+      throw new OnnxError(
+        "onnx.adapter-mismatch",
+        `adapter module ${module.name} is [${module.outFeatures}×${module.inFeatures}] rank ${module.rank} with ${module.a.length}+${module.b.length} values; the model's is [${shape.outFeatures}×${shape.inFeatures}]`,
+        { module: module.name },
+      );
+    }
+    byName.set(module.name, module);
+  }
+  return byName;
+}
+
+export interface LoraFeed {
+  readonly type: "float32";
+  readonly data: Float32Array;
+  readonly dims: readonly [number, number];
+}
+
+/**
+ * The LoRA inputs of a segmentation session for an adapter (or for none): A as is, B times the
+ * module's scaling (so the graph's (x·Aᵀ)·Bᵀ is scaling·B·A·x), and zero-size [0, in] / [out, 0]
+ * factors for every module the adapter does not touch.
+ */
+export function segmentationLoraFeeds(config: SegmentationConfig, adapter: LoraAdapter | null): Record<string, LoraFeed> {
+  const modules = adapter ? matchAdapter(config, adapter) : new Map<string, LoraModule>();
+  const feeds: Record<string, LoraFeed> = {};
+  for (const shape of segmentationLoraModules(config)) {
+    const names = loraInputNames(shape.name);
+    const module = modules.get(shape.name);
+    const rank = module?.rank ?? 0;
+    const b = module ? (module.scaling === 1 ? module.b : module.b.map((v) => v * module.scaling)) : new Float32Array(0);
+    feeds[names.a] = { type: "float32", data: module?.a ?? new Float32Array(0), dims: [rank, shape.inFeatures] };
+    feeds[names.b] = { type: "float32", data: b, dims: [shape.outFeatures, rank] };
+  }
+  return feeds;
+}
+
+export interface SegmentationBuildOptions {
+  /** Bake W + scaling·B·A into the weights (to check the LoRA path against). */
+  readonly bakedAdapter?: LoraAdapter;
+  /** Whether the graph has the LoRA inputs; default: only when no adapter is baked in. */
+  readonly loraInputs?: boolean;
+}
+
+/** A linear whose weight may have an adapter baked in, or gets a LoRA path fed at run time. */
+function loraLinear(params: Parameters, baked: ReadonlyMap<string, LoraModule>, loraInputs: boolean): LinearFactory {
+  const g = params.graph;
+  return (x, layer) => {
+    const { name, inFeatures, outFeatures } = layer;
+    const values = normalWeights(params.seed, `${name}.weight`, outFeatures * inFeatures, layer.std);
+    const module = baked.get(name);
+    if (module) {
+      const delta = denseDelta(module);
+      for (let i = 0; i < values.length; i++) values[i] = values[i]! + delta[i]!;
+    }
+    const weight = g.initializer(`${name}.weight`, values, [outFeatures, inFeatures]);
+    const bias = layer.bias ? params.normal(`${name}.bias`, [outFeatures], BIAS_STD) : null;
+    const y = applyLinear(g, x, name, weight, bias);
+    if (!loraInputs) return y;
+    const inputs = loraInputNames(name);
+    const a = g.input(inputs.a, "float32", [inputs.rank, inFeatures]);
+    const b = g.input(inputs.b, "float32", [outFeatures, inputs.rank]);
+    const down = g.matMul(x, g.transpose(a, [1, 0], `${name}/lora_AT`), `${name}/lora_down`);
+    const up = g.matMul(down, g.transpose(b, [1, 0], `${name}/lora_BT`), `${name}/lora_up`);
+    return g.add(y, up, `${name}/lora_Add`);
+  };
+}
+
+/**
+ * pixel_values float32 [batch, 3, S, S] and text_embeds float32 [classes, embedDim] (plus, with
+ * loraInputs, `<module>.lora_A.weight` [rank, in] and `<module>.lora_B.weight` [out, rank] for each
+ * of segmentationLoraModules) → logits float32 [batch, classes, S, S].
+ */
+export function buildSegmentationModel(config: SegmentationConfig, seed: number, options: SegmentationBuildOptions = {}): Graph {
+  validateSegmentationConfig(config);
+  const baked = options.bakedAdapter ? matchAdapter(config, options.bakedAdapter) : new Map<string, LoraModule>();
+  const loraInputs = options.loraInputs ?? options.bakedAdapter === undefined;
+  const { imageSize: size, patchSize: patch, width, embedDim } = config;
+  const grid = size / patch;
+  const g = new GraphBuilder("segmentation");
+  const params = new Parameters(g, seed);
+  const linear = loraLinear(params, baked, loraInputs);
+  const pixels = g.input(SEGMENTATION_PIXELS, "float32", ["batch", 3, size, size]);
+  const text = g.input(SEGMENTATION_TEXT, "float32", ["classes", embedDim]);
+
+  // Patch tokens (no class token: the head wants dense features) with learned positions.
+  const convWeight = params.normal(`${MODULE_PREFIX}.conv1.weight`, [width, 3, patch, patch], 0.02);
+  const patches = g.conv(pixels, convWeight, null, { kernelShape: [patch, patch], strides: [patch, patch] }, "conv1");
+  const tokens = g.transpose(g.reshape(patches, [0, width, -1], "conv1/Flatten"), [0, 2, 1], "conv1/Tokens");
+  let h = g.add(tokens, params.normal(`${MODULE_PREFIX}.positional_embedding`, [grid * grid, width], 0.02), "positional_embedding");
+  h = layerNorm(params, h, `${MODULE_PREFIX}.ln_pre`, width, config.layerNormEps);
+  for (let i = 0; i < config.layers; i++) {
+    const [q, k, v, out, fc1, fc2] = blockModules(config, i).map((m) => m.name) as [string, string, string, string, string, string];
+    const p = `${MODULE_PREFIX}.transformer.resblocks.${i}`;
+    h = preLnTransformerBlock(params, h, { ...config, names: { ln1: `${p}.ln_1`, q, k, v, out, ln2: `${p}.ln_2`, fc1, fc2 }, linear });
+  }
+
+  // Cosine similarity of each patch feature with each class embedding, scaled.
+  const post = layerNorm(params, h, `${MODULE_PREFIX}.ln_post`, width, config.layerNormEps);
+  const features = l2Normalize(g, g.matMul(post, params.normal(`${MODULE_PREFIX}.proj`, [width, embedDim], width ** -0.5), "proj"), "features");
+  const classes = g.transpose(l2Normalize(g, text, "text_normalize"), [1, 0], "text/T");
+  const scores = g.mul(g.matMul(features, classes, "similarity"), g.float32(config.logitScale, "logit_scale"), "scores"); // [batch, patches, classes]
+  const coarse = g.reshape(g.transpose(scores, [0, 2, 1], "scores/T"), [0, 0, grid, grid], "coarse_logits");
+  const logits = g.resize(coarse, [1, 1, patch, patch], { mode: "linear", coordinateTransformationMode: "half_pixel" }, "upsample");
+  g.output(logits, SEGMENTATION_OUTPUT, "float32", ["batch", "classes", size, size]);
+  return g.build();
+}

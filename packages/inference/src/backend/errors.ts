@@ -1,0 +1,28 @@
+import { SemlaError } from "@semla/core";
+
+export type BackendRule = "payload-too-large" | "timeout" | "unavailable" | "invalid-response" | "rejected";
+
+/** Inference that could not be carried out by the backend, as opposed to a request the endpoint refused. */
+export class BackendError extends SemlaError {
+  readonly rule: BackendRule;
+
+  constructor(rule: BackendRule, message: string, details: Record<string, unknown> = {}) {
+    super(`backend.${rule}`, message, { rule, ...details });
+    this.rule = rule;
+  }
+}
+
+/**
+ * An error the endpoint reported about the request, with the endpoint's own code, message and details:
+ * the local backend raises the same SemlaErrors in-process, so both backends fail alike.
+ */
+export class EndpointReportedError extends SemlaError {
+  constructor(
+    code: string,
+    message: string,
+    details: Record<string, unknown>,
+    readonly status: number,
+  ) {
+    super(code, message, details);
+  }
+}

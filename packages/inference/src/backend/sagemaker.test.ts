@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeInvocation } from "../transport/envelope.js";
+import { encodeInferenceResponse } from "../transport/response.js";
+import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
+import type { InferenceRequest, InferenceResponse } from "../types.js";
+import { backoffDelay } from "./retry.js";
+import { createSageMakerBackend, type SageMakerBackendOptions } from "./sagemaker.js";
+import { scriptedServer, type Reply, type ScriptedServer } from "./test-server.js";
+
+const request: InferenceRequest = { image: new Uint8Array([1, 2, 3, 4]), classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "req-7" };
+const response: InferenceResponse = {
+  maskPng: ONE_PIXEL_PNG,
+  width: 1,
+  height: 1,
+  scores: [{ className: "road", pixelFraction: 1, meanProbability: 0.9 }],
+  timings: { totalMs: 12 },
+  adapter: { kind: "none", sha256: null, cached: false },
+};
+const ok: Reply = { status: 200, body: encodeInferenceResponse(response) };
+const reported = (status: number, code: string, message: string): Reply => ({ status, body: JSON.stringify({ error: { code, message, details: { field: "classNames" } } }) });
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function backendFor(script: readonly Reply[], options: Partial<SageMakerBackendOptions> = {}) {
+  server = await scriptedServer(script);
+  return createSageMakerBackend({
+    endpointName: "semla-test",
+    region: "us-east-1",
+    endpoint: server.url,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    retryBaseDelayMs: 5,
+    ...options,
+  });
+}
+
+describe("SageMaker backend", () => {
+  it("invokes the endpoint with the envelope and reads the JSON answer", async () => {
+    const backend = await backendFor([ok], { inferenceComponentName: "semla-ic" });
+    expect(await backend.infer(request)).toEqual(response);
+    expect(server!.requests).toHaveLength(1);
+    const sent = server!.requests[0]!;
+    expect(sent.method).toBe("POST");
+    expect(sent.path).toBe("/endpoints/semla-test/invocations");
+    expect(sent.headers["content-type"]).toBe("application/x-semla-invocation");
+    expect(sent.headers.accept).toBe("application/json");
+    expect(sent.headers["x-amzn-sagemaker-inference-component"]).toBe("semla-ic");
+    expect(decodeInvocation(sent.body)).toEqual(request);
+    await backend.close();
+  });
+
+  it("retries 503 and 429 with backoff, then succeeds", async () => {
+    const backend = await backendFor([{ status: 503, body: "overloaded" }, { status: 429, headers: { "x-amzn-errortype": "ThrottlingException" }, body: '{"message":"slow down"}' }, ok]);
+    expect(await backend.infer(request)).toEqual(response);
+    expect(server!.requests).toHaveLength(3);
+  });
+
+  it("gives up after maxAttempts with backend.unavailable", async () => {
+    const backend = await backendFor([reported(503, "endpoint.not-ready", "the models are loading")], { maxAttempts: 4 });
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "backend.unavailable",
+      message: "endpoint semla-test failed (HTTP 503): the models are loading (after 4 attempts)",
+      details: expect.objectContaining({ status: 503, attempts: 4, endpointCode: "endpoint.not-ready" }),
+    });
+    expect(server!.requests).toHaveLength(4);
+  });
+
+  it("does not retry a 4xx, and keeps the code and message the endpoint reported", async () => {
+    const backend = await backendFor([reported(400, "transport.invalid-invocation", "classNames: at least one class name is required"), ok]);
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "transport.invalid-invocation",
+      message: "classNames: at least one class name is required",
+      details: { field: "classNames" },
+      status: 400,
+    });
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it("reads the container's error out of a SageMaker ModelError", async () => {
+    const original = JSON.stringify({ error: { code: "adapter-reference.integrity", message: "bad sha", details: {} } });
+    const modelError: Reply = {
+      status: 424,
+      headers: { "x-amzn-errortype": "ModelError" },
+      body: JSON.stringify({ Message: "Received client error (400) from primary", OriginalStatusCode: 400, OriginalMessage: original }),
+    };
+    const backend = await backendFor([modelError]);
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "adapter-reference.integrity", message: "bad sha", status: 400 });
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it("maps a 4xx without the endpoint's error shape to backend.rejected", async () => {
+    const backend = await backendFor([{ status: 400, headers: { "x-amzn-errortype": "ValidationError" }, body: '{"message":"Endpoint semla-test of account 1 not found."}' }]);
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "backend.rejected",
+      message: "endpoint semla-test refused the request (HTTP 400): Endpoint semla-test of account 1 not found.",
+    });
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it("refuses a payload over the limit before sending anything", async () => {
+    const backend = await backendFor([ok], { payloadLimitBytes: 100 });
+    const big = { ...request, image: new Uint8Array(200) };
+    const bytes = 4 + JSON.stringify({ version: 1, requestId: "req-7", classNames: ["road", "sky"], adapter: { kind: "none" }, imageByteLength: 200, weightsByteLength: 0 }).length + 200;
+    await expect(backend.infer(big)).rejects.toMatchObject({
+      code: "backend.payload-too-large",
+      message: `the invocation is ${bytes} bytes, over the 100-byte limit of a SageMaker real-time request; the image must be smaller, and large adapters go by reference (a cat manifest or the object store), not inline`,
+      details: expect.objectContaining({ bytes, limit: 100 }),
+    });
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it("refuses an invalid request before sending anything", async () => {
+    const backend = await backendFor([ok]);
+    await expect(backend.infer({ ...request, classNames: [] })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it("times out with backend.timeout, without retrying", async () => {
+    const backend = await backendFor(["hang"], { timeoutMs: 300 });
+    const started = performance.now();
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "backend.timeout",
+      message: "endpoint semla-test did not answer within 300 ms (attempt 1)",
+    });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it("maps an unreadable 200 to backend.invalid-response", async () => {
+    const backend = await backendFor([{ status: 200, body: '{"maskPng":"nope"}' }]);
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.invalid-response", message: expect.stringContaining("endpoint semla-test sent an unreadable response: invalid inference response") });
+  });
+
+  it("retries an endpoint it cannot reach, then reports it unavailable", async () => {
+    const backend = await backendFor([ok], { maxAttempts: 2 });
+    await server!.close();
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.unavailable", message: expect.stringMatching(/^endpoint semla-test cannot be reached: .* \(after 2 attempts\)$/) });
+  });
+
+  it("stops when the caller aborts", async () => {
+    const backend = await backendFor(["hang"]);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("client went away")), 100);
+    await expect(backend.infer(request, { signal: controller.signal })).rejects.toThrow("client went away");
+  });
+});
+
+describe("backoffDelay", () => {
+  it("draws uniformly below a cap that doubles per retry, up to the maximum", () => {
+    const options = { baseDelayMs: 100, maxDelayMs: 1000 };
+    expect([1, 2, 3, 4, 5].map((retry) => backoffDelay(retry, options, () => 0.999999))).toEqual([99, 199, 399, 799, 999]);
+    expect(backoffDelay(3, options, () => 0)).toBe(0);
+    expect(backoffDelay(2, options, () => 0.5)).toBe(100);
+  });
+});

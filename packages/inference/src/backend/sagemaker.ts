@@ -1,0 +1,119 @@
+import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
+import type { InferenceBackend, InferenceRequest, InferenceResponse } from "../types.js";
+import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
+import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
+import { decodeInferenceResponse, RESPONSE_CONTENT_TYPE } from "../transport/response.js";
+import { deadline } from "./deadline.js";
+import { BackendError } from "./errors.js";
+import { backoffDelay, waitBeforeRetry } from "./retry.js";
+import { classifyInvocationError } from "./sagemaker-errors.js";
+
+/** The only module that talks to SageMaker. */
+export interface SageMakerBackendOptions {
+  readonly endpointName: string;
+  /** For endpoints that host inference components. */
+  readonly inferenceComponentName?: string;
+  readonly region?: string;
+  /** A custom URL (the reference endpoint on loopback, in tests); default: the region's SageMaker runtime. */
+  readonly endpoint?: string;
+  readonly credentials?: SageMakerRuntimeClientConfig["credentials"];
+  /** Per attempt. Default 60 s, SageMaker's own limit for a real-time invocation. */
+  readonly timeoutMs?: number;
+  /** Attempts in all, retrying throttling (429) and 5xx. Default 3. */
+  readonly maxAttempts?: number;
+  /** Checked before sending. Default SageMaker's 6 MB. */
+  readonly payloadLimitBytes?: number;
+  /** First retry waits up to this (full jitter), doubling each retry up to retryMaxDelayMs. Default 200 ms. */
+  readonly retryBaseDelayMs?: number;
+  /** Default 5 s. */
+  readonly retryMaxDelayMs?: number;
+}
+
+export function createSageMakerBackend(options: SageMakerBackendOptions): InferenceBackend {
+  const { endpointName } = options;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const limit = options.payloadLimitBytes ?? SAGEMAKER_PAYLOAD_LIMIT_BYTES;
+  const backoff = { baseDelayMs: options.retryBaseDelayMs ?? 200, maxDelayMs: options.retryMaxDelayMs ?? 5000 };
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
+
+  // The SDK's own retries are off: the policy (what to retry, how long to wait) is this module's.
+  const client = new SageMakerRuntimeClient({
+    maxAttempts: 1,
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  });
+
+  async function invokeOnce(body: Uint8Array, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const output = await client.send(
+      new InvokeEndpointCommand({
+        EndpointName: endpointName,
+        ...(options.inferenceComponentName === undefined ? {} : { InferenceComponentName: options.inferenceComponentName }),
+        Body: body,
+        ContentType: INVOCATION_CONTENT_TYPE,
+        Accept: RESPONSE_CONTENT_TYPE,
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+    if (!output.Body) throw new BackendError("invalid-response", `endpoint ${endpointName} answered with an empty body`, { endpointName });
+    return output.Body;
+  }
+
+  async function infer(request: InferenceRequest, callOptions: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<InferenceResponse> {
+    const body = encodeInvocation(request);
+    if (body.byteLength > limit) {
+      throw new BackendError(
+        "payload-too-large",
+        `the invocation is ${body.byteLength} bytes, over the ${limit}-byte limit of a SageMaker real-time request; ` +
+          `the image must be smaller, and large adapters go by reference (a cat manifest or the object store), not inline`,
+        { bytes: body.byteLength, limit, adapter: request.adapter.kind },
+      );
+    }
+    const caller = callOptions.signal;
+    const attemptTimeoutMs = callOptions.timeoutMs ?? timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      caller?.throwIfAborted();
+      const { signal, timedOut } = deadline(caller, attemptTimeoutMs);
+      let responseBody: Uint8Array;
+      try {
+        responseBody = await invokeOnce(body, signal);
+      } catch (error) {
+        if (caller?.aborted) throw caller.reason;
+        if (timedOut()) {
+          throw new BackendError("timeout", `endpoint ${endpointName} did not answer within ${attemptTimeoutMs} ms (attempt ${attempt})`, {
+            endpointName,
+            timeoutMs: attemptTimeoutMs,
+            attempts: attempt,
+          });
+        }
+        if (error instanceof BackendError) throw error;
+        const failure = classifyInvocationError(error, { endpointName });
+        if (!failure.retryable || attempt >= maxAttempts) {
+          if (failure.error instanceof BackendError && failure.retryable) {
+            throw new BackendError(failure.error.rule, `${failure.error.message} (after ${attempt} attempts)`, { ...failure.error.details, attempts: attempt });
+          }
+          throw failure.error;
+        }
+        try {
+          await waitBeforeRetry(backoffDelay(attempt, backoff), caller);
+        } catch (abort) {
+          throw caller?.aborted ? caller.reason : abort;
+        }
+        continue;
+      }
+      try {
+        return decodeInferenceResponse(responseBody);
+      } catch (error) {
+        throw new BackendError("invalid-response", `endpoint ${endpointName} sent an unreadable response: ${(error as Error).message}`, { endpointName });
+      }
+    }
+  }
+
+  return {
+    kind: "sagemaker",
+    infer,
+    close: async () => client.destroy(),
+  };
+}

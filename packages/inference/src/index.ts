@@ -1,0 +1,14 @@
+export * from "./types.js";
+export { availableExecutionProviders, createOrtSession, OrtError, type ExecutionProviderName, type OrtSession, type OrtSessionOptions } from "./runtime/ort.js";
+export * from "./models/model-files.js";
+export * from "./preprocess/errors.js";
+export { DEFAULT_MAX_PIXELS, decodeImage, openImage, type DecodeOptions, type DecodedImage } from "./preprocess/decode.js";
+export { preprocessClip, preprocessClipBatch, type ClipPreprocessOptions } from "./preprocess/clip.js";
+export { OrtWorkerPool, type OrtPoolOptions } from "./workers/pool.js";
+export * from "./workers/embedder.js";
+export * from "./workers/centroid.js";
+export * from "./workers/image-files.js";
+export * from "./segment/errors.js";
+export { OnnxSegmenter, type OnnxSegmenterOptions } from "./segment/segmenter.js";
+export * from "./transport/index.js";
+export * from "./backend/index.js";

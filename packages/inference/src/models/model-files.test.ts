@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, truncate } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOrtSession } from "../runtime/ort.js";
+import { onnx } from "./core-onnx.js";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
+
+const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+
+describe("ensureModelFiles", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "semla-models-"));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it("generates the three models and a models.json with their configs, seeds, sizes and sha256", async () => {
+    const dir = path.join(root, "tiny");
+    const files = await ensureModelFiles(dir, "tiny");
+    expect(files.generated).toBe(true);
+    expect(files.paths).toEqual({
+      clipVision: path.join(dir, "clip-vision.onnx"),
+      textEncoder: path.join(dir, "text-encoder.onnx"),
+      segmentation: path.join(dir, "segmentation.onnx"),
+    });
+    const manifest = JSON.parse(await readFile(path.join(dir, "models.json"), "utf8")) as ModelsManifest;
+    expect(manifest).toEqual(files.manifest);
+    expect(manifest.generator).toBe(onnx.MODEL_GENERATOR_VERSION);
+    expect(manifest.opset).toBe(18);
+    expect(manifest.preset).toBe("tiny");
+    expect(manifest.clipVision.config).toEqual(onnx.CLIP_VISION_TINY);
+    expect(manifest.clipVision.config.imageMean).toEqual([0.48145466, 0.4578275, 0.40821073]);
+    expect(manifest.segmentation.seed).toBe(onnx.MODEL_PRESETS.tiny.seeds.segmentation);
+    for (const key of ["clipVision", "textEncoder", "segmentation"] as const) {
+      const entry = manifest[key];
+      expect(entry.file).toBe(MODEL_FILE_NAMES[key]);
+      expect(entry.externalData).toBeNull();
+      expect(entry.bytes).toBe((await stat(files.paths[key])).size);
+      expect(entry.sha256).toBe(await sha256(files.paths[key]));
+    }
+  });
+
+  it("writes exactly the bytes encodeModel produces, and models ONNX Runtime loads by path", async () => {
+    const files = await ensureModelFiles(path.join(root, "tiny"), "tiny");
+    const preset = onnx.MODEL_PRESETS.tiny;
+    const segmentation = onnx.buildSegmentationModel(preset.segmentation, preset.seeds.segmentation);
+    const decoded = onnx.decodeModelProto(await readFile(files.paths.segmentation));
+    expect(decoded.graph!.initializer!.length).toBe(segmentation.initializers.length);
+    expect(Object.fromEntries(decoded.metadata_props!.map((p) => [p.key, p.value]))).toMatchObject({ "semla.model": "segmentation", "semla.preset": "tiny" });
+    for (const key of ["clipVision", "textEncoder", "segmentation"] as const) {
+      const session = await createOrtSession(files.paths[key]);
+      expect(session.outputNames.length).toBe(1);
+      await session.release();
+    }
+  });
+
+  it("reuses a folder whose manifest matches, without rewriting it", async () => {
+    const dir = path.join(root, "reused");
+    await ensureModelFiles(dir, "tiny");
+    const before = (await stat(path.join(dir, "clip-vision.onnx"))).mtimeMs;
+    const again = await ensureModelFiles(dir, "tiny", { verifyHashes: true });
+    expect(again.generated).toBe(false);
+    expect((await stat(path.join(dir, "clip-vision.onnx"))).mtimeMs).toBe(before);
+  });
+
+  it("regenerates when a seed or a config changes, or a file is damaged", async () => {
+    const dir = path.join(root, "changing");
+    const tiny = onnx.MODEL_PRESETS.tiny;
+    expect((await ensureModelFiles(dir, tiny)).generated).toBe(true);
+    const reseeded = await ensureModelFiles(dir, { ...tiny, seeds: { ...tiny.seeds, clipVision: 5 } });
+    expect(reseeded.generated).toBe(true);
+    expect(reseeded.manifest.clipVision.seed).toBe(5);
+    const reconfigured = { ...tiny, seeds: { ...tiny.seeds, clipVision: 5 }, textEncoder: { ...tiny.textEncoder, width: 24 } };
+    expect((await ensureModelFiles(dir, reconfigured)).generated).toBe(true);
+    expect((await ensureModelFiles(dir, reconfigured)).generated).toBe(false);
+    await truncate(path.join(dir, "text-encoder.onnx"), 10);
+    expect((await ensureModelFiles(dir, reconfigured)).generated).toBe(true);
+  });
+
+  it("keeps the weights of models over the threshold in <file>.data, and they compute what the inline models do", async () => {
+    const inline = await ensureModelFiles(path.join(root, "tiny"), "tiny");
+    const external = await ensureModelFiles(path.join(root, "external"), "tiny", { externalDataThresholdBytes: 0 });
+    const entry = external.manifest.clipVision;
+    expect(entry.externalData).toMatchObject({ file: "clip-vision.onnx.data" });
+    expect(entry.externalData!.sha256).toBe(await sha256(path.join(external.dir, "clip-vision.onnx.data")));
+    expect(entry.bytes).toBeLessThan(inline.manifest.clipVision.bytes / 4);
+
+    const feeds = { pixel_values: { type: "float32" as const, data: new Float32Array(3 * 32 * 32).fill(0.5), dims: [1, 3, 32, 32] } };
+    const [a, b] = await Promise.all([createOrtSession(inline.paths.clipVision), createOrtSession(external.paths.clipVision)]);
+    expect((await b.run(feeds))["image_embeds"]).toEqual((await a.run(feeds))["image_embeds"]);
+    await Promise.all([a.release(), b.release()]);
+    // A damaged data file is noticed too.
+    await truncate(path.join(external.dir, "clip-vision.onnx.data"), 100);
+    expect((await ensureModelFiles(external.dir, "tiny", { externalDataThresholdBytes: 0 })).generated).toBe(true);
+  });
+
+  it("refuses unknown presets and presets whose models do not fit together", async () => {
+    await expect(ensureModelFiles(path.join(root, "x"), "huge" as "tiny")).rejects.toThrow(/unknown model preset "huge"/);
+    const tiny = onnx.MODEL_PRESETS.tiny;
+    await expect(ensureModelFiles(path.join(root, "y"), { ...tiny, segmentation: { ...tiny.segmentation, embedDim: 8 } })).rejects.toMatchObject({
+      code: "onnx.config-invalid",
+    });
+  });
+
+  it("defaults to the git-ignored .cache/models/<preset> of the repository", () => {
+    expect(defaultModelDir("b16")).toMatch(/[/\\]\.cache[/\\]models[/\\]b16$/);
+    expect(path.dirname(path.dirname(path.dirname(defaultModelDir("b16"))))).toBe(path.resolve(import.meta.dirname, "../../../.."));
+  });
+});

@@ -1,0 +1,148 @@
+import sharp, { type Sharp } from "sharp";
+import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedImage, type RawRgbImage } from "./decode.js";
+
+/**
+ * CLIP image preprocessing, step for step as HF `CLIPImageProcessor` does it:
+ * convert_rgb → resize the shortest side to `size` (bicubic) → center crop `cropSize`² →
+ * rescale 1/255 → normalise (x − mean) / std → CHW float32.
+ *
+ * Resizing is sharp's `cubic` kernel, Catmull-Rom like PIL's BICUBIC, scaled for downsampling
+ * like PIL's; libvips may shrink by a box filter first for large factors, so values can differ
+ * from PIL's by a grey level or two at edges (never on flat regions). Rescale and normalise
+ * are computed exactly as numpy does them in float32 (one table per channel).
+ */
+
+export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+export const CLIP_IMAGE_SIZE = 224;
+
+export interface ClipPreprocessOptions extends DecodeOptions {
+  /** Shortest side after resizing (`size.shortest_edge`). Default 224. */
+  readonly size?: number;
+  /** Side of the center crop (`crop_size`), at most `size`. Default `size`. */
+  readonly cropSize?: number;
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
+}
+
+export interface ClipGeometry {
+  readonly resizeWidth: number;
+  readonly resizeHeight: number;
+  readonly left: number;
+  readonly top: number;
+  readonly cropSize: number;
+}
+
+/** transformers' get_resize_output_image_size (default_to_square=False) and center_crop offsets. */
+export function clipGeometry(width: number, height: number, size: number, cropSize = size): ClipGeometry {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
+  if (!Number.isSafeInteger(cropSize) || cropSize <= 0 || cropSize > size) {
+    throw new RangeError(`cropSize must be an integer in [1, ${size}], got ${cropSize}`);
+  }
+  const shortIsWidth = width <= height;
+  const short = shortIsWidth ? width : height;
+  const long = shortIsWidth ? height : width;
+  // Python: int(size * long / short), a float division truncated.
+  const newLong = Math.trunc((size * long) / short);
+  const resizeWidth = shortIsWidth ? size : newLong;
+  const resizeHeight = shortIsWidth ? newLong : size;
+  return {
+    resizeWidth,
+    resizeHeight,
+    left: Math.floor((resizeWidth - cropSize) / 2),
+    top: Math.floor((resizeHeight - cropSize) / 2),
+    cropSize,
+  };
+}
+
+/**
+ * Per-channel table v ↦ float32((float32(v · 1/255) − mean) / std), with mean and std cast to
+ * float32 first, as numpy evaluates it on a float32 image (f64 then one rounding to f32 is the
+ * correctly rounded f32 result for these operations).
+ */
+function normalisationTables(mean: readonly number[], std: readonly number[]): Float32Array[] {
+  return [0, 1, 2].map((c) => {
+    const m = Math.fround(mean[c] as number);
+    const s = Math.fround(std[c] as number);
+    if (!(s > 0)) throw new RangeError(`std must be positive, got ${std[c]}`);
+    const table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = Math.fround(Math.fround(Math.fround(v * (1 / 255)) - m) / s);
+    return table;
+  });
+}
+
+/** Interleaved RGB bytes → normalised planar CHW, written into `out` at `offset`. */
+export function rgbToNormalisedChw(
+  rgb: Uint8Array,
+  pixels: number,
+  mean: readonly number[] = CLIP_MEAN,
+  std: readonly number[] = CLIP_STD,
+  out: Float32Array = new Float32Array(3 * pixels),
+  offset = 0,
+): Float32Array {
+  if (rgb.length !== 3 * pixels) throw new RangeError(`expected ${3 * pixels} RGB bytes, got ${rgb.length}`);
+  const tables = normalisationTables(mean, std);
+  for (let c = 0; c < 3; c++) {
+    const table = tables[c] as Float32Array;
+    const plane = offset + c * pixels;
+    for (let p = 0; p < pixels; p++) out[plane + p] = table[rgb[3 * p + c] as number] as number;
+  }
+  return out;
+}
+
+export type ClipImageSource = Uint8Array | OpenedImage | RawRgbImage;
+
+function isRaw(source: ClipImageSource): source is RawRgbImage {
+  return !(source instanceof Uint8Array) && "data" in source;
+}
+
+/** Resized and cropped 8-bit RGB, cropSize × cropSize. */
+export async function clipCropRgb(source: ClipImageSource, options: ClipPreprocessOptions = {}): Promise<RawRgbImage> {
+  const size = options.size ?? CLIP_IMAGE_SIZE;
+  if (isRaw(source)) {
+    const g = clipGeometry(source.width, source.height, size, options.cropSize);
+    const { data, info } = await resizeAndCrop(
+      sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }),
+      g,
+    )
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  }
+  const image = source instanceof Uint8Array ? await openImage(source, options) : source;
+  const g = clipGeometry(image.width, image.height, size, options.cropSize);
+  return readRawRgb(image, resizeAndCrop(imagePipeline(image), g));
+}
+
+function resizeAndCrop(pipeline: Sharp, g: ClipGeometry): Sharp {
+  return pipeline
+    .resize({ width: g.resizeWidth, height: g.resizeHeight, fit: "fill", kernel: "cubic", fastShrinkOnLoad: false })
+    .extract({ left: g.left, top: g.top, width: g.cropSize, height: g.cropSize });
+}
+
+/** One image → Float32Array CHW [3, cropSize, cropSize]. */
+export async function preprocessClip(source: ClipImageSource, options: ClipPreprocessOptions = {}): Promise<Float32Array> {
+  const crop = await clipCropRgb(source, options);
+  return rgbToNormalisedChw(crop.data, crop.width * crop.height, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD);
+}
+
+export interface ClipBatch {
+  /** NCHW float32. */
+  readonly data: Float32Array;
+  readonly dims: readonly [number, 3, number, number];
+}
+
+/** N images → one Float32Array NCHW [N, 3, cropSize, cropSize] (images decoded concurrently). */
+export async function preprocessClipBatch(
+  sources: readonly ClipImageSource[],
+  options: ClipPreprocessOptions = {},
+): Promise<ClipBatch> {
+  const side = options.cropSize ?? options.size ?? CLIP_IMAGE_SIZE;
+  const pixels = side * side;
+  const data = new Float32Array(sources.length * 3 * pixels);
+  const crops = await Promise.all(sources.map((s) => clipCropRgb(s, options)));
+  crops.forEach((crop, n) => {
+    rgbToNormalisedChw(crop.data, pixels, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD, data, n * 3 * pixels);
+  });
+  return { data, dims: [sources.length, 3, side, side] };
+}

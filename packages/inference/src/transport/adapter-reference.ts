@@ -1,0 +1,104 @@
+import { peft, type fusion, type LoraAdapter } from "@semla/core";
+import type { BlobStore } from "@semla/registry";
+import type { AdapterReference, CatSource, InferenceRequest } from "../types.js";
+import { adapterByteSize } from "./adapter-size.js";
+import { catManifestSha256 } from "./cat-manifest.js";
+import { invocationByteLength } from "./envelope.js";
+import { TransportError } from "./errors.js";
+import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
+import { fusedObjectKey } from "./object-keys.js";
+import { sha256Hex } from "./sha256.js";
+
+export interface AdapterReferenceInput {
+  /** The request the reference travels in: its image and class names count toward the payload limit. */
+  readonly request: Omit<InferenceRequest, "adapter">;
+  /** The fused adapter as the API built it, or null for zero-shot. */
+  readonly fused: LoraAdapter | null;
+  /** How `fused` was combined from `sources`. */
+  readonly combination: fusion.Combination;
+  /** The weighted source adapters of the fusion, in fusion order (needed for `cat` over the limit). */
+  readonly sources: readonly CatSource[];
+}
+
+export interface AdapterReferenceOptions {
+  /** Default: SageMaker's 6 MB. */
+  readonly payloadLimitBytes?: number;
+  /** Where fused adapters of other combinations go when they do not fit inline. */
+  readonly store?: BlobStore;
+}
+
+interface Serialized {
+  readonly sha256: string;
+  readonly weights: Uint8Array;
+}
+
+// Adapters are immutable, so one serialisation (and one sha256) serves every request that reuses it.
+const serialized = new WeakMap<LoraAdapter, Serialized>();
+
+function serialize(adapter: LoraAdapter): Serialized {
+  let entry = serialized.get(adapter);
+  if (!entry) {
+    const { weights } = peft.writePeftAdapter(adapter);
+    entry = { sha256: sha256Hex(weights), weights };
+    serialized.set(adapter, entry);
+  }
+  return entry;
+}
+
+// Per store, the fused objects known to be there (put or seen by this process), and those being put:
+// in steady state a request neither uploads nor even asks the store.
+const stored = new WeakMap<BlobStore, Map<string, Promise<void>>>();
+
+function ensureStored(store: BlobStore, key: string, weights: Uint8Array): Promise<void> {
+  let known = stored.get(store);
+  if (!known) {
+    known = new Map();
+    stored.set(store, known);
+  }
+  let pending = known.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const info = await store.head(key);
+      // Content-addressed: an object of the right size under this key is these bytes.
+      if (info?.size !== weights.byteLength) await store.put(key, weights, { contentType: "application/octet-stream" });
+    })();
+    const map = known;
+    pending.catch(() => map.delete(key)); // a failed upload is retried by the next request
+    known.set(key, pending);
+  }
+  return pending;
+}
+
+/**
+ * The reference the API sends for a fused adapter, moving as few bytes as it can:
+ * - inline, when the fused safetensors fit in the payload with the image;
+ * - for `cat`, a manifest of the sources: the endpoint rebuilds the exact fusion from adapters it
+ *   caches, so nothing of the adapter moves per request;
+ * - otherwise the fused safetensors, written once to the object store under a key made of their sha256.
+ */
+export async function adapterReference(input: AdapterReferenceInput, options: AdapterReferenceOptions = {}): Promise<AdapterReference> {
+  const { fused, combination, sources, request } = input;
+  if (fused === null) return { kind: "none" };
+  const limit = options.payloadLimitBytes ?? SAGEMAKER_PAYLOAD_LIMIT_BYTES;
+
+  // The factors alone are a lower bound of the safetensors: skip serialising what cannot fit.
+  if (4 + request.image.byteLength + adapterByteSize(fused) <= limit) {
+    const { sha256, weights } = serialize(fused);
+    const inline: AdapterReference = { kind: "inline", sha256, config: fused.config, weights };
+    if (invocationByteLength({ ...request, adapter: inline }) <= limit) return inline;
+  }
+
+  if (combination === "cat") {
+    if (sources.length === 0) throw new TransportError("invalid-reference", "a cat fusion over the payload limit needs its source adapters to be sent by reference");
+    const copies = sources.map((s) => ({ sha256: s.sha256, objectKey: s.objectKey, config: s.config, weight: s.weight }));
+    return { kind: "cat", sha256: catManifestSha256(copies), sources: copies };
+  }
+
+  if (!options.store) {
+    throw new TransportError("invalid-reference", `a ${combination} fusion over the payload limit must go through the object store, and none is configured`, { combination });
+  }
+  const { sha256, weights } = serialize(fused);
+  const objectKey = fusedObjectKey(sha256);
+  await ensureStored(options.store, objectKey, weights);
+  return { kind: "object", sha256, objectKey, config: fused.config };
+}

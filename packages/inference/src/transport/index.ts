@@ -1,0 +1,20 @@
+export * from "./errors.js";
+export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
+export { canonicalJson } from "./canonical-json.js";
+export { catManifestSha256 } from "./cat-manifest.js";
+export { FUSED_PREFIX, fusedObjectKey } from "./object-keys.js";
+export { AdapterReferenceHeaderSchema, CatSourceSchema, ClassNamesSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
+export {
+  INVOCATION_CONTENT_TYPE,
+  INVOCATION_VERSION,
+  InvocationHeaderSchema,
+  MAX_INVOCATION_HEADER_BYTES,
+  checkInferenceRequest,
+  decodeInvocation,
+  encodeInvocation,
+  invocationByteLength,
+  type InvocationHeader,
+} from "./envelope.js";
+export { InferenceResponseSchema, RESPONSE_CONTENT_TYPE, decodeInferenceResponse, encodeInferenceResponse, toResponseWire, type InferenceResponseWire } from "./response.js";
+export { adapterReference, type AdapterReferenceInput, type AdapterReferenceOptions } from "./adapter-reference.js";
+export { createAdapterResolver, type AdapterResolver, type AdapterResolverOptions, type AdapterResolverStats, type ResolvedAdapter } from "./adapter-resolver.js";

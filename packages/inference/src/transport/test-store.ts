@@ -1,0 +1,36 @@
+// Test helpers (not exported from the package): a filesystem blob store in a temp folder that counts its calls.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createFsBlobStore, type BlobStore } from "@semla/registry";
+
+export interface CountingStore extends BlobStore {
+  readonly calls: { get: number; put: number; head: number };
+  remove(): Promise<void>;
+}
+
+export async function countingFsStore(): Promise<CountingStore> {
+  const root = await mkdtemp(join(tmpdir(), "semla-transport-"));
+  const store = createFsBlobStore({ root });
+  const calls = { get: 0, put: 0, head: 0 };
+  return {
+    kind: store.kind,
+    calls,
+    get: (key, range) => {
+      calls.get++;
+      return store.get(key, range);
+    },
+    put: (key, body, options) => {
+      calls.put++;
+      return store.put(key, body, options);
+    },
+    head: (key) => {
+      calls.head++;
+      return store.head(key);
+    },
+    delete: (key) => store.delete(key),
+    list: (prefix) => store.list(prefix),
+    presignPut: (key, options) => store.presignPut(key, options),
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,188 @@
+import type { ModelFiles } from "../models/model-files.js";
+import { ImageError } from "../preprocess/errors.js";
+import { CLIP_MEAN, CLIP_STD, preprocessClip } from "../preprocess/clip.js";
+import { requireModelInterface } from "./model-interface.js";
+import { OrtWorkerPool } from "./pool.js";
+
+/**
+ * Image embeddings from a CLIP vision model (the interface of a standard HF / optimum export:
+ * `pixel_values` [N, 3, S, S] → `image_embeds` [N, D]) run in the worker pool. SemLA routes on
+ * these: the query image's embedding against each adapter's centroid.
+ */
+
+export const CLIP_VISION_INPUT = "pixel_values";
+export const CLIP_VISION_OUTPUT = "image_embeds";
+
+export interface Embedder {
+  readonly dimension: number;
+  /** Encoded images (JPEG, PNG, WebP) → one embedding each, in order. */
+  embed(images: readonly Uint8Array[], options?: { signal?: AbortSignal }): Promise<Float32Array[]>;
+}
+
+/** An embedder whose decoding and inference can be done separately (to skip bad images in a batch). */
+export interface StagedEmbedder extends Embedder {
+  /** Decodes and preprocesses one image; throws ImageError when it cannot be used. */
+  preprocess(image: Uint8Array): Promise<Float32Array>;
+  /** Embeds preprocessed images, in order. */
+  embedPreprocessed(pixels: readonly Float32Array[], options?: { signal?: AbortSignal }): Promise<Float32Array[]>;
+}
+
+/** What preprocessing needs from the model's config (transformers' preprocessor_config.json, or models.json). */
+export interface ClipImageConfig {
+  /** Input side S (crop size): the exported graph's fixed H and W. */
+  readonly imageSize: number;
+  /** Shortest side before the center crop (`size.shortest_edge`). Default imageSize. */
+  readonly resizeSize?: number;
+  readonly imageMean?: readonly [number, number, number];
+  readonly imageStd?: readonly [number, number, number];
+}
+
+export interface ClipEmbedderOptions {
+  /** The model's image preprocessing. */
+  readonly image: ClipImageConfig;
+  /** Path of the CLIP vision .onnx: the embedder starts (and closes) its own pool. */
+  readonly modelPath?: string;
+  /** Or a pool holding the model under `model` (not closed by the embedder). */
+  readonly pool?: OrtWorkerPool;
+  /** Name of the model in the pool. Default "clip-vision". */
+  readonly model?: string;
+  readonly workers?: number;
+  readonly intraOpThreads?: number;
+  /** Embedding size; found by one probe inference when not given. */
+  readonly dimension?: number;
+  /** L2-normalise each embedding (default true), as CLIP's similarity expects; false keeps the raw projection. */
+  readonly normalize?: boolean;
+  /** Images per inference; larger requests are split. Default 16. */
+  readonly maxBatch?: number;
+  /** Pixel limit for decoding (see decode.ts). */
+  readonly maxPixels?: number;
+}
+
+function l2Normalize(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const v of vector) sum += v * v;
+  const norm = Math.sqrt(sum);
+  // A zero vector has no direction: it stays zero rather than becoming NaN.
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
+  return vector;
+}
+
+export class ClipEmbedder implements StagedEmbedder {
+  readonly dimension: number;
+  readonly imageSize: number;
+  private readonly pool: OrtWorkerPool;
+  private readonly ownsPool: boolean;
+  private readonly model: string;
+  private readonly options: ClipEmbedderOptions;
+  private readonly maxBatch: number;
+
+  private constructor(pool: OrtWorkerPool, ownsPool: boolean, model: string, dimension: number, options: ClipEmbedderOptions) {
+    this.pool = pool;
+    this.ownsPool = ownsPool;
+    this.model = model;
+    this.dimension = dimension;
+    this.imageSize = options.image.imageSize;
+    this.options = options;
+    this.maxBatch = options.maxBatch ?? 16;
+  }
+
+  static async create(options: ClipEmbedderOptions): Promise<ClipEmbedder> {
+    const model = options.model ?? "clip-vision";
+    const maxBatch = options.maxBatch ?? 16;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch <= 0) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if ((options.pool === undefined) === (options.modelPath === undefined)) {
+      throw new TypeError("give the CLIP vision model as exactly one of modelPath or pool");
+    }
+    const pool =
+      options.pool ??
+      (await OrtWorkerPool.create({
+        models: { [model]: options.modelPath as string },
+        ...(options.workers !== undefined && { workers: options.workers }),
+        ...(options.intraOpThreads !== undefined && { intraOpThreads: options.intraOpThreads }),
+      }));
+    const ownsPool = options.pool === undefined;
+    try {
+      requireModelInterface(pool, model, { inputs: [CLIP_VISION_INPUT], outputs: [CLIP_VISION_OUTPUT] });
+      const probe = new ClipEmbedder(pool, ownsPool, model, options.dimension ?? 0, options);
+      if (options.dimension !== undefined) return probe;
+      const size = options.image.imageSize;
+      const [embedding] = await probe.embedPreprocessed([new Float32Array(3 * size * size)]);
+      return new ClipEmbedder(pool, ownsPool, model, (embedding as Float32Array).length, options);
+    } catch (error) {
+      if (ownsPool) await pool.close();
+      throw error;
+    }
+  }
+
+  /** An embedder for the CLIP vision model ensureModelFiles wrote, configured from its models.json. */
+  static fromModelFiles(
+    files: ModelFiles,
+    options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "normalize" | "maxBatch" | "maxPixels"> = {},
+  ): Promise<ClipEmbedder> {
+    const { config } = files.manifest.clipVision;
+    return ClipEmbedder.create({
+      ...options,
+      modelPath: files.paths.clipVision,
+      image: { imageSize: config.imageSize, imageMean: config.imageMean, imageStd: config.imageStd },
+      dimension: config.projectionDim,
+    });
+  }
+
+  preprocess(image: Uint8Array): Promise<Float32Array> {
+    const { image: config, maxPixels } = this.options;
+    return preprocessClip(image, {
+      size: config.resizeSize ?? config.imageSize,
+      cropSize: config.imageSize,
+      mean: config.imageMean ?? CLIP_MEAN,
+      std: config.imageStd ?? CLIP_STD,
+      ...(maxPixels !== undefined && { maxPixels }),
+    });
+  }
+
+  async embedPreprocessed(pixels: readonly Float32Array[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const size = this.imageSize;
+    const plane = 3 * size * size;
+    const embeddings: Float32Array[] = [];
+    for (let start = 0; start < pixels.length; start += this.maxBatch) {
+      const chunk = pixels.slice(start, start + this.maxBatch);
+      const batch = new Float32Array(chunk.length * plane);
+      chunk.forEach((p, i) => {
+        if (p.length !== plane) throw new RangeError(`preprocessed image ${start + i} has ${p.length} values, expected 3×${size}×${size}`);
+        batch.set(p, i * plane);
+      });
+      const { outputs } = await this.pool.run(
+        this.model,
+        { [CLIP_VISION_INPUT]: { type: "float32", data: batch, dims: [chunk.length, 3, size, size] } },
+        options.signal ? { signal: options.signal } : {},
+      );
+      const out = outputs[CLIP_VISION_OUTPUT];
+      const dimension = out?.dims[1];
+      if (!out || out.dims.length !== 2 || out.dims[0] !== chunk.length || dimension === undefined) {
+        throw new RangeError(`${CLIP_VISION_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${chunk.length}, D]`);
+      }
+      for (let i = 0; i < chunk.length; i++) {
+        const row = out.data.slice(i * dimension, (i + 1) * dimension);
+        embeddings.push(this.options.normalize === false ? row : l2Normalize(row));
+      }
+    }
+    return embeddings;
+  }
+
+  async embed(images: readonly Uint8Array[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const pixels = await Promise.all(
+      images.map((image, index) =>
+        this.preprocess(image).catch((error: unknown) => {
+          // Name the culprit in a batch.
+          if (error instanceof ImageError) throw new ImageError(error.rule, `image ${index}: ${error.message}`, { ...error.details, index });
+          throw error;
+        }),
+      ),
+    );
+    return this.embedPreprocessed(pixels, options);
+  }
+
+  /** Closes the pool when the embedder started it. */
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.close();
+  }
+}
