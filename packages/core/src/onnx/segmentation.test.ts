@@ -3,7 +3,7 @@ import { denseDelta, type LoraAdapter } from "../lora/adapter.js";
 import { randomAdapter } from "../synthetic/random-adapter.js";
 import { OnnxError } from "./errors.js";
 import { graphInitializer } from "./graph.js";
-import { buildSegmentationModel, loraInputNames, SEGMENTATION_TINY, segmentationLoraFeeds, segmentationLoraModules } from "./segmentation.js";
+import { buildSegmentationModel, loraInputNames, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
 import { normalWeights } from "./weights.js";
 
 const config = SEGMENTATION_TINY;
@@ -47,33 +47,11 @@ describe("segmentation LoRA targets", () => {
   });
 });
 
-describe("segmentationLoraFeeds", () => {
-  const modules = segmentationLoraModules(config);
-  const adapter = randomAdapter({ modules: modules.slice(0, 2), rank: 3, alpha: 12, seed: 4 });
-
-  it("feeds A as is, B times the scaling, and zero-size factors for modules the adapter lacks", () => {
-    const feeds = segmentationLoraFeeds(config, adapter);
-    expect(Object.keys(feeds)).toHaveLength(24);
-    const q = adapter.modules.find((m) => m.name === modules[0]!.name)!;
-    const qNames = loraInputNames(q.name);
-    expect(feeds[qNames.a]).toEqual({ type: "float32", data: q.a, dims: [3, 32] });
-    expect(feeds[qNames.b]!.dims).toEqual([32, 3]);
-    expect(Array.from(feeds[qNames.b]!.data)).toEqual(Array.from(q.b, (v) => Math.fround(v * 4)));
-    const fc = loraInputNames(`${P}.0.mlp.c_fc`);
-    expect(feeds[fc.a]).toEqual({ type: "float32", data: new Float32Array(0), dims: [0, 32] });
-    expect(feeds[fc.b]).toEqual({ type: "float32", data: new Float32Array(0), dims: [64, 0] });
-  });
-
-  it("feeds rank 0 everywhere without an adapter", () => {
-    const feeds = segmentationLoraFeeds(config, null);
-    expect(Object.values(feeds).every((f) => f.data.length === 0 && f.dims.includes(0))).toBe(true);
-  });
-
+describe("baking an adapter into the weights", () => {
   it("refuses adapters with modules the model does not have, or of another shape", () => {
     const foreign = randomAdapter({ modules: [{ name: "other.q_proj", inFeatures: 32, outFeatures: 32 }], rank: 2, seed: 1 });
-    expect(codeOf(() => segmentationLoraFeeds(config, foreign))).toBe("onnx.adapter-mismatch");
+    expect(codeOf(() => buildSegmentationModel(config, 1, { bakedAdapter: foreign }))).toBe("onnx.adapter-mismatch");
     const wrong = randomAdapter({ modules: [{ name: `${P}.0.mlp.c_fc`, inFeatures: 32, outFeatures: 32 }], rank: 2, seed: 1 });
-    expect(codeOf(() => segmentationLoraFeeds(config, wrong))).toBe("onnx.adapter-mismatch");
     expect(codeOf(() => buildSegmentationModel(config, 1, { bakedAdapter: wrong }))).toBe("onnx.adapter-mismatch");
   });
 });

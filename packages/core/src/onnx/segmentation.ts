@@ -73,7 +73,7 @@ export function loraInputNames(module: string): { a: string; b: string; rank: st
   return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight`, rank: `${module}.rank` };
 }
 
-/** Checks that every adapter module exists in the model with the same shape; returns them by name. */
+/** The adapter to bake in must target the model's modules with their shapes; returns them by name. */
 function matchAdapter(config: SegmentationConfig, adapter: LoraAdapter): Map<string, LoraModule> {
   const shapes = new Map(segmentationLoraModules(config).map((m) => [m.name, m]));
   const byName = new Map<string, LoraModule>();
@@ -82,42 +82,16 @@ function matchAdapter(config: SegmentationConfig, adapter: LoraAdapter): Map<str
     if (!shape) {
       throw new OnnxError("onnx.adapter-mismatch", `adapter module ${module.name} is not a LoRA target of the segmentation model`, { module: module.name });
     }
-    const sizesOk = module.a.length === module.rank * shape.inFeatures && module.b.length === shape.outFeatures * module.rank;
-    if (module.inFeatures !== shape.inFeatures || module.outFeatures !== shape.outFeatures || !sizesOk) {
+    if (module.inFeatures !== shape.inFeatures || module.outFeatures !== shape.outFeatures) {
       throw new OnnxError(
         "onnx.adapter-mismatch",
-        `adapter module ${module.name} is [${module.outFeatures}×${module.inFeatures}] rank ${module.rank} with ${module.a.length}+${module.b.length} values; the model's is [${shape.outFeatures}×${shape.inFeatures}]`,
+        `adapter module ${module.name} is [${module.outFeatures}×${module.inFeatures}]; the model's is [${shape.outFeatures}×${shape.inFeatures}]`,
         { module: module.name },
       );
     }
     byName.set(module.name, module);
   }
   return byName;
-}
-
-export interface LoraFeed {
-  readonly type: "float32";
-  readonly data: Float32Array;
-  readonly dims: readonly [number, number];
-}
-
-/**
- * The LoRA inputs of a segmentation session for an adapter (or for none): A as is, B times the
- * module's scaling (so the graph's (x·Aᵀ)·Bᵀ is scaling·B·A·x), and zero-size [0, in] / [out, 0]
- * factors for every module the adapter does not touch.
- */
-export function segmentationLoraFeeds(config: SegmentationConfig, adapter: LoraAdapter | null): Record<string, LoraFeed> {
-  const modules = adapter ? matchAdapter(config, adapter) : new Map<string, LoraModule>();
-  const feeds: Record<string, LoraFeed> = {};
-  for (const shape of segmentationLoraModules(config)) {
-    const names = loraInputNames(shape.name);
-    const module = modules.get(shape.name);
-    const rank = module?.rank ?? 0;
-    const b = module ? (module.scaling === 1 ? module.b : module.b.map((v) => v * module.scaling)) : new Float32Array(0);
-    feeds[names.a] = { type: "float32", data: module?.a ?? new Float32Array(0), dims: [rank, shape.inFeatures] };
-    feeds[names.b] = { type: "float32", data: b, dims: [shape.outFeatures, rank] };
-  }
-  return feeds;
 }
 
 export interface SegmentationBuildOptions {

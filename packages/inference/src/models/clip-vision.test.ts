@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 import { clipVisionReference } from "./test-support/clip-reference.js";
 

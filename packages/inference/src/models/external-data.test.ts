@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 import { normalArray } from "./test-support/arrays.js";
 
 describe("a model with external data", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
 
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");

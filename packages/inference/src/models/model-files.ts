@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 
 /**
  * The ONNX models the service runs, generated on demand (no weights can be downloaded: the builders in

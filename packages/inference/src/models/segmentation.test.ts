@@ -1,8 +1,9 @@
 import { randomAdapter, type LoraAdapter, type LoraModule } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
+import { loraFeeds } from "../segment/lora-feeds.js";
 
 const config = onnx.SEGMENTATION_TINY;
 const SEED = 31;
@@ -56,7 +57,7 @@ describe("segmentation model in ONNX Runtime", () => {
   it("with an adapter fed as LoRA inputs (mixed ranks, one module at rank 0) equals the model with it baked in", async () => {
     expect(adapter.modules).toHaveLength(modules.length - 1);
     const [fed, merged, plain] = await Promise.all([
-      lora.run({ ...baseFeeds(), ...onnx.segmentationLoraFeeds(config, adapter) }),
+      lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), adapter) }),
       baked.run(baseFeeds()),
       base.run(baseFeeds()),
     ]);
@@ -66,7 +67,7 @@ describe("segmentation model in ONNX Runtime", () => {
   });
 
   it("with every module at rank 0 equals the base model", async () => {
-    const [fed, plain] = await Promise.all([lora.run({ ...baseFeeds(), ...onnx.segmentationLoraFeeds(config, null) }), base.run(baseFeeds())]);
+    const [fed, plain] = await Promise.all([lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), null) }), base.run(baseFeeds())]);
     expect(maxAbs(plain["logits"]!.data)).toBeGreaterThan(1);
     expect(maxAbsDifference(fed["logits"]!.data, plain["logits"]!.data)).toBeLessThan(1e-4);
   });
@@ -74,8 +75,8 @@ describe("segmentation model in ONNX Runtime", () => {
   it("serves adapters of different ranks from one session", async () => {
     const rank2 = randomAdapter({ modules, rank: 2, seed: 7, std: 0.1 });
     const rank5 = randomAdapter({ modules, rank: 5, seed: 8, std: 0.1 });
-    const a = await lora.run({ ...baseFeeds(), ...onnx.segmentationLoraFeeds(config, rank2) });
-    const b = await lora.run({ ...baseFeeds(), ...onnx.segmentationLoraFeeds(config, rank5) });
+    const a = await lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), rank2) });
+    const b = await lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), rank5) });
     expect(maxAbsDifference(a["logits"]!.data, b["logits"]!.data)).toBeGreaterThan(1e-2);
   });
 

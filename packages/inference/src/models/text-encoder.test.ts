@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtOutput, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "./core-onnx.js";
+import { onnx } from "@semla/core";
 import { maxAbsDifference } from "./test-support/arrays.js";
 
 const config = onnx.TEXT_ENCODER_TINY;

@@ -1,3 +1,4 @@
+import { onnx } from "@semla/core";
 import sharp, { type Sharp } from "sharp";
 import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedImage, type RawRgbImage } from "./decode.js";
 
@@ -12,8 +13,9 @@ import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedIm
  * are computed exactly as numpy does them in float32 (one table per channel).
  */
 
-export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+/** CLIP's normalisation, defined once with the model builders. */
+export const CLIP_MEAN: readonly [number, number, number] = onnx.CLIP_IMAGE_MEAN;
+export const CLIP_STD: readonly [number, number, number] = onnx.CLIP_IMAGE_STD;
 export const CLIP_IMAGE_SIZE = 224;
 
 export interface ClipPreprocessOptions extends DecodeOptions {

@@ -1,4 +1,4 @@
-import { onnx } from "../models/core-onnx.js";
+import { onnx } from "@semla/core";
 import type { OrtWorkerPool } from "../workers/pool.js";
 import { SegmentationError } from "./errors.js";
 import { TextEmbeddingCache } from "./text-cache.js";

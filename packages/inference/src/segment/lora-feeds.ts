@@ -1,4 +1,4 @@
-import type { LoraAdapter, ModuleShape } from "@semla/core";
+import { onnx, type LoraAdapter, type ModuleShape } from "@semla/core";
 import type { InputTensor } from "../workers/tensors.js";
 import { SegmentationError } from "./errors.js";
 
@@ -12,10 +12,6 @@ import { SegmentationError } from "./errors.js";
  * The arrays are fresh copies: the pool transfers (detaches) what it sends, and the adapter is the
  * caller's (often cached, often views into a safetensors buffer).
  */
-
-export function loraInputNames(module: string): { readonly a: string; readonly b: string } {
-  return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight` };
-}
 
 const shape = (dims: readonly number[]) => `[${dims.join(", ")}]`;
 
@@ -51,7 +47,7 @@ export function loraFeeds(targets: readonly ModuleShape[], adapter: LoraAdapter 
 
   const feeds: Record<string, InputTensor> = {};
   for (const target of targets) {
-    const names = loraInputNames(target.name);
+    const names = onnx.loraInputNames(target.name);
     const module = given.get(target.name);
     const rank = module?.rank ?? 0;
     const a = module ? module.a.slice() : new Float32Array(0);

@@ -1,7 +1,7 @@
 import { randomAdapter, type LoraAdapter } from "@semla/core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onnx } from "../models/core-onnx.js";
+import { onnx } from "@semla/core";
 import { ImageError } from "../preprocess/errors.js";
 import { bandsRgb, encodeRaw, noiseRgb } from "../preprocess/fixtures.js";
 import { preprocessSquare } from "../preprocess/square.js";

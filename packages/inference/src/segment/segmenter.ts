@@ -1,5 +1,6 @@
 import type { ModuleShape } from "@semla/core";
-import { onnx } from "../models/core-onnx.js";
+import type { ExecutionProviderName } from "../runtime/ort.js";
+import { onnx } from "@semla/core";
 import type { ModelFiles } from "../models/model-files.js";
 import { CLIP_MEAN, CLIP_STD } from "../preprocess/clip.js";
 import { openImage } from "../preprocess/decode.js";
@@ -9,7 +10,7 @@ import { requireModelInterface } from "../workers/model-interface.js";
 import { OrtWorkerPool } from "../workers/pool.js";
 import { ClassTextEncoder, TEXT_ATTENTION_MASK, TEXT_INPUT_IDS, TEXT_OUTPUT } from "./class-text.js";
 import { SegmentationError } from "./errors.js";
-import { loraFeeds, loraInputNames } from "./lora-feeds.js";
+import { loraFeeds } from "./lora-feeds.js";
 import { MAX_MASK_CLASSES } from "./label-mask.js";
 import { encodeMaskPng } from "./mask-png.js";
 
@@ -33,6 +34,8 @@ export interface OnnxSegmenterOptions {
   readonly modelNames?: { readonly segmentation?: string; readonly textEncoder?: string };
   readonly workers?: number;
   readonly intraOpThreads?: number;
+  /** Providers of the pool's sessions (CUDA first when the endpoint has a GPU); default CPU. */
+  readonly executionProviders?: readonly ExecutionProviderName[];
   readonly segmentation: {
     /** Input side S. */
     readonly imageSize: number;
@@ -71,10 +74,11 @@ export class OnnxSegmenter implements Segmenter {
         models: { [segmentationModel]: options.models!.segmentation, [textModel]: options.models!.textEncoder },
         ...(options.workers !== undefined && { workers: options.workers }),
         ...(options.intraOpThreads !== undefined && { intraOpThreads: options.intraOpThreads }),
+        ...(options.executionProviders !== undefined && { executionProviders: options.executionProviders }),
       }));
     const ownsPool = options.pool === undefined;
     try {
-      const loraInputs = options.segmentation.loraTargets.flatMap((t) => Object.values(loraInputNames(t.name)));
+      const loraInputs = options.segmentation.loraTargets.flatMap((t) => [onnx.loraInputNames(t.name).a, onnx.loraInputNames(t.name).b]);
       requireModelInterface(pool, segmentationModel, { inputs: [SEGMENTATION_PIXELS, SEGMENTATION_TEXT, ...loraInputs], outputs: [SEGMENTATION_OUTPUT] });
       requireModelInterface(pool, textModel, { inputs: [TEXT_INPUT_IDS, TEXT_ATTENTION_MASK], outputs: [TEXT_OUTPUT] });
       const text = new ClassTextEncoder(pool, textModel, {
@@ -91,7 +95,7 @@ export class OnnxSegmenter implements Segmenter {
   /** A segmenter for the models ensureModelFiles wrote, configured from their models.json. */
   static fromModelFiles(
     files: ModelFiles,
-    options: Pick<OnnxSegmenterOptions, "workers" | "intraOpThreads" | "textCacheSize" | "maxPixels"> = {},
+    options: Pick<OnnxSegmenterOptions, "workers" | "intraOpThreads" | "executionProviders" | "textCacheSize" | "maxPixels"> = {},
   ): Promise<OnnxSegmenter> {
     const { segmentation, textEncoder } = files.manifest;
     return OnnxSegmenter.create({

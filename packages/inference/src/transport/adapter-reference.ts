@@ -6,8 +6,8 @@ import { catManifestSha256 } from "./cat-manifest.js";
 import { invocationByteLength } from "./envelope.js";
 import { TransportError } from "./errors.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
-import { fusedObjectKey } from "./object-keys.js";
-import { sha256Hex } from "./sha256.js";
+import { fusedObjectKey } from "@semla/registry";
+import { sha256Hex } from "@semla/registry";
 
 export interface AdapterReferenceInput {
   /** The request the reference travels in: its image and class names count toward the payload limit. */

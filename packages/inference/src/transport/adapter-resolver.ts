@@ -5,7 +5,7 @@ import { abortable } from "./abortable.js";
 import { adapterByteSize } from "./adapter-size.js";
 import { catManifestSha256 } from "./cat-manifest.js";
 import { AdapterResolveError } from "./errors.js";
-import { sha256Hex } from "./sha256.js";
+import { sha256Hex } from "@semla/registry";
 
 export interface ResolvedAdapter {
   readonly adapter: LoraAdapter | null;

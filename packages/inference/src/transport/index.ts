@@ -2,7 +2,6 @@ export * from "./errors.js";
 export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
 export { canonicalJson } from "./canonical-json.js";
 export { catManifestSha256 } from "./cat-manifest.js";
-export { FUSED_PREFIX, fusedObjectKey } from "./object-keys.js";
 export { AdapterReferenceHeaderSchema, CatSourceSchema, ClassNamesSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
 export {
   INVOCATION_CONTENT_TYPE,

@@ -1,6 +1,6 @@
 import { peft } from "@semla/core";
 import { z } from "zod";
-import { FUSED_PREFIX } from "./object-keys.js";
+import { FUSED_PREFIX } from "@semla/registry";
 
 /** The pieces of the wire format the API and the endpoint both validate. */
 

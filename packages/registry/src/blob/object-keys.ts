@@ -20,3 +20,10 @@ export function adapterObjectKey(input: { libraryId: string; adapterId: string; 
 export function libraryPrefix(libraryId: string): string {
   return `${ADAPTERS_PREFIX}${check(libraryId, ID, "library id")}/`;
 }
+
+/** Fused adapters (other than `cat`, which travels as a manifest) are content-addressed: keyed by their sha256 alone. */
+export const FUSED_PREFIX = "fused/";
+
+export function fusedObjectKey(sha256: string): string {
+  return `${FUSED_PREFIX}${check(sha256, SHA256, "sha256")}.safetensors`;
+}

@@ -31,7 +31,7 @@ export interface RegistryDeps {
   readonly store: BlobStore;
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
+export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 

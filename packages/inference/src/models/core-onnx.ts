@@ -1,1 +1,0 @@
-export { onnx } from "@semla/core";
