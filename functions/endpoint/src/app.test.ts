@@ -3,6 +3,7 @@ import { createAdapterResolver, decodeInferenceResponse, encodeInvocation, INVOC
 import { describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
+import { rawEnvelope } from "./raw-envelope.fixture.js";
 
 const request: InferenceRequest = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
 
@@ -22,15 +23,6 @@ function setup(options: { ready?: boolean; bodyLimitBytes?: number } = {}) {
   return { app, segmenter, logged, invoke, setReady: (value: boolean) => (ready = value) };
 }
 
-/** An envelope with any header, bypassing encodeInvocation's checks. */
-function envelope(header: unknown, payload: Uint8Array): Uint8Array {
-  const json = Buffer.from(JSON.stringify(header));
-  const out = new Uint8Array(4 + json.byteLength + payload.byteLength);
-  new DataView(out.buffer).setUint32(0, json.byteLength, true);
-  out.set(json, 4);
-  out.set(payload, 4 + json.byteLength);
-  return out;
-}
 
 async function errorOf(response: Response): Promise<unknown> {
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -68,13 +60,13 @@ describe("endpoint app", () => {
   });
 
   it.each([
-    ["an empty class list", envelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "transport.invalid-invocation", "classNames: at least one class name is required"],
+    ["an empty class list", rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "transport.invalid-invocation", "classNames: at least one class name is required"],
     ["a truncated envelope", new Uint8Array([200, 0, 0, 0, 123]), "transport.invalid-invocation", "the invocation header length is 200 bytes but only 1 follow"],
     ["an empty body", new Uint8Array(0), "transport.invalid-invocation", "the invocation is 0 bytes"],
     ["a JSON body", new TextEncoder().encode('{"classNames":["a"]}'), "transport.invalid-invocation", "over the"],
     [
       "a cat manifest with a forged sha256",
-      envelope({ version: 1, classNames: ["a"], adapter: { kind: "cat", sha256: "0".repeat(64), sources: [{ sha256: "a".repeat(64), objectKey: `x/${"a".repeat(64)}.safetensors`, config: { peft_type: "LORA", r: 2, lora_alpha: 2, target_modules: ["q"] }, weight: 1 }] }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
+      rawEnvelope({ version: 1, classNames: ["a"], adapter: { kind: "cat", sha256: "0".repeat(64), sources: [{ sha256: "a".repeat(64), objectKey: `x/${"a".repeat(64)}.safetensors`, config: { peft_type: "LORA", r: 2, lora_alpha: 2, target_modules: ["q"] }, weight: 1 }] }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
       "adapter-reference.integrity",
       "the cat manifest does not match its sha256",
     ],

@@ -22,6 +22,7 @@ import { loadSegmenter } from "./segmenter.js";
 import { startEndpointServer, type RunningServer } from "./server.js";
 import { sageMakerFront } from "./test-front.js";
 import { gradientPng } from "./test-png.js";
+import { rawEnvelope } from "./raw-envelope.fixture.js";
 
 /** The reference endpoint with the real (tiny) ONNX models, invoked through the SageMaker SDK on loopback. */
 describe("endpoint with the tiny models", () => {
@@ -106,17 +107,9 @@ describe("endpoint with the tiny models", () => {
     const invoke = (body: Uint8Array) =>
       fetch(`${server.url}/endpoints/semla/invocations`, { method: "POST", headers: { "content-type": INVOCATION_CONTENT_TYPE }, body: new Uint8Array(body) });
 
-    function envelope(header: unknown, payload: Uint8Array): Uint8Array {
-      const json = Buffer.from(JSON.stringify(header));
-      const out = new Uint8Array(4 + json.byteLength + payload.byteLength);
-      new DataView(out.buffer).setUint32(0, json.byteLength, true);
-      out.set(json, 4);
-      out.set(payload, 4 + json.byteLength);
-      return out;
-    }
 
     it.each([
-      ["an empty class list", () => envelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "transport.invalid-invocation"],
+      ["an empty class list", () => rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "transport.invalid-invocation"],
       ["a truncated PNG", () => encodeInvocation({ image: image.subarray(0, 60), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["an image that is not an image", () => encodeInvocation({ image: new TextEncoder().encode("hello"), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["a malformed envelope", () => new Uint8Array([9, 0, 0, 0, 0x7b]), "transport.invalid-invocation"],
