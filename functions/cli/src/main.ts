@@ -1,12 +1,18 @@
 import { resolve } from "node:path";
+import { isSemlaError } from "@semla/core";
 import { parseArgs } from "node:util";
+import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
 
 const USAGE = `usage: semla <command> [options]
 
 commands:
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
+  centroid FOLDER [--preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
+                                CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP)
 `;
+
+const PRESETS = ["tiny", "b16", "l14"] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,6 +22,21 @@ async function main(argv: string[]): Promise<number> {
       const seed = Number(values.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${values.seed}`);
       await runDemo({ root: resolve(values.dir), seed });
+      return 0;
+    }
+    case "centroid": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { preset: { type: "string", default: "b16" }, out: { type: "string" }, batch: { type: "string", default: "16" } },
+      });
+      const [folder] = positionals;
+      if (folder === undefined || positionals.length > 1) throw new UsageError("centroid takes one image folder");
+      const preset = PRESETS.find((p) => p === values.preset);
+      if (!preset) throw new UsageError(`--preset must be one of ${PRESETS.join(", ")}, got ${values.preset}`);
+      const batchSize = Number(values.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch must be a positive integer, got ${values.batch}`);
+      await runCentroid({ folder: resolve(folder), preset, batchSize, ...(values.out === undefined ? {} : { out: resolve(values.out) }) });
       return 0;
     }
     case undefined:
@@ -37,7 +58,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`semla: ${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    process.stderr.write(`semla: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // Errors about the input (SemlaError: a code and a message) are the user's to fix: no stack.
+    if (isSemlaError(error)) process.stderr.write(`semla: ${error.message} (${error.code})\n`);
+    else process.stderr.write(`semla: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );
