@@ -6,7 +6,6 @@
  *   and uniform-random ones (HNSW's worst case) are reported separately.
  * - Ingestion throughput of 17 MB CAT-Seg-L-shaped adapters into s3rver, next to plain S3 puts.
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, createPrng, peft, randomAdapter } from "@semla/core";
@@ -17,6 +16,7 @@ import { createHnswIndex, hnswIndexName } from "../packages/registry/src/db/hnsw
 import { defaultEfSearch } from "../packages/registry/src/db/nearest.js";
 import { createScratchDatabase } from "../packages/registry/src/db/scratch-database.js";
 import { toVectorLiteral } from "../packages/registry/src/db/vector.js";
+import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
 import { table } from "../functions/cli/src/format.js";
 import { percentile, writeResult } from "./stats.js";
@@ -105,7 +105,7 @@ async function knnCase(url: string, size: number, distribution: Distribution) {
   await time({}); // warm the index pages
   const exact = await time({ exact: true });
   const rows = [];
-  for (const efSearch of [40, 64, undefined]) {
+  for (const efSearch of [undefined, 64, 100]) {
     const approx = await time({ efSearch });
     const recall = approx.results.reduce((sum, ids, i) => sum + ids.filter((id) => exact.results[i]!.includes(id)).length / K, 0) / queries.length;
     rows.push({
@@ -152,8 +152,8 @@ async function ingestion(url: string) {
   return { count: COUNT, bytes, plainMs, registerMs };
 }
 
-const serverUrl = execFileSync("bash", ["scripts/services/postgres.sh", "start"], { encoding: "utf8" }).trim();
-const database = await createScratchDatabase(serverUrl);
+const postgres = await acquirePostgres();
+const database = await createScratchDatabase(postgres.url);
 try {
   const knn = [];
   const distributions = (process.env.SEMLA_BENCH_DISTRIBUTIONS ?? "clustered,uniform").split(",") as Distribution[];
@@ -165,7 +165,7 @@ try {
   }
   const ingest = process.env.SEMLA_BENCH_SKIP_INGESTION ? undefined : await ingestion(database.url);
 
-  console.log(`k-NN, k = ${K}, ${DIMENSION}-d, ${QUERIES - 20} timed queries each through AdapterIndex.nearest (PostgreSQL 15 + pgvector 0.8, HNSW m=16 ef_construction=64)\n`);
+  console.log(`k-NN, k = ${K}, ${DIMENSION}-d, ${QUERIES - 20} timed queries each through AdapterIndex.nearest (PostgreSQL 15 + pgvector 0.8, HNSW m=16 ef_construction=128)\n`);
   console.log(
     table(
       ["centroids", "distribution", "ef_search", "HNSW p50 ms", "HNSW p99 ms", "exact p50 ms", "HNSW / exact (p50)", "recall@5", "index build s"],
@@ -186,6 +186,7 @@ try {
   await writeResult("registry", { knn, ingest });
 } finally {
   await database.drop();
+  await postgres.release();
 }
 
 function printIngestion(ingest: Awaited<ReturnType<typeof ingestion>>): void {

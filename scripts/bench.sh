@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# The registry benchmark runs on a real PostgreSQL + pgvector.
+bash scripts/services/install-pgvector.sh
 mkdir -p bench/results
 for bench in bench/*.bench.ts; do
   npx --no-install tsx --expose-gc "$bench"

@@ -89,7 +89,11 @@ function liveUsers(): number[] {
     });
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/**
+ * The shared throwaway cluster for this process: started by the first user, stopped by the last
+ * (test runs and benchmarks side by side each register as users, so none stops another's cluster).
+ */
+export async function acquirePostgres(): Promise<{ url: string; release(): Promise<void> }> {
   const me = join(usersDir, String(process.pid));
   const url = await withLock(async () => {
     writeFileSync(me, "");
@@ -102,10 +106,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   });
   if (!url.startsWith("postgres://")) throw new Error(`postgres.sh start printed ${JSON.stringify(url)}, not a URL`);
-  project.provide("postgresUrl", url);
-  return () =>
-    withLock(async () => {
-      rmSync(me, { force: true });
-      if (liveUsers().length === 0) await postgres("stop");
-    });
+  return {
+    url,
+    release: () =>
+      withLock(async () => {
+        rmSync(me, { force: true });
+        if (liveUsers().length === 0) await postgres("stop");
+      }),
+  };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const postgres = await acquirePostgres();
+  project.provide("postgresUrl", postgres.url);
+  return () => postgres.release();
 }
