@@ -92,13 +92,10 @@ describe("ort-worker", () => {
       `event loop during one ${batch}-image inference: main thread max gap ${main.maxGap.toFixed(1)} ms, ${main.ticks} ticks ` +
         `(run ${mainRunMs.toFixed(1)} ms); worker max gap ${worker.maxGap.toFixed(1)} ms, ${worker.ticks} ticks (run ${workerRunMs.toFixed(1)} ms)`,
     );
-    expect(mainRunMs).toBeGreaterThan(100);
-    // On the main thread session.run() holds the thread throughout: no tick in between.
-    expect(main.maxGap).toBeGreaterThan(0.8 * mainRunMs);
+    // On the main thread session.run() holds the thread throughout: the 1 ms timer cannot fire
+    // in between. In a worker it keeps firing. (Counts, not durations: CI machines are shared.)
     expect(main.ticks).toBeLessThanOrEqual(2);
-    // In a worker the timer keeps firing (bounds loose: CI machines are shared and busy).
-    expect(worker.maxGap).toBeLessThan(main.maxGap / 3);
-    expect(worker.ticks).toBeGreaterThan(workerRunMs / 20);
+    expect(worker.ticks).toBeGreaterThanOrEqual(5);
   });
 
   it("an ONNX Runtime error fails that request (worker.run-failed) and the worker carries on", async () => {
