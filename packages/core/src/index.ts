@@ -11,3 +11,4 @@ export * from "./synthetic/random-adapter.js";
 export * from "./synthetic/domain-embeddings.js";
 export * as numpy from "./formats/numpy/index.js";
 export * as onnx from "./onnx/index.js";
+export * as world from "./synthetic/world/index.js";
