@@ -1,13 +1,11 @@
 import { peft, type fusion, type LoraAdapter } from "@semla/core";
-import type { BlobStore } from "@semla/registry";
+import { fusedObjectKey, sha256Hex, type BlobStore } from "@semla/registry";
 import type { AdapterReference, CatSource, InferenceRequest } from "../types.js";
 import { adapterByteSize } from "./adapter-size.js";
 import { catManifestSha256 } from "./cat-manifest.js";
 import { invocationByteLength } from "./envelope.js";
 import { TransportError } from "./errors.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
-import { fusedObjectKey } from "@semla/registry";
-import { sha256Hex } from "@semla/registry";
 
 export interface AdapterReferenceInput {
   /** The request the reference travels in: its image and class names count toward the payload limit. */

@@ -1,11 +1,10 @@
 import { bytesSource, fusion, isSemlaError, peft, type LoraAdapter } from "@semla/core";
-import { AdapterCache, BlobNotFoundError, SizedLru, type BlobStore } from "@semla/registry";
+import { AdapterCache, BlobNotFoundError, sha256Hex, SizedLru, type BlobStore } from "@semla/registry";
 import type { AdapterReference, CatSource } from "../types.js";
 import { abortable } from "./abortable.js";
 import { adapterByteSize } from "./adapter-size.js";
 import { catManifestSha256 } from "./cat-manifest.js";
 import { AdapterResolveError } from "./errors.js";
-import { sha256Hex } from "@semla/registry";
 
 export interface ResolvedAdapter {
   readonly adapter: LoraAdapter | null;
