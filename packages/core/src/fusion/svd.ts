@@ -1,7 +1,8 @@
 import { matmul, type Matrix } from "../linalg/matrix.js";
 import { thinQr } from "../linalg/qr.js";
 import { svd } from "../linalg/svd.js";
-import { concatenateParts, concatenatedRank, type FusedFactors, type ModulePart } from "./module-parts.js";
+import { catRank, fuseCat } from "./cat.js";
+import type { FusedFactors, ModulePart } from "./module-parts.js";
 
 /**
  * `svd`: the exact weighted ΔW = Σ wᵢ·sᵢ·BᵢAᵢ (scaling applied once — PEFT's main branch applied it
@@ -11,8 +12,8 @@ import { concatenateParts, concatenatedRank, type FusedFactors, type ModulePart 
  */
 export function fuseSvd(parts: readonly ModulePart[], rank: number, clamp?: number): FusedFactors {
   const { inFeatures, outFeatures } = parts[0]!.module;
-  const joint = concatenatedRank(parts);
-  const cat = concatenateParts(parts, joint);
+  const joint = catRank(parts);
+  const cat = fuseCat(parts, joint);
   const bHat: Matrix<Float32Array> = { rows: outFeatures, cols: joint, data: cat.b };
   // Âᵀ is [in, joint]; transposing while copying keeps QR's input tall.
   const aHatT = new Float64Array(inFeatures * joint);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { SemlaError } from "@semla/core";
+import { onnx, SemlaError } from "@semla/core";
 import ort from "onnxruntime-node";
 
 /**
@@ -90,10 +90,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function product(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
 /** Feeds are checked here so a mistake names the input instead of surfacing as a native error. */
 function toTensors(feeds: Readonly<Record<string, OrtFeed>>, inputNames: readonly string[]): Record<string, ort.Tensor> {
   const expected = new Set(inputNames);
@@ -108,7 +104,7 @@ function toTensors(feeds: Readonly<Record<string, OrtFeed>>, inputNames: readonl
     if (!dims.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new OrtError("ort.invalid-feeds", `input ${name}: dims [${dims.join(", ")}] must be non-negative integers`, { name });
     }
-    if (data.length !== product(dims)) {
+    if (data.length !== onnx.elementCount(dims)) {
       throw new OrtError("ort.invalid-feeds", `input ${name}: ${data.length} values for dims [${dims.join(", ")}]`, { name, length: data.length });
     }
     if (type === "float32" && data instanceof Float32Array) tensors[name] = new ort.Tensor("float32", data, dims);

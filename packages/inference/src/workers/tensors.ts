@@ -1,37 +1,29 @@
+import { onnx } from "@semla/core";
+import type { OrtFeed, OrtOutput } from "../runtime/ort.js";
+
 /**
  * Tensors as they cross the thread boundary: plain typed arrays with dims (structured clone keeps
  * Float32Array / BigInt64Array). Buffers go in the transfer list so that megabytes of pixels and
  * logits move instead of being copied.
  */
 
-export type InputTensorType = "float32" | "int64";
-
-export interface InputTensor {
-  readonly type: InputTensorType;
-  readonly data: Float32Array | BigInt64Array;
-  readonly dims: readonly number[];
-}
-
-export interface OutputTensor {
-  readonly data: Float32Array;
-  readonly dims: readonly number[];
-}
+/** The runtime's own feed and output shapes: what crosses the thread boundary is what ort.ts takes and gives. */
+export type InputTensor = OrtFeed;
+export type OutputTensor = Readonly<OrtOutput>;
 
 export type Feeds = Readonly<Record<string, InputTensor>>;
 export type Outputs = Readonly<Record<string, OutputTensor>>;
 
-export function elementCount(dims: readonly number[]): number {
-  let count = 1;
-  for (const d of dims) count *= d;
-  return count;
-}
-
-/** Refuses a tensor whose data length is not the product of its dims, or whose data type is not its `type`. */
+/**
+ * Refuses a tensor whose data length is not the product of its dims, or whose data type is not its
+ * `type`, on the caller's thread: before its buffer is transferred away and a worker is busied
+ * (ort.ts checks feeds again, as it is also used directly).
+ */
 export function checkTensor(name: string, tensor: InputTensor | OutputTensor): void {
   for (const d of tensor.dims) {
     if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`tensor ${name}: invalid dimension ${d} in [${tensor.dims.join(", ")}]`);
   }
-  const expected = elementCount(tensor.dims);
+  const expected = onnx.elementCount(tensor.dims);
   if (tensor.data.length !== expected) {
     throw new RangeError(`tensor ${name}: ${tensor.data.length} values for dims [${tensor.dims.join(", ")}] (${expected} expected)`);
   }

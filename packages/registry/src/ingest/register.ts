@@ -44,8 +44,8 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
   const name = checkAdapterName(input.name);
   const library = await deps.index.getLibrary(input.tenant, input.libraryId);
   if (!library) throw new RegistryError("unknown-library", `library ${input.libraryId} does not exist`, { libraryId: input.libraryId });
+  // insertPending checks again; checking here refuses a bad centroid before the weights are parsed.
   assertCentroid(input.centroid, library, "centroid");
-  const centroid = input.centroid;
   const adapter = await peft.readLoraAdapter({ config: input.config, weights: bytesSource(input.weights) });
   checkCompatibility(library, adapter, name);
 
@@ -66,7 +66,7 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
     objectKey: (version) => adapterObjectKey({ libraryId: library.id, adapterId: id, version, sha256 }),
     byteSize: input.weights.byteLength,
     sha256,
-    centroid,
+    centroid: input.centroid,
     sampleCount: input.sampleCount ?? null,
   });
   try {
