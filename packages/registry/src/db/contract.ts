@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdapterRecord, LibraryRecord } from "./adapter-index.js";
 import { addActive, clusteredPoints, near, newAdapter, newLibrary, rejection, uniqueTenant } from "./contract-fixtures.js";
 import type { DrizzleAdapterIndex } from "./drizzle-index.js";
+import { API_KEY_PREFIX, createApiKeyStore, hashApiKey } from "./api-keys.js";
+import { createContributionStore } from "./contributions.js";
 import { hnswIndexName } from "./hnsw.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
 import { toVectorLiteral } from "./vector.js";
@@ -51,7 +53,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
           entries: { tag: string; when: number }[];
         };
-        expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions"]);
+        expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions"]);
         const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
         expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
         expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([
@@ -60,7 +62,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const tables = await db.query(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
         );
-        expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "libraries"]);
+        expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "libraries"]);
         // Centroids stay in the row (STORAGE MAIN), so the planner costs scans by their real size.
         expect(await db.query("SELECT attstorage FROM pg_attribute WHERE attrelid = 'adapters'::regclass AND attname = 'centroid'")).toEqual([{ attstorage: "m" }]);
       });
@@ -378,6 +380,47 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await index.referencesObject(pending.objectKey)).toBe(true);
         await index.deleteAdapter(pending.id);
         expect(await index.referencesObject(pending.objectKey)).toBe(false);
+      });
+    });
+
+    describe("api keys", () => {
+      it("store only the key's sha256, authenticate to the key's tenant, and stop at revocation", async () => {
+        const keys = createApiKeyStore(index.db);
+        const tenant = uniqueTenant();
+        const { key, record } = await keys.create(tenant, "ci");
+        expect(key.startsWith(API_KEY_PREFIX)).toBe(true);
+        const stored = await db.query(`SELECT key_hash FROM api_keys WHERE id = '${record.id}'`);
+        expect(stored).toEqual([{ key_hash: hashApiKey(key) }]);
+        expect((await keys.authenticate(key))?.tenant).toBe(tenant);
+        expect(await keys.authenticate(`${key}x`)).toBeUndefined();
+        expect(await keys.revoke(uniqueTenant(), record.id)).toBe(false);
+        expect(await keys.revoke(tenant, record.id)).toBe(true);
+        expect(await keys.authenticate(key)).toBeUndefined();
+      });
+    });
+
+    describe("contributions", () => {
+      it("aggregate per adapter of the tenant's library, most weight first; other tenants see nothing", async () => {
+        const store = createContributionStore(index.db);
+        const lib = await library();
+        const a = await addActive(index, lib, "a", [0, 0, 0, 1]);
+        const b = await addActive(index, lib, "b", [0, 0, 1, 0]);
+        await store.record(lib.id, "r1", [
+          { adapterId: a.id, rank: 1, weight: 0.75, distance: 0.5 },
+          { adapterId: b.id, rank: 2, weight: 0.25, distance: 1 },
+        ]);
+        await store.record(lib.id, "r2", [{ adapterId: b.id, rank: 1, weight: 1, distance: 0 }]);
+        const stats = await store.stats(lib.tenant, lib.id);
+        expect(stats?.requests).toBe(2);
+        expect(stats?.adapters.map(({ lastUsedAt, ...rest }) => rest)).toEqual([
+          { adapterId: b.id, name: "b", version: 1, uses: 2, totalWeight: 1.25, meanWeight: 0.625, maxWeight: 1, topRank: 1 },
+          { adapterId: a.id, name: "a", version: 1, uses: 1, totalWeight: 0.75, meanWeight: 0.75, maxWeight: 0.75, topRank: 1 },
+        ]);
+        expect(await store.stats(uniqueTenant(), lib.id)).toBeUndefined();
+        expect((await store.stats(lib.tenant, lib.id, { since: new Date(Date.now() + 60_000) }))?.adapters).toEqual([]);
+        // Deleting an adapter takes its history with it.
+        await index.deleteAdapter(a.id);
+        expect((await store.stats(lib.tenant, lib.id))?.adapters.map((s) => s.name)).toEqual(["b"]);
       });
     });
 

@@ -24,6 +24,8 @@ import { adapters, libraries } from "./schema.js";
 export interface DrizzleAdapterIndex extends AdapterIndex {
   /** EXPLAIN of the query `nearest` runs, under the same settings (tests check HNSW use). */
   explainNearest(libraryId: string, query: Float32Array, options: NearestQuery): Promise<string>;
+  /** The database itself, for the stores that share it (API keys, contributions). */
+  readonly db: RegistryDatabase;
 }
 
 const MAX_DIMENSION = 16000;
@@ -81,6 +83,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
   }
 
   return {
+    db,
     async createLibrary(input: NewLibrary): Promise<LibraryRecord> {
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
         throw new RegistryError(

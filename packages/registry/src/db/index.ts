@@ -7,4 +7,6 @@ export { createPgAdapterIndex, ignoreConnectionErrors, type PgAdapterIndexOption
 export { createPgliteAdapterIndex, openPglite, type PgliteAdapterIndexOptions } from "./pglite-index.js";
 export { migrateDatabase, MIGRATIONS_FOLDER, type MigrationTarget } from "./migrate.js";
 export { HNSW_MAX_DIMENSION, hnswIndexName } from "./hnsw.js";
-export { adapters, apiKeys, libraries, schema, type Schema } from "./schema.js";
+export { adapters, apiKeys, contributions, libraries, schema, type Schema } from "./schema.js";
+export { API_KEY_PREFIX, createApiKeyStore, generateApiKey, hashApiKey, type ApiKeyRecord, type ApiKeyStore } from "./api-keys.js";
+export { createContributionStore, type AdapterContributionStats, type Contribution, type ContributionStore, type LibraryContributionStats } from "./contributions.js";

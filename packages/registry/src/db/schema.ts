@@ -98,5 +98,34 @@ export const apiKeys = pgTable("api_keys", {
   revokedAt: timestampMs("revoked_at"),
 });
 
-export const schema = { libraries, adapters, apiKeys };
+/**
+ * One row per adapter per served request that fused it: how often and how strongly each adapter is
+ * used (the data of SemLA's contribution heatmap). Rows go with their adapter or library.
+ */
+export const contributions = pgTable(
+  "contributions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    libraryId: uuid("library_id")
+      .notNull()
+      .references(() => libraries.id, { onDelete: "cascade" }),
+    adapterId: uuid("adapter_id")
+      .notNull()
+      .references(() => adapters.id, { onDelete: "cascade" }),
+    requestId: text("request_id").notNull(),
+    /** 1-based position in the plan, nearest first. */
+    rank: integer("rank").notNull(),
+    weight: doublePrecision("weight").notNull(),
+    distance: doublePrecision("distance"),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    // Stats read one library over a time window.
+    index("contributions_library_created_idx").on(t.libraryId, t.createdAt),
+    index("contributions_adapter_idx").on(t.adapterId),
+    check("contributions_weight_check", sql`${t.weight} BETWEEN 0 AND 1`),
+  ],
+);
+
+export const schema = { libraries, adapters, apiKeys, contributions };
 export type Schema = typeof schema;

@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { RegistryDatabase } from "./database.js";
+import { apiKeys } from "./schema.js";
+
+/**
+ * API keys: shown once when created, stored only as their sha256. A key is long and random
+ * (32 bytes), so a plain hash suffices (no salt/KDF: nothing to brute-force), and lookups are one
+ * indexed equality on the hash.
+ */
+export const API_KEY_PREFIX = "semla_";
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface ApiKeyStore {
+  /** A new key for the tenant: the clear key is returned here and nowhere else. */
+  create(tenant: string, name: string): Promise<{ key: string; record: ApiKeyRecord }>;
+  /** The tenant of an unrevoked key, or undefined. */
+  authenticate(key: string): Promise<ApiKeyRecord | undefined>;
+  revoke(tenant: string, id: string): Promise<boolean>;
+  list(tenant: string): Promise<ApiKeyRecord[]>;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+export function generateApiKey(): string {
+  return `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+}
+
+const columns = { id: apiKeys.id, tenant: apiKeys.tenant, name: apiKeys.name, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt };
+
+/** `last_used_at` is written at most once a minute per key, so authentication is a read on most requests. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
+  return {
+    async create(tenant, name) {
+      const key = generateApiKey();
+      const [record] = await db.insert(apiKeys).values({ tenant, name, keyHash: hashApiKey(key) }).returning(columns);
+      return { key, record: record! };
+    },
+    async authenticate(key) {
+      const [record] = await db.select(columns).from(apiKeys).where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
+      if (!record) return undefined;
+      if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+        await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, record.id));
+      }
+      return record;
+    },
+    async revoke(tenant, id) {
+      const revoked = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(apiKeys.tenant, tenant), sql`${apiKeys.id}::text = ${id}`, isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id });
+      return revoked.length > 0;
+    },
+    list: (tenant) => db.select(columns).from(apiKeys).where(eq(apiKeys.tenant, tenant)).orderBy(apiKeys.createdAt),
+  };
+}
