@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/**
+ * The API's configuration, from the environment (the deployed function's variables; see
+ * CONTRACT.md). Absent database and bucket mean the embedded default: PGlite and a filesystem
+ * store under SEMLA_DATA_DIR.
+ */
+const optional = z
+  .string()
+  .transform((value) => (value.trim() === "" ? undefined : value.trim()))
+  .optional();
+
+export const ConfigSchema = z
+  .object({
+    SEMLA_DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    SEMLA_BUCKET: optional,
+    SEMLA_S3_ENDPOINT: optional.pipe(z.url().optional()),
+    SEMLA_BACKEND: z.enum(["local", "sagemaker"]).default("local"),
+    SEMLA_SAGEMAKER_ENDPOINT: optional,
+    SEMLA_SAGEMAKER_INFERENCE_COMPONENT: optional,
+    /** A SageMaker runtime URL other than the region's (the reference endpoint on loopback, in tests). */
+    SEMLA_SAGEMAKER_URL: optional.pipe(z.url().optional()),
+    SEMLA_MODELS_PREFIX: z.string().default("models/clip-vision/"),
+    /** Generated model preset, when the models are not in the bucket (embedded default, tests). */
+    SEMLA_MODEL_PRESET: z.enum(["tiny", "b16", "l14"]).default("tiny"),
+    SEMLA_DATA_DIR: z.string().min(1).default(".semla"),
+    SEMLA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    SEMLA_HOST: z.string().min(1).default("127.0.0.1"),
+    SEMLA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Largest request body: Lambda's (and SageMaker's) 6 MB payload limit; larger files go by presigned upload. */
+    SEMLA_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(6 * 1024 * 1024),
+    /** Where clients reach this API (presigned URLs of the filesystem store point at it). */
+    SEMLA_PUBLIC_URL: optional.pipe(z.url().optional()),
+    AWS_REGION: z.string().default("us-east-1"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SEMLA_BACKEND === "sagemaker" && !env.SEMLA_SAGEMAKER_ENDPOINT) {
+      ctx.addIssue({ code: "custom", path: ["SEMLA_SAGEMAKER_ENDPOINT"], message: "required when SEMLA_BACKEND=sagemaker" });
+    }
+  });
+
+export type ApiConfig = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig {
+  const result = ConfigSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(`invalid configuration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+}

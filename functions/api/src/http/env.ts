@@ -1,0 +1,23 @@
+import type { AdapterIndex, ApiKeyStore, BlobStore, ContributionStore } from "@semla/registry";
+import type { Logger } from "./logger.js";
+
+/** What the routes run on: the registry, and the stores that share its database. */
+export interface ApiDeps {
+  readonly index: AdapterIndex;
+  readonly store: BlobStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly contributions: ContributionStore;
+  readonly logger: Logger;
+  /** Largest request body in bytes (Lambda's 6 MB by default). */
+  readonly bodyLimitBytes: number;
+  /** HMAC key of the filesystem store's presigned URLs: the API itself serves their PUTs. */
+  readonly presignSecret?: string;
+}
+
+/** Hono's per-request variables: set by the request-id and auth middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    tenant: string;
+  };
+}

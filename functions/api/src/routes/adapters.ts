@@ -1,0 +1,204 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { peft } from "@semla/core";
+import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError } from "@semla/registry";
+import type { ApiDeps, AppEnv } from "../http/env.js";
+import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+import type { UploadStore } from "../uploads/upload-store.js";
+import { adapterView, AdapterSchema, RegisteredSchema } from "./adapter-view.js";
+import { centroidFrom, type CentroidOfImages } from "./centroid-input.js";
+
+const file = z.instanceof(File).openapi({ type: "string", format: "binary" });
+
+const NewAdapterFormSchema = z
+  .object({
+    libraryId: z.string(),
+    name: z.string().describe("Domain name, e.g. fog+night; a new upload under an existing name is its next version"),
+    config: z.union([file, z.string()]).describe("adapter_config.json (PEFT LoRA)"),
+    weights: file.describe("adapter_model.safetensors"),
+    centroid: z.union([file, z.string()]).optional().describe("CLIP centroid: .npy, .npz (SemLA statistics) or a JSON array"),
+    images: z.union([file, z.array(file)]).optional().describe("Sample images of the domain, to compute the centroid from instead"),
+  })
+  .openapi("NewAdapterForm");
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/adapters",
+  tags: ["adapters"],
+  security: AUTH,
+  description: "Registers an adapter whose files fit in the request (all or nothing). Larger ones: POST /v1/adapters/uploads.",
+  request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
+  responses: {
+    201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
+    200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+    ...errorResponses(400, 401, 404, 413, 415),
+  },
+});
+
+const ListQuerySchema = z.object({
+  libraryId: z.string().optional(),
+  name: z.string().optional(),
+  status: z.enum(["pending", "active", "superseded"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/adapters",
+  tags: ["adapters"],
+  security: AUTH,
+  request: { query: ListQuerySchema },
+  responses: {
+    200: { description: "Newest first; pass nextCursor back as cursor", content: { "application/json": { schema: z.object({ items: z.array(AdapterSchema), nextCursor: z.string().nullable() }).openapi("AdapterPage") } } },
+    ...errorResponses(400, 401),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/adapters/{id}",
+  tags: ["adapters"],
+  security: AUTH,
+  request: { params: UuidParam },
+  responses: { 200: { description: "The adapter", content: { "application/json": { schema: AdapterSchema } } }, ...errorResponses(401, 404) },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/adapters/{id}",
+  tags: ["adapters"],
+  security: AUTH,
+  request: { params: UuidParam },
+  responses: { 204: { description: "Deleted (row, then object)" }, ...errorResponses(401, 404) },
+});
+
+const NewUploadSchema = z
+  .strictObject({
+    libraryId: z.string(),
+    name: z.string(),
+    config: z.record(z.string(), z.unknown()).describe("adapter_config.json as an object"),
+    centroid: z.array(z.number()).describe("CLIP centroid of the adapter's training images"),
+    weightsBytes: z.number().int().positive().describe("Exact size of adapter_model.safetensors (the URL is signed for it)"),
+    sampleCount: z.number().int().positive().optional(),
+  })
+  .openapi("NewAdapterUpload");
+
+export const UploadGrantSchema = z
+  .object({
+    uploadId: z.string(),
+    upload: z.object({ url: z.string(), method: z.literal("PUT"), headers: z.record(z.string(), z.string()), expiresAt: z.string() }),
+  })
+  .openapi("UploadGrant");
+
+const beginUpload = createRoute({
+  method: "post",
+  path: "/v1/adapters/uploads",
+  tags: ["adapters"],
+  security: AUTH,
+  description: "For adapters over the request limit: PUT the weights to the returned URL, then complete.",
+  request: { body: { required: true, content: { "application/json": { schema: NewUploadSchema } } } },
+  responses: { 201: { description: "Presigned PUT for the weights", content: { "application/json": { schema: UploadGrantSchema } } }, ...errorResponses(400, 401, 404, 413) },
+});
+
+const completeUpload = createRoute({
+  method: "post",
+  path: "/v1/adapters/uploads/{id}/complete",
+  tags: ["adapters"],
+  security: AUTH,
+  request: { params: UuidParam },
+  responses: {
+    201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
+    200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export function grantView(grant: { uploadId: string; upload: { url: string; method: "PUT"; headers: Readonly<Record<string, string>>; expiresAt: Date } }) {
+  return { uploadId: grant.uploadId, upload: { ...grant.upload, headers: { ...grant.upload.headers }, expiresAt: grant.upload.expiresAt.toISOString() } };
+}
+
+export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidOfImages?: CentroidOfImages }) {
+  const registry = { index: deps.index, store: deps.store };
+  const library = async (tenant: string, id: string) => {
+    const found = await deps.index.getLibrary(tenant, id);
+    if (!found) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
+    return found;
+  };
+
+  return new OpenAPIHono<AppEnv>()
+    .openapi(create, async (c) => {
+      const form = c.req.valid("form");
+      const tenant = c.get("tenant");
+      const lib = await library(tenant, form.libraryId);
+      const images = form.images === undefined ? [] : Array.isArray(form.images) ? form.images : [form.images];
+      const { centroid, sampleCount } = await centroidFrom({ centroid: form.centroid, images }, lib.dimension, deps.centroidOfImages);
+      const config = typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer());
+      const weights = new Uint8Array(await form.weights.arrayBuffer());
+      const result = await registerAdapter(registry, { tenant, libraryId: lib.id, name: form.name, config, weights, centroid, sampleCount });
+      const body = { adapter: adapterView(result.adapter), created: result.created };
+      return result.created ? c.json(body, 201) : c.json(body, 200);
+    })
+    .openapi(list, async (c) => {
+      const query = c.req.valid("query");
+      const page = await deps.index.listAdapters(c.get("tenant"), {
+        limit: query.limit,
+        ...(query.libraryId ? { libraryId: query.libraryId } : {}),
+        ...(query.name ? { name: query.name } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+      return c.json({ items: page.items.map(adapterView), nextCursor: page.nextCursor ?? null }, 200);
+    })
+    .openapi(get, async (c) => {
+      const { id } = c.req.valid("param");
+      const record = await deps.index.getAdapter(c.get("tenant"), id);
+      if (!record) throw new RegistryError("unknown-adapter", `adapter ${id} does not exist`, { adapterId: id });
+      return c.json(adapterView(record), 200);
+    })
+    .openapi(remove, async (c) => {
+      await deleteAdapter(registry, c.get("tenant"), c.req.valid("param").id);
+      return c.body(null, 204);
+    })
+    .openapi(beginUpload, async (c) => {
+      const body = c.req.valid("json");
+      const tenant = c.get("tenant");
+      const lib = await library(tenant, body.libraryId);
+      // Everything that can be checked before the bytes arrive is checked now, not after a long upload.
+      checkAdapterName(body.name);
+      peft.parsePeftConfig(body.config);
+      const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib.dimension, undefined);
+      const grant = await deps.uploads.begin(tenant, "adapter", body.weightsBytes, { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null }, "application/octet-stream");
+      return c.json(grantView(grant), 201);
+    })
+    .openapi(completeUpload, async (c) => {
+      const { id } = c.req.valid("param");
+      const tenant = c.get("tenant");
+      const { manifest, file: weights } = await deps.uploads.open(tenant, "adapter", id);
+      const declared = DeclaredAdapterSchema.parse(manifest.declared);
+      try {
+        const result = await registerAdapter(registry, {
+          tenant,
+          libraryId: declared.libraryId,
+          name: declared.name,
+          config: JSON.stringify(declared.config),
+          weights,
+          centroid: Float32Array.from(declared.centroid),
+          sampleCount: declared.sampleCount,
+        });
+        const body = { adapter: adapterView(result.adapter), created: result.created };
+        return result.created ? c.json(body, 201) : c.json(body, 200);
+      } finally {
+        // Registered or refused, the upload is used up: its bytes are either in adapters/ now or bad.
+        await deps.uploads.discard(id);
+      }
+    });
+}
+
+const DeclaredAdapterSchema = z.object({
+  libraryId: z.string(),
+  name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  centroid: z.array(z.number()),
+  sampleCount: z.number().int().nullable(),
+});
+

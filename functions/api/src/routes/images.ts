@@ -1,0 +1,30 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { ApiDeps, AppEnv } from "../http/env.js";
+import { AUTH, errorResponses } from "../http/openapi.js";
+import type { UploadStore } from "../uploads/upload-store.js";
+import { grantView, UploadGrantSchema } from "./adapters.js";
+
+/** Largest image accepted by upload: far above any camera's, well below what would exhaust memory. */
+export const MAX_IMAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+const beginImageUpload = createRoute({
+  method: "post",
+  path: "/v1/uploads/images",
+  tags: ["images"],
+  security: AUTH,
+  description: "For images over the 6 MB payload limit: PUT the image to the URL, then pass the uploadId as `imageUpload` to embed, route or segment (used once).",
+  request: {
+    body: {
+      required: true,
+      content: { "application/json": { schema: z.strictObject({ bytes: z.number().int().positive().max(MAX_IMAGE_UPLOAD_BYTES) }).openapi("NewImageUpload") } },
+    },
+  },
+  responses: { 201: { description: "Presigned PUT for the image", content: { "application/json": { schema: UploadGrantSchema } } }, ...errorResponses(400, 401) },
+});
+
+export function imagesRoutes(deps: ApiDeps & { uploads: UploadStore }) {
+  return new OpenAPIHono<AppEnv>().openapi(beginImageUpload, async (c) => {
+    const grant = await deps.uploads.begin(c.get("tenant"), "image", c.req.valid("json").bytes, {});
+    return c.json(grantView(grant), 201);
+  });
+}

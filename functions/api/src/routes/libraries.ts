@@ -1,0 +1,84 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { routing } from "@semla/core";
+import { RegistryError, type LibraryRecord } from "@semla/registry";
+import type { ApiDeps, AppEnv } from "../http/env.js";
+import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+
+export const NewLibrarySchema = z
+  .strictObject({
+    name: z.string().min(1).max(128).describe("Unique among the tenant's libraries"),
+    baseModelId: z.string().min(1).max(256).describe("The segmentation model the adapters were trained on"),
+    embeddingModelId: z.string().min(1).max(256).describe("The CLIP image encoder of the centroids"),
+    dimension: z.number().int().min(1).max(16000).describe("Embedding (centroid) dimension"),
+    metric: routing.MetricSchema.default("euclidean"),
+  })
+  .openapi("NewLibrary");
+
+export const LibrarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    baseModelId: z.string(),
+    embeddingModelId: z.string(),
+    dimension: z.number().int(),
+    metric: routing.MetricSchema,
+    moduleShapes: z.record(z.string(), z.tuple([z.number().int(), z.number().int()])).describe("[out, in] of each adapted module"),
+    createdAt: z.string().describe("ISO 8601"),
+  })
+  .openapi("Library");
+export type Library = z.infer<typeof LibrarySchema>;
+
+export function libraryView(record: LibraryRecord): Library {
+  return {
+    id: record.id,
+    name: record.name,
+    baseModelId: record.baseModelId,
+    embeddingModelId: record.embeddingModelId,
+    dimension: record.dimension,
+    metric: record.metric,
+    moduleShapes: Object.fromEntries(Object.entries(record.moduleShapes).map(([k, [out, inFeatures]]) => [k, [out, inFeatures] as [number, number]])),
+    createdAt: record.createdAt.toISOString(),
+  };
+}
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/libraries",
+  tags: ["libraries"],
+  security: AUTH,
+  request: { body: { required: true, content: { "application/json": { schema: NewLibrarySchema } } } },
+  responses: { 201: { description: "Created", content: { "application/json": { schema: LibrarySchema } } }, ...errorResponses(400, 401, 409, 413) },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/libraries",
+  tags: ["libraries"],
+  security: AUTH,
+  responses: { 200: { description: "The tenant's libraries, oldest first", content: { "application/json": { schema: z.object({ items: z.array(LibrarySchema) }) } } }, ...errorResponses(401) },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/libraries/{id}",
+  tags: ["libraries"],
+  security: AUTH,
+  request: { params: UuidParam },
+  responses: { 200: { description: "The library", content: { "application/json": { schema: LibrarySchema } } }, ...errorResponses(401, 404) },
+});
+
+export function librariesRoutes(deps: ApiDeps) {
+  return new OpenAPIHono<AppEnv>()
+    .openapi(create, async (c) => {
+      const body = c.req.valid("json");
+      const record = await deps.index.createLibrary({ ...body, tenant: c.get("tenant") });
+      return c.json(libraryView(record), 201);
+    })
+    .openapi(list, async (c) => c.json({ items: (await deps.index.listLibraries(c.get("tenant"))).map(libraryView) }, 200))
+    .openapi(get, async (c) => {
+      const { id } = c.req.valid("param");
+      const record = await deps.index.getLibrary(c.get("tenant"), id);
+      if (!record) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
+      return c.json(libraryView(record), 200);
+    });
+}
