@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
 export { canonicalJson } from "./canonical-json.js";
+export { adapterByteSize } from "./adapter-size.js";
 export { catManifestSha256 } from "./cat-manifest.js";
 export { AdapterReferenceHeaderSchema, CatSourceSchema, ClassNamesSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
 export {

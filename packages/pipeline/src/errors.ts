@@ -1,0 +1,13 @@
+import { SemlaError } from "@semla/core";
+
+export type PipelineRule = "embedding-dimension" | "embedding-model-mismatch" | "invalid-options" | "adapter-inactive";
+
+/** A request the pipeline cannot serve as asked, naming what was wrong (the API maps it to a 4xx). */
+export class PipelineError extends SemlaError {
+  readonly rule: PipelineRule;
+
+  constructor(rule: PipelineRule, message: string, details: Record<string, unknown> = {}) {
+    super(`pipeline.${rule}`, message, { rule, ...details });
+    this.rule = rule;
+  }
+}

@@ -1,0 +1,53 @@
+import { fusion, routing } from "@semla/core";
+import { z } from "zod";
+import { PipelineError } from "./errors.js";
+
+/** More adapters than this is no longer "the nearest few": the paper fuses 5. */
+export const MAX_K = 64;
+
+/**
+ * How to pick and weight adapters. Unset fields take the SemLA reference defaults (k 5, T 0.05) and
+ * the library's own metric. Strict, so a misspelt option is reported rather than ignored.
+ */
+export const RouteOptionsSchema = z.strictObject({
+  k: z.number().int().min(1).max(MAX_K).optional().describe("How many nearest adapters to fuse (default 5; uniform: every adapter)"),
+  temperature: z.number().positive().optional().describe("Softmax temperature over similarities (default 0.05)"),
+  metric: routing.MetricSchema.optional().describe("Distance metric (default: the library's, served by its HNSW index; the other is an exact scan)"),
+  exclude: z.array(z.string().min(1)).max(1000).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
+  exact: z.boolean().default(false).describe("Exact scan instead of the HNSW index"),
+  efSearch: z.number().int().min(1).max(1000).optional().describe("HNSW candidate list size (recall against latency)"),
+});
+export type RouteOptions = z.output<typeof RouteOptionsSchema>;
+export type RouteOptionsInput = z.input<typeof RouteOptionsSchema>;
+
+/**
+ * - semla: the k nearest adapters, softmax-weighted (the paper's method);
+ * - uniform: equal weights over the library (or its k nearest), the paper's uniform-merge baseline;
+ * - zeroshot: the base model alone;
+ * - adapter: one named adapter at weight 1 (the oracle, when it is the target domain's own).
+ */
+export const SegmentModeSchema = z.enum(["semla", "uniform", "zeroshot", "adapter"]);
+export type SegmentMode = z.infer<typeof SegmentModeSchema>;
+
+export const SegmentOptionsSchema = RouteOptionsSchema.extend({
+  mode: SegmentModeSchema.default("semla"),
+  adapter: z.string().min(1).optional().describe("Adapter id or name (mode adapter)"),
+  fusion: fusion.FusionOptionsSchema.default({ combination: "cat" }).describe("How the chosen adapters are combined (PEFT add_weighted_adapter)"),
+}).superRefine((value, context) => {
+  if (value.mode === "adapter" && value.adapter === undefined) {
+    context.addIssue({ code: "custom", path: ["adapter"], message: "mode adapter needs the adapter's id or name" });
+  }
+  if (value.mode !== "adapter" && value.adapter !== undefined) {
+    context.addIssue({ code: "custom", path: ["adapter"], message: `adapter is only for mode adapter, not ${value.mode}` });
+  }
+});
+export type SegmentOptions = z.output<typeof SegmentOptionsSchema>;
+export type SegmentOptionsInput = z.input<typeof SegmentOptionsSchema>;
+
+/** Parses options with `schema`, turning zod's failure into a PipelineError listing every bad field. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join(".") : "options"}: ${issue.message}`);
+  throw new PipelineError("invalid-options", `invalid options: ${problems.join("; ")}`, { issues: result.error.issues });
+}

@@ -1,0 +1,25 @@
+/** Milliseconds spent in each stage of one request, in the order they ran. */
+export class StageTimer {
+  private readonly started = performance.now();
+  readonly stages: Record<string, number> = {};
+
+  async time<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    const since = performance.now();
+    try {
+      return await work();
+    } finally {
+      // Stages that run more than once in a request (none today) add up.
+      this.stages[stage] = round((this.stages[stage] ?? 0) + performance.now() - since);
+    }
+  }
+
+  /** The stages plus `total`, from construction until now. */
+  finish(): Record<string, number> {
+    return { ...this.stages, total: round(performance.now() - this.started) };
+  }
+}
+
+/** Microsecond resolution is plenty, and keeps JSON answers short. */
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
