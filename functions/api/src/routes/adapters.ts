@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router.js";
 import { peft } from "@semla/core";
 import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError } from "@semla/registry";
-import type { ApiDeps, AppEnv } from "../http/env.js";
+import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { adapterView, AdapterSchema, RegisteredSchema } from "./adapter-view.js";
@@ -125,7 +126,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
     return found;
   };
 
-  return new OpenAPIHono<AppEnv>()
+  return newRouter()
     .openapi(create, async (c) => {
       const form = c.req.valid("form");
       const tenant = c.get("tenant");

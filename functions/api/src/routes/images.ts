@@ -1,5 +1,6 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { ApiDeps, AppEnv } from "../http/env.js";
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router.js";
+import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { grantView, UploadGrantSchema } from "./adapters.js";
@@ -23,7 +24,7 @@ const beginImageUpload = createRoute({
 });
 
 export function imagesRoutes(deps: ApiDeps & { uploads: UploadStore }) {
-  return new OpenAPIHono<AppEnv>().openapi(beginImageUpload, async (c) => {
+  return newRouter().openapi(beginImageUpload, async (c) => {
     const grant = await deps.uploads.begin(c.get("tenant"), "image", c.req.valid("json").bytes, {});
     return c.json(grantView(grant), 201);
   });

@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router.js";
 import { routing } from "@semla/core";
 import { RegistryError, type LibraryRecord } from "@semla/registry";
-import type { ApiDeps, AppEnv } from "../http/env.js";
+import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
 
 export const NewLibrarySchema = z
@@ -68,7 +69,7 @@ const get = createRoute({
 });
 
 export function librariesRoutes(deps: ApiDeps) {
-  return new OpenAPIHono<AppEnv>()
+  return newRouter()
     .openapi(create, async (c) => {
       const body = c.req.valid("json");
       const record = await deps.index.createLibrary({ ...body, tenant: c.get("tenant") });

@@ -1,6 +1,7 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router.js";
 import { RegistryError } from "@semla/registry";
-import type { ApiDeps, AppEnv } from "../http/env.js";
+import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 
 const ContributionStatsSchema = z
@@ -34,7 +35,7 @@ const contributions = createRoute({
 });
 
 export function statsRoutes(deps: ApiDeps) {
-  return new OpenAPIHono<AppEnv>().openapi(contributions, async (c) => {
+  return newRouter().openapi(contributions, async (c) => {
     const { libraryId, since } = c.req.valid("query");
     const stats = await deps.contributions.stats(c.get("tenant"), libraryId, since ? { since: new Date(since) } : {});
     if (!stats) throw new RegistryError("unknown-library", `library ${libraryId} does not exist`, { libraryId });

@@ -1,0 +1,153 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { routing } from "@semla/core";
+import { RouteOptionsSchema, SegmentOptionsSchema, type Contribution, type Pipeline } from "@semla/pipeline";
+import { ApiError } from "../http/errors.js";
+import type { ApiDeps } from "../http/env.js";
+import { AUTH, errorResponses } from "../http/openapi.js";
+import { newRouter } from "../http/router.js";
+import type { UploadStore } from "../uploads/upload-store.js";
+import { ImageInputShape, readImageInput } from "./image-input.js";
+
+const Timings = z.record(z.string(), z.number()).describe("Milliseconds per stage");
+
+const ContributionSchema = z
+  .object({
+    adapterId: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    rank: z.number().int(),
+    distance: z.number().nullable(),
+    similarity: z.number().nullable(),
+    weight: z.number(),
+  })
+  .openapi("Contribution");
+
+// Core's schema, used as it is (zod v4 adds .openapi() only to schemas made after @hono/zod-openapi is loaded).
+const PlanSchema = routing.FusionPlanSchema;
+
+const embed = createRoute({
+  method: "post",
+  path: "/v1/embed",
+  tags: ["inference"],
+  security: AUTH,
+  request: { body: { required: true, content: { "application/json": { schema: z.strictObject(ImageInputShape).openapi("EmbedRequest") } } } },
+  responses: {
+    200: { description: "CLIP image embedding", content: { "application/json": { schema: z.object({ embedding: z.array(z.number()), dimension: z.number().int(), timings: Timings }).openapi("Embedding") } } },
+    ...errorResponses(400, 401, 404, 413, 415),
+  },
+});
+
+const RouteRequestSchema = z
+  .strictObject({
+    libraryId: z.string(),
+    ...ImageInputShape,
+    embedding: z.array(z.number()).optional().describe("A query embedding instead of an image"),
+    options: RouteOptionsSchema.optional(),
+  })
+  .openapi("RouteRequest");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/route",
+  tags: ["inference"],
+  security: AUTH,
+  request: { body: { required: true, content: { "application/json": { schema: RouteRequestSchema } } } },
+  responses: {
+    200: { description: "The fusion plan: top-k adapters, distances, weights", content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), timings: Timings }).openapi("RouteResult") } } },
+    ...errorResponses(400, 401, 404, 413, 415),
+  },
+});
+
+const SegmentRequestSchema = z
+  .strictObject({
+    libraryId: z.string(),
+    ...ImageInputShape,
+    classNames: z.array(z.string().min(1).max(200)).min(1).max(255).describe("Open vocabulary; mask pixel value = index"),
+    options: SegmentOptionsSchema.optional(),
+  })
+  .openapi("SegmentRequest");
+
+const SegmentResultSchema = z
+  .object({
+    mode: z.enum(["semla", "uniform", "zeroshot", "adapter"]),
+    mask: z.string().describe("8-bit greyscale PNG, base64: pixel value = index into classNames"),
+    width: z.number().int(),
+    height: z.number().int(),
+    scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
+    plan: PlanSchema.nullable(),
+    contributions: z.array(ContributionSchema),
+    fusion: z.object({ combination: z.string(), cached: z.boolean() }).nullable(),
+    adapter: z.object({ kind: z.string(), sha256: z.string().nullable(), cached: z.boolean() }),
+    timings: z.object({ stages: Timings, backend: Timings }),
+  })
+  .openapi("SegmentResult");
+
+const segment = createRoute({
+  method: "post",
+  path: "/v1/segment",
+  tags: ["inference"],
+  security: AUTH,
+  request: { body: { required: true, content: { "application/json": { schema: SegmentRequestSchema } } } },
+  responses: { 200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } }, ...errorResponses(400, 401, 404, 413, 415) },
+});
+
+const contributionView = (c: Contribution) => ({ ...c });
+
+export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline: Pipeline }) {
+  const { pipeline, uploads } = deps;
+  return newRouter()
+    .openapi(embed, async (c) => {
+      const image = await readImageInput(c.req.valid("json"), c.get("tenant"), uploads);
+      const { embedding, timings } = await pipeline.embed(image.bytes, { signal: c.req.raw.signal });
+      await image.done();
+      return c.json({ embedding: [...embedding], dimension: embedding.length, timings }, 200);
+    })
+    .openapi(route, async (c) => {
+      const body = c.req.valid("json");
+      const tenant = c.get("tenant");
+      const hasImage = body.image !== undefined || body.imageUpload !== undefined;
+      if (hasImage === (body.embedding !== undefined)) throw new ApiError("invalid-request", "give exactly one of image, imageUpload or embedding");
+      const image = hasImage ? await readImageInput(body, tenant, uploads) : undefined;
+      const query = image ? { image: image.bytes } : { embedding: Float32Array.from(body.embedding ?? []) };
+      const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal });
+      await image?.done();
+      return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), timings: result.timings }, 200);
+    })
+    .openapi(segment, async (c) => {
+      const body = c.req.valid("json");
+      const tenant = c.get("tenant");
+      const requestId = c.get("requestId");
+      const image = await readImageInput(body, tenant, uploads);
+      const result = await pipeline.segment({
+        tenant,
+        libraryId: body.libraryId,
+        image: image.bytes,
+        classNames: body.classNames,
+        ...(body.options ? { options: body.options } : {}),
+        requestId,
+        signal: c.req.raw.signal,
+      });
+      await image.done();
+      // Recorded after the answer is known: a failed request contributes nothing to the stats.
+      await deps.contributions.record(
+        result.library.id,
+        requestId,
+        result.contributions.map((x) => ({ adapterId: x.adapterId, rank: x.rank, weight: x.weight, distance: x.distance })),
+      );
+      return c.json(
+        {
+          mode: result.mode,
+          mask: Buffer.from(result.maskPng).toString("base64"),
+          width: result.width,
+          height: result.height,
+          scores: [...result.scores],
+          plan: result.plan,
+          contributions: result.contributions.map(contributionView),
+          fusion: result.fusion ? { combination: result.fusion.options.combination, cached: result.fusion.cached } : null,
+          adapter: result.adapter,
+          timings: { stages: { ...result.timings.stages }, backend: { ...result.timings.backend } },
+        },
+        200,
+      );
+    });
+}
