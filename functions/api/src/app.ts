@@ -68,6 +68,9 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     const reply = errorReply(error);
     if (reply.internal && !c.req.raw.signal.aborted) deps.logger.log("error", "internal error", { requestId: c.get("requestId"), path: c.req.path, ...errorFields(error) });
+    // The unread rest of an oversized body would be drained and the socket then dropped under a
+    // client that reuses it: tell it not to.
+    if (reply.status === 413) c.header("connection", "close");
     return c.json(reply.body, reply.status);
   });
   return routes;

@@ -1,0 +1,300 @@
+import { numpy } from "@semla/core";
+import { adapterObjectKey, libraryPrefix } from "@semla/registry";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createClient } from "./client.js";
+import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
+import { adapterForm, axis, BASE_MODEL, noisePng, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
+
+/**
+ * The API end to end: a real HTTP server on PostgreSQL + pgvector and s3rver, inference through the
+ * SageMaker SDK to the reference endpoint (tiny generated models). Each failure is asserted by its
+ * exact status and code, and by what it left behind: no row, no object.
+ */
+const BODY_LIMIT = 256 * 1024;
+
+describe("SemLA Serve API end to end", () => {
+  let stack: E2eStack;
+  let key: string;
+  let otherKey: string;
+  let dimension: number;
+  let libraryId: string;
+  const json = (k: string) => ({ authorization: `Bearer ${k}`, "content-type": "application/json" });
+  const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers };
+    let body: BodyInit | undefined = options.raw;
+    if (options.body !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.body);
+    }
+    const response = await fetch(`${stack.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  };
+  const errorCode = (reply: { body?: Record<string, any> }) => reply.body?.error?.code as string | undefined;
+  const adapterRows = async (name?: string) => (await call("GET", `/v1/adapters?libraryId=${libraryId}${name ? `&name=${name}` : ""}`, { key })).body!.items as { id: string; name: string }[];
+
+  beforeAll(async () => {
+    stack = await startE2eStack({ postgresUrl: inject("postgresUrl"), s3Endpoint: inject("s3Endpoint"), bodyLimitBytes: BODY_LIMIT });
+    ({ key } = await stack.tenant());
+    ({ key: otherKey } = await stack.tenant());
+    dimension = stack.models.manifest.clipVision.config.projectionDim;
+    const created = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    expect(created.status).toBe(201);
+    libraryId = created.body!.id;
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  describe("service routes", () => {
+    it("GET /healthz answers without a key; every response carries a request id", async () => {
+      const reply = await call("GET", "/healthz");
+      expect(reply).toMatchObject({ status: 200, body: { status: "ok" } });
+      expect(reply.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await call("GET", "/healthz", { headers: { "x-request-id": "trace-1" } })).headers.get("x-request-id")).toBe("trace-1");
+    });
+
+    it("GET /openapi.json documents every route, generated from the zod schemas", async () => {
+      const reply = await call("GET", "/openapi.json");
+      expect(reply.status).toBe(200);
+      expect(Object.keys(reply.body!.paths).sort()).toEqual([
+        "/healthz",
+        "/v1/adapters",
+        "/v1/adapters/uploads",
+        "/v1/adapters/uploads/{id}/complete",
+        "/v1/adapters/{id}",
+        "/v1/embed",
+        "/v1/libraries",
+        "/v1/libraries/{id}",
+        "/v1/route",
+        "/v1/segment",
+        "/v1/stats/contributions",
+        "/v1/uploads/images",
+      ]);
+      expect(reply.body!.components.schemas.SegmentRequest.required).toEqual(["libraryId", "classNames"]);
+    });
+
+    it("writes one structured JSON log line per request, with its id, status and tenant", async () => {
+      await call("GET", "/v1/libraries", { key, headers: { "x-request-id": "log-probe" } });
+      const line = stack.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === "log-probe");
+      expect(line).toMatchObject({ level: "info", msg: "request", method: "GET", path: "/v1/libraries", status: 200, tenant: expect.stringMatching(/^tenant-/) });
+    });
+
+    it("refuses a missing or wrong API key (401) and unknown routes (404)", async () => {
+      expect(errorCode(await call("GET", "/v1/libraries"))).toBe("api.missing-key");
+      expect((await call("GET", "/v1/libraries")).status).toBe(401);
+      const wrong = await call("GET", "/v1/libraries", { key: "semla_not-a-key" });
+      expect([wrong.status, errorCode(wrong)]).toEqual([401, "api.invalid-key"]);
+      const missing = await call("GET", "/v1/nothing", { key });
+      expect([missing.status, errorCode(missing)]).toEqual([404, "api.not-found"]);
+    });
+  });
+
+  describe("libraries", () => {
+    it("creates, lists and gets a library; another tenant's is not found", async () => {
+      const got = await call("GET", `/v1/libraries/${libraryId}`, { key });
+      expect(got.body).toMatchObject({ id: libraryId, name: "street", dimension, metric: "euclidean" });
+      expect((await call("GET", "/v1/libraries", { key })).body!.items.map((l: { id: string }) => l.id)).toContain(libraryId);
+      const foreign = await call("GET", `/v1/libraries/${libraryId}`, { key: otherKey });
+      expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-library"]);
+      expect((await call("GET", "/v1/libraries", { key: otherKey })).body!.items).toEqual([]);
+    });
+
+    it("refuses bad JSON (400), a bad body (400), a duplicate name (409) and an oversized body (413)", async () => {
+      const bad = await call("POST", "/v1/libraries", { key, raw: "{not json", headers: { "content-type": "application/json" } });
+      expect([bad.status, errorCode(bad)]).toEqual([400, "api.malformed-json"]);
+      const invalid = await call("POST", "/v1/libraries", { key, body: { name: "x", baseModelId: "b", embeddingModelId: "e", dimension: 0 } });
+      expect([invalid.status, errorCode(invalid)]).toEqual([400, "api.invalid-request"]);
+      expect(invalid.body!.error.details.issues[0].path).toEqual(["dimension"]);
+      const duplicate = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: "e", dimension } });
+      expect([duplicate.status, errorCode(duplicate)]).toEqual([409, "registry.library-exists"]);
+      const huge = await call("POST", "/v1/libraries", { key, raw: "x".repeat(BODY_LIMIT + 1), headers: { "content-type": "application/json" } });
+      expect([huge.status, errorCode(huge)]).toEqual([413, "api.payload-too-large"]);
+      const media = await call("POST", "/v1/libraries", { key, raw: "name=x", headers: { "content-type": "text/plain" } });
+      expect([media.status, errorCode(media)]).toEqual([415, "api.unsupported-media-type"]);
+      expect((await call("GET", "/v1/libraries", { key })).body!.items).toHaveLength(1);
+    });
+  });
+
+  describe("adapters", () => {
+    const post = (form: FormData, k = key) => call("POST", "/v1/adapters", { key: k, raw: form });
+
+    it("registers an adapter from multipart files (centroid as .npy), idempotently, and pages the list", async () => {
+      const files = tinyAdapterFiles(stack.models, 1);
+      const npy = numpy.writeNpy([1, dimension], Float32Array.from(axis(dimension, 0)));
+      const first = await post(adapterForm({ libraryId, name: "clear", files, centroid: { name: "centroid.npy", bytes: npy } }));
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ created: true, adapter: { name: "clear", version: 1, status: "active", rank: 2, libraryId } });
+      const again = await post(adapterForm({ libraryId, name: "clear", files, centroid: JSON.stringify(axis(dimension, 0)) }));
+      expect(again).toMatchObject({ status: 200, body: { created: false, adapter: { id: first.body!.adapter.id } } });
+      const second = await post(adapterForm({ libraryId, name: "fog", files: tinyAdapterFiles(stack.models, 2), centroid: JSON.stringify(axis(dimension, 1)) }));
+      expect(second.status).toBe(201);
+      const page = await call("GET", `/v1/adapters?libraryId=${libraryId}&limit=1`, { key });
+      expect(page.body!.items.map((a: { name: string }) => a.name)).toEqual(["fog"]);
+      const rest = await call("GET", `/v1/adapters?libraryId=${libraryId}&limit=1&cursor=${page.body!.nextCursor}`, { key });
+      expect(rest.body!.items.map((a: { name: string }) => a.name)).toEqual(["clear"]);
+      expect((await call("GET", `/v1/adapters/${second.body!.adapter.id}`, { key })).body).toMatchObject({ name: "fog", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    });
+
+    it("computes the centroid from sample images with the service's CLIP encoder", async () => {
+      const images = [{ name: "a.png", bytes: await pngImage(40, 30, [200, 40, 40]) }, { name: "b.png", bytes: await pngImage(30, 40, [190, 50, 30]) }];
+      const reply = await post(adapterForm({ libraryId, name: "dusk", files: tinyAdapterFiles(stack.models, 3), images }));
+      expect(reply.status).toBe(201);
+      expect(reply.body!.adapter.sampleCount).toBe(2);
+    });
+
+    it("refuses malformed safetensors, a non-image sample, a wrong centroid dimension: 400, nothing stored", async () => {
+      const files = tinyAdapterFiles(stack.models, 4);
+      const before = await keysUnder(stack.store, libraryPrefix(libraryId));
+      const cases: [FormData, string][] = [
+        [adapterForm({ libraryId, name: "broken", files: { config: files.config, weights: new TextEncoder().encode("not safetensors at all") }, centroid: JSON.stringify(axis(dimension, 2)) }), "safetensors."],
+        [adapterForm({ libraryId, name: "broken", files, images: [{ name: "ok.png", bytes: await pngImage(8, 8, [1, 2, 3]) }, { name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "image."],
+        [adapterForm({ libraryId, name: "broken", files, images: [{ name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "embed.no-images"],
+        [adapterForm({ libraryId, name: "broken", files, centroid: JSON.stringify(axis(dimension + 1, 0)) }), "centroid.dimension-mismatch"],
+        [adapterForm({ libraryId, name: "broken", files: { config: "{\"peft_type\": \"LORA\"}", weights: files.weights }, centroid: JSON.stringify(axis(dimension, 2)) }), "adapter."],
+      ];
+      for (const [form, code] of cases) {
+        const reply = await post(form);
+        expect(reply.status, code).toBe(400);
+        expect(errorCode(reply)?.startsWith(code), `${errorCode(reply)} for ${code}`).toBe(true);
+      }
+      expect(await adapterRows("broken")).toEqual([]);
+      expect(await keysUnder(stack.store, libraryPrefix(libraryId))).toEqual(before);
+    });
+
+    it("treats another tenant's adapter and library ids as not found, and deletes row then object", async () => {
+      const reply = await post(adapterForm({ libraryId, name: "temp", files: tinyAdapterFiles(stack.models, 5), centroid: JSON.stringify(axis(dimension, 3)) }));
+      const adapter = reply.body!.adapter as { id: string; version: number; sha256: string };
+      const objectKey = adapterObjectKey({ libraryId, adapterId: adapter.id, version: adapter.version, sha256: adapter.sha256 });
+      expect(await stack.store.head(objectKey)).toBeDefined();
+      for (const [method, path] of [["GET", `/v1/adapters/${adapter.id}`], ["DELETE", `/v1/adapters/${adapter.id}`]] as const) {
+        const foreign = await call(method, path, { key: otherKey });
+        expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-adapter"]);
+      }
+      const foreignPost = await post(adapterForm({ libraryId, name: "intruder", files: tinyAdapterFiles(stack.models, 6), centroid: JSON.stringify(axis(dimension, 3)) }), otherKey);
+      expect([foreignPost.status, errorCode(foreignPost)]).toEqual([404, "registry.unknown-library"]);
+      expect((await call("GET", `/v1/adapters?libraryId=${libraryId}`, { key: otherKey })).body!.items).toEqual([]);
+      expect((await call("DELETE", `/v1/adapters/${adapter.id}`, { key })).status).toBe(204);
+      expect((await call("GET", `/v1/adapters/${adapter.id}`, { key })).status).toBe(404);
+      expect(await stack.store.head(objectKey)).toBeUndefined();
+    });
+
+    it("takes adapters over the body limit by presigned upload; a bad upload leaves nothing behind", async () => {
+      const big = tinyAdapterFiles(stack.models, 7, 128);
+      expect(big.weights.byteLength).toBeGreaterThan(BODY_LIMIT);
+      const tooLarge = await post(adapterForm({ libraryId, name: "big", files: big, centroid: JSON.stringify(axis(dimension, 4)) }));
+      expect([tooLarge.status, errorCode(tooLarge)]).toEqual([413, "api.payload-too-large"]);
+
+      const begin = async (weights: Uint8Array, k = key) =>
+        call("POST", "/v1/adapters/uploads", { key: k, body: { libraryId, name: "big", config: JSON.parse(typeof big.config === "string" ? big.config : new TextDecoder().decode(big.config)), centroid: axis(dimension, 4), weightsBytes: weights.byteLength } });
+      const grant = await begin(big.weights);
+      expect(grant.status).toBe(201);
+      const early = await call("POST", `/v1/adapters/uploads/${grant.body!.uploadId}/complete`, { key });
+      expect([early.status, errorCode(early)]).toEqual([400, "api.upload-missing"]);
+      const put = await fetch(grant.body!.upload.url, { method: "PUT", headers: grant.body!.upload.headers, body: big.weights });
+      expect(put.status).toBe(200);
+      const foreign = await call("POST", `/v1/adapters/uploads/${grant.body!.uploadId}/complete`, { key: otherKey });
+      expect([foreign.status, errorCode(foreign)]).toEqual([404, "api.not-found"]);
+      const done = await call("POST", `/v1/adapters/uploads/${grant.body!.uploadId}/complete`, { key });
+      expect(done).toMatchObject({ status: 201, body: { created: true, adapter: { name: "big", rank: 128, byteSize: big.weights.byteLength } } });
+
+      const junk = new Uint8Array(BODY_LIMIT + 10).fill(7);
+      const bad = await begin(junk);
+      await fetch(bad.body!.upload.url, { method: "PUT", headers: bad.body!.upload.headers, body: junk });
+      const refused = await call("POST", `/v1/adapters/uploads/${bad.body!.uploadId}/complete`, { key });
+      expect(refused.status).toBe(400);
+      expect(errorCode(refused)).toMatch(/^safetensors\./);
+      expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
+      expect((await adapterRows("big")).length).toBe(1);
+
+      const wrongDimension = await call("POST", "/v1/adapters/uploads", { key, body: { libraryId, name: "big", config: {}, centroid: [1, 2], weightsBytes: 10 } });
+      expect(wrongDimension.status).toBe(400);
+      expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
+    });
+  });
+
+  describe("inference through the pipeline and the SageMaker endpoint", () => {
+    let image: Uint8Array;
+    beforeAll(async () => {
+      image = await pngImage(48, 32, [40, 120, 200]);
+    });
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+    it("embeds an image; a non-image is a 400 that names it", async () => {
+      const reply = await call("POST", "/v1/embed", { key, body: { image: b64(image) } });
+      expect(reply.status).toBe(200);
+      expect(reply.body!.dimension).toBe(dimension);
+      expect(reply.body!.embedding).toHaveLength(dimension);
+      const bad = await call("POST", "/v1/embed", { key, body: { image: b64(new TextEncoder().encode("plain text, not an image")) } });
+      expect(bad.status).toBe(400);
+      expect(errorCode(bad)).toMatch(/^image\./);
+    });
+
+    it("routes an embedding to the nearest adapters; wrong dimension and another tenant's library are refused", async () => {
+      const reply = await call("POST", "/v1/route", { key, body: { libraryId, embedding: axis(dimension, 1), options: { k: 2 } } });
+      expect(reply.status).toBe(200);
+      expect(reply.body!.plan.adapters).toHaveLength(2);
+      expect(reply.body!.contributions[0]).toMatchObject({ name: "fog", rank: 1, distance: 0 });
+      const wrong = await call("POST", "/v1/route", { key, body: { libraryId, embedding: [1, 2, 3] } });
+      expect(wrong.status).toBe(400);
+      const foreign = await call("POST", "/v1/route", { key: otherKey, body: { libraryId, embedding: axis(dimension, 1) } });
+      expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-library"]);
+    });
+
+    it("segments in every mode with the typed client; the mask is a PNG of the image's size; contributions are recorded", async () => {
+      const client = createClient(stack.url, key);
+      const response = await client.v1.segment.$post({ json: { libraryId, image: b64(image), classNames: ["sky", "road", "car"], options: { k: 3 } } });
+      expect(response.status).toBe(200);
+      const result = await response.json();
+      if (!("mask" in result)) throw new Error("no mask");
+      expect(result.mode).toBe("semla");
+      const mask = await sharp(Buffer.from(result.mask, "base64")).metadata();
+      expect([mask.format, mask.width, mask.height, result.width, result.height]).toEqual(["png", 48, 32, 48, 32]);
+      expect(result.scores.map((s) => s.className)).toEqual(["sky", "road", "car"]);
+      expect(result.plan?.adapters.map((a) => a.id)).toEqual(result.contributions.map((c) => c.adapterId));
+      expect(Object.keys(result.timings.stages)).toEqual(expect.arrayContaining(["embed", "infer", "total"]));
+
+      const zeroshot = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky"], options: { mode: "zeroshot" } } });
+      expect(zeroshot).toMatchObject({ status: 200, body: { mode: "zeroshot", plan: null, contributions: [] } });
+      const oracle = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky", "road"], options: { mode: "adapter", adapter: "fog" } } });
+      expect(oracle.body!.contributions).toMatchObject([{ name: "fog", weight: 1 }]);
+      const linear = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky", "road"], options: { mode: "uniform", k: 2, fusion: { combination: "svd" } } } });
+      expect(linear).toMatchObject({ status: 200, body: { mode: "uniform", fusion: { combination: "svd" } } });
+
+      const stats = await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key });
+      expect(stats.status).toBe(200);
+      expect(stats.body!.requests).toBe(3);
+      const fog = stats.body!.adapters.find((a: { name: string }) => a.name === "fog");
+      const fogWeights = [...result.contributions, ...oracle.body!.contributions, ...linear.body!.contributions].filter((c: { name: string }) => c.name === "fog").map((c: { weight: number }) => c.weight);
+      expect(fog.uses).toBe(fogWeights.length);
+      expect(fog.totalWeight).toBeCloseTo(fogWeights.reduce((a: number, b: number) => a + b, 0), 12);
+      const foreign = await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key: otherKey });
+      expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-library"]);
+    });
+
+    it("takes an image over the payload limit by presigned upload, once; bad segment input is refused", async () => {
+      const large = await noisePng(400, 300);
+      expect(large.byteLength).toBeGreaterThan(BODY_LIMIT);
+      const grant = await call("POST", "/v1/uploads/images", { key, body: { bytes: large.byteLength } });
+      expect(grant.status).toBe(201);
+      await fetch(grant.body!.upload.url, { method: "PUT", headers: grant.body!.upload.headers, body: large });
+      const foreign = await call("POST", "/v1/segment", { key: otherKey, body: { libraryId, imageUpload: grant.body!.uploadId, classNames: ["a"] } });
+      expect(foreign.status).toBe(404);
+      const reply = await call("POST", "/v1/segment", { key, body: { libraryId, imageUpload: grant.body!.uploadId, classNames: ["field", "sky"] } });
+      expect(reply).toMatchObject({ status: 200, body: { width: 400, height: 300 } });
+      expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
+
+      const noClasses = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: [] } });
+      expect([noClasses.status, errorCode(noClasses)]).toEqual([400, "api.invalid-request"]);
+      const noImage = await call("POST", "/v1/segment", { key, body: { libraryId, classNames: ["a"] } });
+      expect([noImage.status, errorCode(noImage)]).toEqual([400, "api.invalid-request"]);
+      const badMode = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["a"], options: { mode: "adapter" } } });
+      expect([badMode.status, errorCode(badMode)]).toEqual([400, "api.invalid-request"]);
+      const notImage = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(new TextEncoder().encode("hello")), classNames: ["a"] } });
+      expect(notImage.status).toBe(400);
+      expect(errorCode(notImage)).toMatch(/^image\./);
+      expect((await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key })).body!.requests).toBe(4);
+    });
+  });
+});

@@ -1,0 +1,84 @@
+// Test harness (not exported): the API as a real HTTP server on real PostgreSQL + pgvector, an S3
+// bucket on s3rver and the reference endpoint over HTTP as its SageMaker backend.
+import { randomBytes } from "node:crypto";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { createAdapterResolver, defaultModelDir, ensureModelFiles, OnnxSegmenter, type ModelFiles } from "@semla/inference";
+import { createS3BlobStore, type BlobStore } from "@semla/registry";
+import { createScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";
+import { createEndpointApp } from "../../../endpoint/src/app.js";
+import { startEndpointServer, type RunningServer as EndpointServer } from "../../../endpoint/src/server.js";
+import { sageMakerFront } from "../../../endpoint/src/test-front.js";
+import { createApp } from "../app.js";
+import { parseConfig } from "../config.js";
+import { createLogger } from "../http/logger.js";
+import { startServer, type RunningServer } from "../server.js";
+import { createServices, type Services } from "../services.js";
+
+export interface E2eStack {
+  readonly url: string;
+  readonly services: Services;
+  readonly models: ModelFiles;
+  /** The bucket, as the API and the endpoint see it: to assert what was (not) left behind. */
+  readonly store: BlobStore;
+  readonly logs: string[];
+  /** A fresh tenant with its API key. */
+  tenant(name?: string): Promise<{ tenant: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: string; bodyLimitBytes?: number }): Promise<E2eStack> {
+  // s3rver and the SDK's SageMaker client accept any credentials; the SDK needs some.
+  process.env.AWS_ACCESS_KEY_ID ??= "S3RVER";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "S3RVER";
+  const models = await ensureModelFiles(defaultModelDir("tiny"), "tiny");
+  const database = await createScratchDatabase(options.postgresUrl);
+  const bucket = `semla-api-${randomBytes(5).toString("hex")}`;
+  const s3 = new S3Client({ endpoint: options.s3Endpoint, region: "us-east-1", forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const store = createS3BlobStore({ client: s3, bucket });
+
+  const segmenter = await OnnxSegmenter.fromModelFiles(models, { executionProviders: ["cpu"], workers: 1 });
+  const endpointApp = createEndpointApp({ segmenter, resolver: createAdapterResolver({ store }), ready: () => true, logError: () => {} });
+  const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
+
+  const logs: string[] = [];
+  const config = parseConfig({
+    SEMLA_DATABASE_URL: database.url,
+    SEMLA_BUCKET: bucket,
+    SEMLA_S3_ENDPOINT: options.s3Endpoint,
+    SEMLA_BACKEND: "sagemaker",
+    SEMLA_SAGEMAKER_ENDPOINT: "semla",
+    SEMLA_SAGEMAKER_URL: endpoint.url,
+    SEMLA_BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 6 * 1024 * 1024),
+    SEMLA_LOG_LEVEL: "info",
+  });
+  const services = await createServices(config, { models, logger: createLogger("info", (line) => void logs.push(line)) });
+  const server: RunningServer = await startServer(createApp(services), { port: 0 });
+  let tenants = 0;
+  return {
+    url: server.url,
+    services,
+    models,
+    store,
+    logs,
+    async tenant(name = `tenant-${++tenants}-${randomBytes(3).toString("hex")}`) {
+      const { key } = await services.apiKeys.create(name, "e2e");
+      return { tenant: name, key };
+    },
+    async close() {
+      await server.close();
+      await services.close();
+      await endpoint.close();
+      await segmenter.close();
+      await database.drop();
+      s3.destroy();
+    },
+  };
+}
+
+/** Every key under prefix (for "nothing was left behind"). */
+export async function keysUnder(store: BlobStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of store.list(prefix)) keys.push(info.key);
+  return keys;
+}
