@@ -20,9 +20,9 @@ describe("SemLA Serve API end to end", () => {
   let dimension: number;
   let libraryId: string;
   const json = (k: string) => ({ authorization: `Bearer ${k}`, "content-type": "application/json" });
-  const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {}) => {
+  const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers };
-    let body: BodyInit | undefined = options.raw;
+    let body: NonNullable<RequestInit["body"]> | undefined = options.raw;
     if (options.body !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(options.body);
