@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec npx --no-install tsx functions/cli/src/main.ts demo "$@"
+exec npx --no-install tsx functions/cli/src/main.ts serve "$@"

@@ -26,11 +26,20 @@ export interface Services extends AppDeps {
   close(): Promise<void>;
 }
 
+/** The registry's two stores, opened from the configuration (PostgreSQL | PGlite, S3 | filesystem). */
+export interface Registry {
+  readonly index: DrizzleAdapterIndex;
+  readonly store: BlobStore;
+  readonly presignSecret?: string;
+}
+
 export interface ServiceOptions {
+  /** An opened registry to run on (the embedded default seeds it first); else opened here. */
+  readonly registry?: Registry;
   /** Models to run instead of locating them (the embedded default passes its demo library's). */
   readonly models?: ModelFiles;
   readonly logger?: Logger;
-  /** Where the API is reached: the filesystem store's presigned URLs point at it. */
+  /** Where the API is reached: the filesystem store's presigned URLs point at it. Default publicUrlOf(config). */
   readonly publicUrl?: string;
 }
 
@@ -42,6 +51,18 @@ async function presignSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString("hex");
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
+}
+
+export function publicUrlOf(config: ApiConfig): string {
+  return config.SEMLA_PUBLIC_URL ?? `http://${config.SEMLA_HOST}:${config.SEMLA_PORT}`;
+}
+
+export async function openRegistry(config: ApiConfig, publicUrl: string = publicUrlOf(config)): Promise<Registry> {
+  const { store, presignSecret: secret } = await openStore(config, publicUrl);
+  const index = config.SEMLA_DATABASE_URL
+    ? await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL })
+    : await createPgliteAdapterIndex({ dataDir: path.join(path.resolve(config.SEMLA_DATA_DIR), "db") });
+  return { index, store, ...(secret ? { presignSecret: secret } : {}) };
 }
 
 async function openStore(config: ApiConfig, publicUrl: string): Promise<{ store: BlobStore; presignSecret?: string }> {
@@ -72,11 +93,7 @@ async function openBackend(config: ApiConfig, files: ModelFiles, store: BlobStor
 /** Everything the app runs on, from the configuration: production services or the embedded ones. */
 export async function createServices(config: ApiConfig, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.SEMLA_LOG_LEVEL);
-  const publicUrl = options.publicUrl ?? config.SEMLA_PUBLIC_URL ?? `http://${config.SEMLA_HOST}:${config.SEMLA_PORT}`;
-  const { store, presignSecret: secret } = await openStore(config, publicUrl);
-  const index = config.SEMLA_DATABASE_URL
-    ? await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL })
-    : await createPgliteAdapterIndex({ dataDir: path.join(path.resolve(config.SEMLA_DATA_DIR), "db") });
+  const { index, store, presignSecret: secret } = options.registry ?? (await openRegistry(config, options.publicUrl ?? publicUrlOf(config)));
   const closers: (() => Promise<void>)[] = [() => index.close()];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);

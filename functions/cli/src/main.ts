@@ -3,16 +3,165 @@ import { isSemlaError } from "@semla/core";
 import { parseArgs } from "node:util";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
+import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
+import { connect } from "./remote/connection.js";
+import { runRoute, runSegment, type Combination } from "./remote/inference.js";
+import { createLibrary, listLibraries } from "./remote/libraries.js";
+import { runCreateKey, runServe } from "./serve.js";
 
 const USAGE = `usage: semla <command> [options]
 
 commands:
+  serve [--port N] [--host H] [--data-dir DIR]
+                                the API on this machine: the embedded default (PGlite, filesystem store, local
+                                inference, demo library) unless SEMLA_DATABASE_URL / SEMLA_BUCKET are set
+  libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID [--metric euclidean|cosine]
+  adapters push PATH --library ID [--name N] [--centroid FILE] [--images DIR]
+                                an adapter folder (or its .safetensors), or a folder of adapter folders
+  adapters import LORADB --library ID
+                                a SemLA loradb folder: <domain>/{adapter files, <domain>_statistics.npz}
+  adapters ls [--library ID] [--name N] | adapters rm ID...
+  route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
+  segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
+          [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
+  keys create TENANT [--name N] an API key for a tenant, on the configured database (shown once)
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
   centroid FOLDER [--preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
                                 CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP)
 `;
 
 const PRESETS = ["tiny", "b16", "l14"] as const;
+
+/** Where the remote commands connect: --url/--api-key, SEMLA_URL/SEMLA_API_KEY, else the running embedded default. */
+const CONNECTION = { url: { type: "string" }, "api-key": { type: "string" } } as const;
+const ROUTING = { k: { type: "string" }, temperature: { type: "string" }, metric: { type: "string" }, exclude: { type: "string" } } as const;
+
+function numberFlag(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"}, got ${value}`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  const found = allowed.find((a) => a === value);
+  if (!found) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got ${value}`);
+  return found;
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function routingFlags(values: { k?: string | undefined; temperature?: string | undefined; metric?: string | undefined; exclude?: string | undefined }) {
+  return {
+    k: numberFlag("k", values.k, true),
+    temperature: numberFlag("temperature", values.temperature, false),
+    metric: oneOf("metric", values.metric, ["euclidean", "cosine"] as const),
+    exclude: values.exclude ? values.exclude.split(",").filter(Boolean) : undefined,
+  };
+}
+
+async function remote(rest: string[], command: string): Promise<number> {
+  switch (command) {
+    case "libraries": {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { ...CONNECTION, dimension: { type: "string" }, "base-model": { type: "string" }, "embedding-model": { type: "string" }, metric: { type: "string", default: "euclidean" } },
+      });
+      const connection = await connect({ url: values.url, apiKey: values["api-key"] });
+      if (sub === "ls") return listLibraries(connection).then(() => 0);
+      if (sub !== "create" || positionals.length !== 1) throw new UsageError("libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID");
+      const dimension = numberFlag("dimension", required("dimension", values.dimension), true) as number;
+      await createLibrary(connection, {
+        name: positionals[0]!,
+        dimension,
+        baseModelId: required("base-model", values["base-model"]),
+        embeddingModelId: required("embedding-model", values["embedding-model"]),
+        metric: oneOf("metric", values.metric, ["euclidean", "cosine"] as const) ?? "euclidean",
+      });
+      return 0;
+    }
+    case "adapters": {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { ...CONNECTION, library: { type: "string" }, name: { type: "string" }, centroid: { type: "string" }, images: { type: "string" } },
+      });
+      const connection = await connect({ url: values.url, apiKey: values["api-key"] });
+      switch (sub) {
+        case "push":
+        case "import": {
+          if (positionals.length !== 1) throw new UsageError(`adapters ${sub} takes one path`);
+          return pushAdapters(connection, {
+            target: resolve(positionals[0]!),
+            libraryId: required("library", values.library),
+            name: values.name,
+            centroid: values.centroid,
+            images: values.images,
+            loraDb: sub === "import",
+          });
+        }
+        case "ls":
+          await listAdapters(connection, { libraryId: values.library, name: values.name });
+          return 0;
+        case "rm":
+          if (positionals.length === 0) throw new UsageError("adapters rm takes adapter ids");
+          await removeAdapters(connection, positionals);
+          return 0;
+        default:
+          throw new UsageError("adapters push | import | ls | rm");
+      }
+    }
+    case "route": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...CONNECTION, ...ROUTING, library: { type: "string" } } });
+      if (positionals.length !== 1) throw new UsageError("route takes one image");
+      const connection = await connect({ url: values.url, apiKey: values["api-key"] });
+      await runRoute(connection, { imagePath: resolve(positionals[0]!), libraryId: required("library", values.library), ...routingFlags(values) });
+      return 0;
+    }
+    case "segment": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          ...CONNECTION,
+          ...ROUTING,
+          library: { type: "string" },
+          classes: { type: "string" },
+          mode: { type: "string" },
+          adapter: { type: "string" },
+          combination: { type: "string" },
+          density: { type: "string" },
+          out: { type: "string", default: "mask.png" },
+          overlay: { type: "string" },
+        },
+      });
+      if (positionals.length !== 1) throw new UsageError("segment takes one image");
+      const connection = await connect({ url: values.url, apiKey: values["api-key"] });
+      await runSegment(connection, {
+        imagePath: resolve(positionals[0]!),
+        libraryId: required("library", values.library),
+        classNames: required("classes", values.classes).split(",").map((c) => c.trim()).filter(Boolean),
+        mode: oneOf("mode", values.mode, ["semla", "uniform", "zeroshot", "adapter"] as const),
+        adapter: values.adapter,
+        combination: oneOf<Combination>("combination", values.combination, ["cat", "linear", "ties", "dare_linear", "dare_ties", "svd"]),
+        density: numberFlag("density", values.density, false),
+        out: resolve(values.out),
+        overlay: values.overlay === undefined ? undefined : resolve(values.overlay),
+        ...routingFlags(values),
+      });
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,6 +188,22 @@ async function main(argv: string[]): Promise<number> {
       await runCentroid({ folder: resolve(folder), preset, batchSize, ...(values.out === undefined ? {} : { out: resolve(values.out) }) });
       return 0;
     }
+    case "serve": {
+      const { values } = parseArgs({ args: rest, options: { port: { type: "string" }, host: { type: "string" }, "data-dir": { type: "string" } } });
+      await runServe({ SEMLA_PORT: values.port, SEMLA_HOST: values.host, SEMLA_DATA_DIR: values["data-dir"] });
+      return 0;
+    }
+    case "keys": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: "string", default: "cli" } } });
+      if (positionals[0] !== "create" || positionals.length !== 2) throw new UsageError("keys create TENANT [--name N]");
+      await runCreateKey(positionals[1]!, values.name);
+      return 0;
+    }
+    case "libraries":
+    case "adapters":
+    case "route":
+    case "segment":
+      return remote(rest, command);
     case undefined:
     case "help":
     case "--help":

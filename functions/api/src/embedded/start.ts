@@ -1,0 +1,87 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createApiKeyStore, type LibraryRecord } from "@semla/registry";
+import { createApp } from "../app.js";
+import type { ApiConfig } from "../config.js";
+import { createLogger, type Logger } from "../http/logger.js";
+import { startServer } from "../server.js";
+import { createServices, openRegistry, publicUrlOf } from "../services.js";
+import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
+import type { SeedLibrary, SeededLibrary } from "./seed.js";
+import { seedPlaceholderLibrary } from "./seed-placeholder.js";
+
+/** Where a running embedded server says it is, for the CLI. */
+export const SERVER_FILE = "server.json";
+
+export interface EmbeddedServer {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly seeded: SeededLibrary;
+  readonly startMs: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: the API on localhost over PGlite + pgvector, the filesystem store and the
+ * local inference backend, with a local tenant, its API key and the demo library (seeded on first
+ * run). `seedLibrary` makes the demo library and its models (injected: the evaluation stream's
+ * fitted world library replaces the placeholder).
+ */
+export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: SeedLibrary; logger?: Logger; onProgress?: (message: string) => void } = {}): Promise<EmbeddedServer> {
+  const started = performance.now();
+  const logger = options.logger ?? createLogger(config.SEMLA_LOG_LEVEL);
+  const dataDir = path.resolve(config.SEMLA_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const registry = await openRegistry(config);
+  let closeRegistry: (() => Promise<void>) | undefined = () => registry.index.close();
+  try {
+    const apiKey = await ensureLocalKey(dataDir, createApiKeyStore(registry.index.db));
+    const seeded = await (options.seedLibrary ?? seedPlaceholderLibrary)({
+      dataDir,
+      index: registry.index,
+      store: registry.store,
+      tenant: LOCAL_TENANT,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const services = await createServices(config, { registry, models: seeded.models, logger });
+    closeRegistry = undefined; // the services own it now
+    const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+    const url = config.SEMLA_PUBLIC_URL ?? server.url;
+    if (url !== publicUrlOf(config) && config.SEMLA_PORT === 0) logger.log("warn", "port 0: presigned upload URLs of the filesystem store will not reach this server", { url });
+    await writeFile(path.join(dataDir, SERVER_FILE), `${JSON.stringify({ url, pid: process.pid, libraryId: seeded.library.id })}\n`);
+    return {
+      url,
+      apiKey,
+      seeded,
+      startMs: performance.now() - started,
+      async close() {
+        await rm(path.join(dataDir, SERVER_FILE), { force: true });
+        await server.close();
+        await services.close();
+      },
+    };
+  } catch (error) {
+    await closeRegistry?.();
+    throw error;
+  }
+}
+
+/** What `npm start` prints: a curl and a CLI call that work as they are. */
+export function usageExamples(server: { url: string; apiKey: string }, library: LibraryRecord, seeded: Pick<SeededLibrary, "classNames" | "testImages">): string {
+  const image = seeded.testImages[0]?.path ?? "IMAGE.png";
+  const classes = seeded.classNames.slice(0, 4);
+  const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${image})"'"}`;
+  return [
+    `SemLA Serve is running at ${server.url} (embedded: PGlite + pgvector, filesystem store, local CPU inference)`,
+    `demo library "${library.name}" ${library.id}; tenant "${LOCAL_TENANT}" (its API key is kept in SEMLA_DATA_DIR/api-key)`,
+    "",
+    "Try it:",
+    `  curl -s ${server.url}/v1/segment -H 'authorization: Bearer ${server.apiKey}' -H 'content-type: application/json' \\`,
+    `    -d '${body}' | head -c 400; echo`,
+    "",
+    `  npx semla segment ${image} --library ${library.id} --classes ${classes.join(",")} --out mask.png --overlay overlay.png`,
+    `  npx semla adapters ls --library ${library.id}`,
+    "",
+    `API reference: ${server.url}/openapi.json`,
+  ].join("\n");
+}

@@ -1,0 +1,53 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { createClient, LOCAL_KEY_FILE, SERVER_FILE, type Client } from "@semla/api";
+import { SemlaError } from "@semla/core";
+
+export interface Connection {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly client: Client;
+}
+
+/**
+ * Which API the CLI talks to: --url/--api-key, else SEMLA_URL/SEMLA_API_KEY (a deployed API), else
+ * the embedded default running from SEMLA_DATA_DIR (its server.json and local key).
+ */
+export async function connect(flags: { url?: string | undefined; apiKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+  let url = flags.url ?? env.SEMLA_URL;
+  let apiKey = flags.apiKey ?? env.SEMLA_API_KEY;
+  if (!url || !apiKey) {
+    const dataDir = path.resolve(env.SEMLA_DATA_DIR ?? ".semla");
+    const server = await readFile(path.join(dataDir, SERVER_FILE), "utf8").then((text) => JSON.parse(text) as { url?: string }, () => undefined);
+    url ??= server?.url;
+    apiKey ??= (await readFile(path.join(dataDir, LOCAL_KEY_FILE), "utf8").catch(() => "")).trim() || undefined;
+  }
+  if (!url) throw new SemlaError("cli.no-server", "no API to talk to: start the embedded one (npm start) or set SEMLA_URL and SEMLA_API_KEY");
+  if (!apiKey) throw new SemlaError("cli.no-key", `no API key for ${url}: set SEMLA_API_KEY or pass --api-key`);
+  return { url, apiKey, client: createClient(url, apiKey) };
+}
+
+/** The body of a successful reply, or the API's error as a SemlaError (printed as "message (code)"). */
+export async function expectOk<T>(response: { ok: boolean; status: number; json(): Promise<T> }): Promise<Exclude<T, { error: unknown }>> {
+  const body = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+    throw new SemlaError(error?.code ?? `http.${response.status}`, error?.message ?? `the API answered ${response.status}`, error?.details ?? {});
+  }
+  return body as Exclude<T, { error: unknown }>;
+}
+
+/** Largest image sent inline (base64 grows it by 4/3 under the 6 MB limit); larger ones go by presigned upload. */
+const INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
+
+export async function imageField(connection: Connection, bytes: Uint8Array): Promise<{ image: string } | { imageUpload: string }> {
+  if (bytes.byteLength <= INLINE_IMAGE_BYTES) return { image: Buffer.from(bytes).toString("base64") };
+  const grant = await expectOk(await connection.client.v1.uploads.images.$post({ json: { bytes: bytes.byteLength } }));
+  await putPresigned(grant.upload, bytes);
+  return { imageUpload: grant.uploadId };
+}
+
+export async function putPresigned(upload: { url: string; headers: Record<string, string> }, bytes: Uint8Array): Promise<void> {
+  const response = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
+  if (!response.ok) throw new SemlaError("cli.upload-failed", `the upload was refused (${response.status}): ${(await response.text()).slice(0, 200)}`);
+}
