@@ -6,7 +6,7 @@ import { findAdapterFolders, readAdapterFiles, type AdapterFolder } from "./adap
 import { expectOk, putPresigned, type Connection } from "./connection.js";
 
 /** Adapters whose files fit this go in one multipart request; larger ones by presigned upload (6 MB limit, with room for the form). */
-const INLINE_BYTES = 5 * 1024 * 1024;
+export const INLINE_BYTES = 5 * 1024 * 1024;
 
 interface PushResult {
   readonly name: string;
@@ -14,12 +14,12 @@ interface PushResult {
   readonly detail: string;
 }
 
-async function pushOne(connection: Connection, libraryId: string, folder: AdapterFolder, images: readonly { name: string; bytes: Uint8Array }[]): Promise<PushResult> {
+async function pushOne(connection: Connection, libraryId: string, folder: AdapterFolder, images: readonly { name: string; bytes: Uint8Array }[], inlineLimit: number): Promise<PushResult> {
   const files = await readAdapterFiles(folder);
   if (!files.centroid && images.length === 0) throw new SemlaError("cli.no-centroid", `${folder.dir}: no centroid (<name>_statistics.npz, centroid.npy/.json, --centroid) and no --images`);
   const inlineBytes = files.config.byteLength + files.weights.byteLength + (files.centroid?.bytes.byteLength ?? 0) + images.reduce((n, i) => n + i.bytes.byteLength, 0);
   let reply;
-  if (inlineBytes <= INLINE_BYTES) {
+  if (inlineBytes <= inlineLimit) {
     const form = {
       libraryId,
       name: folder.name,
@@ -30,7 +30,7 @@ async function pushOne(connection: Connection, libraryId: string, folder: Adapte
     };
     reply = await expectOk(await connection.client.v1.adapters.$post({ form }));
   } else {
-    if (!files.centroid) throw new SemlaError("cli.no-centroid", `${folder.name}: adapters over ${bytes(INLINE_BYTES)} need a centroid file (sample images go only with smaller ones)`);
+    if (!files.centroid) throw new SemlaError("cli.no-centroid", `${folder.name}: adapters over ${bytes(inlineLimit)} need a centroid file (sample images go only with smaller ones)`);
     const centroid = await numpy.parseCentroid({ format: numpy.detectCentroidFormat(files.centroid.name, files.centroid.bytes), bytes: files.centroid.bytes }, { key: numpy.SEMLA_CENTROID_KEY });
     const config = JSON.parse(new TextDecoder().decode(files.config)) as Record<string, unknown>;
     const grant = await expectOk(await connection.client.v1.adapters.uploads.$post({ json: { libraryId, name: folder.name, config, centroid: [...centroid], weightsBytes: files.weights.byteLength } }));
@@ -47,7 +47,7 @@ async function pushOne(connection: Connection, libraryId: string, folder: Adapte
  */
 export async function pushAdapters(
   connection: Connection,
-  options: { target: string; libraryId: string; name?: string | undefined; centroid?: string | undefined; images?: string | undefined; loraDb?: boolean },
+  options: { target: string; libraryId: string; name?: string | undefined; centroid?: string | undefined; images?: string | undefined; loraDb?: boolean; inlineLimitBytes?: number },
 ): Promise<number> {
   const folders = await findAdapterFolders(options.target, { name: options.name, centroid: options.centroid, strictLoraDb: options.loraDb ?? false });
   const images: { name: string; bytes: Uint8Array }[] = [];
@@ -57,7 +57,7 @@ export async function pushAdapters(
   for (const folder of folders) {
     progress.update(results.length, folder.name);
     try {
-      results.push(await pushOne(connection, options.libraryId, folder, images));
+      results.push(await pushOne(connection, options.libraryId, folder, images, options.inlineLimitBytes ?? INLINE_BYTES));
     } catch (error) {
       const message = error instanceof SemlaError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
       results.push({ name: folder.name, status: "failed", detail: message });
