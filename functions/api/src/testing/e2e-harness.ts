@@ -21,6 +21,8 @@ export interface E2eStack {
   /** The bucket, as the API and the endpoint see it: to assert what was (not) left behind. */
   readonly store: BlobStore;
   readonly logs: string[];
+  /** The API's environment (without the port): to start another API process on the same services. */
+  readonly env: Readonly<Record<string, string>>;
   /** A fresh tenant with its API key. */
   tenant(name?: string): Promise<{ tenant: string; key: string }>;
   close(): Promise<void>;
@@ -42,7 +44,7 @@ export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: 
   const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
 
   const logs: string[] = [];
-  const config = parseConfig({
+  const env = {
     SEMLA_DATABASE_URL: database.url,
     SEMLA_BUCKET: bucket,
     SEMLA_S3_ENDPOINT: options.s3Endpoint,
@@ -51,7 +53,8 @@ export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: 
     SEMLA_SAGEMAKER_URL: endpoint.url,
     SEMLA_BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 6 * 1024 * 1024),
     SEMLA_LOG_LEVEL: "info",
-  });
+  };
+  const config = parseConfig(env);
   const services = await createServices(config, { models, logger: createLogger("info", (line) => void logs.push(line)) });
   const server: RunningServer = await startServer(createApp(services), { port: 0 });
   let tenants = 0;
@@ -61,6 +64,7 @@ export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: 
     models,
     store,
     logs,
+    env,
     async tenant(name = `tenant-${++tenants}-${randomBytes(3).toString("hex")}`) {
       const { key } = await services.apiKeys.create(name, "e2e");
       return { tenant: name, key };

@@ -1,0 +1,154 @@
+/**
+ * API benchmark on loopback, on real PostgreSQL + pgvector, s3rver and the reference endpoint as
+ * SageMaker backend (tiny generated models, so model time does not drown the API's own):
+ * - API overhead = client-observed segment latency − the embed stage − the infer stage (transport to
+ *   and time in the endpoint), p50/p99 warm, with 1 and 8 concurrent clients; next to the same
+ *   requests through pipeline.segment in-process (the baseline: everything but HTTP, auth, JSON).
+ * - Cold start: a fresh process (services from the environment, models downloaded from the bucket)
+ *   to its first segment answer, split into process start + imports, service start, first request.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { MODEL_FILE_NAMES, MODELS_MANIFEST } from "@semla/inference";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { startE2eStack } from "../functions/api/src/testing/e2e-harness.js";
+import { axis, noisePng, BASE_MODEL, tinyAdapterFiles } from "../functions/api/src/testing/fixtures.js";
+import { table } from "../functions/cli/src/format.js";
+import { acquirePostgres } from "../test/setup/postgres.js";
+import { startS3Server } from "../test/setup/s3.js";
+import { percentile, writeResult } from "./stats.js";
+
+const ADAPTERS = 16;
+const REQUESTS = Number(process.env.SEMLA_BENCH_API_REQUESTS ?? 240);
+const CLASSES = ["road", "sky", "building", "vegetation", "car", "person"];
+
+interface Sample {
+  readonly latencyMs: number;
+  readonly embedMs: number;
+  readonly inferMs: number;
+}
+
+const summary = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+const postgres = await acquirePostgres();
+const s3 = await startS3Server();
+const stack = await startE2eStack({ postgresUrl: postgres.url, s3Endpoint: s3.endpoint });
+try {
+  const { key, tenant } = await stack.tenant("bench");
+  const dimension = stack.models.manifest.clipVision.config.projectionDim;
+  const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
+  for (let i = 0; i < ADAPTERS; i++) {
+    const files = tinyAdapterFiles(stack.models, 100 + i, 4);
+    const form = new FormData();
+    form.set("libraryId", library.id);
+    form.set("name", `domain-${i}`);
+    form.set("config", new Blob([files.config]), "adapter_config.json");
+    form.set("weights", new Blob([files.weights]), "adapter_model.safetensors");
+    form.set("centroid", JSON.stringify(axis(dimension, i % dimension).map((x, j) => x + 0.01 * ((i * 7 + j) % 5))));
+    const reply = await fetch(`${stack.url}/v1/adapters`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form });
+    if (reply.status !== 201) throw new Error(`adapter ${i}: ${reply.status} ${await reply.text()}`);
+  }
+  // A camera-sized frame would be mostly base64 and PNG work; a 320x240 noise PNG (≈230 KB) is a fair middle.
+  const images = await Promise.all([1, 2, 3, 4].map((seed) => noisePng(320, 240, seed)));
+  const bodies = images.map((image) => JSON.stringify({ libraryId: library.id, image: Buffer.from(image).toString("base64"), classNames: CLASSES }));
+
+  async function segmentOnce(i: number): Promise<Sample> {
+    const started = performance.now();
+    const reply = await fetch(`${stack.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[i % bodies.length] });
+    const body = (await reply.json()) as { timings: { stages: Record<string, number> } };
+    const latencyMs = performance.now() - started;
+    if (reply.status !== 200) throw new Error(`segment: ${reply.status} ${JSON.stringify(body)}`);
+    return { latencyMs, embedMs: body.timings.stages.embed ?? 0, inferMs: body.timings.stages.infer ?? 0 };
+  }
+
+  async function inProcessOnce(i: number): Promise<number> {
+    const started = performance.now();
+    await stack.services.pipeline.segment({ tenant, libraryId: library.id, image: images[i % images.length]!, classNames: CLASSES });
+    return performance.now() - started;
+  }
+
+  async function run(concurrency: number): Promise<Sample[]> {
+    for (let i = 0; i < 20; i++) await segmentOnce(i); // warm: caches, JIT, connections
+    const samples: Sample[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < REQUESTS) samples.push(await segmentOnce(next++));
+      }),
+    );
+    return samples;
+  }
+
+  const warm = [];
+  for (const concurrency of [1, 8]) {
+    const samples = await run(concurrency);
+    const baseline: number[] = [];
+    for (let i = 0; i < Math.min(REQUESTS, 120); i++) baseline.push(await inProcessOnce(i));
+    warm.push({
+      concurrency,
+      requests: samples.length,
+      overheadMs: summary(samples.map((s) => s.latencyMs - s.embedMs - s.inferMs)),
+      latencyMs: summary(samples.map((s) => s.latencyMs)),
+      embedMs: summary(samples.map((s) => s.embedMs)),
+      inferMs: summary(samples.map((s) => s.inferMs)),
+      inProcessMs: summary(baseline),
+    });
+    console.error(`warm, ${concurrency} client(s): done`);
+  }
+
+  // Cold start: the models go to the bucket first, as deployed (the process downloads them).
+  const prefix = "models/clip-vision/";
+  const modelDir = stack.models.dir;
+  for (const file of [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
+  const cold = [];
+  for (let run = 0; run < 3; run++) {
+    const spawned = Date.now();
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./api-cold-start.ts", import.meta.url))], {
+      env: { ...process.env, ...stack.env, SEMLA_MODELS_PREFIX: prefix, SEMLA_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+    const started = JSON.parse(line) as { url: string; timeOrigin: number; importedMs: number; listeningMs: number };
+    const requestStarted = Date.now();
+    const reply = await fetch(`${started.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[0] });
+    await reply.arrayBuffer();
+    const answered = Date.now();
+    if (reply.status !== 200) throw new Error(`cold segment: ${reply.status}`);
+    cold.push({
+      processToAnswerMs: answered - started.timeOrigin,
+      importsMs: started.importedMs,
+      servicesMs: started.listeningMs - started.importedMs,
+      firstRequestMs: answered - requestStarted,
+      spawnToAnswerMs: answered - spawned,
+    });
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  }
+
+  console.log(`\nAPI overhead on loopback = segment latency − embed − infer (endpoint incl. transport); ${REQUESTS} warm requests, ${ADAPTERS} adapters, 320x240 PNG, ${CLASSES.length} classes, tiny models\n`);
+  const f = (x: number) => x.toFixed(2);
+  console.log(
+    table(
+      ["clients", "overhead p50 ms", "overhead p99 ms", "latency p50", "latency p99", "embed p50", "infer p50", "in-process pipeline p50", "HTTP / in-process (p50)"],
+      warm.map((w) => [String(w.concurrency), f(w.overheadMs.p50), f(w.overheadMs.p99), f(w.latencyMs.p50), f(w.latencyMs.p99), f(w.embedMs.p50), f(w.inferMs.p50), f(w.inProcessMs.p50), (w.latencyMs.p50 / w.inProcessMs.p50).toFixed(2)]),
+    ),
+  );
+  console.log(`\nCold start (fresh process: PostgreSQL, bucket, models downloaded from it, SageMaker endpoint), ${cold.length} runs\n`);
+  console.log(
+    table(
+      ["run", "process start → first answer ms", "imports ms", "services ms", "first request ms", "spawn → answer ms (incl. tsx)"],
+      cold.map((c, i) => [String(i + 1), c.processToAnswerMs.toFixed(0), c.importsMs.toFixed(0), c.servicesMs.toFixed(0), c.firstRequestMs.toFixed(0), c.spawnToAnswerMs.toFixed(0)]),
+    ),
+  );
+  await writeResult("api", { requests: REQUESTS, adapters: ADAPTERS, warm, cold });
+} finally {
+  await stack.close();
+  await s3.close();
+  await postgres.release();
+}
