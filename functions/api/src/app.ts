@@ -2,6 +2,7 @@ import type { Pipeline } from "@semla/pipeline";
 import { PRESIGNED_UPLOAD_PATH } from "@semla/registry";
 import { bodyLimit } from "hono/body-limit";
 import { requireApiKey } from "./auth/api-keys.js";
+import { cachedKeys } from "./auth/key-cache.js";
 import type { ApiDeps } from "./http/env.js";
 import { ApiError, errorReply } from "./http/errors.js";
 import { errorFields } from "./http/logger.js";
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps) {
       throw new ApiError("payload-too-large", `the request body is over the ${limit}-byte limit: upload large files through a presigned URL (POST /v1/adapters/uploads, POST /v1/uploads/images)`, { limit });
     },
   });
-  const auth = requireApiKey(deps.apiKeys);
+  const auth = requireApiKey(cachedKeys(deps.apiKeys));
   app.use("/v1/*", async (c, next) => (c.req.path === PRESIGNED_UPLOAD_PATH ? next() : auth(c, next)));
 
   const routes = app
