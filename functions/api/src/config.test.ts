@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./config.js";
+
+describe("API configuration from the environment", () => {
+  it("defaults to the embedded default: no database URL, no bucket, local backend, 6 MiB bodies", () => {
+    const config = parseConfig({});
+    expect([config.SEMLA_DATABASE_URL, config.SEMLA_BUCKET]).toEqual([undefined, undefined]);
+    expect(config).toMatchObject({ SEMLA_BACKEND: "local", SEMLA_DATA_DIR: ".semla", SEMLA_MODELS_PREFIX: "models/clip-vision/", SEMLA_BODY_LIMIT_BYTES: 6 * 1024 * 1024, SEMLA_LOG_LEVEL: "info" });
+  });
+
+  it("reads the deployed function's variables; empty ones count as unset", () => {
+    const config = parseConfig({ SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla", SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "", SEMLA_BACKEND: "sagemaker", SEMLA_SAGEMAKER_ENDPOINT: "semla-endpoint", SEMLA_PORT: "9000" });
+    expect(config).toMatchObject({ SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla", SEMLA_BUCKET: "b", SEMLA_SAGEMAKER_ENDPOINT: "semla-endpoint", SEMLA_PORT: 9000 });
+    expect(config.SEMLA_S3_ENDPOINT).toBeUndefined();
+  });
+
+  it("refuses a SageMaker backend without an endpoint, a non-postgres URL and an unknown backend, naming each", () => {
+    expect(() => parseConfig({ SEMLA_BACKEND: "sagemaker" })).toThrow(new ConfigError("invalid configuration: SEMLA_SAGEMAKER_ENDPOINT: required when SEMLA_BACKEND=sagemaker"));
+    expect(() => parseConfig({ SEMLA_DATABASE_URL: "mysql://x/y" })).toThrow(/SEMLA_DATABASE_URL/);
+    expect(() => parseConfig({ SEMLA_BACKEND: "gpu" })).toThrow(/SEMLA_BACKEND/);
+  });
+});
