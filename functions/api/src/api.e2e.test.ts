@@ -284,6 +284,14 @@ describe("SemLA Serve API end to end", () => {
       const reply = await call("POST", "/v1/segment", { key, body: { libraryId, imageUpload: grant.body!.uploadId, classNames: ["field", "sky"] } });
       expect(reply).toMatchObject({ status: 200, body: { width: 400, height: 300 } });
       expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
+      // A refused upload is used up too: nothing stays behind.
+      const junk = new TextEncoder().encode("not an image, uploaded anyway");
+      const junkGrant = await call("POST", "/v1/uploads/images", { key, body: { bytes: junk.byteLength } });
+      await fetch(junkGrant.body!.upload.url, { method: "PUT", headers: junkGrant.body!.upload.headers, body: junk });
+      const refused = await call("POST", "/v1/embed", { key, body: { imageUpload: junkGrant.body!.uploadId } });
+      expect(refused.status).toBe(400);
+      expect(errorCode(refused)).toMatch(/^image\./);
+      expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
 
       const noClasses = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: [] } });
       expect([noClasses.status, errorCode(noClasses)]).toEqual([400, "api.invalid-request"]);

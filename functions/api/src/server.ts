@@ -1,28 +1,9 @@
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import { startEndpointServer, type RunningServer } from "@semla/endpoint/server";
 import type { App } from "./app.js";
 
-export interface RunningServer {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type { RunningServer };
 
-/** Serves the app over HTTP on Node; port 0 picks a free one (tests). */
-export async function startServer(app: App, { port, hostname = "127.0.0.1" }: { port: number; hostname?: string }): Promise<RunningServer> {
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const started: ServerType = serve({ fetch: app.fetch, port, hostname }, () => resolve(started));
-    started.once("error", reject);
-  });
-  const address = server.address() as AddressInfo;
-  const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if ("closeAllConnections" in server) server.closeAllConnections(); // keep-alive sockets would hold close() open
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+/** Serves the app over HTTP on Node (the endpoint's server, shared); port 0 picks a free one (tests). */
+export function startServer(app: App, { port, hostname = "127.0.0.1" }: { port: number; hostname?: string }): Promise<RunningServer> {
+  return startEndpointServer(app, { port, hostname });
 }

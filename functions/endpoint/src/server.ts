@@ -1,5 +1,4 @@
 import { serve, type ServerType } from "@hono/node-server";
-import type { Hono } from "hono";
 import type { AddressInfo } from "node:net";
 
 export interface RunningServer {
@@ -8,8 +7,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What serving needs of a Hono app (any app: the endpoint's, the API's). */
+export type FetchApp = { readonly fetch: Parameters<typeof serve>[0]["fetch"] };
+
 /** Serves the app over HTTP; port 0 picks a free one (tests). */
-export async function startEndpointServer(app: Hono, { port, hostname = "0.0.0.0" }: { port: number; hostname?: string }): Promise<RunningServer> {
+export async function startEndpointServer(app: FetchApp, { port, hostname = "0.0.0.0" }: { port: number; hostname?: string }): Promise<RunningServer> {
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started: ServerType = serve({ fetch: app.fetch, port, hostname }, () => resolve(started));
     started.once("error", reject);

@@ -13,7 +13,7 @@ export interface ImageInput {
   readonly imageUpload?: string | undefined;
 }
 
-/** The image bytes, and what to do once the request is done with them (delete a used upload). */
+/** The image bytes, and what to do once the request is done with them, answered or refused (delete the upload: used once). */
 export async function readImageInput(input: ImageInput, tenant: string, uploads: UploadStore): Promise<{ bytes: Uint8Array; done: () => Promise<void> }> {
   if ((input.image === undefined) === (input.imageUpload === undefined)) throw new ApiError("invalid-request", "give exactly one of image (base64) or imageUpload (an upload id)");
   if (input.image !== undefined) return { bytes: new Uint8Array(Buffer.from(input.image, "base64")), done: async () => {} };

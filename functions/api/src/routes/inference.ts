@@ -98,8 +98,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
   return newRouter()
     .openapi(embed, async (c) => {
       const image = await readImageInput(c.req.valid("json"), c.get("tenant"), uploads);
-      const { embedding, timings } = await pipeline.embed(image.bytes, { signal: c.req.raw.signal });
-      await image.done();
+      const { embedding, timings } = await pipeline.embed(image.bytes, { signal: c.req.raw.signal }).finally(image.done);
       return c.json({ embedding: [...embedding], dimension: embedding.length, timings }, 200);
     })
     .openapi(route, async (c) => {
@@ -109,8 +108,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       if (hasImage === (body.embedding !== undefined)) throw new ApiError("invalid-request", "give exactly one of image, imageUpload or embedding");
       const image = hasImage ? await readImageInput(body, tenant, uploads) : undefined;
       const query = image ? { image: image.bytes } : { embedding: Float32Array.from(body.embedding ?? []) };
-      const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal });
-      await image?.done();
+      const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal }).finally(() => image?.done());
       return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), timings: result.timings }, 200);
     })
     .openapi(segment, async (c) => {
@@ -118,16 +116,17 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       const tenant = c.get("tenant");
       const requestId = c.get("requestId");
       const image = await readImageInput(body, tenant, uploads);
-      const result = await pipeline.segment({
-        tenant,
-        libraryId: body.libraryId,
-        image: image.bytes,
-        classNames: body.classNames,
-        ...(body.options ? { options: body.options } : {}),
-        requestId,
-        signal: c.req.raw.signal,
-      });
-      await image.done();
+      const result = await pipeline
+        .segment({
+          tenant,
+          libraryId: body.libraryId,
+          image: image.bytes,
+          classNames: body.classNames,
+          ...(body.options ? { options: body.options } : {}),
+          requestId,
+          signal: c.req.raw.signal,
+        })
+        .finally(image.done);
       // Recorded after the answer is known: a failed request contributes nothing to the stats.
       await deps.contributions.record(
         result.library.id,
