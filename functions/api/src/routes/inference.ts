@@ -76,7 +76,7 @@ const SegmentResultSchema = z
     scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
     plan: PlanSchema.nullable(),
     contributions: z.array(ContributionSchema),
-    fusion: z.object({ combination: z.string(), cached: z.boolean() }).nullable(),
+    fusion: z.object({ combination: z.string(), at: z.enum(["api", "backend"]).describe("Where the adapters were fused: here, or rebuilt by the endpoint from its cached sources (cat)"), cached: z.boolean() }).nullable(),
     adapter: z.object({ kind: z.string(), sha256: z.string().nullable(), cached: z.boolean() }),
     timings: z.object({ stages: Timings, backend: Timings }),
   })
@@ -142,7 +142,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
           scores: [...result.scores],
           plan: result.plan,
           contributions: result.contributions.map(contributionView),
-          fusion: result.fusion ? { combination: result.fusion.options.combination, cached: result.fusion.cached } : null,
+          fusion: result.fusion ? { combination: result.fusion.options.combination, at: result.fusion.at, cached: result.fusion.cached } : null,
           adapter: result.adapter,
           timings: { stages: { ...result.timings.stages }, backend: { ...result.timings.backend } },
         },
