@@ -1,6 +1,7 @@
 /**
  * API benchmark on loopback, on real PostgreSQL + pgvector, s3rver and the reference endpoint as
- * SageMaker backend (tiny generated models, so model time does not drown the API's own):
+ * SageMaker backend (tiny generated models, so model time does not drown the API's own). The API
+ * runs in a process of its own; the clients and the endpoint share this one:
  * - API overhead = client-observed segment latency − the embed stage − the infer stage (transport to
  *   and time in the endpoint), p50/p99 warm, with 1 and 8 concurrent clients; next to the same
  *   requests through pipeline.segment in-process (the baseline: everything but HTTP, auth, JSON).
@@ -60,9 +61,53 @@ try {
   const images = await Promise.all([1, 2, 3, 4].map((seed) => noisePng(320, 240, seed)));
   const bodies = images.map((image) => JSON.stringify({ libraryId: library.id, image: Buffer.from(image).toString("base64"), classNames: CLASSES }));
 
+  // The API under test runs in a process of its own (as deployed), started cold from the environment;
+  // the clients and the reference endpoint stay in this one. The models go to the bucket first, as
+  // deployed (the process downloads them).
+  const prefix = "models/clip-vision/";
+  const modelDir = stack.models.dir;
+  for (const file of [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
+
+  async function startApiProcess() {
+    const spawned = Date.now();
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./api-cold-start.ts", import.meta.url))], {
+      env: { ...process.env, ...stack.env, SEMLA_MODELS_PREFIX: prefix, SEMLA_LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    // Its stdout carries its JSON logs too: wait for the line that says where it listens (the rest are read and dropped).
+    const lines = createInterface({ input: child.stdout! });
+    type Listening = { url: string; timeOrigin: number; importedMs: number; listeningMs: number };
+    let started: Listening | undefined;
+    while (!started) {
+      const [line] = (await once(lines, "line")) as [string];
+      const parsed = JSON.parse(line) as Partial<Listening>;
+      if (parsed.url) started = parsed as Listening;
+    }
+    const requestStarted = Date.now();
+    const reply = await fetch(`${started.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[0] });
+    await reply.arrayBuffer();
+    const answered = Date.now();
+    if (reply.status !== 200) throw new Error(`cold segment: ${reply.status}`);
+    const cold = {
+      processToAnswerMs: answered - started.timeOrigin,
+      importsMs: started.importedMs,
+      servicesMs: started.listeningMs - started.importedMs,
+      firstRequestMs: answered - requestStarted,
+      spawnToAnswerMs: answered - spawned,
+    };
+    const stop = async () => {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    };
+    return { url: started.url, cold, stop };
+  }
+
+  const cold = [];
+  const api = await startApiProcess();
+  cold.push(api.cold);
   async function segmentOnce(i: number): Promise<Sample> {
     const started = performance.now();
-    const reply = await fetch(`${stack.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[i % bodies.length] });
+    const reply = await fetch(`${api.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[i % bodies.length] });
     const body = (await reply.json()) as { timings: { stages: Record<string, number> } };
     const latencyMs = performance.now() - started;
     if (reply.status !== 200) throw new Error(`segment: ${reply.status} ${JSON.stringify(body)}`);
@@ -107,33 +152,11 @@ try {
     console.error(`warm, ${concurrency} client(s): done`);
   }
 
-  // Cold start: the models go to the bucket first, as deployed (the process downloads them).
-  const prefix = "models/clip-vision/";
-  const modelDir = stack.models.dir;
-  for (const file of [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
-  const cold = [];
-  for (let run = 0; run < 3; run++) {
-    const spawned = Date.now();
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./api-cold-start.ts", import.meta.url))], {
-      env: { ...process.env, ...stack.env, SEMLA_MODELS_PREFIX: prefix, SEMLA_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-    const started = JSON.parse(line) as { url: string; timeOrigin: number; importedMs: number; listeningMs: number };
-    const requestStarted = Date.now();
-    const reply = await fetch(`${started.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[0] });
-    await reply.arrayBuffer();
-    const answered = Date.now();
-    if (reply.status !== 200) throw new Error(`cold segment: ${reply.status}`);
-    cold.push({
-      processToAnswerMs: answered - started.timeOrigin,
-      importsMs: started.importedMs,
-      servicesMs: started.listeningMs - started.importedMs,
-      firstRequestMs: answered - requestStarted,
-      spawnToAnswerMs: answered - spawned,
-    });
-    child.kill("SIGTERM");
-    await once(child, "exit");
+  await api.stop();
+  for (let run = 0; run < 2; run++) {
+    const again = await startApiProcess();
+    cold.push(again.cold);
+    await again.stop();
   }
 
   console.log(`\nAPI overhead on loopback = segment latency − embed − infer (endpoint incl. transport); ${REQUESTS} warm requests, ${ADAPTERS} adapters, 320x240 PNG, ${CLASSES.length} classes, tiny models\n`);
