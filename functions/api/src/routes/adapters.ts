@@ -10,6 +10,12 @@ import { centroidFrom, type CentroidOfImages } from "./centroid-input.js";
 
 const file = z.instanceof(File).openapi({ type: "string", format: "binary" });
 
+/** Both ways in answer alike: 201 for a new version, 200 when the same bytes were already registered. */
+const REGISTERED = {
+  201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
+  200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+};
+
 const NewAdapterFormSchema = z
   .object({
     libraryId: z.string(),
@@ -29,8 +35,7 @@ const create = createRoute({
   description: "Registers an adapter whose files fit in the request (all or nothing). Larger ones: POST /v1/adapters/uploads.",
   request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
   responses: {
-    201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
-    200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+    ...REGISTERED,
     ...errorResponses(400, 401, 404, 413, 415),
   },
 });
@@ -108,8 +113,7 @@ const completeUpload = createRoute({
   security: AUTH,
   request: { params: UuidParam },
   responses: {
-    201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
-    200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+    ...REGISTERED,
     ...errorResponses(400, 401, 404),
   },
 });
