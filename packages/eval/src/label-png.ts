@@ -28,7 +28,3 @@ export async function decodeLabelPng(bytes: Uint8Array): Promise<LabelMap> {
   }
   return { labels, width: info.width, height: info.height };
 }
-
-export async function encodeLabelPng(map: LabelMap): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(map.labels, { raw: { width: map.width, height: map.height, channels: 1 } }).png().toBuffer());
-}

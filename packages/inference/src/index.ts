@@ -12,5 +12,6 @@ export * from "./workers/image-files.js";
 export * from "./segment/errors.js";
 export { OnnxSegmenter, type OnnxSegmenterOptions } from "./segment/segmenter.js";
 export { ClassTextEncoder } from "./segment/class-text.js";
+export { encodeMaskPng } from "./segment/mask-png.js";
 export * from "./transport/index.js";
 export * from "./backend/index.js";

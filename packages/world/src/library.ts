@@ -1,9 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { numpy, peft, world } from "@semla/core";
-import { centroidOfImages, ClipEmbedder, ensureModelFiles, type ModelFiles } from "@semla/inference";
+import { centroidOfImages, ClipEmbedder, encodeMaskPng, ensureModelFiles, type ModelFiles } from "@semla/inference";
 import { importLoraDb, type AdapterIndex, type BlobStore, type LibraryRecord } from "@semla/registry";
-import sharp from "sharp";
 import { z } from "zod";
 import { fittedSegmentationGraph, fitWorld, worldBaseModelId, type WorldFit } from "./fit/fit-world.js";
 import { encodedSamples } from "./samples.js";
@@ -106,7 +105,7 @@ async function writeTestImages(root: string, spec: WorldSpec, seed: number): Pro
     for (const [i, s] of samples.entries()) {
       const name = `${String(i).padStart(3, "0")}.png`;
       await writeFile(path.join(dir, "images", name), s.png);
-      await writeFile(path.join(dir, "labels", name), await sharp(s.labels, { raw: { width: s.width, height: s.height, channels: 1 } }).png().toBuffer());
+      await writeFile(path.join(dir, "labels", name), await encodeMaskPng(s));
     }
   }
 }
