@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEvalPipeline, type PipelineHandle } from "./local-pipeline.js";
 import { runEvaluation, type EvalResult } from "./runner.js";
 import { worldTargets } from "./world-targets.js";
+import { datasetTarget, openDataset } from "./dataset.js";
 
 // The paper's Table 1 ordering, on the tiny world (16 target domains, 3 test images each), every
 // image through the request pipeline with leave-one-out. The world, not this test, makes it hold:
@@ -15,12 +16,16 @@ let dir: string;
 let index: AdapterIndex;
 let handle: PipelineHandle;
 let result: EvalResult;
+let worldRoot: string;
+let libraryId: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "semla-eval-"));
   index = await createPgliteAdapterIndex();
   const store = createFsBlobStore({ root: path.join(dir, "blobs") });
   const world = await ensureWorldLibrary({ dataDir: dir, index, store, tenant: "eval", spec: WORLD_TINY });
+  worldRoot = world.root;
+  libraryId = world.library.id;
   handle = await openEvalPipeline({ models: world.models, index, store });
   result = await runEvaluation(handle.pipeline, worldTargets(WORLD_TINY, DEFAULT_WORLD_SEED), { tenant: "eval", libraryId: world.library.id, classNames: world.classNames });
 }, 120_000);
@@ -59,5 +64,18 @@ describe("SemLA on the synthetic world (leave-one-out)", () => {
       expect(Object.keys(w.weights)).toHaveLength(5);
       expect(Object.values(w.weights).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
     }
+  });
+});
+
+describe("a dataset folder", () => {
+  it("evaluates as the same domain generated in memory (the world's test files are a dataset folder)", async () => {
+    const dataset = await openDataset(path.join(worldRoot, "test", "fog+night"));
+    const fromFiles = await runEvaluation(handle.pipeline, [datasetTarget(dataset, { exclude: ["fog+night"], oracle: "fog+night" })], {
+      tenant: "eval",
+      libraryId,
+      classNames: dataset.classNames,
+    });
+    const generated = result.domains.find((d) => d.domain === "fog+night")!;
+    expect(fromFiles.domains[0]!.miou).toEqual(generated.miou);
   });
 });
