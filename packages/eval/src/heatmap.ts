@@ -33,7 +33,9 @@ export function heatmapLayout(matrix: ContributionMatrix, cell = 24): HeatmapLay
   const longest = (names: readonly string[]) => Math.max(1, ...names.map((n) => n.length));
   const left = 12 + 7 * longest(matrix.rows);
   const top = 12 + 5 * longest(matrix.columns);
-  return { cell, left, top, width: left + cell * matrix.columns.length + 8, height: top + cell * matrix.rows.length + 28 };
+  // Rotated column labels reach about half their length to the right of their cell; the caption needs ≈ 280 px.
+  const width = Math.max(left + cell * matrix.columns.length + 4 * longest(matrix.columns), left + 290);
+  return { cell, left, top, width, height: top + cell * matrix.rows.length + 28 };
 }
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -57,12 +59,13 @@ export async function renderHeatmapPng(matrix: ContributionMatrix, cell = 24): P
     });
   });
   const text = [
+    `<text x="4" y="14" font-weight="bold">target \\ adapter</text>`,
     ...matrix.rows.map((name, r) => `<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${escapeXml(name)}</text>`),
     ...matrix.columns.map((name, c) => {
       const x = left + c * cell + cell / 2 + 4;
       return `<text x="${x}" y="${top - 6}" transform="rotate(-60 ${x} ${top - 6})">${escapeXml(name)}</text>`;
     }),
-    `<text x="${left}" y="${height - 8}">colour: mean SemLA weight, 0 (purple) to 1 (yellow); rows: targets, columns: adapters</text>`,
+    `<text x="${left}" y="${height - 8}">mean SemLA weight: 0 (purple) to 1 (yellow)</text>`,
   ].join("");
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans, sans-serif" font-size="11" fill="#222">${text}</g></svg>`;
   const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
