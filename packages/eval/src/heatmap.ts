@@ -32,7 +32,7 @@ export interface HeatmapLayout {
 export function heatmapLayout(matrix: ContributionMatrix, cell = 24): HeatmapLayout {
   const longest = (names: readonly string[]) => Math.max(1, ...names.map((n) => n.length));
   const left = 12 + 7 * longest(matrix.rows);
-  const top = 12 + 5 * longest(matrix.columns);
+  const top = 16 + 6 * longest(matrix.columns);
   // Rotated column labels reach about half their length to the right of their cell; the caption needs ≈ 280 px.
   const width = Math.max(left + cell * matrix.columns.length + 4 * longest(matrix.columns), left + 290);
   return { cell, left, top, width, height: top + cell * matrix.rows.length + 28 };
