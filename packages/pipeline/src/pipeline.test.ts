@@ -154,7 +154,7 @@ describe("segment", () => {
       ["fog", "night", "rain"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })),
       { combination: "cat" },
     );
-    expect(result).toMatchObject({ ...(await direct(byHand)), mode: "semla", fusion: { options: { combination: "cat" }, cached: false } });
+    expect(result).toMatchObject({ ...(await direct(byHand)), mode: "semla", fusion: { options: { combination: "cat" }, at: "api", cached: false } });
     expect(Object.keys(result.timings.stages)).toEqual(["embed", "retrieve", "load", "fuse", "transport", "infer", "total"]);
     // The tiny adapters fit the payload: the fused adapter travelled inline.
     expect(result.adapter.kind).toBe("inline");
@@ -170,7 +170,7 @@ describe("segment", () => {
       ["fog", "rain"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })),
       { combination: "ties", density: 0.5 },
     );
-    expect(result).toMatchObject({ ...(await direct(byHand)), fusion: { options: { combination: "ties", density: 0.5, majoritySign: "total" }, cached: false } });
+    expect(result).toMatchObject({ ...(await direct(byHand)), fusion: { options: { combination: "ties", density: 0.5, majoritySign: "total" }, at: "api", cached: false } });
     // fog and night have ranks 2 and 4: ties needs equal ranks.
     await expect(
       pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 2, fusion: { combination: "ties", density: 0.5 } } }),
@@ -181,6 +181,9 @@ describe("segment", () => {
     const small = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store, payloadLimitBytes: 4096 });
     const cat = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 2 } });
     expect(requests.at(-1)!.adapter.kind).toBe("cat");
+    // Nothing is fused here: the backend rebuilds the fusion from the manifest.
+    expect(cat.fusion).toEqual({ options: { combination: "cat" }, at: "backend", cached: false });
+    expect(Object.keys(cat.timings.stages)).toEqual(["embed", "retrieve", "load", "infer", "total"]);
     const weights = cat.plan!.adapters.map((a) => a.weight);
     const byHand = fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })));
     expect(cat).toMatchObject(await direct(byHand));
@@ -194,7 +197,7 @@ describe("segment", () => {
   it("zeroshot: the base model alone, no embedding, no plan", async () => {
     const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "zeroshot" } });
     expect(result).toMatchObject({ ...(await direct(null)), plan: null, contributions: [], fusion: null, adapter: { kind: "none" } });
-    expect(Object.keys(result.timings.stages)).toEqual(["transport", "infer", "total"]);
+    expect(Object.keys(result.timings.stages)).toEqual(["infer", "total"]);
   });
 
   it("adapter: one adapter by name at weight 1 (its scaling folded in), the second time from the plan cache", async () => {
@@ -202,7 +205,7 @@ describe("segment", () => {
     expect(first.contributions).toEqual([{ adapterId: byName("night").record.id, name: "night", version: 1, rank: 1, distance: null, similarity: null, weight: 1 }]);
     expect(first).toMatchObject(await direct(fusion.fuseAdapters([{ adapter: byName("night").adapter, weight: 1 }])));
     const second = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "adapter", adapter: byName("night").record.id } });
-    expect(second.fusion).toEqual({ options: { combination: "cat" }, cached: true });
+    expect(second.fusion).toEqual({ options: { combination: "cat" }, at: "api", cached: true });
     expect(second.maskPng).toEqual(first.maskPng);
   });
 

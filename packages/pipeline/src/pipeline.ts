@@ -1,6 +1,11 @@
 import type { fusion, routing } from "@semla/core";
 import {
+  adapterByteSize,
   adapterReference,
+  catManifestReference,
+  mayFitInline,
+  SAGEMAKER_PAYLOAD_LIMIT_BYTES,
+  type AdapterReference,
   type CatSource,
   type ClassScore,
   type Embedder,
@@ -88,8 +93,11 @@ export interface SegmentResult {
   /** null in zero-shot mode. An empty plan (nothing eligible) also runs zero-shot. */
   readonly plan: routing.FusionPlan | null;
   readonly contributions: readonly Contribution[];
-  /** How the plan's adapters were combined, and whether the fused adapter came from the plan cache. */
-  readonly fusion: { readonly options: fusion.FusionOptions; readonly cached: boolean } | null;
+  /**
+   * How the plan's adapters were combined; where (here, or by the backend from a cat manifest when
+   * the fused adapter cannot travel inline); and whether the fused adapter came from the plan cache.
+   */
+  readonly fusion: { readonly options: fusion.FusionOptions; readonly at: "api" | "backend"; readonly cached: boolean } | null;
   /** How the adapter travelled to the backend, and whether the backend had it cached. */
   readonly adapter: InferenceResponse["adapter"];
   readonly timings: PipelineTimings;
@@ -191,27 +199,34 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         retrieved = await timer.time("retrieve", () => singleAdapterPlan(deps.index, lib, adapter));
       }
 
-      let fusedAdapter: FusionSource["adapter"] | null = null;
-      let sources: CatSource[] = [];
+      const request = { image: input.image, classNames: input.classNames, ...(input.requestId !== undefined && { requestId: input.requestId }) };
+      const limit = deps.payloadLimitBytes ?? SAGEMAKER_PAYLOAD_LIMIT_BYTES;
+      let reference: AdapterReference = { kind: "none" };
       let fusionInfo: SegmentResult["fusion"] = null;
       if (retrieved && retrieved.plan.adapters.length > 0) {
         const plan = retrieved;
         const loaded = await timer.time("load", () => load(input.tenant, plan));
-        sources = loaded.map((l) => l.source);
-        // Every adapter goes through the fusion, even alone: it folds each one's scaling into the
-        // factors, which is the form the backend applies.
-        const result = await timer.time("fuse", () => fused.fuse(loaded, options.fusion));
-        fusedAdapter = result.adapter;
-        fusionInfo = { options: options.fusion, cached: result.cached };
+        const sources = loaded.map((l) => l.source);
+        const factorBytes = loaded.reduce((sum, l) => sum + adapterByteSize(l.adapter), 0);
+        if (options.fusion.combination === "cat" && !mayFitInline(input.image.byteLength, factorBytes, limit)) {
+          // Cannot travel inline: the endpoint rebuilds the exact fusion from its cached sources, so
+          // fusing here would be wasted work.
+          reference = catManifestReference(sources);
+          fusionInfo = { options: options.fusion, at: "backend", cached: false };
+        } else {
+          // Every adapter goes through the fusion, even alone: it folds each one's scaling into the
+          // factors, which is the form the backend applies.
+          const result = await timer.time("fuse", () => fused.fuse(loaded, options.fusion));
+          fusionInfo = { options: options.fusion, at: "api", cached: result.cached };
+          reference = await timer.time("transport", () =>
+            adapterReference(
+              { request, fused: result.adapter, combination: options.fusion.combination, sources },
+              { ...(deps.store && { store: deps.store }), payloadLimitBytes: limit },
+            ),
+          );
+        }
       }
 
-      const request = { image: input.image, classNames: input.classNames, ...(input.requestId !== undefined && { requestId: input.requestId }) };
-      const reference = await timer.time("transport", () =>
-        adapterReference(
-          { request, fused: fusedAdapter, combination: options.fusion.combination, sources },
-          { ...(deps.store && { store: deps.store }), ...(deps.payloadLimitBytes !== undefined && { payloadLimitBytes: deps.payloadLimitBytes }) },
-        ),
-      );
       const response = await timer.time("infer", () =>
         deps.backend.infer(
           { ...request, adapter: reference },

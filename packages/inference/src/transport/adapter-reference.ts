@@ -68,6 +68,22 @@ function ensureStored(store: BlobStore, key: string, weights: Uint8Array): Promi
 }
 
 /**
+ * Whether an adapter whose F32 factors take `factorBytes` may travel inline with an image of
+ * `imageBytes`. The factors are a lower bound of the safetensors (and a cat fusion's factors are at
+ * least the sum of its sources'), so `false` is certain and spares serialising, or even fusing.
+ */
+export function mayFitInline(imageBytes: number, factorBytes: number, payloadLimitBytes: number = SAGEMAKER_PAYLOAD_LIMIT_BYTES): boolean {
+  return 4 + imageBytes + factorBytes <= payloadLimitBytes;
+}
+
+/** A `cat` fusion by reference: the manifest of its sources, from which the endpoint rebuilds it exactly. */
+export function catManifestReference(sources: readonly CatSource[]): AdapterReference {
+  if (sources.length === 0) throw new TransportError("invalid-reference", "a cat fusion over the payload limit needs its source adapters to be sent by reference");
+  const copies = sources.map((s) => ({ sha256: s.sha256, objectKey: s.objectKey, config: s.config, weight: s.weight }));
+  return { kind: "cat", sha256: catManifestSha256(copies), sources: copies };
+}
+
+/**
  * The reference the API sends for a fused adapter, moving as few bytes as it can:
  * - inline, when the fused safetensors fit in the payload with the image;
  * - for `cat`, a manifest of the sources: the endpoint rebuilds the exact fusion from adapters it
@@ -79,18 +95,13 @@ export async function adapterReference(input: AdapterReferenceInput, options: Ad
   if (fused === null) return { kind: "none" };
   const limit = options.payloadLimitBytes ?? SAGEMAKER_PAYLOAD_LIMIT_BYTES;
 
-  // The factors alone are a lower bound of the safetensors: skip serialising what cannot fit.
-  if (4 + request.image.byteLength + adapterByteSize(fused) <= limit) {
+  if (mayFitInline(request.image.byteLength, adapterByteSize(fused), limit)) {
     const { sha256, weights } = serialize(fused);
     const inline: AdapterReference = { kind: "inline", sha256, config: fused.config, weights };
     if (invocationByteLength({ ...request, adapter: inline }) <= limit) return inline;
   }
 
-  if (combination === "cat") {
-    if (sources.length === 0) throw new TransportError("invalid-reference", "a cat fusion over the payload limit needs its source adapters to be sent by reference");
-    const copies = sources.map((s) => ({ sha256: s.sha256, objectKey: s.objectKey, config: s.config, weight: s.weight }));
-    return { kind: "cat", sha256: catManifestSha256(copies), sources: copies };
-  }
+  if (combination === "cat") return catManifestReference(sources);
 
   if (!options.store) {
     throw new TransportError("invalid-reference", `a ${combination} fusion over the payload limit must go through the object store, and none is configured`, { combination });

@@ -16,5 +16,5 @@ export {
   type InvocationHeader,
 } from "./envelope.js";
 export { InferenceResponseSchema, RESPONSE_CONTENT_TYPE, decodeInferenceResponse, encodeInferenceResponse, toResponseWire, type InferenceResponseWire } from "./response.js";
-export { adapterReference, type AdapterReferenceInput, type AdapterReferenceOptions } from "./adapter-reference.js";
+export { adapterReference, catManifestReference, mayFitInline, type AdapterReferenceInput, type AdapterReferenceOptions } from "./adapter-reference.js";
 export { createAdapterResolver, type AdapterResolver, type AdapterResolverOptions, type AdapterResolverStats, type ResolvedAdapter } from "./adapter-resolver.js";
