@@ -113,6 +113,24 @@ async function writeTestImages(root: string, spec: WorldSpec, seed: number): Pro
 class NeedsFit extends Error {}
 
 /**
+ * The world's library in the tenant, by name. A library of that name indexed with other embeddings
+ * (a world regenerated with other models) is left as it is, and this one is named with its encoder's hash.
+ */
+async function findOrCreateLibrary(
+  options: EnsureWorldLibraryOptions,
+  wanted: { name: string; baseModelId: string; embeddingModelId: string; dimension: number },
+): Promise<LibraryRecord> {
+  const libraries = await options.index.listLibraries(options.tenant);
+  const fits = (l: LibraryRecord) => l.baseModelId === wanted.baseModelId && l.embeddingModelId === wanted.embeddingModelId && l.dimension === wanted.dimension;
+  const byName = libraries.find((l) => l.name === wanted.name);
+  const name = byName && !fits(byName) ? `${wanted.name}@${wanted.embeddingModelId.split("@").at(-1)}` : wanted.name;
+  return (
+    libraries.find((l) => l.name === name && fits(l)) ??
+    (await options.index.createLibrary({ tenant: options.tenant, name, baseModelId: wanted.baseModelId, embeddingModelId: wanted.embeddingModelId, dimension: wanted.dimension, metric: "euclidean" }))
+  );
+}
+
+/**
  * The synthetic world's library, generated once: fitted models (a models folder in the model-files
  * layout), one PEFT adapter per shifted domain with its CLIP centroid (a SemLA loradb folder,
  * ingested through importLoraDb into `index`/`store`), and the test images as PNG files. Idempotent:
@@ -162,17 +180,12 @@ export async function ensureWorldLibrary(options: EnsureWorldLibraryOptions): Pr
   }
 
   const embeddingModelId = worldEmbeddingModelId(models);
-  const libraryName = `${spec.name}-seed${seed}`;
-  const library =
-    (await options.index.listLibraries(options.tenant)).find((l) => l.name === libraryName && l.embeddingModelId === embeddingModelId) ??
-    (await options.index.createLibrary({
-      tenant: options.tenant,
-      name: libraryName,
-      baseModelId: worldBaseModelId(spec, seed),
-      embeddingModelId,
-      dimension: spec.models.clipVision.projectionDim,
-      metric: "euclidean",
-    }));
+  const library = await findOrCreateLibrary(options, {
+    name: `${spec.name}-seed${seed}`,
+    baseModelId: worldBaseModelId(spec, seed),
+    embeddingModelId,
+    dimension: spec.models.clipVision.projectionDim,
+  });
   const items = await importLoraDb(options, path.join(root, "loradb"), { tenant: options.tenant, libraryId: library.id });
   const failed = items.filter((i) => i.status === "failed");
   if (failed.length > 0) throw new Error(`world library import failed: ${failed.map((f) => `${f.domain}: ${f.error?.message}`).join("; ")}`);
