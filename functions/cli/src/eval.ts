@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fusion, routing } from "@semla/core";
-import { datasetTarget, EVAL_METHODS, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
+import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { createSageMakerBackend, openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createFsBlobStore, createPgAdapterIndex, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
@@ -84,6 +84,10 @@ function fusionOptions(args: EvalArgs): fusion.FusionOptions {
 /** The registry of a dataset run: PostgreSQL when SEMLA_DATABASE_URL is set, else the embedded default's PGlite and store under --data-dir. */
 async function openConfiguredRegistry(dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
   const url = process.env.SEMLA_DATABASE_URL;
+  // PGlite would create an empty database where none is: say where the registry was looked for instead.
+  if (!url && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
+    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+  }
   const index = url ? await createPgAdapterIndex({ connectionString: url }) : await createPgliteAdapterIndex({ dataDir: path.join(dataDir, "db") });
   return { index, store: createFsBlobStore({ root: path.join(dataDir, "blobs") }) };
 }

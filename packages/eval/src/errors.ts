@@ -1,6 +1,6 @@
 import { SemlaError } from "@semla/core";
 
-export type EvalErrorCode = "eval.dataset-invalid" | "eval.label-mismatch";
+export type EvalErrorCode = "eval.dataset-invalid" | "eval.registry-missing";
 
 /** Bad evaluation input (a dataset folder that does not follow the layout): the user's to fix, with what and where in `details`. */
 export class EvalError extends SemlaError {

@@ -5,15 +5,15 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { contributionMatrix } from "./contributions.js";
 import { heatmapLayout, renderHeatmapPng, viridis } from "./heatmap.js";
-import { markdownTable, weightsJson, writeReports } from "./report.js";
+import { markdownTable, settingsLine, weightsJson, writeReports } from "./report.js";
 import type { EvalResult } from "./runner.js";
 
 const result: EvalResult = {
   methods: ["zeroshot", "uniform", "semla", "oracle"],
   settings: { k: 2, temperature: 0.05, metric: null, combination: "cat" },
   domains: [
-    { domain: "fog", images: 2, miou: { zeroshot: 0.1, uniform: 0.2, semla: 0.3, oracle: 0.4 } },
-    { domain: "night", images: 1, miou: { zeroshot: 0.25, uniform: 0.15, semla: 0.2, oracle: null } },
+    { domain: "fog", images: 2, excluded: ["fog"], oracle: "fog", miou: { zeroshot: 0.1, uniform: 0.2, semla: 0.3, oracle: 0.4 } },
+    { domain: "night", images: 1, excluded: ["night"], oracle: "night", miou: { zeroshot: 0.25, uniform: 0.15, semla: 0.2, oracle: null } },
   ],
   mean: { zeroshot: 0.175, uniform: 0.175, semla: 0.25, oracle: 0.4 },
   weights: [
@@ -37,6 +37,16 @@ describe("markdownTable", () => {
         "| **mean** | 17.5 | 17.5 | **25.0** | 40.0 |",
       ].join("\n"),
     );
+  });
+});
+
+describe("settingsLine", () => {
+  it("names the routing settings and whether the protocol was leave-one-out", () => {
+    expect(settingsLine(result)).toBe(
+      "SemLA: top-k 2, temperature 0.05, metric the library's, combination cat; leave-one-out (each target's own adapter excluded from SemLA and uniform; oracle = that adapter).",
+    );
+    const partial = { ...result, domains: result.domains.map((d) => ({ ...d, excluded: ["x"], oracle: null })) };
+    expect(settingsLine(partial)).toMatch(/; excluded from SemLA and uniform: x\.$/);
   });
 });
 

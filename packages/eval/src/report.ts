@@ -34,7 +34,12 @@ export function markdownTable(result: EvalResult): string {
 /** One line describing how SemLA routed and fused (defaults named as the pipeline applies them). */
 export function settingsLine(result: EvalResult): string {
   const s = result.settings;
-  return `SemLA: top-k ${s.k ?? "5 (default)"}, temperature ${s.temperature ?? "0.05 (default)"}, metric ${s.metric ?? "the library's"}, combination ${s.combination}; leave-one-out (each target's own adapter excluded from SemLA and uniform; oracle = that adapter).`;
+  const leaveOneOut = result.domains.every((d) => d.excluded.length === 1 && d.excluded[0] === d.domain && d.oracle === d.domain);
+  const excluded = [...new Set(result.domains.flatMap((d) => d.excluded))];
+  const protocol = leaveOneOut
+    ? "leave-one-out (each target's own adapter excluded from SemLA and uniform; oracle = that adapter)"
+    : `excluded from SemLA and uniform: ${excluded.length > 0 ? excluded.join(", ") : "none"}`;
+  return `SemLA: top-k ${s.k ?? "5 (default)"}, temperature ${s.temperature ?? "0.05 (default)"}, metric ${s.metric ?? "the library's"}, combination ${s.combination}; ${protocol}.`;
 }
 
 /** Per-image SemLA weights keyed by image, then adapter, as the SemLA reference code's weights.json. */

@@ -48,6 +48,9 @@ export interface ImageWeights {
 export interface DomainResult {
   readonly domain: string;
   readonly images: number;
+  /** Adapters left out of SemLA and uniform for this target, and its oracle adapter. */
+  readonly excluded: readonly string[];
+  readonly oracle: string | null;
   /** mIoU (0–1) per method; null where the method did not run (no oracle) or nothing was counted. */
   readonly miou: Readonly<Partial<Record<EvalMethod, number | null>>>;
 }
@@ -104,7 +107,7 @@ export async function runEvaluation(pipeline: Pick<Pipeline, "segment">, targets
       }
     }
     const miou = Object.fromEntries(run.map((m) => [m, matrices.get(m)!.meanIou()]));
-    domains.push({ domain: target.domain, images, miou });
+    domains.push({ domain: target.domain, images, excluded: [...target.exclude], oracle: target.oracle, miou });
     options.onProgress?.(`${target.domain}: ${run.map((m) => `${m} ${((miou[m] ?? NaN) * 100).toFixed(1)}`).join(", ")}`);
   }
   return {
