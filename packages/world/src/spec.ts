@@ -26,12 +26,16 @@ export interface WorldSpec {
 const SHIFTED = world.WORLD_DOMAIN_NAMES.filter((name) => name !== "clean");
 const SEEDS = { clipVision: 2001, textEncoder: 2002, segmentation: 2003 } as const;
 
-/** For tests: 32-pixel scenes, the tiny encoders, an 8×8 patch grid; fits and evaluates in seconds. */
+/**
+ * For tests: 32-pixel scenes, the tiny encoders on an 8×8 patch grid (4-pixel patches: the routing
+ * encoder has to see rain streaks, snow specks and noise to tell those domains apart); fits and
+ * evaluates in seconds.
+ */
 export const WORLD_TINY: WorldSpec = {
   name: "world-tiny",
   models: {
     name: "world-tiny",
-    clipVision: onnx.CLIP_VISION_TINY,
+    clipVision: { ...onnx.CLIP_VISION_TINY, patchSize: 4, projectionDim: 32 },
     textEncoder: onnx.TEXT_ENCODER_TINY,
     segmentation: { ...onnx.SEGMENTATION_TINY, patchSize: 4, loraHead: true },
     seeds: SEEDS,
