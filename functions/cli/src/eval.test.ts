@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EvalArgsSchema } from "./eval.js";
+import { EvalArgsSchema, runEval } from "./eval.js";
 
 const issues = (input: Record<string, unknown>) => {
   const parsed = EvalArgsSchema.safeParse(input);
@@ -23,4 +26,22 @@ describe("semla eval arguments", () => {
     expect(issues({ world: "huge" })[0]).toMatch(/^world: /);
     expect(issues({ backend: "sagemaker", "sagemaker-endpoint": undefined }).some((m) => m.startsWith("sagemaker-endpoint"))).toBe(!process.env.SEMLA_SAGEMAKER_ENDPOINT);
   });
+});
+
+describe("semla eval on the tiny world", () => {
+  it("fits (or finds) the world, evaluates through the pipeline and writes the reports with the world's seed and sizes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "semla-cli-eval-"));
+    try {
+      const out = path.join(dir, "out");
+      const { result } = await runEval(EvalArgsSchema.parse({ world: "tiny", seed: "5", methods: "zeroshot", out, "data-dir": dir }), () => undefined);
+      expect(result.methods).toEqual(["zeroshot"]);
+      expect(result.domains).toHaveLength(16);
+      const json = JSON.parse(await readFile(path.join(out, "results.json"), "utf8"));
+      expect(json).toMatchObject({ world: "world-tiny", seed: 5 });
+      expect(await readFile(path.join(out, "results.md"), "utf8")).toMatch(/^\| target \| zero-shot \|\n/);
+      expect(JSON.parse(await readFile(path.join(out, "weights.json"), "utf8"))).toEqual({});
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -103,6 +103,7 @@ function openBackend(args: EvalArgs): InferenceBackend | undefined {
 
 async function evaluate(
   args: EvalArgs,
+  log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
   const backend = openBackend(args);
@@ -117,7 +118,7 @@ async function evaluate(
       ...(args.k !== undefined && { k: args.k }),
       ...(args.temperature !== undefined && { temperature: args.temperature }),
       ...(args.metric !== undefined && { metric: args.metric }),
-      onProgress: (m) => process.stderr.write(`  ${m}\n`),
+      onProgress: (m) => log(`  ${m}`),
     });
   } finally {
     await handle.close();
@@ -125,7 +126,8 @@ async function evaluate(
   }
 }
 
-export async function runEval(args: EvalArgs): Promise<{ result: EvalResult; out: string }> {
+/** Runs the evaluation and writes its reports to --out; progress lines go to `log` (default stderr). */
+export async function runEval(args: EvalArgs, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<{ result: EvalResult; out: string }> {
   const out = path.resolve(args.out);
   const dataDir = path.resolve(args["data-dir"]);
   if (args.dataset.length > 0) {
@@ -138,7 +140,7 @@ export async function runEval(args: EvalArgs): Promise<{ result: EvalResult; out
     const registry = await openConfiguredRegistry(dataDir);
     try {
       const targets = datasets.map((d) => datasetTarget(d, { exclude: list(args.exclude) ?? [], oracle: args.oracle ?? null }));
-      const result = await evaluate(args, { ...registry, models, libraryId: args.library as string, classNames, targets });
+      const result = await evaluate(args, log, { ...registry, models, libraryId: args.library as string, classNames, targets });
       await writeReports(out, result, { datasets: datasets.map((d) => d.folder), library: args.library, models: models.dir });
       return { result, out };
     } finally {
@@ -153,9 +155,9 @@ export async function runEval(args: EvalArgs): Promise<{ result: EvalResult; out
   try {
     const store = createFsBlobStore({ root: path.join(scratch, "blobs") });
     const started = performance.now();
-    const world = await ensureWorldLibrary({ dataDir, index, store, tenant: args.tenant, seed: args.seed, spec, onProgress: (m) => process.stderr.write(`  ${m}\n`) });
-    process.stderr.write(`world ${spec.name} seed ${args.seed} ready in ${((performance.now() - started) / 1000).toFixed(1)} s; evaluating ${spec.domains.length} targets × ${spec.testImages} images\n`);
-    const result = await evaluate(args, { models: world.models, index, store, libraryId: world.library.id, classNames: world.classNames, targets: worldTargets(spec, args.seed) });
+    const world = await ensureWorldLibrary({ dataDir, index, store, tenant: args.tenant, seed: args.seed, spec, onProgress: (m) => log(`  ${m}`) });
+    log(`world ${spec.name} seed ${args.seed} ready in ${((performance.now() - started) / 1000).toFixed(1)} s; evaluating ${spec.domains.length} targets × ${spec.testImages} images`);
+    const result = await evaluate(args, log, { models: world.models, index, store, libraryId: world.library.id, classNames: world.classNames, targets: worldTargets(spec, args.seed) });
     const { segmentation, clipVision } = spec.models;
     await writeReports(
       out,
