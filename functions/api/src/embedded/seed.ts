@@ -2,7 +2,7 @@ import type { ModelFiles } from "@semla/inference";
 import type { AdapterIndex, BlobStore, LibraryRecord } from "@semla/registry";
 
 /**
- * What seeds the embedded default's demo library: the shape of the evaluation stream's
+ * What seeds the embedded default's demo library: the shape of @semla/world's
  * `ensureWorldLibrary` (a fitted library plus the models it belongs to). Idempotent: called on
  * every start, it generates only what is missing.
  */

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createApiKeyStore, type LibraryRecord } from "@semla/registry";
+import { ensureWorldLibrary } from "@semla/world";
 import { createApp } from "../app.js";
 import type { ApiConfig } from "../config.js";
 import { createLogger, type Logger } from "../http/logger.js";
@@ -8,7 +9,6 @@ import { startServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
 import type { SeedLibrary, SeededLibrary } from "./seed.js";
-import { seedPlaceholderLibrary } from "./seed-placeholder.js";
 
 /** Where a running embedded server says it is, for the CLI. */
 export const SERVER_FILE = "server.json";
@@ -24,8 +24,8 @@ export interface EmbeddedServer {
 /**
  * The embedded default: the API on localhost over PGlite + pgvector, the filesystem store and the
  * local inference backend, with a local tenant, its API key and the demo library (seeded on first
- * run). `seedLibrary` makes the demo library and its models (injected: the evaluation stream's
- * fitted world library replaces the placeholder).
+ * run). `seedLibrary` makes the demo library and its models; by default the synthetic world's
+ * fitted library (`ensureWorldLibrary`), the one `semla eval` measures.
  */
 export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: SeedLibrary; logger?: Logger; onProgress?: (message: string) => void } = {}): Promise<EmbeddedServer> {
   const started = performance.now();
@@ -36,7 +36,7 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
   let closeRegistry: (() => Promise<void>) | undefined = () => registry.index.close();
   try {
     const apiKey = await ensureLocalKey(dataDir, createApiKeyStore(registry.index.db));
-    const seeded = await (options.seedLibrary ?? seedPlaceholderLibrary)({
+    const seeded = await (options.seedLibrary ?? ensureWorldLibrary)({
       dataDir,
       index: registry.index,
       store: registry.store,
@@ -69,7 +69,7 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
 /** What `npm start` prints: a curl and a CLI call that work as they are. */
 export function usageExamples(server: { url: string; apiKey: string }, library: LibraryRecord, seeded: Pick<SeededLibrary, "classNames" | "testImages">): string {
   const image = seeded.testImages[0]?.path ?? "IMAGE.png";
-  const classes = seeded.classNames.slice(0, 4);
+  const classes = seeded.classNames;
   const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${image})"'"}`;
   return [
     `SemLA Serve is running at ${server.url} (embedded: PGlite + pgvector, filesystem store, local CPU inference)`,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, startEmbedded, type EmbeddedServer } from "@semla/api";
 import { numpy, onnx, peft, randomAdapter } from "@semla/core";
+import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listAdapters, pushAdapters, removeAdapters } from "./adapters.js";
@@ -30,7 +31,10 @@ describe("semla CLI against the embedded default", () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "semla-cli-"));
     const port = await freePort();
-    server = await startEmbedded(parseConfig({ SEMLA_DATA_DIR: path.join(dir, "data"), SEMLA_PORT: String(port), SEMLA_LOG_LEVEL: "error" }));
+    // The tiny world keeps the fit to a few seconds.
+    server = await startEmbedded(parseConfig({ SEMLA_DATA_DIR: path.join(dir, "data"), SEMLA_PORT: String(port), SEMLA_LOG_LEVEL: "error" }), {
+      seedLibrary: (input) => ensureWorldLibrary({ ...input, spec: WORLD_TINY }),
+    });
     // The CLI finds the embedded server and its key from the data folder alone.
     connection = await connect({}, { SEMLA_DATA_DIR: path.join(dir, "data") });
     out = [];
