@@ -7,6 +7,7 @@ import type { ApiConfig } from "../config.js";
 import { createLogger, type Logger } from "../http/logger.js";
 import { startServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
+import { expireUploads } from "../uploads/expire.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
 import type { SeedLibrary, SeededLibrary } from "./seed.js";
 
@@ -36,6 +37,8 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
   let closeRegistry: (() => Promise<void>) | undefined = () => registry.index.close();
   try {
     const apiKey = await ensureLocalKey(dataDir, createApiKeyStore(registry.index.db));
+    const expired = await expireUploads(registry.store);
+    if (expired.length > 0) logger.log("info", "expired abandoned uploads", { objects: expired.length });
     const seeded = await (options.seedLibrary ?? ensureWorldLibrary)({
       dataDir,
       index: registry.index,
