@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 # PostgreSQL 15 + pgvector for the registry tests (built from Debian's source package once).
 bash scripts/services/install-pgvector.sh
+# SST's platform (components + Pulumi SDK, from npm) for the infra type check and mock tests.
+bash scripts/services/install-sst-platform.sh
 echo "Type-checking..." >&2
 npx --no-install tsc -p tsconfig.json
+bash scripts/typecheck-infra.sh
 npx --no-install vitest run "$@"
