@@ -2,6 +2,8 @@ import { FUNCTION_CA_ENV, type Database } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
 import type { Network } from "./network";
+import path from "node:path";
+import { bundleOrtWorker } from "./bundle";
 import { pruneOnnxRuntime, type LambdaArchitecture } from "./packaging";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
@@ -46,9 +48,11 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
     },
     transform: { role: lambdaOnlyTrust },
     hook: {
-      // Keep only the Lambda platform's onnxruntime binaries (the package ships all, ≈ 288 MB).
       postbuild: async (dir) => {
+        // Keep only the Lambda platform's onnxruntime binaries (the package ships all, ≈ 288 MB).
         await pruneOnnxRuntime(dir, FUNCTION_ARCHITECTURE);
+        // SST bundles the handler alone; ONNX Runtime's worker thread needs its own file beside it.
+        await bundleOrtWorker(path.join(dir, path.posix.dirname(API_HANDLER)));
       },
     },
   });

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
@@ -184,6 +184,12 @@ describe("the API function", () => {
     for (const gone of ["darwin", "win32", "linux/arm64", "linux/x64/libonnxruntime_providers_cuda.so"]) {
       expect(existsSync(path.join(bin, gone)), gone).toBe(false);
     }
+  });
+
+  test("gets ONNX Runtime's worker bundled beside its handler, as an ES module", () => {
+    const handlerDir = path.join(stack.builds.find((b) => b.functionID === "Api")!.out, "functions/api/src");
+    expect(readdirSync(handlerDir).sort()).toEqual(["lambda.mjs", "ort-worker.js", "package.json"]);
+    expect(JSON.parse(readFileSync(path.join(handlerDir, "package.json"), "utf8"))).toEqual({ type: "module", private: true });
   });
 });
 
