@@ -5,7 +5,7 @@ describe("stage settings", () => {
   test("dev is the smallest stack: Aurora scaling to 0 ACU, one GPU instance, short retention", () => {
     expect(stageSettings("dev")).toEqual({
       database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
-      api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 1024 },
+      api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
       endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
       storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
       logRetention: "1 week",
@@ -19,7 +19,7 @@ describe("stage settings", () => {
   test("production keeps capacity warm and autoscales the endpoint from 1 to 4 instances", () => {
     const production = stageSettings("production");
     expect(production.database).toEqual({ kind: "aurora", minAcu: 0.5, maxAcu: 8 });
-    expect(production.api).toEqual({ memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 1024 });
+    expect(production.api).toEqual({ memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 });
     expect(production.endpoint).toEqual({ instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 });
     expect(production.logRetention).toBe("3 months");
   });

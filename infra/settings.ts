@@ -26,7 +26,10 @@ export interface StageSettings {
   readonly api: {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
-    /** /tmp holds the CLIP vision model (ViT-B/16: 345 MB) downloaded on a cold start. */
+    /**
+     * /tmp holds the models folder downloaded on a cold start (models.json + CLIP vision, 345 MB
+     * at ViT-B/16, + text encoder + segmentation model): sized for all three with room to spare.
+     */
     readonly ephemeralStorageMb: number;
   };
   readonly endpoint: {
@@ -52,7 +55,7 @@ export const RDS_POSTGRES_VERSION = "16.6";
 const dev: StageSettings = {
   database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
   // 2048 MB is 1.16 vCPU: ViT-B/16 embeds in ~250 ms with one intra-op thread.
-  api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 1024 },
+  api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
   storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
   logRetention: "1 week",
@@ -62,7 +65,7 @@ const production: StageSettings = {
   // Kept warm: a paused cluster takes ~15 s to resume on the first request.
   database: { kind: "aurora", minAcu: 0.5, maxAcu: 8 },
   // 3584 MB is two full vCPUs: ViT-B/16 embeds in ~150 ms with two intra-op threads.
-  api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 1024 },
+  api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   endpoint: { instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 },
   storage: { fusedExpiryDays: 30, uploadsExpiryDays: 1 },
   logRetention: "3 months",

@@ -41,7 +41,7 @@ describe("the production stack", () => {
   });
 
   test("the API has two full vCPUs (3584 MB) and logs are kept 3 months", () => {
-    expect(stack.one("aws:lambda/function:Function", "ApiFunction").inputs).toMatchObject({ memorySize: 3584, timeout: 60, ephemeralStorage: { size: 1024 } });
+    expect(stack.one("aws:lambda/function:Function", "ApiFunction").inputs).toMatchObject({ memorySize: 3584, timeout: 60, ephemeralStorage: { size: 2048 } });
     expect(stack.one("aws:cloudwatch/logGroup:LogGroup", "ApiLogGroup").inputs.retentionInDays).toBe(90);
   });
 

@@ -147,7 +147,7 @@ describe("the API function", () => {
       architectures: ["x86_64"],
       memorySize: 2048,
       timeout: 60,
-      ephemeralStorage: { size: 1024 },
+      ephemeralStorage: { size: 2048 },
     });
   });
 
