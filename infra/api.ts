@@ -3,7 +3,7 @@ import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
 import type { Network } from "./network";
 import path from "node:path";
-import { bundleOrtWorker } from "./bundle";
+import { bundleOrtWorker, nativePackageVersions } from "./bundle";
 import { pruneOnnxRuntime, type LambdaArchitecture } from "./packaging";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
@@ -43,8 +43,9 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
     },
     permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn)],
     nodejs: {
-      // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules.
-      install: ["onnxruntime-node", "sharp"],
+      // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules,
+      // at the versions the code was tested with.
+      install: nativePackageVersions(),
     },
     transform: { role: lambdaOnlyTrust },
     hook: {

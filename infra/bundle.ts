@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,19 @@ import { build } from "esbuild";
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const ORT_WORKER_ENTRY = "packages/inference/src/workers/ort-worker.ts";
 export const NATIVE_PACKAGES = ["onnxruntime-node", "sharp"] as const;
+
+/**
+ * The native packages' exact versions, as packages/inference (their one importer) pins them: what
+ * a bundle installs beside itself (the API function's `nodejs.install`, the endpoint image).
+ */
+export function nativePackageVersions(): Record<(typeof NATIVE_PACKAGES)[number], string> {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, "packages/inference/package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const versions = Object.fromEntries(NATIVE_PACKAGES.map((name) => [name, manifest.dependencies[name]]));
+  for (const [name, version] of Object.entries(versions)) {
+    if (!version || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`packages/inference/package.json pins ${name} at ${JSON.stringify(version)}: an exact version is needed`);
+  }
+  return versions as Record<(typeof NATIVE_PACKAGES)[number], string>;
+}
 
 // Bundled CommonJS dependencies call require(); an ES module has none unless given one.
 const REQUIRE_SHIM = "import { createRequire as __semlaCreateRequire } from 'node:module'; const require = __semlaCreateRequire(import.meta.url);";

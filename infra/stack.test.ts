@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
 import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
-import { ROOT, runStack, type MockStack } from "./testing/mock-stack";
+import { platformVersions, ROOT, runStack, type MockStack } from "./testing/mock-stack";
 
 /**
  * The dev stage's stack, evaluated under Pulumi's mocks (sst.config.ts as `sst deploy` runs it):
@@ -26,6 +26,10 @@ const DATABASE_URL =
   "postgres://postgres:p%40ss%3Aw%2Frd%25mock@databasecluster.cluster-mock.us-east-1.rds.amazonaws.com:5432/semla?sslmode=verify-full";
 
 describe("the dev stack", () => {
+  test("is evaluated by SST 4.17.1's platform: @pulumi/pulumi 3.215.0, @pulumi/aws 7.20.0", () => {
+    expect(platformVersions()).toEqual({ sst: "4.17.1", pulumi: "3.215.0", aws: "7.20.0" });
+  });
+
   test("has every component, once", () => {
     const components = stack.resources.filter((r) => r.type.startsWith("sst:")).map((r) => `${r.type} ${r.name}`);
     expect(components.sort()).toEqual(
@@ -178,7 +182,7 @@ describe("the API function", () => {
 
   test("installs onnxruntime-node and sharp into the bundle and keeps only linux/x64's CPU binaries", () => {
     const build = stack.builds.find((b) => b.functionID === "Api")!;
-    expect(build.input.properties).toEqual({ install: { "onnxruntime-node": "*", sharp: "*" }, architecture: "x86_64" });
+    expect(build.input.properties).toEqual({ install: { "onnxruntime-node": "1.30.0", sharp: "0.35.5" }, architecture: "x86_64" });
     const bin = path.join(build.out, "node_modules/onnxruntime-node/bin/napi-v6");
     expect(existsSync(path.join(bin, "linux/x64/onnxruntime_binding.node"))).toBe(true);
     for (const gone of ["darwin", "win32", "linux/arm64", "linux/x64/libonnxruntime_providers_cuda.so"]) {

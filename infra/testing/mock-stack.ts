@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -18,6 +18,19 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PLATFORM = path.join(ROOT, ".sst/platform");
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
+
+/**
+ * The versions this harness runs against: SST (pinned exactly in package.json) fixes its platform's
+ * @pulumi/* packages, installed from the platform's own lockfile.
+ */
+export function platformVersions(): { sst: string; pulumi: string; aws: string } {
+  const version = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  return {
+    sst: readFileSync(path.join(PLATFORM, "version"), "utf8").trim(),
+    pulumi: version(path.join(PLATFORM, "node_modules/@pulumi/pulumi/package.json")),
+    aws: version(path.join(PLATFORM, "node_modules/@pulumi/aws/package.json")),
+  };
+}
 
 export interface MockResource {
   readonly type: string;
