@@ -11,6 +11,8 @@ export default $config({
       removal: input?.stage === "production" ? "retain" : "remove",
       protect: input?.stage === "production",
       home: "aws",
+      // Pinned: the Pulumi AWS provider SST 4.17.1's platform is built and tested against.
+      providers: { aws: { version: "7.20.0" } },
     };
   },
   async run() {
