@@ -1,8 +1,10 @@
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { isSemlaError } from "@semla/core";
 import { parseArgs } from "node:util";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
+import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
 
 const USAGE = `usage: semla <command> [options]
 
@@ -10,6 +12,11 @@ commands:
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
   centroid FOLDER [--preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
                                 CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP)
+  eval [--world demo|tiny] [--seed N] [--dataset FOLDER]... [--library ID] [--exclude A,B] [--oracle NAME]
+       [--methods zeroshot,uniform,semla,oracle] [--k N] [--temperature T] [--metric euclidean|cosine]
+       [--combination cat|linear|ties|...] [--backend local|sagemaker] [--models DIR] [--out DIR]
+                                zero-shot / uniform / SemLA / oracle mIoU per target (leave-one-out) on the
+                                synthetic world, or on dataset folders (images/, labels/, classes.txt)
 `;
 
 const PRESETS = ["tiny", "b16", "l14"] as const;
@@ -37,6 +44,16 @@ async function main(argv: string[]): Promise<number> {
       const batchSize = Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch must be a positive integer, got ${values.batch}`);
       await runCentroid({ folder: resolve(folder), preset, batchSize, ...(values.out === undefined ? {} : { out: resolve(values.out) }) });
+      return 0;
+    }
+    case "eval": {
+      const { values } = parseArgs({ args: rest, options: EVAL_OPTIONS });
+      const parsed = EvalArgsSchema.safeParse(values);
+      if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+      const { out } = await runEval(parsed.data);
+      process.stdout.write(`${await readFile(resolve(out, "results.md"), "utf8")}
+written to ${out}
+`);
       return 0;
     }
     case undefined:

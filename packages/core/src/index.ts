@@ -12,3 +12,4 @@ export * from "./synthetic/domain-embeddings.js";
 export * as numpy from "./formats/numpy/index.js";
 export * as onnx from "./onnx/index.js";
 export * as world from "./synthetic/world/index.js";
+export * as linalg from "./linalg/index.js";

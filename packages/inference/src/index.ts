@@ -3,6 +3,7 @@ export { availableExecutionProviders, createOrtSession, OrtError, type Execution
 export * from "./models/model-files.js";
 export * from "./preprocess/errors.js";
 export { DEFAULT_MAX_PIXELS, decodeImage, openImage, type DecodeOptions, type DecodedImage } from "./preprocess/decode.js";
+export { preprocessSquare, type SquarePixels } from "./preprocess/square.js";
 export { preprocessClip, preprocessClipBatch, type ClipPreprocessOptions } from "./preprocess/clip.js";
 export { OrtWorkerPool, type OrtPoolOptions } from "./workers/pool.js";
 export * from "./workers/embedder.js";
@@ -10,5 +11,7 @@ export * from "./workers/centroid.js";
 export * from "./workers/image-files.js";
 export * from "./segment/errors.js";
 export { OnnxSegmenter, type OnnxSegmenterOptions } from "./segment/segmenter.js";
+export { ClassTextEncoder } from "./segment/class-text.js";
+export { encodeMaskPng } from "./segment/mask-png.js";
 export * from "./transport/index.js";
 export * from "./backend/index.js";

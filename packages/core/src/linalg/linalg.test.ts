@@ -3,6 +3,7 @@ import { createPrng } from "../random/prng.js";
 import { matmul, matrix, transpose } from "./matrix.js";
 import { thinQr } from "./qr.js";
 import { svd } from "./svd.js";
+import { choleskySolve } from "./cholesky.js";
 
 function randomMatrix(rows: number, cols: number, seed: number) {
   const random = createPrng(seed);
@@ -84,5 +85,24 @@ describe("SVD (one-sided Jacobi)", () => {
 
   it("gives zeros for the zero matrix", () => {
     expect(Array.from(svd(matrix(3, 2)).s)).toEqual([0, 0]);
+  });
+});
+
+describe("choleskySolve", () => {
+  it("solves G·Z = R for an SPD G exactly as hand-computed", () => {
+    // G = [[4, 2], [2, 3]], R = [[2], [1]] → Z = G⁻¹R = [[0.5], [0]].
+    const z = choleskySolve(matrix(2, 2, [4, 2, 2, 3]), matrix(2, 1, [2, 1]));
+    expect(maxDiff(z.data, [0.5, 0])).toBeLessThan(1e-15);
+  });
+
+  it("reproduces R through G for several right-hand sides", () => {
+    const x = randomMatrix(12, 5, 3);
+    const g = matmul(x, x, { transposeA: true }); // XᵀX: SPD
+    const r = randomMatrix(5, 3, 4);
+    expect(maxDiff(matmul(g, choleskySolve(g, r)).data, r.data)).toBeLessThan(1e-10);
+  });
+
+  it("refuses a matrix that is not positive definite", () => {
+    expect(() => choleskySolve(matrix(2, 2, [1, 2, 2, 1]), matrix(2, 1, [1, 1]))).toThrow(RangeError);
   });
 });

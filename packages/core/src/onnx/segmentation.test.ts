@@ -3,7 +3,7 @@ import { denseDelta, type LoraAdapter } from "../lora/adapter.js";
 import { randomAdapter } from "../synthetic/random-adapter.js";
 import { OnnxError } from "./errors.js";
 import { graphInitializer } from "./graph.js";
-import { buildSegmentationModel, loraInputNames, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
+import { buildSegmentationModel, HEAD_MODULE, loraInputNames, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
 import { normalWeights } from "./weights.js";
 
 const config = SEGMENTATION_TINY;
@@ -84,5 +84,32 @@ describe("buildSegmentationModel with a baked adapter", () => {
     expect(codeOf(() => buildSegmentationModel({ ...config, heads: 5 }, 1))).toBe("onnx.config-invalid");
     expect(codeOf(() => buildSegmentationModel({ ...config, layers: 0 }, 1))).toBe("onnx.config-invalid");
     expect(codeOf(() => buildSegmentationModel({ ...config, logitScale: 0 }, 1))).toBe("onnx.config-invalid");
+  });
+});
+
+describe("a loraHead model", () => {
+  const head = { ...config, loraHead: true };
+
+  it("adds the head projection [embedDim, width] as the last LoRA target, with its inputs", () => {
+    const modules = segmentationLoraModules(head);
+    expect(modules.at(-1)).toEqual({ name: HEAD_MODULE, inFeatures: 32, outFeatures: 16 });
+    expect(modules).toHaveLength(13);
+    expect(buildSegmentationModel(head, 1).inputs.map((i) => i.name)).toContain(`${HEAD_MODULE}.lora_A.weight`);
+  });
+
+  it("takes given weights for named initializers (a fitted head) and refuses ones of the wrong size", () => {
+    const weight = Float32Array.from({ length: 16 * 32 }, (_, i) => i / 512);
+    const bias = new Float32Array(16).fill(0.5);
+    const graph = buildSegmentationModel(head, 1, { weights: new Map([[`${HEAD_MODULE}.weight`, weight], [`${HEAD_MODULE}.bias`, bias]]) });
+    expect(graphInitializer(graph, `${HEAD_MODULE}.weight`).data).toEqual(weight);
+    expect(graphInitializer(graph, `${HEAD_MODULE}.bias`).data).toEqual(bias);
+    expect(codeOf(() => buildSegmentationModel(head, 1, { weights: new Map([[`${HEAD_MODULE}.weight`, new Float32Array(3)]]) }))).toBe("onnx.config-invalid");
+  });
+
+  it("can also output the head's input per patch", () => {
+    expect(buildSegmentationModel(head, 1, { featuresOutput: true }).outputs.map((o) => [o.name, o.dims])).toEqual([
+      ["patch_features", ["batch", 16, 32]],
+      ["logits", ["batch", "classes", 32, 32]],
+    ]);
   });
 });

@@ -24,11 +24,19 @@ export interface SegmentationConfig extends ImageInputConfig {
   /** CLIP's exp(logit_scale) after training: 100. */
   readonly logitScale: number;
   readonly layerNormEps: number;
+  /**
+   * Replace CLIP's fixed visual projection by a LoRA-targeted linear head (HEAD_MODULE, [embedDim, width],
+   * with bias) whose output reaches the logits through a per-patch normalisation only: the prediction is
+   * argmax_c ⟨head(x), t_c⟩, linear in the head's weights, which a closed-form fit needs. Default false.
+   */
+  readonly loraHead?: boolean;
 }
 
 export const SEGMENTATION_PIXELS = "pixel_values";
 export const SEGMENTATION_TEXT = "text_embeds";
 export const SEGMENTATION_OUTPUT = "logits";
+/** With `featuresOutput`: the head's input per patch, [batch, patches, width] (what a head fit regresses on). */
+export const SEGMENTATION_FEATURES = "patch_features";
 
 const clip = { imageMean: CLIP_IMAGE_MEAN, imageStd: CLIP_IMAGE_STD, layerNormEps: 1e-5, logitScale: 100 } as const;
 
@@ -41,6 +49,8 @@ export const SEGMENTATION_TINY: SegmentationConfig = { ...clip, imageSize: 32, p
 export const SEGMENTATION_SMALL: SegmentationConfig = { ...clip, imageSize: 224, patchSize: 16, width: 384, layers: 6, heads: 6, mlpDim: 1536, embedDim: 512 };
 
 const MODULE_PREFIX = "sem_seg_head.predictor.clip_model.visual";
+/** The head projection of `loraHead` models, named after CAT-Seg's aggregator head (the layer before its logits). */
+export const HEAD_MODULE = "sem_seg_head.predictor.transformer.head";
 
 export function validateSegmentationConfig(config: SegmentationConfig): void {
   requirePositiveIntegers("segmentation config", config, ["imageSize", "patchSize", "width", "layers", "heads", "mlpDim", "embedDim"]);
@@ -65,7 +75,12 @@ function blockModules(config: SegmentationConfig, i: number): ModuleShape[] {
 /** Every module an adapter for this model may target, with its shape (so libraries can generate compatible adapters). */
 export function segmentationLoraModules(config: SegmentationConfig): ModuleShape[] {
   validateSegmentationConfig(config);
-  return Array.from({ length: config.layers }, (_, i) => blockModules(config, i)).flat();
+  const blocks = Array.from({ length: config.layers }, (_, i) => blockModules(config, i)).flat();
+  return config.loraHead ? [...blocks, headModule(config)] : blocks;
+}
+
+function headModule(config: SegmentationConfig): ModuleShape {
+  return { name: HEAD_MODULE, inFeatures: config.width, outFeatures: config.embedDim };
 }
 
 /** Names of a module's LoRA graph inputs, and of its symbolic rank dimension. */
@@ -99,21 +114,33 @@ export interface SegmentationBuildOptions {
   readonly bakedAdapter?: LoraAdapter;
   /** Whether the graph has the LoRA inputs; default: only when no adapter is baked in. */
   readonly loraInputs?: boolean;
+  /** Initializers to use instead of the random ones, by name (`<module>.weight` [out, in], `<module>.bias`): fitted weights. */
+  readonly weights?: ReadonlyMap<string, Float32Array>;
+  /** Also output SEGMENTATION_FEATURES (the head's input), for fitting the head. */
+  readonly featuresOutput?: boolean;
 }
 
 /** A linear whose weight may have an adapter baked in, or gets a LoRA path fed at run time. */
-function loraLinear(params: Parameters, baked: ReadonlyMap<string, LoraModule>, loraInputs: boolean): LinearFactory {
+function loraLinear(params: Parameters, baked: ReadonlyMap<string, LoraModule>, loraInputs: boolean, given: ReadonlyMap<string, Float32Array>): LinearFactory {
   const g = params.graph;
+  const fixed = (name: string, count: number): Float32Array | undefined => {
+    const values = given.get(name);
+    if (values && values.length !== count) {
+      throw new OnnxError("onnx.config-invalid", `weights for ${name} hold ${values.length} values; the model needs ${count}`, { name });
+    }
+    return values?.slice();
+  };
   return (x, layer) => {
     const { name, inFeatures, outFeatures } = layer;
-    const values = normalWeights(params.seed, `${name}.weight`, outFeatures * inFeatures, layer.std);
+    const values = fixed(`${name}.weight`, outFeatures * inFeatures) ?? normalWeights(params.seed, `${name}.weight`, outFeatures * inFeatures, layer.std);
     const module = baked.get(name);
     if (module) {
       const delta = denseDelta(module);
       for (let i = 0; i < values.length; i++) values[i] = values[i]! + delta[i]!;
     }
     const weight = g.initializer(`${name}.weight`, values, [outFeatures, inFeatures]);
-    const bias = layer.bias ? params.normal(`${name}.bias`, [outFeatures], BIAS_STD) : null;
+    const givenBias = layer.bias ? fixed(`${name}.bias`, outFeatures) : undefined;
+    const bias = !layer.bias ? null : givenBias ? g.initializer(`${name}.bias`, givenBias, [outFeatures]) : params.normal(`${name}.bias`, [outFeatures], BIAS_STD);
     const y = applyLinear(g, x, name, weight, bias);
     if (!loraInputs) return y;
     const inputs = loraInputNames(name);
@@ -138,7 +165,7 @@ export function buildSegmentationModel(config: SegmentationConfig, seed: number,
   const grid = size / patch;
   const g = new GraphBuilder("segmentation");
   const params = new Parameters(g, seed);
-  const linear = loraLinear(params, baked, loraInputs);
+  const linear = loraLinear(params, baked, loraInputs, options.weights ?? new Map());
   const pixels = g.input(SEGMENTATION_PIXELS, "float32", ["batch", 3, size, size]);
   const text = g.input(SEGMENTATION_TEXT, "float32", ["classes", embedDim]);
 
@@ -156,7 +183,11 @@ export function buildSegmentationModel(config: SegmentationConfig, seed: number,
 
   // Cosine similarity of each patch feature with each class embedding, scaled.
   const post = layerNorm(params, h, `${MODULE_PREFIX}.ln_post`, width, config.layerNormEps);
-  const features = l2Normalize(g, g.matMul(post, params.normal(`${MODULE_PREFIX}.proj`, [width, embedDim], width ** -0.5), "proj"), "features");
+  if (options.featuresOutput) g.output(post, SEGMENTATION_FEATURES, "float32", ["batch", grid * grid, width]);
+  const projected = config.loraHead
+    ? linear(post, { name: HEAD_MODULE, inFeatures: width, outFeatures: embedDim, bias: true, std: width ** -0.5 })
+    : g.matMul(post, params.normal(`${MODULE_PREFIX}.proj`, [width, embedDim], width ** -0.5), "proj");
+  const features = l2Normalize(g, projected, "features");
   const classes = g.transpose(l2Normalize(g, text, "text_normalize"), [1, 0], "text/T");
   const scores = g.mul(g.matMul(features, classes, "similarity"), g.float32(config.logitScale, "logit_scale"), "scores"); // [batch, patches, classes]
   const coarse = g.reshape(g.transpose(scores, [0, 2, 1], "scores/T"), [0, 0, grid, grid], "coarse_logits");

@@ -1,4 +1,4 @@
-import type { PeftLoraConfig } from "../formats/peft/config.js";
+import { plainLoraConfig } from "../formats/peft/config.js";
 import { loraScaling } from "../formats/peft/patterns.js";
 import type { LoraAdapter, LoraModule } from "../lora/adapter.js";
 import { createPrng } from "../random/prng.js";
@@ -31,23 +31,6 @@ export function randomAdapter(spec: RandomAdapterSpec): LoraAdapter {
       for (let i = 0; i < b.length; i++) b[i] = random.normal() * std;
       return { name, rank, alpha, scaling: loraScaling(alpha, rank, useRslora), inFeatures, outFeatures, a, b };
     });
-  const config: PeftLoraConfig = {
-    peft_type: "LORA",
-    task_type: null,
-    r: rank,
-    lora_alpha: alpha,
-    lora_dropout: 0,
-    // Full names: last components such as "0" would make PEFT inject LoRA into unrelated modules.
-    target_modules: modules.map((m) => m.name),
-    use_rslora: useRslora,
-    fan_in_fan_out: false,
-    base_model_name_or_path: spec.baseModel ?? null,
-    rank_pattern: {},
-    alpha_pattern: {},
-    use_dora: false,
-    bias: "none",
-    lora_bias: false,
-    modules_to_save: null,
-  };
+  const config = plainLoraConfig({ rank, alpha, targetModules: modules.map((m) => m.name), baseModel: spec.baseModel ?? null, useRslora });
   return { config, modules };
 }

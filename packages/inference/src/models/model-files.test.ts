@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
 import { onnx } from "@semla/core";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, openModelFiles, type ModelsManifest } from "./model-files.js";
 
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
 
@@ -107,5 +107,41 @@ describe("ensureModelFiles", () => {
   it("defaults to the git-ignored .cache/models/<preset> of the repository", () => {
     expect(defaultModelDir("b16")).toMatch(/[/\\]\.cache[/\\]models[/\\]b16$/);
     expect(path.dirname(path.dirname(path.dirname(defaultModelDir("b16"))))).toBe(path.resolve(import.meta.dirname, "../../../.."));
+  });
+});
+
+describe("custom graphs (a variant) and openModelFiles", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "semla-models-variant-"));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it("write the given graph, record the variant, and reuse a folder only for the same variant", async () => {
+    const dir = path.join(root, "fitted");
+    const { segmentation, seeds } = onnx.MODEL_PRESETS.tiny;
+    let built = 0;
+    const graph = () => (built++, onnx.buildSegmentationModel(segmentation, seeds.segmentation, { loraInputs: false }));
+    const first = await ensureModelFiles(dir, "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } });
+    expect(first.manifest.variant).toBe("fit-a");
+    const session = await createOrtSession(first.paths.segmentation);
+    expect(session.inputNames).toEqual(["pixel_values", "text_embeds"]);
+    await session.release();
+    expect((await ensureModelFiles(dir, "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } })).generated).toBe(false);
+    expect(built).toBe(1);
+    // A plain preset (no variant) or another variant does not take the fitted folder for its own.
+    expect((await ensureModelFiles(dir, "tiny")).generated).toBe(true);
+    expect((await ensureModelFiles(dir, "tiny", { custom: { variant: "fit-b", graphs: { segmentation: graph } } })).generated).toBe(true);
+    expect(built).toBe(2);
+  });
+
+  it("openModelFiles reads a folder as it is, and refuses one without its models", async () => {
+    const dir = path.join(root, "fitted");
+    const opened = await openModelFiles(dir);
+    expect(opened.manifest.variant).toBe("fit-b");
+    expect(opened.generated).toBe(false);
+    await expect(openModelFiles(path.join(root, "absent"))).rejects.toThrow(/holds no readable models.json/);
+    await truncate(opened.paths.textEncoder, 10);
+    await expect(openModelFiles(dir)).rejects.toThrow(/text-encoder.onnx is missing or is not the file models.json describes/);
   });
 });

@@ -43,6 +43,8 @@ export interface ModelsManifest {
   readonly generator: string;
   readonly opset: number;
   readonly preset: string;
+  /** Names graphs given by the caller in place of the preset's random ones (e.g. fitted weights); absent for pure presets. */
+  readonly variant?: string;
   readonly clipVision: ModelFileEntry<onnx.ClipVisionConfig>;
   readonly textEncoder: ModelFileEntry<onnx.TextEncoderConfig>;
   readonly segmentation: ModelFileEntry<onnx.SegmentationConfig>;
@@ -62,6 +64,11 @@ export interface EnsureModelFilesOptions {
   readonly verifyHashes?: boolean;
   /** Models with more bytes of weights than this keep them in `<file>.data` (default EXTERNAL_DATA_THRESHOLD_BYTES). */
   readonly externalDataThresholdBytes?: number;
+  /**
+   * Graphs to write instead of the preset's (same configs and seeds, other weights: a fitted head),
+   * named by `variant`: a folder is only reused when its manifest names the same variant.
+   */
+  readonly custom?: { readonly variant: string; readonly graphs: Partial<Record<ModelKey, () => onnx.Graph>> };
 }
 
 /** `<repository>/.cache/models/<preset>` (.cache/ is git-ignored). */
@@ -111,8 +118,9 @@ async function fileMatches(dir: string, digest: FileDigest, verifyHashes: boolea
 const MODEL_KEYS: readonly ModelKey[] = ["clipVision", "textEncoder", "segmentation"];
 
 /** Whether `manifest` describes exactly this preset's models and its files are present. */
-async function manifestMatches(dir: string, manifest: ModelsManifest | null, preset: onnx.ModelPreset, verifyHashes: boolean): Promise<boolean> {
+async function manifestMatches(dir: string, manifest: ModelsManifest | null, preset: onnx.ModelPreset, verifyHashes: boolean, variant: string | undefined): Promise<boolean> {
   if (!manifest || manifest.generator !== onnx.MODEL_GENERATOR_VERSION || manifest.opset !== onnx.ONNX_OPSET) return false;
+  if (manifest.variant !== variant) return false;
   for (const key of MODEL_KEYS) {
     const entry = manifest[key];
     if (!entry || entry.file !== MODEL_FILE_NAMES[key] || entry.seed !== preset.seeds[key]) return false;
@@ -156,10 +164,17 @@ function buildGraph(key: ModelKey, preset: onnx.ModelPreset): onnx.Graph {
   }
 }
 
-async function generateModel<Config>(dir: string, key: ModelKey, preset: onnx.ModelPreset, config: Config, externalThreshold: number): Promise<ModelFileEntry<Config>> {
+async function generateModel<Config>(
+  dir: string,
+  key: ModelKey,
+  preset: onnx.ModelPreset,
+  config: Config,
+  externalThreshold: number,
+  custom: EnsureModelFilesOptions["custom"],
+): Promise<ModelFileEntry<Config>> {
   const seed = preset.seeds[key];
   const file = path.join(dir, MODEL_FILE_NAMES[key]);
-  const graph = buildGraph(key, preset);
+  const graph = custom?.graphs[key]?.() ?? buildGraph(key, preset);
   const external = onnx.initializerBytes(graph) > externalThreshold;
   const encoded = onnx.encodeModelParts(graph, {
     producer: { name: "semla-serve", version: onnx.MODEL_GENERATOR_VERSION },
@@ -190,7 +205,8 @@ export async function ensureModelFiles(
     segmentation: path.join(root, MODEL_FILE_NAMES.segmentation),
   };
   const existing = await readManifest(root);
-  if (existing && (await manifestMatches(root, existing, preset, options.verifyHashes ?? false))) {
+  const variant = options.custom?.variant;
+  if (existing && (await manifestMatches(root, existing, preset, options.verifyHashes ?? false, variant))) {
     return { dir: root, manifest: existing, paths, generated: false };
   }
 
@@ -199,13 +215,14 @@ export async function ensureModelFiles(
   await rm(path.join(root, MODELS_MANIFEST), { force: true });
   // One model at a time: each graph's weights become garbage before the next is built.
   const threshold = options.externalDataThresholdBytes ?? EXTERNAL_DATA_THRESHOLD_BYTES;
-  const clipVision = await generateModel(root, "clipVision", preset, preset.clipVision, threshold);
-  const textEncoder = await generateModel(root, "textEncoder", preset, preset.textEncoder, threshold);
-  const segmentation = await generateModel(root, "segmentation", preset, preset.segmentation, threshold);
+  const clipVision = await generateModel(root, "clipVision", preset, preset.clipVision, threshold, options.custom);
+  const textEncoder = await generateModel(root, "textEncoder", preset, preset.textEncoder, threshold, options.custom);
+  const segmentation = await generateModel(root, "segmentation", preset, preset.segmentation, threshold, options.custom);
   const manifest: ModelsManifest = {
     generator: onnx.MODEL_GENERATOR_VERSION,
     opset: onnx.ONNX_OPSET,
     preset: preset.name,
+    ...(variant !== undefined && { variant }),
     clipVision,
     textEncoder,
     segmentation,
@@ -213,4 +230,22 @@ export async function ensureModelFiles(
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   await writeParts(path.join(root, MODELS_MANIFEST), { parts: [manifestBytes], byteLength: manifestBytes.byteLength });
   return { dir: root, manifest, paths, generated: true };
+}
+
+/**
+ * A models folder written earlier (by ensureModelFiles or copied from the bucket), as it is: its
+ * models.json and the files it lists, checked by size. Throws when the folder is not one.
+ */
+export async function openModelFiles(dir: string): Promise<ModelFiles> {
+  const root = path.resolve(dir);
+  const manifest = await readManifest(root);
+  if (!manifest) throw new onnx.OnnxError("onnx.config-invalid", `${root} holds no readable ${MODELS_MANIFEST} (a models folder: clip-vision.onnx, text-encoder.onnx, segmentation.onnx, models.json)`);
+  for (const key of MODEL_KEYS) {
+    const entry = manifest[key];
+    if (!entry || !(await fileMatches(root, entry, false)) || (entry.externalData && !(await fileMatches(root, entry.externalData, false)))) {
+      throw new onnx.OnnxError("onnx.config-invalid", `${root}: ${MODEL_FILE_NAMES[key]} is missing or is not the file ${MODELS_MANIFEST} describes`);
+    }
+  }
+  const paths = { clipVision: path.join(root, MODEL_FILE_NAMES.clipVision), textEncoder: path.join(root, MODEL_FILE_NAMES.textEncoder), segmentation: path.join(root, MODEL_FILE_NAMES.segmentation) };
+  return { dir: root, manifest, paths, generated: false };
 }

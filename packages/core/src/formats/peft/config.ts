@@ -64,3 +64,28 @@ export function parsePeftConfig(input: string | Uint8Array | unknown): PeftLoraC
   }
   return result.data;
 }
+
+/**
+ * The adapter_config.json PEFT writes for a plain LoRA (no patterns, DoRA or bias), from its rank,
+ * alpha and target modules. Full module names: last components such as "0" would make PEFT inject
+ * LoRA into unrelated modules.
+ */
+export function plainLoraConfig(options: { rank: number; alpha: number; targetModules: readonly string[]; baseModel?: string | null; useRslora?: boolean }): PeftLoraConfig {
+  return {
+    peft_type: "LORA",
+    task_type: null,
+    r: options.rank,
+    lora_alpha: options.alpha,
+    lora_dropout: 0,
+    target_modules: [...options.targetModules],
+    use_rslora: options.useRslora ?? false,
+    fan_in_fan_out: false,
+    base_model_name_or_path: options.baseModel ?? null,
+    rank_pattern: {},
+    alpha_pattern: {},
+    use_dora: false,
+    bias: "none",
+    lora_bias: false,
+    modules_to_save: null,
+  };
+}

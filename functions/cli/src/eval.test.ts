@@ -1,0 +1,47 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EvalArgsSchema, runEval } from "./eval.js";
+
+const issues = (input: Record<string, unknown>) => {
+  const parsed = EvalArgsSchema.safeParse(input);
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+describe("semla eval arguments", () => {
+  it("default to the demo world, every method, cat fusion and the pipeline's routing defaults", () => {
+    const args = EvalArgsSchema.parse({});
+    expect(args).toMatchObject({ world: "demo", seed: 7, methods: ["zeroshot", "uniform", "semla", "oracle"], combination: "cat", dataset: [] });
+    expect(args.k).toBeUndefined();
+    expect(EvalArgsSchema.parse({ methods: "oracle,semla", k: "3", temperature: "0.1", metric: "cosine" })).toMatchObject({ methods: ["semla", "oracle"], k: 3, temperature: 0.1, metric: "cosine" });
+  });
+
+  it("refuse what cannot run, saying which option is wrong", () => {
+    expect(issues({ methods: "semla,best" })).toEqual(["methods: unknown best (known: zeroshot, uniform, semla, oracle)"]);
+    expect(issues({ dataset: ["d"] })).toEqual(["library: --library ID is needed with --dataset"]);
+    expect(issues({ combination: "ties" })[0]).toMatch(/^combination: /);
+    expect(EvalArgsSchema.safeParse({ combination: "ties", density: "0.5" }).success).toBe(true);
+    expect(issues({ k: "0" })[0]).toMatch(/^k: /);
+    expect(issues({ world: "huge" })[0]).toMatch(/^world: /);
+    expect(issues({ backend: "sagemaker", "sagemaker-endpoint": undefined }).some((m) => m.startsWith("sagemaker-endpoint"))).toBe(!process.env.SEMLA_SAGEMAKER_ENDPOINT);
+  });
+});
+
+describe("semla eval on the tiny world", () => {
+  it("fits (or finds) the world, evaluates through the pipeline and writes the reports with the world's seed and sizes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "semla-cli-eval-"));
+    try {
+      const out = path.join(dir, "out");
+      const { result } = await runEval(EvalArgsSchema.parse({ world: "tiny", seed: "5", methods: "zeroshot", out, "data-dir": dir }), () => undefined);
+      expect(result.methods).toEqual(["zeroshot"]);
+      expect(result.domains).toHaveLength(16);
+      const json = JSON.parse(await readFile(path.join(out, "results.json"), "utf8"));
+      expect(json).toMatchObject({ world: "world-tiny", seed: 5 });
+      expect(await readFile(path.join(out, "results.md"), "utf8")).toMatch(/^\| target \| zero-shot \|\n/);
+      expect(JSON.parse(await readFile(path.join(out, "weights.json"), "utf8"))).toEqual({});
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

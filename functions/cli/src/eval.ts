@@ -1,0 +1,177 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fusion, routing } from "@semla/core";
+import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
+import { createSageMakerBackend, openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { createFsBlobStore, createPgAdapterIndex, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
+import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
+import { z } from "zod";
+
+/**
+ * `semla eval`: the SemLA protocol (zero-shot, uniform, SemLA, oracle; leave-one-out) through the
+ * request pipeline, on the synthetic world (default) or on dataset folders against a registry and
+ * a backend (local | SageMaker). Writes results.md/json, weights.json and contributions.png.
+ */
+const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+const number = z.coerce.number().refine(Number.isFinite, "must be a number");
+
+export const EvalArgsSchema = z
+  .object({
+    out: z.string().default("eval-results"),
+    world: z.enum(Object.keys(WORLD_SPECS) as [WorldSpecName, ...WorldSpecName[]]).default("demo"),
+    seed: z.coerce.number().int().min(0).default(DEFAULT_WORLD_SEED),
+    "data-dir": z.string().default(process.env.SEMLA_DATA_DIR ?? ".semla"),
+    dataset: z.array(z.string()).default([]),
+    library: z.string().optional(),
+    tenant: z.string().default("local"),
+    exclude: z.string().optional(),
+    oracle: z.string().optional(),
+    models: z.string().optional(),
+    backend: z.enum(["local", "sagemaker"]).default(process.env.SEMLA_BACKEND === "sagemaker" ? "sagemaker" : "local"),
+    "sagemaker-endpoint": z.string().optional(),
+    methods: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        const names = list(s) ?? [...EVAL_METHODS];
+        const unknown = names.filter((n) => !(EVAL_METHODS as readonly string[]).includes(n));
+        if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `unknown ${unknown.join(", ")} (known: ${EVAL_METHODS.join(", ")})` });
+        return EVAL_METHODS.filter((m) => names.includes(m));
+      }),
+    k: z.coerce.number().int().min(1).optional(),
+    temperature: number.pipe(z.number().positive()).optional(),
+    metric: routing.MetricSchema.optional(),
+    combination: z.string().default("cat"),
+    density: number.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const fused = fusion.FusionOptionsSchema.safeParse({ combination: v.combination, ...(v.density !== undefined && { density: v.density }) });
+    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: fused.error.issues.map((i) => i.message).join("; ") });
+    if (v.dataset.length > 0 && v.library === undefined) ctx.addIssue({ code: "custom", path: ["library"], message: "--library ID is needed with --dataset" });
+    if (v.backend === "sagemaker" && !(v["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT)) {
+      ctx.addIssue({ code: "custom", path: ["sagemaker-endpoint"], message: "--sagemaker-endpoint NAME (or SEMLA_SAGEMAKER_ENDPOINT) is needed with --backend sagemaker" });
+    }
+  });
+export type EvalArgs = z.output<typeof EvalArgsSchema>;
+
+export const EVAL_OPTIONS = {
+  out: { type: "string" },
+  world: { type: "string" },
+  seed: { type: "string" },
+  "data-dir": { type: "string" },
+  dataset: { type: "string", multiple: true },
+  library: { type: "string" },
+  tenant: { type: "string" },
+  exclude: { type: "string" },
+  oracle: { type: "string" },
+  models: { type: "string" },
+  backend: { type: "string" },
+  "sagemaker-endpoint": { type: "string" },
+  methods: { type: "string" },
+  k: { type: "string" },
+  temperature: { type: "string" },
+  metric: { type: "string" },
+  combination: { type: "string" },
+  density: { type: "string" },
+} as const;
+
+function fusionOptions(args: EvalArgs): fusion.FusionOptions {
+  // Checked by the schema already: parse again only to get the typed value.
+  return fusion.FusionOptionsSchema.parse({ combination: args.combination, ...(args.density !== undefined && { density: args.density }) });
+}
+
+/** The registry of a dataset run: PostgreSQL when SEMLA_DATABASE_URL is set, else the embedded default's PGlite and store under --data-dir. */
+async function openConfiguredRegistry(dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
+  const url = process.env.SEMLA_DATABASE_URL;
+  // PGlite would create an empty database where none is: say where the registry was looked for instead.
+  if (!url && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
+    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+  }
+  const index = url ? await createPgAdapterIndex({ connectionString: url }) : await createPgliteAdapterIndex({ dataDir: path.join(dataDir, "db") });
+  return { index, store: createFsBlobStore({ root: path.join(dataDir, "blobs") }) };
+}
+
+function openBackend(args: EvalArgs): InferenceBackend | undefined {
+  if (args.backend !== "sagemaker") return undefined;
+  return createSageMakerBackend({
+    endpointName: (args["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT) as string,
+    ...(process.env.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: process.env.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
+    ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+  });
+}
+
+async function evaluate(
+  args: EvalArgs,
+  log: (line: string) => void,
+  setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
+): Promise<EvalResult> {
+  const backend = openBackend(args);
+  const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
+  try {
+    return await runEvaluation(handle.pipeline, setup.targets, {
+      tenant: args.tenant,
+      libraryId: setup.libraryId,
+      classNames: setup.classNames,
+      methods: args.methods,
+      fusion: fusionOptions(args),
+      ...(args.k !== undefined && { k: args.k }),
+      ...(args.temperature !== undefined && { temperature: args.temperature }),
+      ...(args.metric !== undefined && { metric: args.metric }),
+      onProgress: (m) => log(`  ${m}`),
+    });
+  } finally {
+    await handle.close();
+    await backend?.close();
+  }
+}
+
+/** Runs the evaluation and writes its reports to --out; progress lines go to `log` (default stderr). */
+export async function runEval(args: EvalArgs, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<{ result: EvalResult; out: string }> {
+  const out = path.resolve(args.out);
+  const dataDir = path.resolve(args["data-dir"]);
+  if (args.dataset.length > 0) {
+    const datasets = await Promise.all(args.dataset.map((d) => openDataset(d)));
+    const classNames = datasets[0]!.classNames;
+    const other = datasets.find((d) => d.classNames.join("\n") !== classNames.join("\n"));
+    if (other) throw new TypeError(`dataset ${other.folder} names other classes than ${datasets[0]!.folder}: one evaluation uses one class list`);
+    const modelsDir = args.models ?? path.join(dataDir, "world", `${WORLD_SPECS.demo.name}-seed${DEFAULT_WORLD_SEED}`, "models");
+    const models = await openModelFiles(modelsDir);
+    const registry = await openConfiguredRegistry(dataDir);
+    try {
+      const targets = datasets.map((d) => datasetTarget(d, { exclude: list(args.exclude) ?? [], oracle: args.oracle ?? null }));
+      const result = await evaluate(args, log, { ...registry, models, libraryId: args.library as string, classNames, targets });
+      await writeReports(out, result, { datasets: datasets.map((d) => d.folder), library: args.library, models: models.dir });
+      return { result, out };
+    } finally {
+      await registry.index.close();
+    }
+  }
+
+  // The world: fitted (or found) under --data-dir, its library in a scratch registry of this run.
+  const spec = WORLD_SPECS[args.world];
+  const scratch = await mkdtemp(path.join(tmpdir(), "semla-eval-"));
+  const index = await createPgliteAdapterIndex();
+  try {
+    const store = createFsBlobStore({ root: path.join(scratch, "blobs") });
+    const started = performance.now();
+    const world = await ensureWorldLibrary({ dataDir, index, store, tenant: args.tenant, seed: args.seed, spec, onProgress: (m) => log(`  ${m}`) });
+    log(`world ${spec.name} seed ${args.seed} ready in ${((performance.now() - started) / 1000).toFixed(1)} s; evaluating ${spec.domains.length} targets × ${spec.testImages} images`);
+    const result = await evaluate(args, log, { models: world.models, index, store, libraryId: world.library.id, classNames: world.classNames, targets: worldTargets(spec, args.seed) });
+    const { segmentation, clipVision } = spec.models;
+    await writeReports(
+      out,
+      result,
+      {
+        world: spec.name,
+        seed: args.seed,
+        sizes: `${spec.domains.length} target domains, ${spec.trainImages} training / ${spec.testImages} test images of ${spec.imageSize}×${spec.imageSize} per domain; segmentation ViT ${segmentation.imageSize}px/${segmentation.patchSize} width ${segmentation.width}×${segmentation.layers} layers, head rank ${spec.rank}; CLIP ${clipVision.imageSize}px/${clipVision.patchSize} width ${clipVision.width}, ${clipVision.projectionDim}-d`,
+      },
+      spec.domains,
+    );
+    return { result, out };
+  } finally {
+    await index.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
