@@ -32,7 +32,7 @@ export function migrationsDigest(folder: string): string {
  * The migrator: a function in the VPC that applies migrations/ (registry's migrateDatabase,
  * idempotent, advisory-locked) and records the stage's bootstrap API key, invoked by every deploy
  * whose migrations changed. A failed migration fails the deploy (the invocation reports the
- * function's error), before the API serves against a schema it does not expect.
+ * function's error).
  */
 export function createMigrations(deps: { network: Network; database: Database; secrets: Secrets }) {
   const { network, database, secrets } = deps;
