@@ -1,15 +1,16 @@
+import path from "node:path";
+import { bundleOrtWorker, nativePackageVersions } from "./bundle";
 import { FUNCTION_CA_ENV, type Database } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
 import type { Network } from "./network";
-import path from "node:path";
-import { bundleOrtWorker, nativePackageVersions } from "./bundle";
 import { pruneOnnxRuntime, type LambdaArchitecture } from "./packaging";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
 
 /** The Hono app's Lambda entry (functions/api/src/lambda.ts, `export const handler`). */
 export const API_HANDLER = "functions/api/src/lambda.handler";
+/** Node.js 20 reached its end of life in April 2026 (and Lambda deprecates its runtime); the code runs on 22. */
 export const FUNCTION_RUNTIME = "nodejs22.x";
 export const FUNCTION_ARCHITECTURE: LambdaArchitecture = "x86_64";
 
