@@ -5,6 +5,12 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 # PostgreSQL 15 + pgvector for the registry tests (built from Debian's source package once).
 bash scripts/services/install-pgvector.sh
+# SST's platform (components + Pulumi SDK, from npm) for the infra type check and mock tests,
+# then that type check: beside the code's type check (the install is mostly download, and each
+# tsc uses one core).
+(bash scripts/services/install-sst-platform.sh && bash scripts/typecheck-infra.sh) &
+infra=$!
 echo "Type-checking..." >&2
 npx --no-install tsc -p tsconfig.json
+wait "$infra"
 npx --no-install vitest run "$@"

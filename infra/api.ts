@@ -1,0 +1,64 @@
+import path from "node:path";
+import { bundleOrtWorker, nativePackageVersions } from "./bundle";
+import { FUNCTION_CA_ENV, type Database } from "./database";
+import type { Endpoint } from "./endpoint";
+import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
+import type { Network } from "./network";
+import { pruneOnnxRuntime, type LambdaArchitecture } from "./packaging";
+import type { StageSettings } from "./settings";
+import { PREFIXES, type Storage } from "./storage";
+
+/** The Hono app's Lambda entry (functions/api/src/lambda.ts, `export const handler`). */
+export const API_HANDLER = "functions/api/src/lambda.handler";
+/** Node.js 20 reached its end of life in April 2026 (and Lambda deprecates its runtime); the code runs on 22. */
+export const FUNCTION_RUNTIME = "nodejs22.x";
+export const FUNCTION_ARCHITECTURE: LambdaArchitecture = "x86_64";
+
+/**
+ * The HTTP API: one function behind a function URL (no API Gateway: no per-request charge, the
+ * same 6 MB payload limit the API enforces). Authentication is the app's own API keys, so the URL
+ * itself is public. In the VPC for the database; S3 and SageMaker Runtime through VPC endpoints.
+ */
+export function createApi(settings: StageSettings, deps: { network: Network; database: Database; storage: Storage; endpoint: Endpoint }) {
+  const { network, database, storage, endpoint } = deps;
+  const api = new sst.aws.Function("Api", {
+    handler: API_HANDLER,
+    runtime: FUNCTION_RUNTIME,
+    architecture: FUNCTION_ARCHITECTURE,
+    memory: `${settings.api.memoryMb} MB`,
+    timeout: `${settings.api.timeoutSeconds} seconds`,
+    storage: `${settings.api.ephemeralStorageMb} MB`,
+    url: true,
+    vpc: network.vpc,
+    logging: { retention: settings.logRetention },
+    environment: {
+      SEMLA_DATABASE_URL: database.url,
+      SEMLA_BUCKET: storage.bucket.name,
+      SEMLA_BACKEND: "sagemaker",
+      SEMLA_SAGEMAKER_ENDPOINT: endpoint.endpoint.name,
+      SEMLA_MODELS_PREFIX: PREFIXES.clipVision,
+      // /tmp is the only writable folder of a Lambda function.
+      SEMLA_DATA_DIR: "/tmp/semla",
+      SEMLA_LOG_LEVEL: "info",
+      ...FUNCTION_CA_ENV,
+    },
+    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn)],
+    nodejs: {
+      // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules,
+      // at the versions the code was tested with.
+      install: nativePackageVersions(),
+    },
+    transform: { role: lambdaOnlyTrust },
+    hook: {
+      postbuild: async (dir) => {
+        // Keep only the Lambda platform's onnxruntime binaries (the package ships all, ≈ 288 MB).
+        await pruneOnnxRuntime(dir, FUNCTION_ARCHITECTURE);
+        // SST bundles the handler alone; ONNX Runtime's worker thread needs its own file beside it.
+        await bundleOrtWorker(path.join(dir, path.posix.dirname(API_HANDLER)));
+      },
+    },
+  });
+  return { api };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,53 @@
+import { AURORA_POSTGRES_VERSION, RDS_POSTGRES_VERSION, type StageSettings } from "./settings";
+import type { Network } from "./network";
+
+/**
+ * The registry's PostgreSQL: Aurora Serverless v2 (scales to 0 ACU and pauses when idle) or a
+ * provisioned RDS instance, by the stage's setting. pgvector is not set up here: the first
+ * migration runs CREATE EXTENSION vector (both offer it).
+ */
+export function createDatabase(settings: StageSettings, network: Network) {
+  const db = settings.database;
+  const database =
+    db.kind === "aurora"
+      ? new sst.aws.Aurora("Database", {
+          engine: "postgres",
+          version: AURORA_POSTGRES_VERSION,
+          database: "semla",
+          scaling: {
+            min: `${db.minAcu} ACU`,
+            max: `${db.maxAcu} ACU`,
+            ...(db.pauseAfterMinutes === undefined ? {} : { pauseAfter: `${db.pauseAfterMinutes} minutes` as const }),
+          },
+          vpc: network.vpc,
+        })
+      : new sst.aws.Postgres("Database", {
+          version: RDS_POSTGRES_VERSION,
+          database: "semla",
+          instance: db.instance,
+          storage: `${db.storageGb} GB`,
+          vpc: network.vpc,
+        });
+
+  // The connection string the functions read (SEMLA_DATABASE_URL). verify-full: the RDS CA is
+  // trusted through NODE_EXTRA_CA_CERTS (see FUNCTION_CA_ENV). The password stays a secret output.
+  const url = $resolve({
+    username: database.username,
+    password: database.password,
+    host: database.host,
+    port: database.port,
+    name: database.database,
+  }).apply(
+    ({ username, password, host, port, name }) =>
+      `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${name}?sslmode=verify-full`,
+  );
+  return { database, url: $util.secret(url) };
+}
+
+/**
+ * Lambda's Node.js 20+ runtimes ship the RDS certificate authorities in this file but no longer
+ * load them by default.
+ */
+export const FUNCTION_CA_ENV = { NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" } as const;
+
+export type Database = ReturnType<typeof createDatabase>;

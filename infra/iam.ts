@@ -1,0 +1,65 @@
+import { PREFIXES } from "./storage";
+
+/**
+ * Least-privilege statements for the functions: object actions on named key prefixes of the one
+ * bucket, listing only under those prefixes, invoking only the stack's endpoint. No statement uses
+ * a "*" resource (the tests check every statement of every role).
+ */
+export interface PrefixAccess {
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+}
+
+type Permission = {
+  actions: string[];
+  resources: $util.Input<$util.Input<string>[]>;
+  conditions?: { test: string; variable: string; values: string[] }[];
+};
+
+/** Read: GetObject (+ HeadObject, which is GetObject in IAM). Write: Put, multipart abort, Delete. */
+export function bucketPermissions(bucketArn: $util.Input<string>, access: PrefixAccess): Permission[] {
+  const objects = (prefixes: readonly string[]) => prefixes.map((prefix) => $interpolate`${bucketArn}/${prefix}*`);
+  const listed = [...new Set([...access.read, ...access.write])];
+  const statements: Permission[] = [];
+  if (access.read.length > 0) statements.push({ actions: ["s3:GetObject"], resources: objects(access.read) });
+  if (access.write.length > 0) {
+    statements.push({ actions: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], resources: objects(access.write) });
+  }
+  if (listed.length > 0) {
+    // ListBucket is a bucket-level action: the s3:prefix condition keeps it inside the prefixes.
+    statements.push({
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: listed.map((prefix) => `${prefix}*`) }],
+    });
+  }
+  return statements;
+}
+
+/** The API: the registry and caches read-write, the CLIP model read-only. */
+export const API_BUCKET_ACCESS: PrefixAccess = {
+  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads, PREFIXES.clipVision],
+  write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads],
+};
+
+/** The endpoint: adapters and fused adapters by reference, its own model artifacts; nothing written. */
+export const ENDPOINT_BUCKET_ACCESS: PrefixAccess = {
+  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.endpointModel],
+  write: [],
+};
+
+export function invokeEndpointPermission(endpointArn: $util.Input<string>): Permission {
+  return { actions: ["sagemaker:InvokeEndpoint"], resources: [endpointArn] };
+}
+
+/**
+ * SST's function roles also trust the account's root (so `sst dev` can assume them); a deployed
+ * function's role is assumed by Lambda alone.
+ */
+export const LAMBDA_TRUST_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
+/** A `transform.role` of sst.aws.Function: keeps SST's role, replaces its trust policy. */
+export const lambdaOnlyTrust = { assumeRolePolicy: LAMBDA_TRUST_POLICY } satisfies Partial<aws.iam.RoleArgs>;

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { DEPLOY_ENV } from "./testing/fixtures";
+import { runStack, type MockStack } from "./testing/mock-stack";
+
+/** The production stage: warm capacity, autoscaled endpoint, longer retention. */
+let stack: MockStack;
+beforeAll(async () => {
+  stack = await runStack("production", DEPLOY_ENV);
+}, 60_000);
+
+describe("the production stack", () => {
+  test("the endpoint autoscales from 1 to 4 ml.g5.xlarge instances on invocations per instance", () => {
+    const endpointName = stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name as string;
+    expect(stack.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig").inputs.productionVariants[0]).toMatchObject({
+      instanceType: "ml.g5.xlarge",
+      initialInstanceCount: 1,
+    });
+    expect(stack.one("aws:appautoscaling/target:Target", "EndpointScalingTarget").inputs).toEqual({
+      serviceNamespace: "sagemaker",
+      scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+      resourceId: `endpoint/${endpointName}/variant/AllTraffic`,
+      minCapacity: 1,
+      maxCapacity: 4,
+    });
+    expect(stack.one("aws:appautoscaling/policy:Policy", "EndpointScalingPolicy").inputs).toEqual({
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: "sagemaker",
+      scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+      resourceId: `endpoint/${endpointName}/variant/AllTraffic`,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+        targetValue: 600,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 600,
+      },
+    });
+  });
+
+  test("Aurora keeps 0.5 ACU warm, scales to 8", () => {
+    expect(stack.one("aws:rds/cluster:Cluster", "DatabaseCluster").inputs.serverlessv2ScalingConfiguration).toEqual({ minCapacity: 0.5, maxCapacity: 8 });
+  });
+
+  test("the API has two full vCPUs (3584 MB) and logs are kept 3 months", () => {
+    expect(stack.one("aws:lambda/function:Function", "ApiFunction").inputs).toMatchObject({ memorySize: 3584, timeout: 60, ephemeralStorage: { size: 2048 } });
+    expect(stack.one("aws:cloudwatch/logGroup:LogGroup", "ApiLogGroup").inputs.retentionInDays).toBe(90);
+  });
+
+  test("fused adapters are cached 30 days", () => {
+    expect(stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "BucketLifecycle").inputs.rules[0]).toEqual({
+      id: "expire-fused",
+      status: "Enabled",
+      filter: { prefix: "fused/" },
+      expiration: { days: 30 },
+    });
+  });
+});

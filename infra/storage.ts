@@ -1,0 +1,30 @@
+import type { StageSettings } from "./settings";
+
+/** Object key prefixes of the one bucket (CONTRACT.md); IAM scopes are built from these. */
+export const PREFIXES = {
+  adapters: "adapters/",
+  fused: "fused/",
+  uploads: "uploads/",
+  /** CLIP vision model files the API downloads to /tmp on a cold start. */
+  clipVision: "models/clip-vision/",
+  /** The endpoint's model artifacts (models.json + ONNX files), mounted at /opt/ml/model. */
+  endpointModel: "models/endpoint/",
+} as const;
+
+/**
+ * The bucket of adapters, the fused-adapter cache, uploads and models. Private (SST's default),
+ * HTTPS only. The cache and uploads expire: both are rebuilt or re-sent on demand, and an upload
+ * that ingestion never consumed would otherwise be kept (and billed) forever.
+ */
+export function createStorage(settings: StageSettings) {
+  const bucket = new sst.aws.Bucket("Bucket", {
+    enforceHttps: true,
+    lifecycle: [
+      { id: "expire-fused", prefix: PREFIXES.fused, expiresIn: `${settings.storage.fusedExpiryDays} days` },
+      { id: "expire-uploads", prefix: PREFIXES.uploads, expiresIn: `${settings.storage.uploadsExpiryDays} days` },
+    ],
+  });
+  return { bucket };
+}
+
+export type Storage = ReturnType<typeof createStorage>;
