@@ -40,6 +40,8 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       // /tmp is the only writable folder of a Lambda function.
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
+      // The migrator function applies migrations once per deploy: the API never runs DDL.
+      SEMLA_MIGRATE: "false",
       ...FUNCTION_CA_ENV,
     },
     permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn)],

@@ -164,6 +164,7 @@ describe("the API function", () => {
       SEMLA_MODELS_PREFIX: "models/clip-vision/",
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
+      SEMLA_MIGRATE: "false",
       NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
     });
     expect(stack.one("aws:lambda/function:Function", "ApiFunction").secretInputs).toContain("environment");

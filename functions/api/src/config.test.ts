@@ -5,7 +5,14 @@ describe("API configuration from the environment", () => {
   it("defaults to the embedded default: no database URL, no bucket, local backend, 6 MiB bodies", () => {
     const config = parseConfig({});
     expect([config.SEMLA_DATABASE_URL, config.SEMLA_BUCKET]).toEqual([undefined, undefined]);
-    expect(config).toMatchObject({ SEMLA_BACKEND: "local", SEMLA_DATA_DIR: ".semla", SEMLA_MODELS_PREFIX: "models/clip-vision/", SEMLA_BODY_LIMIT_BYTES: 6 * 1024 * 1024, SEMLA_LOG_LEVEL: "info" });
+    expect(config).toMatchObject({ SEMLA_BACKEND: "local", SEMLA_DATA_DIR: ".semla", SEMLA_MODELS_PREFIX: "models/clip-vision/", SEMLA_BODY_LIMIT_BYTES: 6 * 1024 * 1024, SEMLA_LOG_LEVEL: "info", SEMLA_MIGRATE: true });
+    expect(config.SEMLA_MODEL_PRESET).toBeUndefined();
+  });
+
+  it("reads SEMLA_MIGRATE as a boolean (the deployed API leaves migrations to the migrator) and refuses anything else", () => {
+    expect(parseConfig({ SEMLA_MIGRATE: "false" }).SEMLA_MIGRATE).toBe(false);
+    expect(parseConfig({ SEMLA_MIGRATE: "true" }).SEMLA_MIGRATE).toBe(true);
+    expect(() => parseConfig({ SEMLA_MIGRATE: "sometimes" })).toThrow(/SEMLA_MIGRATE/);
   });
 
   it("reads the deployed function's variables; empty ones count as unset", () => {

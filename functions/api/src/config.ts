@@ -21,8 +21,17 @@ export const ConfigSchema = z
     /** A SageMaker runtime URL other than the region's (the reference endpoint on loopback, in tests). */
     SEMLA_SAGEMAKER_URL: optional.pipe(z.url().optional()),
     SEMLA_MODELS_PREFIX: z.string().default("models/clip-vision/"),
-    /** Generated model preset, when the models are not in the bucket (embedded default, tests). */
-    SEMLA_MODEL_PRESET: z.enum(["tiny", "b16", "l14"]).default("tiny"),
+    /**
+     * Models to generate (random weights) when none are under SEMLA_MODELS_PREFIX. Unset: a bucket
+     * without models is a configuration error (a deployment never serves random weights by accident),
+     * and the filesystem store (local runs) generates "tiny".
+     */
+    SEMLA_MODEL_PRESET: z.enum(["tiny", "b16", "l14"]).optional(),
+    /**
+     * Apply pending migrations when the API starts. The deployed stack runs them once per deploy in
+     * its migrator function and turns this off, so the API's database user needs no DDL rights.
+     */
+    SEMLA_MIGRATE: z.stringbool().default(true),
     SEMLA_DATA_DIR: z.string().min(1).default(".semla"),
     SEMLA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SEMLA_HOST: z.string().min(1).default("127.0.0.1"),

@@ -60,7 +60,7 @@ export function publicUrlOf(config: ApiConfig): string {
 export async function openRegistry(config: ApiConfig, publicUrl: string = publicUrlOf(config)): Promise<Registry> {
   const { store, presignSecret: secret } = await openStore(config, publicUrl);
   const index = config.SEMLA_DATABASE_URL
-    ? await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL })
+    ? await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL, migrate: config.SEMLA_MIGRATE })
     : await createPgliteAdapterIndex({ dataDir: path.join(path.resolve(config.SEMLA_DATA_DIR), "db") });
   return { index, store, ...(secret ? { presignSecret: secret } : {}) };
 }

@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles } from "@semla/inference";
+import { createS3BlobStore, type BlobStore } from "@semla/registry";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ConfigError } from "../config.js";
+import { createLogger } from "../http/logger.js";
+import { locateModels } from "./locate.js";
+
+const logger = createLogger("error", () => {});
+let tiny: ModelFiles;
+
+async function bucketStore(): Promise<BlobStore> {
+  const bucket = `semla-models-${randomBytes(4).toString("hex")}`;
+  const client = new S3Client({ endpoint: inject("s3Endpoint"), region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return createS3BlobStore({ client, bucket });
+}
+
+async function upload(store: BlobStore, prefix: string, files: readonly string[]): Promise<void> {
+  for (const name of files) await store.put(`${prefix}${name}`, new Uint8Array(await readFile(path.join(tiny.dir, name))));
+}
+
+beforeAll(async () => {
+  tiny = await ensureModelFiles(defaultModelDir("tiny"), "tiny");
+});
+
+describe("locating the models", () => {
+  it("copies the models under the prefix from the bucket and checks them against their manifest", async () => {
+    const store = await bucketStore();
+    await upload(store, "models/clip-vision/", [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]);
+    const files = await locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger });
+    expect(files.generated).toBe(false);
+    expect(files.manifest).toEqual(tiny.manifest);
+    expect(await readFile(files.paths.clipVision)).toEqual(await readFile(tiny.paths.clipVision));
+  });
+
+  it("refuses a models folder missing a file its manifest names", async () => {
+    const store = await bucketStore();
+    await upload(store, "models/clip-vision/", [MODELS_MANIFEST, MODEL_FILE_NAMES.clipVision]);
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger })).rejects.toThrow(/text-encoder\.onnx is missing/);
+  });
+
+  it("refuses a bucket without models unless a preset to generate is configured", async () => {
+    const store = await bucketStore();
+    const missing = locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger });
+    await expect(missing).rejects.toBeInstanceOf(ConfigError);
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger })).rejects.toThrow(/no models under models\/clip-vision\/ in the bucket .*SEMLA_MODEL_PRESET/);
+    const generated = await locateModels({ store, prefix: "models/clip-vision/", preset: "tiny", logger });
+    expect(generated.dir).toBe(tiny.dir);
+  });
+});
