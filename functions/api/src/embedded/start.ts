@@ -69,11 +69,16 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
   }
 }
 
+/** One shell word, whatever it holds (class names have spaces; checkouts may too). */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** What `npm start` prints: a curl and a CLI call that work as they are. */
 export function usageExamples(server: { url: string; apiKey: string }, library: LibraryRecord, seeded: Pick<SeededLibrary, "classNames" | "testImages">): string {
   const image = seeded.testImages[0]?.path ?? "IMAGE.png";
   const classes = seeded.classNames;
-  const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${image})"'"}`;
+  const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${shellQuote(image)})"'"}`;
   return [
     `SemLA Serve is running at ${server.url} (embedded: PGlite + pgvector, filesystem store, local CPU inference)`,
     `demo library "${library.name}" ${library.id}; tenant "${LOCAL_TENANT}" (its API key is kept in SEMLA_DATA_DIR/api-key)`,
@@ -82,7 +87,7 @@ export function usageExamples(server: { url: string; apiKey: string }, library: 
     `  curl -s ${server.url}/v1/segment -H 'authorization: Bearer ${server.apiKey}' -H 'content-type: application/json' \\`,
     `    -d '${body}' | head -c 400; echo`,
     "",
-    `  npx semla segment ${image} --library ${library.id} --classes ${classes.join(",")} --out mask.png --overlay overlay.png`,
+    `  npx semla segment ${shellQuote(image)} --library ${library.id} --classes ${shellQuote(classes.join(","))} --out mask.png --overlay overlay.png`,
     `  npx semla adapters ls --library ${library.id}`,
     "",
     `API reference: ${server.url}/openapi.json`,
