@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ignoreConnectionErrors, migrateDatabase } from "@semla/registry";
+import { createApiKeyStore, ignoreConnectionErrors, migrateDatabase, schema } from "@semla/registry";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { MigratorConfig } from "./config.js";
 
@@ -37,11 +38,8 @@ export async function runMigrations(config: MigratorConfig): Promise<MigrationRe
     const after = await appliedCount(pool);
     let bootstrapKey: MigrationReport["bootstrapKey"] = "none";
     if (config.bootstrapKey) {
-      const inserted = await pool.query(
-        "INSERT INTO api_keys (tenant, name, key_hash) VALUES ($1, 'bootstrap', $2) ON CONFLICT (key_hash) DO NOTHING",
-        [config.bootstrapKey.tenant, config.bootstrapKey.sha256],
-      );
-      bootstrapKey = inserted.rowCount === 1 ? "created" : "exists";
+      const keys = createApiKeyStore(drizzle(pool, { schema }));
+      bootstrapKey = (await keys.recordHash(config.bootstrapKey.tenant, "bootstrap", config.bootstrapKey.sha256)) ? "created" : "exists";
     }
     return { applied: { before, after }, bootstrapKey };
   } finally {

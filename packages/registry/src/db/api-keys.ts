@@ -22,6 +22,11 @@ export interface ApiKeyRecord {
 export interface ApiKeyStore {
   /** A new key for the tenant: the clear key is returned here and nowhere else. */
   create(tenant: string, name: string): Promise<{ key: string; record: ApiKeyRecord }>;
+  /**
+   * Records a key made elsewhere, by its sha256 (the deploy's bootstrap key: its clear text never
+   * reaches the service). false when that hash is already recorded, revoked or not.
+   */
+  recordHash(tenant: string, name: string, keyHash: string): Promise<boolean>;
   /** The tenant of an unrevoked key, or undefined. */
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
   revoke(tenant: string, id: string): Promise<boolean>;
@@ -47,6 +52,11 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       const key = generateApiKey();
       const [record] = await db.insert(apiKeys).values({ tenant, name, keyHash: hashApiKey(key) }).returning(columns);
       return { key, record: record! };
+    },
+    async recordHash(tenant, name, keyHash) {
+      if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new RangeError("an API key hash is 64 lowercase hex digits (sha256)");
+      const inserted = await db.insert(apiKeys).values({ tenant, name, keyHash }).onConflictDoNothing({ target: apiKeys.keyHash }).returning({ id: apiKeys.id });
+      return inserted.length === 1;
     },
     async authenticate(key) {
       const [record] = await db.select(columns).from(apiKeys).where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));

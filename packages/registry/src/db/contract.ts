@@ -397,6 +397,16 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await keys.revoke(tenant, record.id)).toBe(true);
         expect(await keys.authenticate(key)).toBeUndefined();
       });
+
+      it("record a key made elsewhere by its hash, once: the key then authenticates", async () => {
+        const keys = createApiKeyStore(index.db);
+        const tenant = uniqueTenant();
+        const key = `${API_KEY_PREFIX}${"k".repeat(43)}-${tenant}`;
+        expect(await keys.recordHash(tenant, "bootstrap", hashApiKey(key))).toBe(true);
+        expect(await keys.recordHash(tenant, "bootstrap", hashApiKey(key))).toBe(false);
+        expect(await keys.authenticate(key)).toMatchObject({ tenant, name: "bootstrap" });
+        await expect(keys.recordHash(tenant, "bootstrap", key)).rejects.toThrow(RangeError);
+      });
     });
 
     describe("contributions", () => {
