@@ -36,6 +36,20 @@ describe("decodeBase64 (standard alphabet, padded: what z.base64() accepts)", ()
     const cases = ["", "AA==", "AB==", "AAF=", "AAEC", "AA", "AA=", "A===", "AA==AA==", "-_-_", "AA EC", "AAEC\n", "QUJD", "QUJDRA==", "QUJDRA=", "QUJDR==="];
     for (const text of cases) expect(decodeBase64(text) !== undefined, JSON.stringify(text)).toBe(reference.safeParse(text).success);
   });
+
+  it("agrees with z.base64() and atob on every string of a seeded random sample over the alphabet and its neighbours", () => {
+    const reference = z.base64();
+    const alphabet = "AQgw+/=-_ \n*é";
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 20_000; n++) {
+      const text = Array.from({ length: Math.floor(next() * 13) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+      const valid = reference.safeParse(text).success;
+      const decoded = decodeBase64(text);
+      expect(decoded !== undefined, JSON.stringify(text)).toBe(valid);
+      if (valid) expect(decoded, JSON.stringify(text)).toEqual(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
+    }
+  });
 });
 
 describe("base64Bytes (a JSON body's base64 field)", () => {
