@@ -299,6 +299,10 @@ describe("SemLA Serve API end to end", () => {
       expect([noImage.status, errorCode(noImage)]).toEqual([400, "api.invalid-request"]);
       const badMode = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["a"], options: { mode: "adapter" } } });
       expect([badMode.status, errorCode(badMode)]).toEqual([400, "api.invalid-request"]);
+      for (const malformed of [b64(image).slice(0, -1), `${b64(image).slice(0, 8)}\n${b64(image).slice(8)}`, `-_${b64(image).slice(2)}`]) {
+        const notBase64 = await call("POST", "/v1/segment", { key, body: { libraryId, image: malformed, classNames: ["a"] } });
+        expect([notBase64.status, errorCode(notBase64), notBase64.body!.error.details.issues[0].path]).toEqual([400, "api.invalid-request", ["image"]]);
+      }
       const notImage = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(new TextEncoder().encode("hello")), classNames: ["a"] } });
       expect(notImage.status).toBe(400);
       expect(errorCode(notImage)).toMatch(/^image\./);

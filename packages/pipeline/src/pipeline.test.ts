@@ -138,6 +138,13 @@ describe("route", () => {
     await expect(pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: { topK: 3 } as never })).rejects.toThrow(/topK/);
   });
 
+  it("refuses an unknown library before the image, though both are read at once", async () => {
+    const notAnImage = new TextEncoder().encode("not an image");
+    await expect(pipeline.route({ tenant: "tenant-b", libraryId: library.id, query: { image: notAnImage } })).rejects.toMatchObject({ code: "registry.unknown-library" });
+    await expect(pipeline.segment({ tenant: "tenant-b", libraryId: library.id, image: notAnImage, classNames: CLASSES })).rejects.toMatchObject({ code: "registry.unknown-library" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image: notAnImage, classNames: CLASSES })).rejects.toMatchObject({ code: expect.stringMatching(/^image\./) });
+  });
+
   it("refuses a library indexed with another embedding model", async () => {
     const other = await index.createLibrary({ tenant: TENANT, name: "other", baseModelId: "seg-tiny", embeddingModelId: "clip-b16", dimension: embedder.dimension, metric: "euclidean" });
     await expect(pipeline.route({ tenant: TENANT, libraryId: other.id, query: { embedding } })).rejects.toMatchObject({ code: "pipeline.embedding-model-mismatch" });

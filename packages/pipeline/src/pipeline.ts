@@ -139,6 +139,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return embedding as Float32Array;
   }
 
+  /**
+   * The library's row and the image's embedding, together: the embedding does not depend on the
+   * row, so its database round trip runs while the image is embedded. The library's refusals
+   * (unknown, another embedding model) still come first, as if it had been read before.
+   */
+  async function libraryAndEmbedding(tenant: string, id: string, image: Uint8Array, timer: StageTimer, signal: AbortSignal | undefined): Promise<[LibraryRecord, Float32Array]> {
+    const embedding = timer.time("embed", () => embedOne(image, signal));
+    // Handled now: it may fail while the row is read, and is awaited (rethrowing) only after.
+    embedding.catch(() => {});
+    const lib = await library(tenant, id);
+    return [lib, await embedding];
+  }
+
   async function record(tenant: string, id: string, retrieved: Retrieved): Promise<AdapterRecord> {
     const known = retrieved.records.get(id) ?? rows.get(id);
     if (known) return known;
@@ -176,9 +189,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async route(input) {
       const timer = new StageTimer();
       const options = parseOptions(RouteOptionsSchema, input.options);
-      const lib = await library(input.tenant, input.libraryId);
       const { query } = input;
-      const embedding = "embedding" in query ? query.embedding : await timer.time("embed", () => embedOne(query.image, input.signal));
+      const [lib, embedding] =
+        "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
       const retrieved = await timer.time("retrieve", () => semlaPlan(deps.index, lib, embedding, options));
       return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), timings: timer.finish() };
     },
@@ -186,12 +199,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async segment(input) {
       const timer = new StageTimer();
       const options = parseOptions(SegmentOptionsSchema, input.options);
-      const lib = await library(input.tenant, input.libraryId);
       const { signal } = input;
 
+      const routed = options.mode === "semla" || options.mode === "uniform";
+      const [lib, embedding] = routed ? await libraryAndEmbedding(input.tenant, input.libraryId, input.image, timer, signal) : [await library(input.tenant, input.libraryId), undefined];
+
       let retrieved: Retrieved | null = null;
-      if (options.mode === "semla" || options.mode === "uniform") {
-        const embedding = await timer.time("embed", () => embedOne(input.image, signal));
+      if (embedding) {
         const plan = options.mode === "semla" ? semlaPlan : uniformPlan;
         retrieved = await timer.time("retrieve", () => plan(deps.index, lib, embedding, options));
       } else if (options.mode === "adapter") {
