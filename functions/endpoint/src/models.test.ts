@@ -1,4 +1,4 @@
-import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ensureModelFiles } from "@semla/inference";
@@ -25,7 +25,8 @@ describe("locateModels", () => {
       textEncoder: path.join(artifacts, "text-encoder.onnx"),
       segmentation: path.join(artifacts, "segmentation.onnx"),
     });
-    expect(files.manifest.preset).toBe("tiny");
+    // Whole, configs and seeds included: the sessions are configured from them.
+    expect(files.manifest).toEqual(JSON.parse(await readFile(path.join(artifacts, "models.json"), "utf8")));
     expect(logs).toEqual([`models: tiny from ${artifacts}`]);
   });
 

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
 import { onnx } from "@semla/core";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, openModelFiles, type ModelsManifest } from "./model-files.js";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
+import { openModelFiles } from "./open-model-files.js";
 
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
 
@@ -142,6 +143,9 @@ describe("custom graphs (a variant) and openModelFiles", () => {
     expect(opened.generated).toBe(false);
     await expect(openModelFiles(path.join(root, "absent"))).rejects.toThrow(/holds no readable models.json/);
     await truncate(opened.paths.textEncoder, 10);
-    await expect(openModelFiles(dir)).rejects.toThrow(/text-encoder.onnx is missing or is not the file models.json describes/);
+    await expect(openModelFiles(dir)).rejects.toMatchObject({
+      code: "models.invalid-artifacts",
+      message: `${opened.paths.textEncoder} is 10 bytes; models.json says ${opened.manifest.textEncoder.bytes}`,
+    });
   });
 });

@@ -71,6 +71,15 @@ export interface EnsureModelFilesOptions {
   readonly custom?: { readonly variant: string; readonly graphs: Partial<Record<ModelKey, () => onnx.Graph>> };
 }
 
+/** Where the three models of a folder are. */
+export function modelPaths(dir: string): Record<ModelKey, string> {
+  return {
+    clipVision: path.join(dir, MODEL_FILE_NAMES.clipVision),
+    textEncoder: path.join(dir, MODEL_FILE_NAMES.textEncoder),
+    segmentation: path.join(dir, MODEL_FILE_NAMES.segmentation),
+  };
+}
+
 /** `<repository>/.cache/models/<preset>` (.cache/ is git-ignored). */
 export function defaultModelDir(preset: string): string {
   return fileURLToPath(new URL(`../../../../.cache/models/${preset}`, import.meta.url));
@@ -199,11 +208,7 @@ export async function ensureModelFiles(
   const preset = resolvePreset(presetOrName);
   onnx.validateModelPreset(preset);
   const root = path.resolve(dir);
-  const paths = {
-    clipVision: path.join(root, MODEL_FILE_NAMES.clipVision),
-    textEncoder: path.join(root, MODEL_FILE_NAMES.textEncoder),
-    segmentation: path.join(root, MODEL_FILE_NAMES.segmentation),
-  };
+  const paths = modelPaths(root);
   const existing = await readManifest(root);
   const variant = options.custom?.variant;
   if (existing && (await manifestMatches(root, existing, preset, options.verifyHashes ?? false, variant))) {
@@ -230,22 +235,4 @@ export async function ensureModelFiles(
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   await writeParts(path.join(root, MODELS_MANIFEST), { parts: [manifestBytes], byteLength: manifestBytes.byteLength });
   return { dir: root, manifest, paths, generated: true };
-}
-
-/**
- * A models folder written earlier (by ensureModelFiles or copied from the bucket), as it is: its
- * models.json and the files it lists, checked by size. Throws when the folder is not one.
- */
-export async function openModelFiles(dir: string): Promise<ModelFiles> {
-  const root = path.resolve(dir);
-  const manifest = await readManifest(root);
-  if (!manifest) throw new onnx.OnnxError("onnx.config-invalid", `${root} holds no readable ${MODELS_MANIFEST} (a models folder: clip-vision.onnx, text-encoder.onnx, segmentation.onnx, models.json)`);
-  for (const key of MODEL_KEYS) {
-    const entry = manifest[key];
-    if (!entry || !(await fileMatches(root, entry, false)) || (entry.externalData && !(await fileMatches(root, entry.externalData, false)))) {
-      throw new onnx.OnnxError("onnx.config-invalid", `${root}: ${MODEL_FILE_NAMES[key]} is missing or is not the file ${MODELS_MANIFEST} describes`);
-    }
-  }
-  const paths = { clipVision: path.join(root, MODEL_FILE_NAMES.clipVision), textEncoder: path.join(root, MODEL_FILE_NAMES.textEncoder), segmentation: path.join(root, MODEL_FILE_NAMES.segmentation) };
-  return { dir: root, manifest, paths, generated: false };
 }
