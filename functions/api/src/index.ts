@@ -4,7 +4,7 @@ export { createServices, type Services, type ServiceOptions } from "./services.j
 export { startServer, type RunningServer } from "./server.js";
 export { createClient, type Client } from "./client.js";
 export { createLogger, type Logger, type LogLevel } from "./http/logger.js";
-export { openRegistry, publicUrlOf, type Registry } from "./services.js";
+export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry } from "./services.js";
 export { startEmbedded, usageExamples, SERVER_FILE, type EmbeddedServer } from "./embedded/start.js";
 export { LOCAL_KEY_FILE, LOCAL_TENANT } from "./embedded/local-key.js";
 export type { SeedLibrary, SeedLibraryInput, SeededLibrary } from "./embedded/seed.js";

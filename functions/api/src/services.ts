@@ -77,15 +77,18 @@ async function openStore(config: ApiConfig, publicUrl: string): Promise<{ store:
   return { store: createFsBlobStore({ root: path.join(dataDir, "blobs"), presign: { baseUrl: publicUrl, secret } }), presignSecret: secret };
 }
 
+/** The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the endpoint). */
+export function openSageMakerBackend(config: ApiConfig): InferenceBackend {
+  return createSageMakerBackend({
+    endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
+    region: config.AWS_REGION,
+    ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
+    ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
+  });
+}
+
 async function openBackend(config: ApiConfig, files: ModelFiles, store: BlobStore): Promise<InferenceBackend> {
-  if (config.SEMLA_BACKEND === "sagemaker") {
-    return createSageMakerBackend({
-      endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
-      region: config.AWS_REGION,
-      ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
-      ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
-    });
-  }
+  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config);
   const segmenter = await OnnxSegmenter.fromModelFiles(files, { executionProviders: ["cpu"] });
   return createLocalBackend({ segmenter, resolver: createAdapterResolver({ store }) });
 }

@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createFsBlobStore, createPgliteAdapterIndex } from "@semla/registry";
+import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import { describe, expect, it } from "vitest";
 import { EvalArgsSchema, runEval } from "./eval.js";
 
@@ -44,4 +46,37 @@ describe("semla eval on the tiny world", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("semla eval on dataset folders", () => {
+  it("reads the registry where the embedded default keeps it, scores a folder exactly as the world run scores that domain, and says where it looked when there is none", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "semla-cli-eval-dataset-"));
+    try {
+      // The embedded default's registry under the data dir, holding the tiny world's library.
+      const index = await createPgliteAdapterIndex({ dataDir: path.join(dir, "db") });
+      const world = await ensureWorldLibrary({ dataDir: dir, index, store: createFsBlobStore({ root: path.join(dir, "blobs") }), tenant: "local", seed: 5, spec: WORLD_TINY });
+      await index.close();
+
+      const args = { "data-dir": dir, models: world.models.dir, methods: "semla,oracle" };
+      const fog = path.join(world.root, "test", "fog");
+      const { result } = await runEval(EvalArgsSchema.parse({ ...args, dataset: [fog], library: world.library.id, exclude: "fog", oracle: "fog", out: path.join(dir, "dataset") }), () => undefined);
+      const { result: whole } = await runEval(EvalArgsSchema.parse({ ...args, world: "tiny", seed: "5", out: path.join(dir, "world") }), () => undefined);
+
+      expect(result.domains).toHaveLength(1);
+      const [scored] = result.domains;
+      expect(scored).toMatchObject({ domain: "fog", images: WORLD_TINY.testImages, excluded: ["fog"], oracle: "fog" });
+      expect(scored!.miou).toEqual(whole.domains.find((d) => d.domain === "fog")!.miou);
+      expect(result.weights).toHaveLength(WORLD_TINY.testImages);
+      expect(result.weights.every((w) => !("fog" in w.weights))).toBe(true);
+
+      // A data dir without a registry: the error says where it looked (PGlite would make an empty one).
+      const empty = path.join(dir, "empty");
+      await expect(runEval(EvalArgsSchema.parse({ ...args, "data-dir": empty, dataset: [fog], library: world.library.id, out: path.join(dir, "none") }), () => undefined)).rejects.toMatchObject({
+        code: "eval.registry-missing",
+        message: expect.stringContaining(`no embedded registry under ${empty}`),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fusion, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
-import { createSageMakerBackend, openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
-import { createFsBlobStore, createPgAdapterIndex, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
+import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
+import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { createFsBlobStore, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
 import { z } from "zod";
 
@@ -81,24 +82,32 @@ function fusionOptions(args: EvalArgs): fusion.FusionOptions {
   return fusion.FusionOptionsSchema.parse({ combination: args.combination, ...(args.density !== undefined && { density: args.density }) });
 }
 
-/** The registry of a dataset run: PostgreSQL when SEMLA_DATABASE_URL is set, else the embedded default's PGlite and store under --data-dir. */
-async function openConfiguredRegistry(dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
-  const url = process.env.SEMLA_DATABASE_URL;
-  // PGlite would create an empty database where none is: say where the registry was looked for instead.
-  if (!url && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
-    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
-  }
-  const index = url ? await createPgAdapterIndex({ connectionString: url }) : await createPgliteAdapterIndex({ dataDir: path.join(dataDir, "db") });
-  return { index, store: createFsBlobStore({ root: path.join(dataDir, "blobs") }) };
+/** The service's configuration for this run: the environment, with the command's own choices over it. */
+function configOf(args: EvalArgs, dataDir: string) {
+  return parseConfig({
+    ...process.env,
+    SEMLA_DATA_DIR: dataDir,
+    SEMLA_BACKEND: args.backend,
+    ...(args["sagemaker-endpoint"] !== undefined && { SEMLA_SAGEMAKER_ENDPOINT: args["sagemaker-endpoint"] }),
+  });
 }
 
-function openBackend(args: EvalArgs): InferenceBackend | undefined {
-  if (args.backend !== "sagemaker") return undefined;
-  return createSageMakerBackend({
-    endpointName: (args["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT) as string,
-    ...(process.env.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: process.env.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
-    ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
-  });
+/**
+ * The registry of a dataset run, opened as the API opens it: PostgreSQL when SEMLA_DATABASE_URL is set
+ * and S3 when SEMLA_BUCKET is, else the embedded default's PGlite and store under --data-dir.
+ */
+async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
+  const config = configOf(args, dataDir);
+  // PGlite would create an empty database where none is: say where the registry was looked for instead.
+  if (!config.SEMLA_DATABASE_URL && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
+    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+  }
+  return openRegistry(config);
+}
+
+/** The backend the command names; undefined: the local one over the run's models (openEvalPipeline's default). */
+function openBackend(args: EvalArgs, dataDir: string): InferenceBackend | undefined {
+  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir)) : undefined;
 }
 
 async function evaluate(
@@ -106,7 +115,7 @@ async function evaluate(
   log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
-  const backend = openBackend(args);
+  const backend = openBackend(args, path.resolve(args["data-dir"]));
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
   try {
     return await runEvaluation(handle.pipeline, setup.targets, {
@@ -137,7 +146,7 @@ export async function runEval(args: EvalArgs, log: (line: string) => void = (lin
     if (other) throw new TypeError(`dataset ${other.folder} names other classes than ${datasets[0]!.folder}: one evaluation uses one class list`);
     const modelsDir = args.models ?? path.join(dataDir, "world", `${WORLD_SPECS.demo.name}-seed${DEFAULT_WORLD_SEED}`, "models");
     const models = await openModelFiles(modelsDir);
-    const registry = await openConfiguredRegistry(dataDir);
+    const registry = await openConfiguredRegistry(args, dataDir);
     try {
       const targets = datasets.map((d) => datasetTarget(d, { exclude: list(args.exclude) ?? [], oracle: args.oracle ?? null }));
       const result = await evaluate(args, log, { ...registry, models, libraryId: args.library as string, classNames, targets });
