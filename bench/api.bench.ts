@@ -16,7 +16,7 @@ import { MODEL_FILE_NAMES, MODELS_MANIFEST } from "@semla/inference";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { startE2eStack } from "../functions/api/src/testing/e2e-harness.js";
-import { axis, noisePng, BASE_MODEL, tinyAdapterFiles } from "../functions/api/src/testing/fixtures.js";
+import { adapterForm, axis, noisePng, BASE_MODEL, tinyAdapterFiles } from "../functions/api/src/testing/fixtures.js";
 import { table } from "../functions/cli/src/format.js";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
@@ -48,12 +48,8 @@ try {
   const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
   for (let i = 0; i < ADAPTERS; i++) {
     const files = tinyAdapterFiles(stack.models, 100 + i, 4);
-    const form = new FormData();
-    form.set("libraryId", library.id);
-    form.set("name", `domain-${i}`);
-    form.set("config", new Blob([files.config]), "adapter_config.json");
-    form.set("weights", new Blob([files.weights]), "adapter_model.safetensors");
-    form.set("centroid", JSON.stringify(axis(dimension, i % dimension).map((x, j) => x + 0.01 * ((i * 7 + j) % 5))));
+    const centroid = JSON.stringify(axis(dimension, i % dimension).map((x, j) => x + 0.01 * ((i * 7 + j) % 5)));
+    const form = adapterForm({ libraryId: library.id, name: `domain-${i}`, files, centroid });
     const reply = await fetch(`${stack.url}/v1/adapters`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form });
     if (reply.status !== 201) throw new Error(`adapter ${i}: ${reply.status} ${await reply.text()}`);
   }
