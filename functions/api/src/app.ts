@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps) {
     // The unread rest of an oversized body would be drained and the socket then dropped under a
     // client that reuses it: tell it not to.
     if (reply.status === 413) c.header("connection", "close");
+    if (reply.retryAfter !== undefined) c.header("retry-after", String(reply.retryAfter));
     return c.json(reply.body, reply.status);
   });
   return routes;

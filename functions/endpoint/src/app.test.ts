@@ -107,7 +107,7 @@ describe("endpoint app", () => {
     expect(await crash.text()).toBe('{"error":{"code":"endpoint.internal","message":"internal error","details":{}}}');
     expect(logged).toEqual([secret]);
 
-    segmenter.failWith = new SemlaError("ort.run-failed", "session at /opt/ml/model failed");
+    segmenter.failWith = new SemlaError("ort.run-failed", "session at /opt/ml/model failed", {}, "internal");
     expect((await invoke(encodeInvocation(request))).status).toBe(500);
     expect((await invoke(encodeInvocation(request))).status).toBe(200);
     expect((await app.request("/ping")).status).toBe(200);

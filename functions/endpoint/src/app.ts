@@ -65,6 +65,7 @@ export function createEndpointApp(options: EndpointAppOptions): Hono {
     const reply = errorReply(error);
     // A client that went away aborts its inference: nothing to report.
     if (reply.internal && !c.req.raw.signal.aborted) logError(error, { path: c.req.path });
+    if (reply.retryAfter !== undefined) c.header("retry-after", String(reply.retryAfter));
     return c.json(reply.body, reply.status);
   });
 

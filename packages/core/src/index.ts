@@ -13,3 +13,4 @@ export * as numpy from "./formats/numpy/index.js";
 export * as onnx from "./onnx/index.js";
 export * as world from "./synthetic/world/index.js";
 export * as linalg from "./linalg/index.js";
+export * from "./limits/limits.js";

@@ -1,9 +1,9 @@
-import { fusion, routing } from "@semla/core";
+import { fusion, LIMITS, routing } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
 /** More adapters than this is no longer "the nearest few": the paper fuses 5. */
-export const MAX_K = 64;
+export const MAX_K = LIMITS.k;
 
 /**
  * How to pick and weight adapters. Unset fields take the SemLA reference defaults (k 5, T 0.05) and

@@ -1,4 +1,4 @@
-import { SemlaError } from "@semla/core";
+import { type ErrorKind, kindOfRule, SemlaError } from "@semla/core";
 
 export type RegistryRule =
   | "unknown-library"
@@ -14,14 +14,27 @@ export type RegistryRule =
   | "integrity"
   | "invalid-cursor"
   | "invalid-limit"
-  | "invalid-dimension";
+  | "invalid-dimension"
+  | "unavailable"
+  | "conflict";
+
+const KINDS: Partial<Record<RegistryRule, ErrorKind>> = {
+  "unknown-library": "not-found",
+  "unknown-adapter": "not-found",
+  "library-exists": "conflict",
+  conflict: "conflict",
+  // The service's own store lost or altered an object it acknowledged.
+  "missing-object": "internal",
+  integrity: "internal",
+  unavailable: "unavailable",
+};
 
 /** A registry request that cannot be carried out, naming what was wrong. */
 export class RegistryError extends SemlaError {
   readonly rule: RegistryRule;
 
   constructor(rule: RegistryRule, message: string, details: Record<string, unknown> = {}) {
-    super(`registry.${rule}`, message, { rule, ...details });
+    super(`registry.${rule}`, message, { rule, ...details }, kindOfRule(KINDS, rule));
     this.rule = rule;
   }
 }

@@ -13,6 +13,7 @@ export class OnnxError extends SemlaError {
   declare readonly code: OnnxErrorCode;
 
   constructor(code: OnnxErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
+    // The service's own model files; a class name or adapter that cannot feed them is the caller's.
+    super(code, message, details, code === "onnx.class-name-empty" || code === "onnx.adapter-mismatch" ? "invalid" : "internal");
   }
 }

@@ -1,13 +1,20 @@
-import { SemlaError } from "@semla/core";
+import { type ErrorKind, kindOfRule, kindOfStatus, SemlaError } from "@semla/core";
 
 export type BackendRule = "payload-too-large" | "timeout" | "unavailable" | "invalid-response" | "rejected";
+
+const KINDS: Partial<Record<BackendRule, ErrorKind>> = {
+  "payload-too-large": "too-large",
+  timeout: "timeout",
+  unavailable: "unavailable",
+  "invalid-response": "bad-gateway",
+};
 
 /** Inference that could not be carried out by the backend, as opposed to a request the endpoint refused. */
 export class BackendError extends SemlaError {
   readonly rule: BackendRule;
 
   constructor(rule: BackendRule, message: string, details: Record<string, unknown> = {}) {
-    super(`backend.${rule}`, message, { rule, ...details });
+    super(`backend.${rule}`, message, { rule, ...details }, kindOfRule(KINDS, rule));
     this.rule = rule;
   }
 }
@@ -23,6 +30,7 @@ export class EndpointReportedError extends SemlaError {
     details: Record<string, unknown>,
     readonly status: number,
   ) {
-    super(code, message, details);
+    // The endpoint's own failure (5xx) is a bad gateway here, not the caller's fault.
+    super(code, message, details, status >= 500 ? "bad-gateway" : kindOfStatus(status));
   }
 }

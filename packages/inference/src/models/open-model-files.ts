@@ -7,7 +7,7 @@ import { MODEL_FILE_NAMES, modelPaths, MODELS_MANIFEST, type ModelFiles, type Mo
 /** A models folder that is not one: no or a broken models.json, or files that are not the ones it lists. */
 export class ModelArtifactsError extends SemlaError {
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super("models.invalid-artifacts", message, details);
+    super("models.invalid-artifacts", message, details, "internal");
   }
 }
 

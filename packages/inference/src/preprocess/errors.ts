@@ -7,7 +7,7 @@ export class ImageError extends SemlaError {
   readonly rule: ImageRule;
 
   constructor(rule: ImageRule, message: string, details: Record<string, unknown> = {}) {
-    super(`image.${rule}`, message, { rule, ...details });
+    super(`image.${rule}`, message, { rule, ...details }, rule === "too-large" ? "too-large" : "invalid");
     this.rule = rule;
   }
 }

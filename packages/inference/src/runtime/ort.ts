@@ -54,7 +54,7 @@ export class OrtError extends SemlaError {
   declare readonly code: OrtErrorCode;
 
   constructor(code: OrtErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
+    super(code, message, details, code === "ort.invalid-feeds" ? "invalid" : "internal");
   }
 }
 

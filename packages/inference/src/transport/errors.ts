@@ -7,7 +7,7 @@ export class TransportError extends SemlaError {
   readonly rule: TransportRule;
 
   constructor(rule: TransportRule, message: string, details: Record<string, unknown> = {}) {
-    super(`transport.${rule}`, message, { rule, ...details });
+    super(`transport.${rule}`, message, { rule, ...details }, rule === "invalid-response" ? "bad-gateway" : "invalid");
     this.rule = rule;
   }
 }
