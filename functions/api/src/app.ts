@@ -9,6 +9,7 @@ import { errorFields } from "./http/logger.js";
 import { requestLog } from "./http/request-log.js";
 import { newRouter } from "./http/router.js";
 import { adaptersRoutes } from "./routes/adapters.js";
+import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes } from "./routes/blobs.js";
 import type { CentroidOfImages } from "./routes/centroid-input.js";
 import { healthRoutes } from "./routes/health.js";
@@ -46,8 +47,11 @@ export function createApp(deps: AppDeps) {
       throw new ApiError("payload-too-large", `the request body is over the ${limit}-byte limit: upload large files through a presigned URL (POST /v1/adapters/uploads, POST /v1/uploads/images)`, { limit });
     },
   });
-  const auth = requireApiKey(cachedKeys(deps.apiKeys));
-  app.use("/v1/*", async (c, next) => (c.req.path === PRESIGNED_UPLOAD_PATH ? next() : auth(c, next)));
+  // One key cache for authentication and revocation, so a key revoked here is refused at once.
+  const apiKeys = cachedKeys(deps.apiKeys);
+  const auth = requireApiKey(apiKeys);
+  const admin = requireAdminToken(deps.adminTokenSha256);
+  app.use("/v1/*", async (c, next) => (c.req.path === PRESIGNED_UPLOAD_PATH ? next() : c.req.path.startsWith(ADMIN_PREFIX) ? admin(c, next) : auth(c, next)));
 
   const routes = app
     .route("/", healthRoutes())
@@ -55,9 +59,15 @@ export function createApp(deps: AppDeps) {
     .route("/", adaptersRoutes(routeDeps))
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
-    .route("/", statsRoutes(routeDeps));
+    .route("/", statsRoutes(routeDeps))
+    .route("/", adminRoutes({ ...routeDeps, apiKeys }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "An API key: Authorization: Bearer semla_…" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "admin", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's admin token (its sha256 in SEMLA_ADMIN_TOKEN_SHA256; the embedded default keeps one in SEMLA_DATA_DIR/admin-token): Authorization: Bearer semla_admin_…",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "SemLA Serve", version: API_VERSION, description: "Test-time adaptation of open-vocabulary segmentation by retrieving and fusing LoRA adapters (SemLA)." },

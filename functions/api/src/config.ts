@@ -33,6 +33,13 @@ export const ConfigSchema = z
      */
     SEMLA_MIGRATE: z.stringbool().default(true),
     SEMLA_DATA_DIR: z.string().min(1).default(".semla"),
+    /** The embedded default's demo library: the synthetic world "demo" (fitted in seconds on first start) or the smaller "tiny". */
+    SEMLA_WORLD: z.enum(["demo", "tiny"]).default("demo"),
+    /**
+     * sha256 (hex) of the admin token that may call /v1/admin/* (API keys of every tenant, sweep).
+     * Unset: the admin routes are off. The embedded default makes its own (SEMLA_DATA_DIR/admin-token).
+     */
+    SEMLA_ADMIN_TOKEN_SHA256: optional.pipe(z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits (sha256)").optional()),
     SEMLA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SEMLA_HOST: z.string().min(1).default("127.0.0.1"),
     SEMLA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -19,6 +19,8 @@ import type { AppDeps } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./http/logger.js";
 import { locateModels } from "./models/locate.js";
+import { lockDataFolder } from "./embedded/folder-lock.js";
+import { describeHolder } from "./embedded/server-file.js";
 
 export interface Services extends AppDeps {
   readonly index: DrizzleAdapterIndex;
@@ -58,11 +60,29 @@ export function publicUrlOf(config: ApiConfig): string {
 }
 
 export async function openRegistry(config: ApiConfig, publicUrl: string = publicUrlOf(config)): Promise<Registry> {
-  const { store, presignSecret: secret } = await openStore(config, publicUrl);
-  const index = config.SEMLA_DATABASE_URL
-    ? await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL, migrate: config.SEMLA_MIGRATE })
-    : await createPgliteAdapterIndex({ dataDir: path.join(path.resolve(config.SEMLA_DATA_DIR), "db") });
-  return { index, store, ...(secret ? { presignSecret: secret } : {}) };
+  if (config.SEMLA_DATABASE_URL) {
+    const { store, presignSecret: secret } = await openStore(config, publicUrl);
+    const index = await createPgAdapterIndex({ connectionString: config.SEMLA_DATABASE_URL, migrate: config.SEMLA_MIGRATE });
+    return { index, store, ...(secret ? { presignSecret: secret } : {}) };
+  }
+  // PGlite is one process's database: the data folder is locked while it is open (closing the index releases it).
+  const dataDir = path.resolve(config.SEMLA_DATA_DIR);
+  const lock = await lockDataFolder(dataDir, (holder) => describeHolder(dataDir, holder));
+  try {
+    const { store, presignSecret: secret } = await openStore(config, publicUrl);
+    const index = await createPgliteAdapterIndex({ dataDir: path.join(dataDir, "db") });
+    const close = async () => {
+      try {
+        await index.close();
+      } finally {
+        await lock.release();
+      }
+    };
+    return { index: { ...index, close }, store, ...(secret ? { presignSecret: secret } : {}) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 async function openStore(config: ApiConfig, publicUrl: string): Promise<{ store: BlobStore; presignSecret?: string }> {
@@ -117,6 +137,7 @@ export async function createServices(config: ApiConfig, options: ServiceOptions 
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
       ...(secret ? { presignSecret: secret } : {}),
+      ...(config.SEMLA_ADMIN_TOKEN_SHA256 ? { adminTokenSha256: config.SEMLA_ADMIN_TOKEN_SHA256 } : {}),
       pipeline,
       centroidOfImages: (images) => centroidOfImages(embedder, images),
       close,

@@ -8,7 +8,8 @@ import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js
 import { connect } from "./remote/connection.js";
 import { runRoute, runSegment, type Combination } from "./remote/inference.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
-import { runCreateKey, runServe } from "./serve.js";
+import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
+import { runServe } from "./serve.js";
 import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
 
 const USAGE = `usage: semla <command> [options]
@@ -26,7 +27,12 @@ commands:
   route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
   segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
           [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
-  keys create TENANT [--name N] an API key for a tenant, on the configured database (shown once)
+  keys create TENANT [--name N] an API key for a tenant (shown once)
+  keys ls [--tenant T]          API keys: id, tenant, name, created, last used, revoked (never the key)
+  keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
+  sweep [--older-than MINUTES]  remove pending adapter rows and orphan objects an interrupted upload left (default 15)
+                                keys and sweep act on SEMLA_DATABASE_URL when set, else on the embedded folder
+                                (through its running server, or directly under the folder's lock)
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
   centroid FOLDER [--preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
                                 CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP)
@@ -201,9 +207,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "keys": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: "string", default: "cli" } } });
-      if (positionals[0] !== "create" || positionals.length !== 2) throw new UsageError("keys create TENANT [--name N]");
-      await runCreateKey(positionals[1]!, values.name);
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: "string", default: "cli" }, tenant: { type: "string" } } });
+      const [sub, ...args] = positionals;
+      if (sub === "create" && args.length === 1) await runCreateKey(args[0]!, values.name);
+      else if (sub === "ls" && args.length === 0) await runListKeys(values.tenant);
+      else if (sub === "revoke" && args.length === 1) await runRevokeKey(args[0]!);
+      else throw new UsageError("keys create TENANT [--name N] | keys ls [--tenant T] | keys revoke ID");
+      return 0;
+    }
+    case "sweep": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { "older-than": { type: "string", default: "15" } } });
+      if (positionals.length > 0) throw new UsageError("sweep takes no arguments");
+      const minutes = numberFlag("older-than", values["older-than"], false) as number;
+      if (minutes < 0) throw new UsageError(`--older-than must be a non-negative number of minutes, got ${values["older-than"]}`);
+      await runSweep(minutes);
       return 0;
     }
     case "libraries":

@@ -1,5 +1,4 @@
-import { createApp, createServices, openRegistry, parseConfig, startEmbedded, startServer, usageExamples } from "@semla/api";
-import { createApiKeyStore } from "@semla/registry";
+import { createApp, createServices, parseConfig, startEmbedded, startServer, usageExamples } from "@semla/api";
 
 /**
  * `semla serve`: the API on this machine. Without SEMLA_DATABASE_URL and SEMLA_BUCKET it is the
@@ -10,7 +9,7 @@ export async function runServe(overrides: Record<string, string | undefined>): P
   const config = parseConfig({ ...process.env, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
   let close: () => Promise<void>;
   if (!config.SEMLA_DATABASE_URL && !config.SEMLA_BUCKET) {
-    process.stderr.write(`Starting the embedded default in ${config.SEMLA_DATA_DIR} (the first run generates the models and the demo library)...\n`);
+    // Progress starts once the data folder is locked: a refused second server prints its one line only.
     const server = await startEmbedded(config, { onProgress: (message) => process.stderr.write(`  ${message}\n`) });
     console.log(`\n${usageExamples(server, server.seeded.library, server.seeded)}\n`);
     process.stderr.write(`ready in ${Math.round(server.startMs)} ms\n`);
@@ -30,16 +29,4 @@ export async function runServe(overrides: Record<string, string | undefined>): P
     process.once("SIGTERM", stop);
   });
   await close();
-}
-
-/** `semla keys create TENANT`: an API key, printed once (the registry keeps its hash only). */
-export async function runCreateKey(tenant: string, name: string): Promise<void> {
-  const registry = await openRegistry(parseConfig(process.env));
-  try {
-    const { key, record } = await createApiKeyStore(registry.index.db).create(tenant, name);
-    process.stderr.write(`API key ${record.id} for tenant ${tenant} (shown once):\n`);
-    console.log(key);
-  } finally {
-    await registry.index.close();
-  }
 }

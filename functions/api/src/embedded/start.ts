@@ -1,18 +1,17 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { createApiKeyStore, type LibraryRecord } from "@semla/registry";
-import { ensureWorldLibrary } from "@semla/world";
+import { createApiKeyStore, hashApiKey, type LibraryRecord } from "@semla/registry";
+import { ensureWorldLibrary, WORLD_SPECS } from "@semla/world";
 import { createApp } from "../app.js";
 import type { ApiConfig } from "../config.js";
 import { createLogger, type Logger } from "../http/logger.js";
 import { startServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
 import { expireUploads } from "../uploads/expire.js";
+import { ensureAdminToken } from "./admin-token.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
 import type { SeedLibrary, SeededLibrary } from "./seed.js";
-
-/** Where a running embedded server says it is, for the CLI. */
-export const SERVER_FILE = "server.json";
+import { removeServerFile, writeServerFile } from "./server-file.js";
 
 export interface EmbeddedServer {
   readonly url: string;
@@ -33,38 +32,44 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
   const logger = options.logger ?? createLogger(config.SEMLA_LOG_LEVEL);
   const dataDir = path.resolve(config.SEMLA_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
+  // Locks the folder (a second server on it is refused here, naming this one).
   const registry = await openRegistry(config);
-  let closeRegistry: (() => Promise<void>) | undefined = () => registry.index.close();
+  // What a failure below must close: the registry, then the services that own it (and the folder's lock).
+  let cleanup: () => Promise<void> = () => registry.index.close();
   try {
+    options.onProgress?.(`starting the embedded default in ${dataDir} (the first run generates the models and the demo library)`);
     const apiKey = await ensureLocalKey(dataDir, createApiKeyStore(registry.index.db));
     const expired = await expireUploads(registry.store);
     if (expired.length > 0) logger.log("info", "expired abandoned uploads", { objects: expired.length });
-    const seeded = await (options.seedLibrary ?? ensureWorldLibrary)({
+    const adminToken = await ensureAdminToken(dataDir);
+    const seeded = await (options.seedLibrary ?? ((input) => ensureWorldLibrary({ ...input, spec: WORLD_SPECS[config.SEMLA_WORLD] })))({
       dataDir,
       index: registry.index,
       store: registry.store,
       tenant: LOCAL_TENANT,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    const services = await createServices(config, { registry, models: seeded.models, logger });
-    closeRegistry = undefined; // the services own it now
+    cleanup = async () => undefined; // createServices closes the registry when it fails
+    const services = await createServices({ ...config, SEMLA_ADMIN_TOKEN_SHA256: config.SEMLA_ADMIN_TOKEN_SHA256 ?? hashApiKey(adminToken) }, { registry, models: seeded.models, logger });
+    cleanup = () => services.close();
     const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
     const url = config.SEMLA_PUBLIC_URL ?? server.url;
     if (url !== publicUrlOf(config) && config.SEMLA_PORT === 0) logger.log("warn", "port 0: presigned upload URLs of the filesystem store will not reach this server", { url });
-    await writeFile(path.join(dataDir, SERVER_FILE), `${JSON.stringify({ url, pid: process.pid, libraryId: seeded.library.id })}\n`);
+    const serverFile = { url, pid: process.pid, libraryId: seeded.library.id };
+    await writeServerFile(dataDir, serverFile);
     return {
       url,
       apiKey,
       seeded,
       startMs: performance.now() - started,
       async close() {
-        await rm(path.join(dataDir, SERVER_FILE), { force: true });
+        await removeServerFile(dataDir, serverFile);
         await server.close();
-        await services.close();
+        await services.close(); // and with the registry, the folder's lock
       },
     };
   } catch (error) {
-    await closeRegistry?.();
+    await cleanup();
     throw error;
   }
 }

@@ -12,6 +12,8 @@ export interface ApiDeps {
   readonly bodyLimitBytes: number;
   /** HMAC key of the filesystem store's presigned URLs: the API itself serves their PUTs. */
   readonly presignSecret?: string;
+  /** sha256 of the token the admin routes accept; absent: they are off. */
+  readonly adminTokenSha256?: string;
 }
 
 /** Hono's per-request variables: set by the request-id and auth middleware. */

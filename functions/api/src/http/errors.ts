@@ -5,6 +5,9 @@ import { z } from "@hono/zod-openapi";
 export type ApiRule =
   | "missing-key"
   | "invalid-key"
+  | "missing-admin-token"
+  | "invalid-admin-token"
+  | "unknown-key"
   | "not-found"
   | "invalid-request"
   | "malformed-json"
@@ -18,6 +21,9 @@ export type ApiRule =
 const KINDS: Partial<Record<ApiRule, ErrorKind>> = {
   "missing-key": "unauthorised",
   "invalid-key": "unauthorised",
+  "missing-admin-token": "unauthorised",
+  "invalid-admin-token": "unauthorised",
+  "unknown-key": "not-found",
   "not-found": "not-found",
   "payload-too-large": "too-large",
   "unsupported-media-type": "unsupported-media-type",

@@ -29,8 +29,14 @@ export interface ApiKeyStore {
   recordHash(tenant: string, name: string, keyHash: string): Promise<boolean>;
   /** The tenant of an unrevoked key, or undefined. */
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
-  revoke(tenant: string, id: string): Promise<boolean>;
-  list(tenant: string): Promise<ApiKeyRecord[]>;
+  /**
+   * Revokes the key `id` of the tenant (undefined: of any tenant, for operators); the key stops
+   * authenticating at once. Idempotent: a key revoked before comes back with its first revokedAt.
+   * undefined when the tenant has no key `id`.
+   */
+  revoke(tenant: string | undefined, id: string): Promise<ApiKeyRecord | undefined>;
+  /** The keys of the tenant (undefined: of every tenant), oldest first, revoked ones included; never a key or its hash. */
+  list(tenant?: string): Promise<ApiKeyRecord[]>;
 }
 
 export function hashApiKey(key: string): string {
@@ -67,13 +73,18 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       return record;
     },
     async revoke(tenant, id) {
-      const revoked = await db
-        .update(apiKeys)
-        .set({ revokedAt: sql`now()` })
-        .where(and(eq(apiKeys.tenant, tenant), sql`${apiKeys.id}::text = ${id}`, isNull(apiKeys.revokedAt)))
-        .returning({ id: apiKeys.id });
-      return revoked.length > 0;
+      // Compared as text: an id that is not a uuid is simply not found (no cast error).
+      const key = and(sql`${apiKeys.id}::text = ${id}`, tenant === undefined ? undefined : eq(apiKeys.tenant, tenant));
+      const [revoked] = await db.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(key, isNull(apiKeys.revokedAt))).returning(columns);
+      if (revoked) return revoked;
+      const [before] = await db.select(columns).from(apiKeys).where(key);
+      return before;
     },
-    list: (tenant) => db.select(columns).from(apiKeys).where(eq(apiKeys.tenant, tenant)).orderBy(apiKeys.createdAt),
+    list: (tenant) =>
+      db
+        .select(columns)
+        .from(apiKeys)
+        .where(tenant === undefined ? undefined : eq(apiKeys.tenant, tenant))
+        .orderBy(apiKeys.createdAt, apiKeys.id),
   };
 }

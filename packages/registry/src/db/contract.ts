@@ -393,9 +393,42 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(stored).toEqual([{ key_hash: hashApiKey(key) }]);
         expect((await keys.authenticate(key))?.tenant).toBe(tenant);
         expect(await keys.authenticate(`${key}x`)).toBeUndefined();
-        expect(await keys.revoke(uniqueTenant(), record.id)).toBe(false);
-        expect(await keys.revoke(tenant, record.id)).toBe(true);
+        expect(await keys.revoke(uniqueTenant(), record.id)).toBeUndefined();
+        const revoked = await keys.revoke(tenant, record.id);
+        expect(revoked).toMatchObject({ id: record.id, tenant, name: "ci", revokedAt: expect.any(Date) });
         expect(await keys.authenticate(key)).toBeUndefined();
+      });
+
+      it("list a tenant's keys (or every tenant's) oldest first, revoked ones with their time, never a hash", async () => {
+        const keys = createApiKeyStore(index.db);
+        const [a, b] = [uniqueTenant(), uniqueTenant()];
+        const first = await keys.create(a, "first");
+        const second = await keys.create(a, "second");
+        const other = await keys.create(b, "other");
+        await keys.authenticate(second.key);
+        await keys.revoke(a, first.record.id);
+        const listed = await keys.list(a);
+        expect(listed.map((k) => [k.id, k.tenant, k.name])).toEqual([
+          [first.record.id, a, "first"],
+          [second.record.id, a, "second"],
+        ]);
+        expect(listed[0]!.revokedAt).toBeInstanceOf(Date);
+        expect(listed[1]).toMatchObject({ revokedAt: null, lastUsedAt: expect.any(Date) });
+        expect(Object.keys(listed[0]!).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name", "revokedAt", "tenant"]);
+        const all = (await keys.list()).map((k) => k.id);
+        expect(all).toEqual(expect.arrayContaining([first.record.id, second.record.id, other.record.id]));
+      });
+
+      it("revoke by id for an operator (any tenant), idempotently: a second revoke returns the first revocation; an unknown or malformed id is undefined", async () => {
+        const keys = createApiKeyStore(index.db);
+        const tenant = uniqueTenant();
+        const { key, record } = await keys.create(tenant, "ops");
+        const revoked = await keys.revoke(undefined, record.id);
+        expect(revoked).toMatchObject({ id: record.id, tenant, revokedAt: expect.any(Date) });
+        expect(await keys.authenticate(key)).toBeUndefined();
+        expect((await keys.revoke(undefined, record.id))?.revokedAt).toEqual(revoked!.revokedAt);
+        expect(await keys.revoke(undefined, "6f1c1a2e-6a0e-4b7e-9d43-1c2b3a4d5e6f")).toBeUndefined();
+        expect(await keys.revoke(undefined, "not-a-uuid")).toBeUndefined();
       });
 
       it("record a key made elsewhere by its hash, once: the key then authenticates", async () => {
