@@ -28,7 +28,7 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: string; bodyLimitBytes?: number }): Promise<E2eStack> {
+export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: string; bodyLimitBytes?: number; adminTokenSha256?: string }): Promise<E2eStack> {
   // s3rver and the SDK's SageMaker client accept any credentials; the SDK needs some.
   process.env.AWS_ACCESS_KEY_ID ??= "S3RVER";
   process.env.AWS_SECRET_ACCESS_KEY ??= "S3RVER";
@@ -53,6 +53,7 @@ export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: 
     SEMLA_SAGEMAKER_URL: endpoint.url,
     SEMLA_BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 6 * 1024 * 1024),
     SEMLA_LOG_LEVEL: "info",
+    ...(options.adminTokenSha256 ? { SEMLA_ADMIN_TOKEN_SHA256: options.adminTokenSha256 } : {}),
   };
   const config = parseConfig(env);
   const services = await createServices(config, { models, logger: createLogger("info", (line) => void logs.push(line)) });
