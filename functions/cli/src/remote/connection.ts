@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createClient, LOCAL_KEY_FILE, SERVER_FILE, type Client } from "@semla/api";
+import { createClient, LOCAL_KEY_FILE, runningServer, type Client } from "@semla/api";
 import { SemlaError } from "@semla/core";
 
 export interface Connection {
@@ -11,14 +11,15 @@ export interface Connection {
 
 /**
  * Which API the CLI talks to: --url/--api-key, else SEMLA_URL/SEMLA_API_KEY (a deployed API), else
- * the embedded default running from SEMLA_DATA_DIR (its server.json and local key).
+ * the embedded default running from SEMLA_DATA_DIR (its server.json, while it holds the folder, and local key).
  */
 export async function connect(flags: { url?: string | undefined; apiKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
   let url = flags.url ?? env.SEMLA_URL;
   let apiKey = flags.apiKey ?? env.SEMLA_API_KEY;
   if (!url || !apiKey) {
     const dataDir = path.resolve(env.SEMLA_DATA_DIR ?? ".semla");
-    const server = await readFile(path.join(dataDir, SERVER_FILE), "utf8").then((text) => JSON.parse(text) as { url?: string }, () => undefined);
+    // server.json counts only while its server holds the folder's lock (a crashed one's is stale).
+    const server = await runningServer(dataDir);
     url ??= server?.url;
     apiKey ??= (await readFile(path.join(dataDir, LOCAL_KEY_FILE), "utf8").catch(() => "")).trim() || undefined;
   }
