@@ -15,10 +15,14 @@ export const LIMITS = {
   /** Keys of one rank_pattern or alpha_pattern: at most one per module of a large model. */
   patternKeys: 1024,
   /**
-   * RE2 program size (instructions) of all of a config's patterns together: compile time, and the
-   * per-character cost of matching a module name, grow with it (a{1000} alone is 1,002).
+   * RE2 program size (instructions) of all of a config's patterns together, which compile time
+   * grows with (a{1000} alone is 1,002; a dozen typical patterns a few hundred).
    */
-  patternProgram: 100_000,
-  /** Characters of a LoRA module name: matching patterns costs name length × program size. */
-  moduleNameLength: 1024,
+  patternProgram: 20_000,
+  /**
+   * Module-name characters × program size an adapter's patterns may be matched over: RE2 matches in
+   * time linear in both, at worst some 100 ns per unit here (2·10⁷ ≈ 2 s); a SemLA CAT-Seg-L
+   * adapter (214 modules) with a regex target_modules and a few pattern keys needs 3·10⁶.
+   */
+  patternWork: 20_000_000,
 } as const;

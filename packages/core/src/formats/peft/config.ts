@@ -4,6 +4,8 @@ import { jsonTextDepth, jsonValueDepth } from "../json/depth.js";
 import { AdapterFormatError } from "./errors.js";
 import { peftPatterns } from "./patterns.js";
 
+const RANK = "a rank_pattern rank must be a positive integer";
+
 /**
  * `adapter_config.json` of a PEFT LoRA adapter. Unknown keys are kept (PEFT has many that do not
  * change the weights: task_type, lora_dropout, layers_to_transform, ...) so a round trip loses nothing.
@@ -20,7 +22,7 @@ export const PeftLoraConfigSchema = z
     fan_in_fan_out: z.boolean().default(false),
     base_model_name_or_path: z.string().nullable().default(null),
     rank_pattern: z
-      .record(z.string(), z.number().int().positive({ message: "a rank_pattern rank must be a positive integer" }))
+      .record(z.string(), z.number().int({ message: RANK }).positive({ message: RANK }))
       .nullable()
       .default({})
       .transform((v) => v ?? {}),

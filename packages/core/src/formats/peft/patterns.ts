@@ -36,24 +36,32 @@ export interface PeftPatterns {
   alphaKey(module: string): string | undefined;
   /** RE2 program size of all the patterns (instructions). */
   readonly programSize: number;
+  /**
+   * Refuses to match `modules` when the worst case would cost more than LIMITS.patternWork (name
+   * characters × program size): call it before matching an adapter's modules.
+   */
+  checkMatchWork(modules: Iterable<string>): void;
 }
 
 function refuse(field: PatternField, pattern: string, reason: string, extra: Record<string, unknown> = {}): never {
   throw new AdapterFormatError("pattern", `${field} pattern ${JSON.stringify(pattern)} is refused: ${reason}`, { field, pattern, reason, ...extra });
 }
 
+const LOOKAROUND: Readonly<Record<string, string>> = { "(?=": "lookahead", "(?!": "negative lookahead", "(?<=": "lookbehind", "(?<!": "negative lookbehind" };
+const LINEAR = "patterns run on a linear-time (RE2) engine";
+
 /** Why RE2 refused a pattern, in words a PEFT user can act on. */
 function syntaxReason(error: RE2JSSyntaxException, pattern: string): string {
   const input = error.getPattern() ?? "";
   const description = error.getDescription();
-  if (/^\(\?<?[=!]/.test(input)) {
-    return `lookahead and lookbehind (${input.slice(0, 4)}…) are not supported: patterns run on a linear-time (RE2) engine, which cannot look around`;
+  const around = Object.keys(LOOKAROUND).find((prefix) => input.startsWith(prefix));
+  if (around) return `${LOOKAROUND[around]} (${around}…) is not supported: ${LINEAR}, which cannot look around`;
+  if (/^\\[1-9]/.test(input) || (input.startsWith("(?P") && pattern.includes("(?P="))) {
+    return `backreferences (\\1, (?P=name)) are not supported: ${LINEAR}, which cannot refer back to a group`;
   }
-  if (/^\\[1-9]/.test(input) || input.startsWith("(?P=")) {
-    return `backreferences (${input}) are not supported: patterns run on a linear-time (RE2) engine, which cannot refer back to a group`;
-  }
-  if (input.startsWith("(?>") || (description === "invalid nested repetition operator" && /^[*+?}]\+/.test(input.slice(-2)))) {
-    return `atomic groups and possessive quantifiers (${input}) are not supported: patterns run on a linear-time (RE2) engine`;
+  if (input.startsWith("(?>")) return `atomic groups ((?>…)) are not supported: ${LINEAR}`;
+  if (description === "invalid nested repetition operator" && /^[*+?}]\+$/.test(input.slice(-2))) {
+    return `possessive quantifiers (${input}) are not supported: ${LINEAR}`;
   }
   if (description === "invalid repeat count") return `repeat count ${input} is over RE2's limit of 1000`;
   // RE2 quotes the offending part, or the whole source for unbalanced groups (then the text PEFT
@@ -75,7 +83,9 @@ function compile(field: PatternField, pattern: string, source: string, budget: n
     refuse(field, pattern, `it cannot be compiled: ${(error as Error).message}`);
   }
   if (compiled.programSize() > budget) {
-    refuse(field, pattern, `it compiles to ${compiled.programSize()} RE2 instructions, over the ${LIMITS.patternProgram} a config's patterns may use together`, {
+    const total = LIMITS.patternProgram - budget + compiled.programSize();
+    refuse(field, pattern, `with it the config's patterns compile to ${total} RE2 instructions, over the limit of ${LIMITS.patternProgram}`, {
+      programSize: total,
       limit: LIMITS.patternProgram,
     });
   }
@@ -129,11 +139,33 @@ export function compilePeftPatterns(config: PatternFields): PeftPatterns {
   budget -= rank.reduce((sum, m) => sum + m.re.programSize(), 0);
   const alpha = compileKeys("alpha_pattern", config.alpha_pattern ?? {}, budget);
   budget -= alpha.reduce((sum, m) => sum + m.re.programSize(), 0);
+  const programSize = LIMITS.patternProgram - budget;
+  const fields: PatternField[] = [];
+  if (typeof targets === "string") fields.push("target_modules");
+  if (rank.length > 0) fields.push("rank_pattern");
+  if (alpha.length > 0) fields.push("alpha_pattern");
   return {
     isTarget,
     rankKey: (module) => firstKey(rank, module),
     alphaKey: (module) => firstKey(alpha, module),
-    programSize: LIMITS.patternProgram - budget,
+    programSize,
+    checkMatchWork(modules) {
+      if (programSize === 0) return;
+      let count = 0;
+      let characters = 0;
+      for (const module of modules) {
+        count++;
+        characters += module.length;
+      }
+      const work = characters * programSize;
+      if (work > LIMITS.patternWork) {
+        throw new AdapterFormatError(
+          "pattern",
+          `matching ${count} module names (${characters} characters) against patterns of ${programSize} RE2 instructions would take up to ${work} steps, over the limit of ${LIMITS.patternWork}: use fewer or simpler patterns`,
+          { fields, modules: count, characters, programSize, work, limit: LIMITS.patternWork },
+        );
+      }
+    },
   };
 }
 
