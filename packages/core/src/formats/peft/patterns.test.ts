@@ -98,6 +98,7 @@ describe("PEFT patterns run in linear time (RE2)", () => {
     ["(?P<p>q)_(?P=p)", "backreferences (\\1, (?P=name)) are not supported: patterns run on a linear-time (RE2) engine, which cannot refer back to a group"],
     ["(?>q_)proj", "atomic groups ((?>…)) are not supported: patterns run on a linear-time (RE2) engine"],
     ["q_pro++j", "possessive quantifiers (++) are not supported: patterns run on a linear-time (RE2) engine"],
+    ["q_proj.{,3}", "write {,3} as {0,3}: RE2 reads it as text where Python (PEFT) reads a repeat"],
   ])("refuses target_modules %j with a 400 naming the field, the pattern and why: %s", (pattern, reason) => {
     const error = refusal(() => compilePeftPatterns({ target_modules: pattern }));
     expect(error).toMatchObject({ code: "adapter.pattern", kind: "invalid", details: { rule: "pattern", field: "target_modules", pattern, reason } });

@@ -64,6 +64,7 @@ function syntaxReason(error: RE2JSSyntaxException, pattern: string): string {
     return `possessive quantifiers (${input}) are not supported: ${LINEAR}`;
   }
   if (description === "invalid repeat count") return `repeat count ${input} is over RE2's limit of 1000`;
+  if (description === "expression too large" || description === "expression nests too deeply") return `RE2 refuses it: ${description}`;
   // RE2 quotes the offending part, or the whole source for unbalanced groups (then the text PEFT
   // compiles, with the key pasted in: only shown when it is part of the pattern itself).
   return `not a valid regular expression: ${description}${input && pattern.includes(input) ? `: ${input}` : ""}`;
@@ -74,6 +75,9 @@ function compile(field: PatternField, pattern: string, source: string, budget: n
   if (pattern.length > LIMITS.patternLength) {
     refuse(field, pattern.slice(0, 64) + "…", `it is ${pattern.length} characters long, over the limit of ${LIMITS.patternLength}`, { limit: LIMITS.patternLength });
   }
+  // Python reads a{,3} as a{0,3}, RE2 as the text "a{,3}": refused rather than matched differently.
+  const openRepeat = /(?<!\\)\{,\d+\}/.exec(pattern);
+  if (openRepeat) refuse(field, pattern, `write ${openRepeat[0]} as {0,${openRepeat[0].slice(2)}: RE2 reads it as text where Python (PEFT) reads a repeat`);
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(source);
