@@ -10,6 +10,7 @@ export * from "./reference/catseg-l.js";
 export * from "./synthetic/random-adapter.js";
 export * from "./synthetic/domain-embeddings.js";
 export * as numpy from "./formats/numpy/index.js";
+export * as json from "./formats/json/index.js";
 export * as onnx from "./onnx/index.js";
 export * as world from "./synthetic/world/index.js";
 export * as linalg from "./linalg/index.js";

@@ -135,9 +135,10 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       const form = c.req.valid("form");
       const tenant = c.get("tenant");
       const lib = await library(tenant, form.libraryId);
+      // The config (size, nesting, schema, patterns) is checked before images are embedded or anything stored.
+      const config = peft.parsePeftConfig(typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer()));
       const images = form.images === undefined ? [] : Array.isArray(form.images) ? form.images : [form.images];
       const { centroid, sampleCount } = await centroidFrom({ centroid: form.centroid, images }, lib.dimension, deps.centroidOfImages);
-      const config = typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer());
       const weights = new Uint8Array(await form.weights.arrayBuffer());
       const result = await registerAdapter(registry, { tenant, libraryId: lib.id, name: form.name, config, weights, centroid, sampleCount });
       const body = { adapter: adapterView(result.adapter), created: result.created };
@@ -170,6 +171,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       const lib = await library(tenant, body.libraryId);
       // Everything that can be checked before the bytes arrive is checked now, not after a long upload.
       checkAdapterName(body.name);
+      // The same check as a direct upload's: a config the registry would refuse gets no upload URL.
       peft.parsePeftConfig(body.config);
       const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib.dimension, undefined);
       const grant = await deps.uploads.begin(tenant, "adapter", body.weightsBytes, { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null }, "application/octet-stream");

@@ -6,4 +6,23 @@
 export const LIMITS = {
   /** Nearest adapters fused per request: the paper fuses 5; more is no longer "the nearest few". */
   k: 64,
+  /** Bytes of one adapter_config.json: PEFT writes a few KB, a rank_pattern naming every module some 100 KB. */
+  configBytes: 256 * 1024,
+  /** Nesting depth of adapter_config.json: PEFT's nest 3 deep; 10,000 deep overflows the stack when serialised. */
+  configDepth: 32,
+  /** Characters of one PEFT pattern (a target_modules regex, a rank_pattern or alpha_pattern key). */
+  patternLength: 1024,
+  /** Keys of one rank_pattern or alpha_pattern: at most one per module of a large model. */
+  patternKeys: 1024,
+  /**
+   * RE2 program size (instructions) of all of a config's patterns together, which compile time
+   * grows with (a{1000} alone is 1,002; a dozen typical patterns a few hundred).
+   */
+  patternProgram: 20_000,
+  /**
+   * Module-name characters × program size an adapter's patterns may be matched over: RE2 matches in
+   * time linear in both, at worst some 100 ns per unit here (2·10⁷ ≈ 2 s); a SemLA CAT-Seg-L
+   * adapter (214 modules) with a regex target_modules and a few pattern keys needs 3·10⁶.
+   */
+  patternWork: 20_000_000,
 } as const;

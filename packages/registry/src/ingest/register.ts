@@ -11,8 +11,8 @@ export interface RegisterAdapterInput {
   readonly tenant: string;
   readonly libraryId: string;
   readonly name: string;
-  /** adapter_config.json */
-  readonly config: Uint8Array | string;
+  /** adapter_config.json, or the config an edge already parsed with peft.parsePeftConfig (not parsed twice). */
+  readonly config: Uint8Array | string | peft.PeftLoraConfig;
   /** adapter_model.safetensors */
   readonly weights: Uint8Array;
   /** CLIP-embedding centroid of the adapter's training images. */
@@ -46,6 +46,8 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
   if (!library) throw new RegistryError("unknown-library", `library ${input.libraryId} does not exist`, { libraryId: input.libraryId });
   // insertPending checks again; checking here refuses a bad centroid before the weights are parsed.
   assertCentroid(input.centroid, library, "centroid");
+  // The config is checked (size, nesting, schema, every pattern compiled within LIMITS) before any
+  // row or object exists: peft.parsePeftConfig inside readLoraAdapter is that one check.
   const adapter = await peft.readLoraAdapter({ config: input.config, weights: bytesSource(input.weights) });
   checkCompatibility(library, adapter, name);
 

@@ -1,5 +1,10 @@
 import { z } from "zod";
+import { LIMITS } from "../../limits/limits.js";
+import { jsonTextDepth, jsonValueDepth } from "../json/depth.js";
 import { AdapterFormatError } from "./errors.js";
+import { peftPatterns } from "./patterns.js";
+
+const RANK = "a rank_pattern rank must be a positive integer";
 
 /**
  * `adapter_config.json` of a PEFT LoRA adapter. Unknown keys are kept (PEFT has many that do not
@@ -10,18 +15,19 @@ export const PeftLoraConfigSchema = z
   .looseObject({
     peft_type: z.string(),
     r: z.number().int().positive(),
-    lora_alpha: z.number().finite(),
+    // LoRA scales each update by alpha / r: zero silences the adapter, a negative alpha inverts it.
+    lora_alpha: z.number().finite().positive({ message: "lora_alpha must be a positive number (the update is scaled by alpha / r)" }),
     target_modules: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
     use_rslora: z.boolean().default(false),
     fan_in_fan_out: z.boolean().default(false),
     base_model_name_or_path: z.string().nullable().default(null),
     rank_pattern: z
-      .record(z.string(), z.number().int().positive())
+      .record(z.string(), z.number().int({ message: RANK }).positive({ message: RANK }))
       .nullable()
       .default({})
       .transform((v) => v ?? {}),
     alpha_pattern: z
-      .record(z.string(), z.number().finite())
+      .record(z.string(), z.number().finite().positive({ message: "an alpha_pattern alpha must be a positive number (the update is scaled by alpha / r)" }))
       .nullable()
       .default({})
       .transform((v) => v ?? {}),
@@ -44,16 +50,43 @@ export const PeftLoraConfigSchema = z
 export type PeftLoraConfig = z.output<typeof PeftLoraConfigSchema>;
 export type PeftLoraConfigInput = z.input<typeof PeftLoraConfigSchema>;
 
-/** Parses `adapter_config.json` given as text, bytes or an already-parsed value. */
+// Configs this module produced: parsing one again (a route that checks early, then the registry)
+// returns it as it is, its patterns already compiled.
+const parsed = new WeakSet<object>();
+
+function tooDeep(depth: number): never {
+  throw new AdapterFormatError("config-too-deep", `adapter_config.json nests deeper than ${LIMITS.configDepth} levels`, { depth, limit: LIMITS.configDepth });
+}
+
+function tooLarge(bytes: number): never {
+  throw new AdapterFormatError("config-too-large", `adapter_config.json is ${bytes} bytes, over the limit of ${LIMITS.configBytes}`, { bytes, limit: LIMITS.configBytes });
+}
+
+/**
+ * Parses `adapter_config.json` given as text, bytes or an already-parsed value: the one check every
+ * way a config comes in goes through (size, nesting, schema, then every pattern compiled within
+ * LIMITS), so a config is refused before anything is stored.
+ */
 export function parsePeftConfig(input: string | Uint8Array | unknown): PeftLoraConfig {
+  if (typeof input === "object" && input !== null && parsed.has(input)) return input as PeftLoraConfig;
   let value: unknown = input;
   if (typeof input === "string" || input instanceof Uint8Array) {
+    const bytes = typeof input === "string" ? new TextEncoder().encode(input).byteLength : input.byteLength;
+    if (bytes > LIMITS.configBytes) tooLarge(bytes);
     const text = typeof input === "string" ? input : new TextDecoder().decode(input);
+    const depth = jsonTextDepth(text, LIMITS.configDepth);
+    if (depth > LIMITS.configDepth) tooDeep(depth);
     try {
       value = JSON.parse(text);
     } catch (error) {
       throw new AdapterFormatError("config-json", `adapter_config.json is not valid JSON: ${(error as Error).message}`);
     }
+  } else {
+    const depth = jsonValueDepth(input, LIMITS.configDepth);
+    if (depth > LIMITS.configDepth) tooDeep(depth);
+    // Within the depth limit, serialising cannot overflow the stack.
+    const bytes = new TextEncoder().encode(JSON.stringify(input) ?? "").byteLength;
+    if (bytes > LIMITS.configBytes) tooLarge(bytes);
   }
   const result = PeftLoraConfigSchema.safeParse(value);
   if (!result.success) {
@@ -62,6 +95,8 @@ export function parsePeftConfig(input: string | Uint8Array | unknown): PeftLoraC
     const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
     throw new AdapterFormatError(kindIssue ? "unsupported-kind" : "config-invalid", `adapter_config.json: ${summary}`, { issues });
   }
+  peftPatterns(result.data);
+  parsed.add(result.data);
   return result.data;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bytesSource, type ByteSource } from "../../bytes/byte-source.js";
 import { smallAdapter, SMALL_MODULES } from "../../fusion/fixtures.js";
+import { LIMITS } from "../../limits/limits.js";
 import { writeSafetensors } from "../safetensors/index.js";
 import { readLoraAdapter } from "./read-adapter.js";
 import { writePeftAdapter } from "./write-adapter.js";
@@ -55,6 +56,17 @@ describe("reading a PEFT LoRA adapter", () => {
     await expect(readLoraAdapter({ config, weights: weights(tensors) })).rejects.toThrow(
       expect.objectContaining({ code: `adapter.${rule}`, message: expect.stringMatching(message) }),
     );
+  });
+
+  it("refuses, before matching, weights whose module names cost more than LIMITS.patternWork against the config's patterns", async () => {
+    // a{1000} is 1,002 instructions; matching it over these names would take some 2·10⁷ steps.
+    const names = Array.from({ length: Math.ceil(LIMITS.patternWork / 1002 / 200) + 1 }, (_, i) => `${"m".repeat(190)}.${String(i).padStart(5, "0")}.q_proj`);
+    const tensors = Object.fromEntries(names.flatMap((name) => [[`${name}.lora_A.weight`, [2, 1]], [`${name}.lora_B.weight`, [1, 2]]]));
+    await expect(readLoraAdapter({ config: { ...config, target_modules: "a{1000}|.*q_proj" }, weights: weights(tensors) })).rejects.toThrow(
+      expect.objectContaining({ code: "adapter.pattern", details: expect.objectContaining({ fields: ["target_modules"], modules: names.length, limit: LIMITS.patternWork }) }),
+    );
+    // The same weights with a list of target modules match nothing by regex: they are read.
+    expect((await readLoraAdapter({ config, weights: weights(tensors) })).modules).toHaveLength(names.length);
   });
 
   it("refuses NaN or Inf in the weights, naming the tensor", async () => {

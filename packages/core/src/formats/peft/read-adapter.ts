@@ -3,7 +3,7 @@ import type { LoraAdapter, LoraModule } from "../../lora/adapter.js";
 import { readSafetensorsHeader, readTensor, type SafetensorsHeader, type TensorInfo } from "../safetensors/index.js";
 import { parsePeftConfig, type PeftLoraConfig } from "./config.js";
 import { AdapterFormatError } from "./errors.js";
-import { isTargetModule, loraScaling, moduleRankAndAlpha } from "./patterns.js";
+import { isTargetModule, loraScaling, moduleRankAndAlpha, peftPatterns } from "./patterns.js";
 import { classifyTensorName } from "./tensor-names.js";
 
 export interface ModuleLayout {
@@ -30,6 +30,8 @@ export function planAdapterLayout(config: PeftLoraConfig, header: SafetensorsHea
     pairs.set(module, pair);
   }
   if (pairs.size === 0) throw new AdapterFormatError("no-modules", "adapter_model.safetensors holds no LoRA weights");
+  // The weights name the modules the config's patterns are matched over: bound that work first.
+  peftPatterns(config).checkMatchWork(pairs.keys());
 
   const layouts: ModuleLayout[] = [];
   for (const [module, { A, B }] of [...pairs].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
