@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
 import { apiKeys } from "./schema.js";
+import { storableText } from "./text.js";
 
 /**
  * API keys: shown once when created, stored only as their sha256. A key is long and random
@@ -49,12 +50,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
   return {
     async create(tenant, name) {
+      storableText("tenant", tenant);
+      storableText("name", name);
       const key = generateApiKey();
       const [record] = await db.insert(apiKeys).values({ tenant, name, keyHash: hashApiKey(key) }).returning(columns);
       return { key, record: record! };
     },
     async recordHash(tenant, name, keyHash) {
       if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new RangeError("an API key hash is 64 lowercase hex digits (sha256)");
+      storableText("tenant", tenant);
+      storableText("name", name);
       const inserted = await db.insert(apiKeys).values({ tenant, name, keyHash }).onConflictDoNothing({ target: apiKeys.keyHash }).returning({ id: apiKeys.id });
       return inserted.length === 1;
     },
@@ -67,6 +72,8 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       return record;
     },
     async revoke(tenant, id) {
+      storableText("tenant", tenant);
+      storableText("id", id);
       const revoked = await db
         .update(apiKeys)
         .set({ revokedAt: sql`now()` })
@@ -74,6 +81,9 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
         .returning({ id: apiKeys.id });
       return revoked.length > 0;
     },
-    list: (tenant) => db.select(columns).from(apiKeys).where(eq(apiKeys.tenant, tenant)).orderBy(apiKeys.createdAt),
+    async list(tenant) {
+      storableText("tenant", tenant);
+      return db.select(columns).from(apiKeys).where(eq(apiKeys.tenant, tenant)).orderBy(apiKeys.createdAt);
+    },
   };
 }
