@@ -10,10 +10,14 @@ import { centroidFrom, type CentroidOfImages } from "./centroid-input.js";
 
 const file = z.instanceof(File).openapi({ type: "string", format: "binary" });
 
-/** Both ways in answer alike: 201 for a new version, 200 when the same bytes were already registered. */
+/**
+ * Both ways in answer alike: 201 for a new version, 200 when the same bytes were already registered
+ * as declared, 409 (registry.conflict, naming each difference) when declared with another config,
+ * centroid or sample count.
+ */
 const REGISTERED = {
   201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
-  200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+  200: { description: "The same bytes were already registered under this name, with the same config and centroid", content: { "application/json": { schema: RegisteredSchema } } },
 };
 
 const NewAdapterFormSchema = z
@@ -36,7 +40,7 @@ const create = createRoute({
   request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...errorResponses(400, 401, 404, 409, 413, 415),
   },
 });
 
@@ -114,7 +118,7 @@ const completeUpload = createRoute({
   request: { params: UuidParam },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 409),
   },
 });
 
