@@ -8,6 +8,7 @@ import { ApiError, errorReply } from "./http/errors.js";
 import { errorFields } from "./http/logger.js";
 import { requestLog } from "./http/request-log.js";
 import { newRouter } from "./http/router.js";
+import { urlLimit } from "./http/url-limit.js";
 import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes } from "./routes/blobs.js";
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps) {
   const app = newRouter();
 
   app.use("*", requestLog(deps.logger));
+  app.use("*", urlLimit());
   // The filesystem store's presigned PUTs are authorised by their signature and sized by it.
   if (deps.presignSecret !== undefined) app.route("/", blobsRoutes(deps.store, deps.presignSecret));
   const limit = deps.bodyLimitBytes;
@@ -79,9 +81,9 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     const reply = errorReply(error);
     if (reply.internal && !c.req.raw.signal.aborted) deps.logger.log("error", "internal error", { requestId: c.get("requestId"), path: c.req.path, ...errorFields(error) });
-    // The unread rest of an oversized body would be drained and the socket then dropped under a
-    // client that reuses it: tell it not to.
-    if (reply.status === 413) c.header("connection", "close");
+    // The unread rest of the body (an oversized one, or one behind a refused URL) would be drained
+    // and the socket then dropped under a client that reuses it: tell it not to.
+    if (reply.status === 413 || reply.status === 414) c.header("connection", "close");
     if (reply.retryAfter !== undefined) c.header("retry-after", String(reply.retryAfter));
     return c.json(reply.body, reply.status);
   });

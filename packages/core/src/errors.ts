@@ -10,6 +10,8 @@ export const ERROR_KINDS = [
   "not-found",
   "conflict",
   "too-large",
+  "uri-too-long",
+  "headers-too-large",
   "unsupported-media-type",
   "unavailable",
   "timeout",
@@ -25,6 +27,10 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   "not-found": 404,
   conflict: 409,
   "too-large": 413,
+  // The request line or headers, not the body: a client that shortens the URL can retry, one that
+  // shrinks the body cannot help (HTTP keeps them apart for that reason).
+  "uri-too-long": 414,
+  "headers-too-large": 431,
   "unsupported-media-type": 415,
   internal: 500,
   "not-implemented": 501,
@@ -33,7 +39,7 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   timeout: 504,
 };
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 500 | 501 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 414 | 415 | 431 | 500 | 501 | 502 | 503 | 504;
 
 /** The HTTP status a kind of error is answered with (API and endpoint alike). */
 export function httpStatusOf(kind: ErrorKind): ErrorStatus {

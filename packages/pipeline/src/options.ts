@@ -1,4 +1,4 @@
-import { fusion, LIMITS, routing } from "@semla/core";
+import { fusion, LIMITS, routing, text } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
@@ -13,7 +13,7 @@ export const RouteOptionsSchema = z.strictObject({
   k: z.number().int().min(1).max(MAX_K).optional().describe("How many nearest adapters to fuse (default 5; uniform: every adapter)"),
   temperature: z.number().positive().optional().describe("Softmax temperature over similarities (default 0.05)"),
   metric: routing.MetricSchema.optional().describe("Distance metric (default: the library's, served by its HNSW index; the other is an exact scan)"),
-  exclude: z.array(z.string().min(1)).max(1000).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
+  exclude: z.array(text().min(1)).max(1000).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
   exact: z.boolean().default(false).describe("Exact scan instead of the HNSW index"),
   efSearch: z.number().int().min(1).max(1000).optional().describe("HNSW candidate list size (recall against latency)"),
 });
@@ -31,7 +31,7 @@ export type SegmentMode = z.infer<typeof SegmentModeSchema>;
 
 export const SegmentOptionsSchema = RouteOptionsSchema.extend({
   mode: SegmentModeSchema.default("semla"),
-  adapter: z.string().min(1).optional().describe("Adapter id or name (mode adapter)"),
+  adapter: text().min(1).optional().describe("Adapter id or name (mode adapter)"),
   fusion: fusion.FusionOptionsSchema.default({ combination: "cat" }).describe("How the chosen adapters are combined (PEFT add_weighted_adapter)"),
 }).superRefine((value, context) => {
   if (value.mode === "adapter" && value.adapter === undefined) {

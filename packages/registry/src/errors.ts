@@ -15,6 +15,7 @@ export type RegistryRule =
   | "invalid-cursor"
   | "invalid-limit"
   | "invalid-dimension"
+  | "invalid-text"
   | "unavailable"
   | "conflict";
 

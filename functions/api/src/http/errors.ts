@@ -13,6 +13,9 @@ export type ApiRule =
   | "malformed-json"
   | "malformed-body"
   | "payload-too-large"
+  | "uri-too-long"
+  | "headers-too-large"
+  | "malformed-request"
   | "unsupported-media-type"
   | "upload-missing"
   | "not-available"
@@ -26,6 +29,8 @@ const KINDS: Partial<Record<ApiRule, ErrorKind>> = {
   "unknown-key": "not-found",
   "not-found": "not-found",
   "payload-too-large": "too-large",
+  "uri-too-long": "uri-too-long",
+  "headers-too-large": "headers-too-large",
   "unsupported-media-type": "unsupported-media-type",
   "not-available": "not-implemented",
   internal: "internal",

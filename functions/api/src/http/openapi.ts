@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { text } from "@semla/core";
 import { ErrorBodySchema } from "./errors.js";
 
 /** Error responses every authenticated route may give (documented once, reused by each route). */
@@ -11,4 +12,4 @@ export function errorResponses(...statuses: readonly (400 | 401 | 404 | 409 | 41
 
 export const AUTH = [{ bearer: [] }];
 
-export const UuidParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "6f1c1a2e-6a0e-4b7e-9d43-1c2b3a4d5e6f" }) });
+export const UuidParam = z.object({ id: text().openapi({ param: { name: "id", in: "path" }, example: "6f1c1a2e-6a0e-4b7e-9d43-1c2b3a4d5e6f" }) });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
-import { peft } from "@semla/core";
+import { peft, storableJson, text } from "@semla/core";
 import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
@@ -10,19 +10,23 @@ import { centroidFrom, type CentroidOfImages } from "./centroid-input.js";
 
 const file = z.instanceof(File).openapi({ type: "string", format: "binary" });
 
-/** Both ways in answer alike: 201 for a new version, 200 when the same bytes were already registered. */
+/**
+ * Both ways in answer alike: 201 for a new version, 200 when the same bytes were already registered
+ * as declared, 409 (registry.conflict, naming each difference) when declared with another config,
+ * centroid or sample count.
+ */
 const REGISTERED = {
   201: { description: "Registered", content: { "application/json": { schema: RegisteredSchema } } },
-  200: { description: "The same bytes were already registered under this name", content: { "application/json": { schema: RegisteredSchema } } },
+  200: { description: "The same bytes were already registered under this name, with the same config and centroid", content: { "application/json": { schema: RegisteredSchema } } },
 };
 
 const NewAdapterFormSchema = z
   .object({
-    libraryId: z.string(),
-    name: z.string().describe("Domain name, e.g. fog+night; a new upload under an existing name is its next version"),
-    config: z.union([file, z.string()]).describe("adapter_config.json (PEFT LoRA)"),
+    libraryId: text(),
+    name: text().describe("Domain name, e.g. fog+night; a new upload under an existing name is its next version"),
+    config: z.union([file, text()]).describe("adapter_config.json (PEFT LoRA)"),
     weights: file.describe("adapter_model.safetensors"),
-    centroid: z.union([file, z.string()]).optional().describe("CLIP centroid: .npy, .npz (SemLA statistics) or a JSON array"),
+    centroid: z.union([file, text()]).optional().describe("CLIP centroid: .npy, .npz (SemLA statistics) or a JSON array"),
     images: z.union([file, z.array(file)]).optional().describe("Sample images of the domain, to compute the centroid from instead"),
   })
   .openapi("NewAdapterForm");
@@ -36,16 +40,16 @@ const create = createRoute({
   request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...errorResponses(400, 401, 404, 409, 413, 415),
   },
 });
 
 const ListQuerySchema = z.object({
-  libraryId: z.string().optional(),
-  name: z.string().optional(),
+  libraryId: text().optional(),
+  name: text().optional(),
   status: z.enum(["pending", "active", "superseded"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
+  cursor: text().optional(),
 });
 
 const list = createRoute({
@@ -80,9 +84,9 @@ const remove = createRoute({
 
 const NewUploadSchema = z
   .strictObject({
-    libraryId: z.string(),
-    name: z.string(),
-    config: z.record(z.string(), z.unknown()).describe("adapter_config.json as an object"),
+    libraryId: text(),
+    name: text(),
+    config: storableJson(z.record(text(), z.unknown())).describe("adapter_config.json as an object"),
     centroid: z.array(z.number()).describe("CLIP centroid of the adapter's training images"),
     weightsBytes: z.number().int().positive().describe("Exact size of adapter_model.safetensors (the URL is signed for it)"),
     sampleCount: z.number().int().positive().optional(),
@@ -114,7 +118,7 @@ const completeUpload = createRoute({
   request: { params: UuidParam },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 409),
   },
 });
 

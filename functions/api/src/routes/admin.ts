@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
+import { text } from "@semla/core";
 import { hashApiKey, sweep, type ApiKeyRecord } from "@semla/registry";
 import { createMiddleware } from "hono/factory";
 import { presentedKey } from "../auth/api-keys.js";
@@ -51,7 +52,7 @@ export function apiKeyView(record: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
   };
 }
 
-const NewApiKeySchema = z.strictObject({ tenant: TenantSchema, name: z.string().min(1).max(128).default("admin") }).openapi("NewApiKey");
+const NewApiKeySchema = z.strictObject({ tenant: TenantSchema, name: text().min(1).max(128).default("admin") }).openapi("NewApiKey");
 
 const createKey = createRoute({
   method: "post",

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { text } from "@semla/core";
 import { base64Bytes } from "../http/base64.js";
 import { ApiError } from "../http/errors.js";
 import type { UploadStore } from "../uploads/upload-store.js";
@@ -6,7 +6,7 @@ import type { UploadStore } from "../uploads/upload-store.js";
 /** An image in a JSON body: base64 when it fits the request, else the id of a presigned upload. */
 export const ImageInputShape = {
   image: base64Bytes().optional().describe("Encoded image (JPEG, PNG, WebP), base64"),
-  imageUpload: z.string().optional().describe("uploadId of an image PUT through POST /v1/uploads/images (over 6 MB); used once"),
+  imageUpload: text().optional().describe("uploadId of an image PUT through POST /v1/uploads/images (over 6 MB); used once"),
 };
 
 export interface ImageInput {

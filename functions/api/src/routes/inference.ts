@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { routing } from "@semla/core";
+import { routing, text } from "@semla/core";
 import { RouteOptionsSchema, SegmentOptionsSchema, type Contribution, type Pipeline } from "@semla/pipeline";
 import { ApiError } from "../http/errors.js";
 import type { ApiDeps } from "../http/env.js";
@@ -39,7 +39,7 @@ const embed = createRoute({
 
 const RouteRequestSchema = z
   .strictObject({
-    libraryId: z.string(),
+    libraryId: text(),
     ...ImageInputShape,
     embedding: z.array(z.number()).optional().describe("A query embedding instead of an image"),
     options: RouteOptionsSchema.optional(),
@@ -60,9 +60,9 @@ const route = createRoute({
 
 const SegmentRequestSchema = z
   .strictObject({
-    libraryId: z.string(),
+    libraryId: text(),
     ...ImageInputShape,
-    classNames: z.array(z.string().min(1).max(200)).min(1).max(255).describe("Open vocabulary; mask pixel value = index"),
+    classNames: z.array(text().min(1).max(200)).min(1).max(255).describe("Open vocabulary; mask pixel value = index"),
     options: SegmentOptionsSchema.optional(),
   })
   .openapi("SegmentRequest");

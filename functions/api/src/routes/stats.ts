@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
+import { text } from "@semla/core";
 import { RegistryError } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
@@ -30,7 +31,7 @@ const contributions = createRoute({
   tags: ["stats"],
   security: AUTH,
   description: "How often and how strongly each adapter of a library was used (SemLA's contribution heatmap), most weight first.",
-  request: { query: z.object({ libraryId: z.string(), since: z.iso.datetime({ offset: true }).optional().describe("Only requests at or after this time") }) },
+  request: { query: z.object({ libraryId: text(), since: z.iso.datetime({ offset: true }).optional().describe("Only requests at or after this time") }) },
   responses: { 200: { description: "Per-adapter usage", content: { "application/json": { schema: ContributionStatsSchema } } }, ...errorResponses(400, 401, 404) },
 });
 

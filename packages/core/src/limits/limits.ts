@@ -25,4 +25,10 @@ export const LIMITS = {
    * adapter (214 modules) with a regex target_modules and a few pattern keys needs 3·10⁶.
    */
   patternWork: 20_000_000,
+  /**
+   * Path and query string of a request, in bytes: the API's queries carry a few ids, a name and a
+   * cursor (well under 1 KiB); 8 KiB is the usual proxy limit, and half of Node's 16 KiB for the
+   * request line and headers together, so a long URL gets the API's own 414 wherever it runs.
+   */
+  urlBytes: 8 * 1024,
 } as const;

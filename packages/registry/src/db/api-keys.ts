@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
 import { apiKeys } from "./schema.js";
+import { storableText } from "./text.js";
 
 /**
  * API keys: shown once when created, stored only as their sha256. A key is long and random
@@ -55,12 +56,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
   return {
     async create(tenant, name) {
+      storableText("tenant", tenant);
+      storableText("name", name);
       const key = generateApiKey();
       const [record] = await db.insert(apiKeys).values({ tenant, name, keyHash: hashApiKey(key) }).returning(columns);
       return { key, record: record! };
     },
     async recordHash(tenant, name, keyHash) {
       if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new RangeError("an API key hash is 64 lowercase hex digits (sha256)");
+      storableText("tenant", tenant);
+      storableText("name", name);
       const inserted = await db.insert(apiKeys).values({ tenant, name, keyHash }).onConflictDoNothing({ target: apiKeys.keyHash }).returning({ id: apiKeys.id });
       return inserted.length === 1;
     },
@@ -73,6 +78,8 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       return record;
     },
     async revoke(tenant, id) {
+      if (tenant !== undefined) storableText("tenant", tenant);
+      storableText("id", id);
       // Compared as text: an id that is not a uuid is simply not found (no cast error).
       const key = and(sql`${apiKeys.id}::text = ${id}`, tenant === undefined ? undefined : eq(apiKeys.tenant, tenant));
       const [revoked] = await db.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(key, isNull(apiKeys.revokedAt))).returning(columns);
@@ -80,11 +87,13 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       const [before] = await db.select(columns).from(apiKeys).where(key);
       return before;
     },
-    list: (tenant) =>
-      db
+    list: (tenant) => {
+      if (tenant !== undefined) storableText("tenant", tenant);
+      return db
         .select(columns)
         .from(apiKeys)
         .where(tenant === undefined ? undefined : eq(apiKeys.tenant, tenant))
-        .orderBy(apiKeys.createdAt, apiKeys.id),
+        .orderBy(apiKeys.createdAt, apiKeys.id);
+    },
   };
 }

@@ -2,6 +2,7 @@ import { and, eq, gte, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
 import { isUuid } from "./ids.js";
 import { adapters, contributions, libraries } from "./schema.js";
+import { storableText } from "./text.js";
 
 /** One adapter's part in one served request, as the fusion plan gave it. */
 export interface Contribution {
@@ -44,10 +45,12 @@ export function createContributionStore(db: RegistryDatabase): ContributionStore
   return {
     async record(libraryId, requestId, items) {
       if (items.length === 0) return;
+      storableText("requestId", requestId);
       await db.insert(contributions).values(items.map((item) => ({ libraryId, requestId, adapterId: item.adapterId, rank: item.rank, weight: item.weight, distance: item.distance })));
     },
     async stats(tenant, libraryId, options = {}) {
       if (!isUuid(libraryId)) return undefined;
+      storableText("tenant", tenant);
       const [library] = await db
         .select({ id: libraries.id })
         .from(libraries)

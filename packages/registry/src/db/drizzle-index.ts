@@ -19,6 +19,7 @@ import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
 import { adapters, libraries } from "./schema.js";
+import { storableJson, storableText } from "./text.js";
 
 /** The driver-specific factories return this: the index, plus a look at its query plans. */
 export interface DrizzleAdapterIndex extends AdapterIndex {
@@ -85,6 +86,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
   return {
     db,
     async createLibrary(input: NewLibrary): Promise<LibraryRecord> {
+      for (const field of ["tenant", "name", "baseModelId", "embeddingModelId"] as const) storableText(field, input[field]);
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
         throw new RegistryError(
           "invalid-dimension",
@@ -117,11 +119,14 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     },
 
     async listLibraries(tenant) {
+      storableText("tenant", tenant);
       return db.select().from(libraries).where(eq(libraries.tenant, tenant)).orderBy(libraries.createdAt, libraries.id);
     },
 
     async insertPending(input: NewAdapter): Promise<AdapterRecord> {
       if (!isUuid(input.id)) throw new Error(`invalid adapter id ${JSON.stringify(input.id)}: ids are uuids`);
+      storableText("name", input.name);
+      storableJson("config", input.config);
       return db.transaction(async (tx) => {
         const library = await findLibrary(tx, input.libraryId, true);
         if (!library) throw unknownLibrary(input.libraryId);
@@ -176,6 +181,8 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async findBySha256(libraryId, name, sha256) {
       if (!isUuid(libraryId)) return undefined;
+      storableText("name", name);
+      storableText("sha256", sha256);
       const [row] = await db
         .select()
         .from(adapters)
@@ -194,6 +201,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async getAdapter(tenant, id) {
       if (!isUuid(id)) return undefined;
+      storableText("tenant", tenant);
       const [row] = await db
         .select(getTableColumns(adapters))
         .from(adapters)
@@ -208,6 +216,8 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
           limit: String(limit),
         });
       }
+      storableText("tenant", tenant);
+      storableText("name", filter.name);
       if (filter.libraryId !== undefined && !isUuid(filter.libraryId)) return { items: [], nextCursor: undefined };
       const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
       const rows = await db
@@ -262,6 +272,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async nearest(libraryId, query, options): Promise<NearestAdapter[]> {
       assertK(options.k);
+      options.exclude?.forEach((entry, i) => storableText(`exclude.${i}`, entry));
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return nearestAdapters(db, library, query, options);
@@ -269,6 +280,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async explainNearest(libraryId, query, options) {
       assertK(options.k);
+      options.exclude?.forEach((entry, i) => storableText(`exclude.${i}`, entry));
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return explainNearest(db, library, query, options);

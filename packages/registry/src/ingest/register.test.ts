@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "../blob/blob-store.js";
 import type { AdapterIndex, LibraryRecord } from "../db/adapter-index.js";
 import { adapterFiles, axis, embeddedBackends, serverBackends, type Backends } from "../testing/harness.js";
+import { RegistryError } from "../errors.js";
 import { deleteAdapter, registerAdapter } from "./register.js";
 import { sweep } from "./sweep.js";
 
@@ -64,6 +65,28 @@ for (const [label, open] of [
       const first = await registerAdapter(deps(), { ...input("rain"), config: files.config, weights: files.weights });
       const again = await registerAdapter(deps(), { ...input("rain"), config: files.config, weights: files.weights });
       expect(again).toEqual({ adapter: first.adapter, created: false });
+      expect((await objectKeys(backends.store)).filter((k) => k.includes(first.adapter.id))).toHaveLength(1);
+    });
+
+    it("refuses the same bytes under the same name declared differently with a conflict naming each difference; nothing is stored", async () => {
+      const files = adapterFiles(8);
+      const first = await registerAdapter(deps(), { ...input("hail"), config: files.config, weights: files.weights, centroid: axis(4, 2), sampleCount: 3 });
+      const config = { ...(JSON.parse(files.config) as Record<string, unknown>), lora_alpha: 99, task_type: "SEMANTIC_SEGMENTATION" };
+      const again = (overrides: Partial<Parameters<typeof registerAdapter>[1]>) =>
+        registerAdapter(deps(), { ...input("hail"), config: files.config, weights: files.weights, centroid: axis(4, 2), sampleCount: 3, ...overrides }).catch((error: RegistryError) => error);
+      const conflict = (await again({ config: JSON.stringify(config), centroid: axis(4, 2, 0.5) })) as RegistryError;
+      expect(conflict).toBeInstanceOf(RegistryError);
+      expect([conflict.code, conflict.kind, conflict.message, conflict.details]).toEqual([
+        "registry.conflict",
+        "conflict",
+        "adapter hail version 1 has these weights with a different config.lora_alpha, config.task_type, centroid: delete it first, or register these under another name",
+        { rule: "conflict", adapterId: first.adapter.id, version: 1, sha256: first.adapter.sha256, differences: ["config.lora_alpha", "config.task_type", "centroid"] },
+      ]);
+      expect(((await again({ sampleCount: null })) as RegistryError).details.differences).toEqual(["sampleCount"]);
+      // The same fields in another key order, with PEFT's defaults spelt out, are the same config.
+      const reordered = Object.fromEntries(Object.entries({ ...(JSON.parse(files.config) as Record<string, unknown>), use_rslora: false }).reverse());
+      expect(await again({ config: JSON.stringify(reordered) })).toEqual({ adapter: first.adapter, created: false });
+      expect((await rows(backends.index, library)).filter((r) => r.name === "hail").map((r) => r.id)).toEqual([first.adapter.id]);
       expect((await objectKeys(backends.store)).filter((k) => k.includes(first.adapter.id))).toHaveLength(1);
     });
 

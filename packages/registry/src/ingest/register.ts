@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { bytesSource, peft } from "@semla/core";
 import { adapterObjectKey } from "../blob/object-keys.js";
 import type { BlobStore } from "../blob/blob-store.js";
@@ -22,7 +23,10 @@ export interface RegisterAdapterInput {
 
 export interface RegisterResult {
   readonly adapter: AdapterRecord;
-  /** false when the same bytes were already registered under this name (idempotent upload). */
+  /**
+   * false when the same bytes were already registered under this name with the same config, centroid
+   * and sample count (idempotent upload); the same bytes declared differently are a `conflict`.
+   */
   readonly created: boolean;
 }
 
@@ -53,7 +57,17 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
 
   const sha256 = sha256Hex(input.weights);
   const existing = await deps.index.findBySha256(library.id, name, sha256);
-  if (existing) return { adapter: existing, created: false };
+  if (existing) {
+    const differences = declaredDifferences(existing, { config: adapter.config, centroid: input.centroid, sampleCount: input.sampleCount ?? null });
+    if (differences.length > 0) {
+      throw new RegistryError(
+        "conflict",
+        `adapter ${name} version ${existing.version} has these weights with a different ${differences.join(", ")}: delete it first, or register these under another name`,
+        { adapterId: existing.id, version: existing.version, sha256, differences },
+      );
+    }
+    return { adapter: existing, created: false };
+  }
 
   const id = randomUUID();
   const pending = await deps.index.insertPending({
@@ -78,6 +92,26 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
     await undo(deps, pending);
     throw error;
   }
+}
+
+/**
+ * What an upload of already-registered weights declares differently from the registered adapter:
+ * `config.<field>` for each adapter_config.json field (after defaults, in any key order), `centroid`,
+ * `sampleCount`. Empty: the same adapter, uploaded again.
+ */
+export function declaredDifferences(
+  registered: Pick<AdapterRecord, "config" | "centroid" | "sampleCount">,
+  declared: { readonly config: peft.PeftLoraConfig; readonly centroid: Float32Array; readonly sampleCount: number | null },
+): string[] {
+  // As stored: jsonb keeps what JSON keeps (no undefined fields).
+  const config = JSON.parse(JSON.stringify(declared.config)) as Record<string, unknown>;
+  const stored = registered.config as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(stored), ...Object.keys(config)])].sort();
+  const differences = fields.filter((field) => !isDeepStrictEqual(stored[field], config[field])).map((field) => `config.${field}`);
+  const sameCentroid = registered.centroid.length === declared.centroid.length && registered.centroid.every((x, i) => x === declared.centroid[i]);
+  if (!sameCentroid) differences.push("centroid");
+  if (registered.sampleCount !== declared.sampleCount) differences.push("sampleCount");
+  return differences;
 }
 
 /** Best effort: whatever is left (a crash, a second failure) is the sweep's. */
