@@ -118,7 +118,7 @@ export async function createServices(config: ApiConfig, options: ServiceOptions 
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
       ...(secret ? { presignSecret: secret } : {}),
       pipeline,
-      centroidOfImages: (images) => centroidOfImages(embedder, images),
+      centroidOfImages: (images) => centroidOfImages(embedder, images, { strict: true }),
       close,
     };
   } catch (error) {

@@ -14,3 +14,4 @@ export * as onnx from "./onnx/index.js";
 export * as world from "./synthetic/world/index.js";
 export * as linalg from "./linalg/index.js";
 export * from "./limits/limits.js";
+export * from "./limits/issues.js";
