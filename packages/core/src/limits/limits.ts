@@ -44,6 +44,8 @@ export const LIMITS = {
   imageUploadBytes: 64 * 1024 * 1024,
   /** Adapter weights sent by presigned upload, read whole at registration: a rank-64 CAT-Seg-L adapter is tens of MB. */
   adapterUploadBytes: 1024 * 1024 * 1024,
+  /** A caller's request id (X-Request-Id), carried to the endpoint: a UUID or a tracing token. */
+  requestId: 128,
   /** Adapters per page of a listing. */
   listPage: 500,
 } as const;

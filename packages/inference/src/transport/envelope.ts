@@ -1,4 +1,4 @@
-import { errorOfIssues } from "@semla/core";
+import { errorOfIssues, LIMITS } from "@semla/core";
 import { z } from "zod";
 import type { AdapterReference, InferenceRequest } from "../types.js";
 import { describeIssues, TransportError } from "./errors.js";
@@ -25,7 +25,7 @@ export const InvocationHeaderSchema = z
     version: z.literal(INVOCATION_VERSION),
     requestId: z
       .string()
-      .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 printable ASCII characters")
+      .regex(new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.requestId}}$`), `must be 1-${LIMITS.requestId} printable ASCII characters`)
       .optional(),
     classNames: ClassNamesSchema,
     adapter: AdapterReferenceHeaderSchema,
