@@ -1,10 +1,13 @@
-import { numpy } from "@semla/core";
+import { LIMITS, numpy, onnx } from "@semla/core";
+import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
+import { randomUUID } from "node:crypto";
 import { adapterObjectKey, libraryPrefix } from "@semla/registry";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "./client.js";
 import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
-import { adapterForm, axis, BASE_MODEL, noisePng, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
+import { rawEnvelope } from "../../endpoint/src/raw-envelope.fixture.js";
+import { adapterForm, axis, BASE_MODEL, noisePng, pngHeader, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 
 /**
  * The API end to end: a real HTTP server on PostgreSQL + pgvector and s3rver, inference through the
@@ -153,7 +156,7 @@ describe("SemLA Serve API end to end", () => {
       const cases: [FormData, string][] = [
         [adapterForm({ libraryId, name: "broken", files: { config: files.config, weights: new TextEncoder().encode("not safetensors at all") }, centroid: JSON.stringify(axis(dimension, 2)) }), "safetensors."],
         [adapterForm({ libraryId, name: "broken", files, images: [{ name: "ok.png", bytes: await pngImage(8, 8, [1, 2, 3]) }, { name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "image."],
-        [adapterForm({ libraryId, name: "broken", files, images: [{ name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "embed.no-images"],
+        [adapterForm({ libraryId, name: "broken", files, images: [{ name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "image.undecodable"],
         [adapterForm({ libraryId, name: "broken", files, centroid: JSON.stringify(axis(dimension + 1, 0)) }), "centroid.dimension-mismatch"],
         [adapterForm({ libraryId, name: "broken", files: { config: "{\"peft_type\": \"LORA\"}", weights: files.weights }, centroid: JSON.stringify(axis(dimension, 2)) }), "adapter."],
       ];
@@ -297,7 +300,7 @@ describe("SemLA Serve API end to end", () => {
       expect(await keysUnder(stack.store, "uploads/")).toEqual([]);
 
       const noClasses = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: [] } });
-      expect([noClasses.status, errorCode(noClasses)]).toEqual([400, "api.invalid-request"]);
+      expect([noClasses.status, errorCode(noClasses)]).toEqual([400, "segment.no-classes"]);
       const noImage = await call("POST", "/v1/segment", { key, body: { libraryId, classNames: ["a"] } });
       expect([noImage.status, errorCode(noImage)]).toEqual([400, "api.invalid-request"]);
       const badMode = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["a"], options: { mode: "adapter" } } });
@@ -310,6 +313,104 @@ describe("SemLA Serve API end to end", () => {
       expect(notImage.status).toBe(400);
       expect(errorCode(notImage)).toMatch(/^image\./);
       expect((await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key })).body!.requests).toBe(4);
+    });
+  });
+  describe("bounds: every number a request controls (issue 11)", () => {
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+    let image: Uint8Array;
+    beforeAll(async () => {
+      image = await pngImage(48, 32, [40, 120, 200]);
+    });
+    const segment = (body: Record<string, unknown>) => call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky", "road"], ...body } });
+    const firstIssue = (reply: { body?: Record<string, any> }) => reply.body!.error.details.issues[0] as { path: string[]; code: string; maximum?: number; minimum?: number };
+
+    it("refuses svd rank 300000 and 1000000 (the probe's requests) with 400 naming the bound; nothing is fused or stored", async () => {
+      const before = await keysUnder(stack.store, "");
+      for (const rank of [300_000, 1_000_000]) {
+        const reply = await segment({ options: { k: 2, fusion: { combination: "svd", rank } } });
+        expect([reply.status, errorCode(reply)]).toEqual([400, "api.invalid-request"]);
+        expect(firstIssue(reply)).toMatchObject({ path: ["options", "fusion", "rank"], code: "too_big", maximum: LIMITS.svdRank });
+        expect(reply.body!.error.message).toContain(`options.fusion.rank: Too big: expected number to be <=${LIMITS.svdRank}`);
+      }
+      // Within LIMITS.svdRank but over min(in, out) of the model's smallest module: refused by fusion, naming the module.
+      const smallest = Math.min(...onnx.segmentationLoraModules(stack.models.manifest.segmentation.config).map((m) => Math.min(m.inFeatures, m.outFeatures)));
+      expect(smallest).toBeLessThan(LIMITS.svdRank);
+      const overModule = await segment({ options: { k: 2, fusion: { combination: "svd", rank: smallest + 1 } } });
+      expect([overModule.status, errorCode(overModule)]).toEqual([400, "fusion.rank-too-large"]);
+      expect(overModule.body!.error.details).toMatchObject({ rank: smallest + 1, max: smallest, module: expect.any(String) });
+      expect(await keysUnder(stack.store, "")).toEqual(before);
+      expect((await segment({ options: { k: 2, fusion: { combination: "svd", rank: smallest } } })).status).toBe(200);
+    });
+
+    it("answers a 39000000×1 PNG with 413 image.too-large naming the side and the limit, from its header alone", async () => {
+      const strip = pngHeader(39_000_000, 1);
+      const details = { rule: "too-large", width: 39_000_000, height: 1, side: "width", limit: LIMITS.imageSide };
+      const message = `Image is 39000000×1: its width 39000000 is over the limit of ${LIMITS.imageSide} pixels`;
+      // The embedder (the first stage to read the image) names it by its index in the batch.
+      for (const reply of [await segment({ image: b64(strip) }), await call("POST", "/v1/embed", { key, body: { image: b64(strip) } })]) {
+        expect([reply.status, reply.body!.error]).toEqual([413, { code: "image.too-large", message: `image 0: ${message}`, details: { ...details, index: 0 } }]);
+      }
+    });
+
+    it("answers a too-large sample image with 413 image.too-large naming the image (not embed.no-images); nothing is stored", async () => {
+      const before = await keysUnder(stack.store, "");
+      const reply = await call("POST", "/v1/adapters", {
+        key,
+        raw: adapterForm({ libraryId, name: "strip", files: tinyAdapterFiles(stack.models, 21), images: [{ name: "strip.png", bytes: pngHeader(39_000_000, 1) }] }),
+      });
+      expect([reply.status, errorCode(reply)]).toEqual([413, "image.too-large"]);
+      expect(reply.body!.error.details).toMatchObject({ image: "strip.png", width: 39_000_000, side: "width", limit: LIMITS.imageSide });
+      expect(await adapterRows("strip")).toEqual([]);
+      expect(await keysUnder(stack.store, "")).toEqual(before);
+    });
+
+    it("refuses duplicate class names with 400 segment.duplicate-class-name naming the name, from the API and the endpoint alike", async () => {
+      const reply = await segment({ classNames: ["road", "sky", "road"] });
+      expect(reply.status).toBe(400);
+      expect(reply.body!.error).toEqual({ code: "segment.duplicate-class-name", message: 'class name "road" is given twice (at 0 and 2)', details: { rule: "duplicate-class-name", name: "road", indices: [0, 2] } });
+      const tooMany = await segment({ classNames: Array.from({ length: LIMITS.classes + 1 }, (_, i) => `class ${i}`) });
+      expect([tooMany.status, errorCode(tooMany), tooMany.body!.error.details.max]).toEqual([400, "segment.too-many-classes", LIMITS.classes]);
+      const tooLong = await segment({ classNames: ["sky", "a".repeat(LIMITS.className + 1)] });
+      expect([tooLong.status, errorCode(tooLong), tooLong.body!.error.details.index]).toEqual([400, "segment.class-name-too-long", 1]);
+
+      // The endpoint, sent the same list (an envelope made by hand: the API's client would refuse to encode it).
+      const envelope = rawEnvelope({ version: 1, classNames: ["road", "sky", "road"], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image);
+      const endpoint = await fetch(`${stack.env.SEMLA_SAGEMAKER_URL}/endpoints/semla/invocations`, { method: "POST", headers: { "content-type": INVOCATION_CONTENT_TYPE }, body: envelope });
+      expect(endpoint.status).toBe(400);
+      expect(await endpoint.json()).toEqual({ error: reply.body!.error });
+    });
+
+    it("accepts each API bound at its limit and refuses one past it, at the field's path", async () => {
+      const { key: fresh } = await stack.tenant();
+      const library = { name: "a".repeat(LIMITS.libraryName), baseModelId: "b".repeat(LIMITS.modelId), embeddingModelId: "e".repeat(LIMITS.modelId), dimension: LIMITS.dimension };
+      expect((await call("POST", "/v1/libraries", { key: fresh, body: library })).status).toBe(201);
+      const nowhere = randomUUID();
+      const upload = { libraryId: nowhere, name: "n", config: {}, centroid: new Array(LIMITS.dimension).fill(0), weightsBytes: LIMITS.adapterUploadBytes, sampleCount: LIMITS.sampleCount };
+      // An unknown library answers after the body was accepted: 404 shows the limits passed.
+      expect(errorCode(await call("POST", "/v1/adapters/uploads", { key: fresh, body: upload }))).toBe("registry.unknown-library");
+      expect(errorCode(await call("POST", "/v1/route", { key: fresh, body: { libraryId: nowhere, embedding: new Array(LIMITS.dimension).fill(0) } }))).toBe("registry.unknown-library");
+      expect((await call("GET", `/v1/adapters?limit=${LIMITS.listPage}`, { key: fresh })).status).toBe(200);
+      expect((await call("POST", "/v1/uploads/images", { key: fresh, body: { bytes: LIMITS.imageUploadBytes } })).status).toBe(201);
+
+      const refusals: [string, ReturnType<typeof call>, string[]][] = [
+        ["library name", call("POST", "/v1/libraries", { key: fresh, body: { ...library, name: "a".repeat(LIMITS.libraryName + 1) } }), ["name"]],
+        ["base model id", call("POST", "/v1/libraries", { key: fresh, body: { ...library, name: "x", baseModelId: "b".repeat(LIMITS.modelId + 1) } }), ["baseModelId"]],
+        ["embedding model id", call("POST", "/v1/libraries", { key: fresh, body: { ...library, name: "x", embeddingModelId: "e".repeat(LIMITS.modelId + 1) } }), ["embeddingModelId"]],
+        ["dimension", call("POST", "/v1/libraries", { key: fresh, body: { ...library, name: "x", dimension: LIMITS.dimension + 1 } }), ["dimension"]],
+        ["upload centroid", call("POST", "/v1/adapters/uploads", { key: fresh, body: { ...upload, centroid: new Array(LIMITS.dimension + 1).fill(0) } }), ["centroid"]],
+        ["upload weights", call("POST", "/v1/adapters/uploads", { key: fresh, body: { ...upload, weightsBytes: LIMITS.adapterUploadBytes + 1 } }), ["weightsBytes"]],
+        ["upload sample count", call("POST", "/v1/adapters/uploads", { key: fresh, body: { ...upload, sampleCount: LIMITS.sampleCount + 1 } }), ["sampleCount"]],
+        ["route embedding", call("POST", "/v1/route", { key: fresh, body: { libraryId: nowhere, embedding: new Array(LIMITS.dimension + 1).fill(0) } }), ["embedding"]],
+        ["list page", call("GET", `/v1/adapters?limit=${LIMITS.listPage + 1}`, { key: fresh }), ["limit"]],
+        ["image upload", call("POST", "/v1/uploads/images", { key: fresh, body: { bytes: LIMITS.imageUploadBytes + 1 } }), ["bytes"]],
+        ["k", call("POST", "/v1/route", { key: fresh, body: { libraryId: nowhere, embedding: [0], options: { k: LIMITS.k + 1 } } }), ["options", "k"]],
+        ["efSearch", call("POST", "/v1/route", { key: fresh, body: { libraryId: nowhere, embedding: [0], options: { efSearch: LIMITS.efSearch + 1 } } }), ["options", "efSearch"]],
+      ];
+      for (const [what, pending, path] of refusals) {
+        const reply = await pending;
+        expect([reply.status, errorCode(reply), firstIssue(reply).path], what).toEqual([400, "api.invalid-request", path]);
+        expect(firstIssue(reply).code, what).toBe("too_big");
+      }
     });
   });
 });

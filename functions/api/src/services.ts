@@ -139,7 +139,7 @@ export async function createServices(config: ApiConfig, options: ServiceOptions 
       ...(secret ? { presignSecret: secret } : {}),
       ...(config.SEMLA_ADMIN_TOKEN_SHA256 ? { adminTokenSha256: config.SEMLA_ADMIN_TOKEN_SHA256 } : {}),
       pipeline,
-      centroidOfImages: (images) => centroidOfImages(embedder, images),
+      centroidOfImages: (images) => centroidOfImages(embedder, images, { strict: true }),
       close,
     };
   } catch (error) {

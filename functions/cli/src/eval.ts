@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fusion, routing } from "@semla/core";
+import { fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
@@ -40,8 +40,8 @@ export const EvalArgsSchema = z
         if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `unknown ${unknown.join(", ")} (known: ${EVAL_METHODS.join(", ")})` });
         return EVAL_METHODS.filter((m) => names.includes(m));
       }),
-    k: z.coerce.number().int().min(1).optional(),
-    temperature: number.pipe(z.number().positive()).optional(),
+    k: z.coerce.number().int().min(1).max(LIMITS.k).optional(),
+    temperature: number.pipe(z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max)).optional(),
     metric: routing.MetricSchema.optional(),
     combination: z.string().default("cat"),
     density: number.optional(),

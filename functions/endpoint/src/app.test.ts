@@ -60,7 +60,9 @@ describe("endpoint app", () => {
   });
 
   it.each([
-    ["an empty class list", rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "transport.invalid-invocation", "classNames: at least one class name is required"],
+    ["an empty class list", rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "segment.no-classes", "at least one class name is needed to segment"],
+    // The class list's own codes, as the API answers them (one schema for both).
+    ["duplicate class names", rawEnvelope({ version: 1, classNames: ["road", "sky", "road"], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "segment.duplicate-class-name", 'class name "road" is given twice (at 0 and 2)'],
     ["a truncated envelope", new Uint8Array([200, 0, 0, 0, 123]), "transport.invalid-invocation", "the invocation header length is 200 bytes but only 1 follow"],
     ["an empty body", new Uint8Array(0), "transport.invalid-invocation", "the invocation is 0 bytes"],
     ["a JSON body", new TextEncoder().encode('{"classNames":["a"]}'), "transport.invalid-invocation", "over the"],

@@ -109,7 +109,8 @@ describe("endpoint with the tiny models", () => {
 
 
     it.each([
-      ["an empty class list", () => rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "transport.invalid-invocation"],
+      ["an empty class list", () => rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "segment.no-classes"],
+      ["duplicate class names", () => rawEnvelope({ version: 1, classNames: ["road", "road"], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "segment.duplicate-class-name"],
       ["a truncated PNG", () => encodeInvocation({ image: image.subarray(0, 60), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["an image that is not an image", () => encodeInvocation({ image: new TextEncoder().encode("hello"), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["a malformed envelope", () => new Uint8Array([9, 0, 0, 0, 0x7b]), "transport.invalid-invocation"],

@@ -16,3 +16,4 @@ export * as world from "./synthetic/world/index.js";
 export * as linalg from "./linalg/index.js";
 export * from "./limits/limits.js";
 export * from "./text/text.js";
+export * from "./limits/issues.js";

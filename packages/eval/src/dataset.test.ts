@@ -65,7 +65,7 @@ describe("dataset folders", () => {
     const missing = await makeDataset("missing", { images: { "a.jpg": jpeg, "b.jpg": jpeg }, labels: { "a.png": labels4x2 } });
     expect(await codeAndMessage(openDataset(missing))).toMatch(/1 image\(s\) have no label map labels\/<name>.png: b.jpg/);
     const repeated = await makeDataset("repeated", { images: { "a.jpg": jpeg }, labels: { "a.png": labels4x2 }, classes: "sky\nsky\n" });
-    expect(await codeAndMessage(openDataset(repeated))).toMatch(/class names repeat: sky/);
+    expect(await codeAndMessage(openDataset(repeated))).toMatch(/classes file: class name "sky" is given twice \(at 0 and 1\)/);
   });
 
   it("refuse label maps of another size, with unknown classes, or in colour, when read", async () => {

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { classNamesProblem } from "@semla/inference";
 import sharp from "sharp";
 import { EvalError } from "./errors.js";
 import { decodeLabelPng, type LabelMap } from "./label-png.js";
@@ -20,8 +21,6 @@ export interface Dataset {
 }
 
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp"]);
-/** The service's masks are 8-bit with 255 kept for "ignore". */
-export const MAX_DATASET_CLASSES = 255;
 
 const invalid = (folder: string, message: string, details: Record<string, unknown> = {}) =>
   new EvalError("eval.dataset-invalid", `dataset ${folder}: ${message}`, { folder, ...details });
@@ -48,9 +47,9 @@ async function readClassNames(folder: string): Promise<string[]> {
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && n.trim() !== "")) {
     throw invalid(folder, "the classes file must list at least one non-empty class name");
   }
-  if (names.length > MAX_DATASET_CLASSES) throw invalid(folder, `${names.length} classes; at most ${MAX_DATASET_CLASSES} fit an 8-bit mask with 255 as ignore`);
-  const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
-  if (duplicates.length > 0) throw invalid(folder, `class names repeat: ${[...new Set(duplicates)].join(", ")}`);
+  // The service's own class-list rules (at most LIMITS.classes: 255 is "ignore" in the label maps).
+  const problem = classNamesProblem(names as string[]);
+  if (problem) throw invalid(folder, `classes file: ${problem.message}`, { classList: problem.code });
   return names as string[];
 }
 

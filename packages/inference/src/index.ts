@@ -3,7 +3,7 @@ export { availableExecutionProviders, createOrtSession, OrtError, type Execution
 export * from "./models/model-files.js";
 export * from "./models/open-model-files.js";
 export * from "./preprocess/errors.js";
-export { DEFAULT_MAX_PIXELS, decodeImage, openImage, type DecodeOptions, type DecodedImage } from "./preprocess/decode.js";
+export { decodeImage, openImage, type DecodeOptions, type DecodedImage } from "./preprocess/decode.js";
 export { preprocessSquare, type SquarePixels } from "./preprocess/square.js";
 export { preprocessClip, preprocessClipBatch, type ClipPreprocessOptions } from "./preprocess/clip.js";
 export { OrtWorkerPool, type OrtPoolOptions } from "./workers/pool.js";
@@ -11,6 +11,7 @@ export * from "./workers/embedder.js";
 export * from "./workers/centroid.js";
 export * from "./workers/image-files.js";
 export * from "./segment/errors.js";
+export { checkClassNames, ClassNamesSchema, classNamesProblem } from "./segment/class-names.js";
 export { OnnxSegmenter, type OnnxSegmenterOptions } from "./segment/segmenter.js";
 export { ClassTextEncoder } from "./segment/class-text.js";
 export { encodeMaskPng } from "./segment/mask-png.js";

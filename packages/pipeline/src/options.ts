@@ -2,20 +2,17 @@ import { fusion, LIMITS, routing, text } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
-/** More adapters than this is no longer "the nearest few": the paper fuses 5. */
-export const MAX_K = LIMITS.k;
-
 /**
  * How to pick and weight adapters. Unset fields take the SemLA reference defaults (k 5, T 0.05) and
  * the library's own metric. Strict, so a misspelt option is reported rather than ignored.
  */
 export const RouteOptionsSchema = z.strictObject({
-  k: z.number().int().min(1).max(MAX_K).optional().describe("How many nearest adapters to fuse (default 5; uniform: every adapter)"),
-  temperature: z.number().positive().optional().describe("Softmax temperature over similarities (default 0.05)"),
+  k: z.number().int().min(1).max(LIMITS.k).optional().describe("How many nearest adapters to fuse (default 5; uniform: every adapter)"),
+  temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).optional().describe("Softmax temperature over similarities (default 0.05)"),
   metric: routing.MetricSchema.optional().describe("Distance metric (default: the library's, served by its HNSW index; the other is an exact scan)"),
-  exclude: z.array(text().min(1)).max(1000).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
+  exclude: z.array(text().min(1).max(LIMITS.adapterName)).max(LIMITS.exclude).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
   exact: z.boolean().default(false).describe("Exact scan instead of the HNSW index"),
-  efSearch: z.number().int().min(1).max(1000).optional().describe("HNSW candidate list size (recall against latency)"),
+  efSearch: z.number().int().min(1).max(LIMITS.efSearch).optional().describe("HNSW candidate list size (recall against latency)"),
 });
 export type RouteOptions = z.output<typeof RouteOptionsSchema>;
 export type RouteOptionsInput = z.input<typeof RouteOptionsSchema>;
@@ -31,7 +28,7 @@ export type SegmentMode = z.infer<typeof SegmentModeSchema>;
 
 export const SegmentOptionsSchema = RouteOptionsSchema.extend({
   mode: SegmentModeSchema.default("semla"),
-  adapter: text().min(1).optional().describe("Adapter id or name (mode adapter)"),
+  adapter: text().min(1).max(LIMITS.adapterName).optional().describe("Adapter id or name (mode adapter)"),
   fusion: fusion.FusionOptionsSchema.default({ combination: "cat" }).describe("How the chosen adapters are combined (PEFT add_weighted_adapter)"),
 }).superRefine((value, context) => {
   if (value.mode === "adapter" && value.adapter === undefined) {

@@ -242,6 +242,6 @@ describe("segment", () => {
   });
 
   it("passes the backend's refusal through (no class names)", async () => {
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: { mode: "zeroshot" } })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: { mode: "zeroshot" } })).rejects.toMatchObject({ code: "segment.no-classes" });
   });
 });

@@ -1,4 +1,4 @@
-import { routing } from "@semla/core";
+import { LIMITS, routing } from "@semla/core";
 import { RegistryError, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
 import { PipelineError } from "./errors.js";
 import type { RouteOptions } from "./options.js";
@@ -74,13 +74,19 @@ export async function semlaPlan(index: AdapterIndex, library: LibraryRecord, emb
 
 /**
  * The uniform-merge baseline: equal weights over every active adapter (less the excluded), or over
- * the k nearest when k is given. Distances are measured exactly, for the explanation only.
+ * the k nearest when k is given. Distances are measured exactly, for the explanation only. A library
+ * with more than LIMITS.k eligible adapters needs k: fusing them all is the unbounded allocation the
+ * limit exists to prevent.
  */
 export async function uniformPlan(index: AdapterIndex, library: LibraryRecord, embedding: Float32Array, options: RouteOptions): Promise<Retrieved> {
   checkDimension(library, embedding);
   const metric = options.metric ?? library.metric;
   const records = await activeAdapters(index, library);
   const exclude = excludedIds(records, options.exclude);
+  const eligible = records.length - exclude.length;
+  if (options.k === undefined && eligible > LIMITS.k) {
+    throw new PipelineError("invalid-options", `uniform over every adapter would fuse ${eligible}, over the limit of ${LIMITS.k}: give k (at most ${LIMITS.k})`, { eligible, max: LIMITS.k });
+  }
   const neighbors = routing.nearestAdapters(embedding, records, { k: records.length || 1, metric, exclude });
   const plan = routing.uniformPlan(neighbors, { metric, exclude: options.exclude, ...(options.k !== undefined && { k: options.k }) });
   return { plan, records: byId(records), names: namesOf(records) };

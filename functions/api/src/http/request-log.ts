@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { LIMITS } from "@semla/core";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./env.js";
 import type { Logger } from "./logger.js";
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const REQUEST_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${LIMITS.requestId}}$`);
 
 /**
  * A request id for every request (the caller's X-Request-Id when it is a sane token, else a new

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
-import { peft, storableJson, text } from "@semla/core";
+import { LIMITS, peft, storableJson, text } from "@semla/core";
 import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
@@ -48,7 +48,7 @@ const ListQuerySchema = z.object({
   libraryId: text().optional(),
   name: text().optional(),
   status: z.enum(["pending", "active", "superseded"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listPage).default(50),
   cursor: text().optional(),
 });
 
@@ -87,9 +87,9 @@ const NewUploadSchema = z
     libraryId: text(),
     name: text(),
     config: storableJson(z.record(text(), z.unknown())).describe("adapter_config.json as an object"),
-    centroid: z.array(z.number()).describe("CLIP centroid of the adapter's training images"),
-    weightsBytes: z.number().int().positive().describe("Exact size of adapter_model.safetensors (the URL is signed for it)"),
-    sampleCount: z.number().int().positive().optional(),
+    centroid: z.array(z.number()).max(LIMITS.dimension).describe("CLIP centroid of the adapter's training images"),
+    weightsBytes: z.number().int().positive().max(LIMITS.adapterUploadBytes).describe("Exact size of adapter_model.safetensors (the URL is signed for it)"),
+    sampleCount: z.number().int().positive().max(LIMITS.sampleCount).optional(),
   })
   .openapi("NewAdapterUpload");
 

@@ -1,9 +1,13 @@
-import { numpy, SemlaError } from "@semla/core";
+import { numpy } from "@semla/core";
 import type { ImageFile } from "@semla/inference";
 import { ApiError } from "../http/errors.js";
 
-/** Computes a centroid from sample images (CLIP embeddings, averaged); absent when the service has no embedder. */
-export type CentroidOfImages = (images: readonly ImageFile[]) => Promise<{ centroid: Float32Array; count: number; skipped: readonly { name: string; code: string; reason: string }[] }>;
+/**
+ * Computes a centroid from sample images (CLIP embeddings, averaged), refusing on the first unusable
+ * image with its own error naming it (image.too-large, image.undecodable, …); absent when the service
+ * has no embedder.
+ */
+export type CentroidOfImages = (images: readonly ImageFile[]) => Promise<{ centroid: Float32Array; count: number }>;
 
 export type CentroidPart = File | string | number[] | undefined;
 
@@ -28,7 +32,5 @@ export async function centroidFrom(
   if (!centroidOfImages) throw new ApiError("not-available", "this deployment computes no centroids: upload the centroid instead");
   const images = await Promise.all(part.images.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
   const result = await centroidOfImages(images);
-  const bad = result.skipped[0];
-  if (bad) throw new SemlaError(bad.code, `sample image ${bad.name}: ${bad.reason}`, { image: bad.name, skipped: result.skipped.length });
   return { centroid: result.centroid, sampleCount: result.count };
 }

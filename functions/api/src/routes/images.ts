@@ -1,12 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { LIMITS } from "@semla/core";
 import { newRouter } from "../http/router.js";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { grantView, UploadGrantSchema } from "./adapters.js";
-
-/** Largest image accepted by upload: far above any camera's, well below what would exhaust memory. */
-export const MAX_IMAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 const beginImageUpload = createRoute({
   method: "post",
@@ -17,7 +15,7 @@ const beginImageUpload = createRoute({
   request: {
     body: {
       required: true,
-      content: { "application/json": { schema: z.strictObject({ bytes: z.number().int().positive().max(MAX_IMAGE_UPLOAD_BYTES) }).openapi("NewImageUpload") } },
+      content: { "application/json": { schema: z.strictObject({ bytes: z.number().int().positive().max(LIMITS.imageUploadBytes) }).openapi("NewImageUpload") } },
     },
   },
   responses: { 201: { description: "Presigned PUT for the image", content: { "application/json": { schema: UploadGrantSchema } } }, ...errorResponses(400, 401) },

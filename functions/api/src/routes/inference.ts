@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { routing, text } from "@semla/core";
+import { LIMITS, routing, text } from "@semla/core";
+import { ClassNamesSchema } from "@semla/inference";
 import { RouteOptionsSchema, SegmentOptionsSchema, type Contribution, type Pipeline } from "@semla/pipeline";
 import { ApiError } from "../http/errors.js";
 import type { ApiDeps } from "../http/env.js";
@@ -41,7 +42,7 @@ const RouteRequestSchema = z
   .strictObject({
     libraryId: text(),
     ...ImageInputShape,
-    embedding: z.array(z.number()).optional().describe("A query embedding instead of an image"),
+    embedding: z.array(z.number()).max(LIMITS.dimension).optional().describe("A query embedding instead of an image"),
     options: RouteOptionsSchema.optional(),
   })
   .openapi("RouteRequest");
@@ -62,7 +63,7 @@ const SegmentRequestSchema = z
   .strictObject({
     libraryId: text(),
     ...ImageInputShape,
-    classNames: z.array(text().min(1).max(200)).min(1).max(255).describe("Open vocabulary; mask pixel value = index"),
+    classNames: ClassNamesSchema.describe("Open vocabulary; mask pixel value = index"),
     options: SegmentOptionsSchema.optional(),
   })
   .openapi("SegmentRequest");

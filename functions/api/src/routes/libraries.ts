@@ -1,16 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
-import { routing, text } from "@semla/core";
+import { LIMITS, routing, text } from "@semla/core";
 import { RegistryError, type LibraryRecord } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
 
 export const NewLibrarySchema = z
   .strictObject({
-    name: text().min(1).max(128).describe("Unique among the tenant's libraries"),
-    baseModelId: text().min(1).max(256).describe("The segmentation model the adapters were trained on"),
-    embeddingModelId: text().min(1).max(256).describe("The CLIP image encoder of the centroids"),
-    dimension: z.number().int().min(1).max(16000).describe("Embedding (centroid) dimension"),
+    name: text().min(1).max(LIMITS.libraryName).describe("Unique among the tenant's libraries"),
+    baseModelId: text().min(1).max(LIMITS.modelId).describe("The segmentation model the adapters were trained on"),
+    embeddingModelId: text().min(1).max(LIMITS.modelId).describe("The CLIP image encoder of the centroids"),
+    dimension: z.number().int().min(1).max(LIMITS.dimension).describe("Embedding (centroid) dimension"),
     metric: routing.MetricSchema.default("euclidean"),
   })
   .openapi("NewLibrary");

@@ -1,4 +1,5 @@
 // Test fixtures: adapters shaped for the tiny segmentation model, images, multipart forms.
+import { crc32 } from "node:zlib";
 import { createPrng, onnx, peft, randomAdapter } from "@semla/core";
 import type { ModelFiles } from "@semla/inference";
 import sharp from "sharp";
@@ -45,4 +46,25 @@ export function adapterForm(fields: {
   else if (fields.centroid) form.set("centroid", new Blob([fields.centroid.bytes]), fields.centroid.name);
   for (const image of fields.images ?? []) form.append("images", new Blob([image.bytes]), image.name);
   return form;
+}
+
+/**
+ * A PNG that is only its header: signature, an IHDR claiming width × height (8-bit RGB) and IEND, no
+ * pixel data. libvips cannot even read its header, so only a check made from the IHDR bytes can
+ * answer it by its size.
+ */
+export function pngHeader(width: number, height: number): Uint8Array {
+  const chunk = (type: string, body: Buffer) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, "latin1");
+    body.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IEND", Buffer.alloc(0))]));
 }

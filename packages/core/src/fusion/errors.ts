@@ -6,6 +6,7 @@ export type FusionRule =
   | "invalid-options"
   | "shape-mismatch"
   | "rank-mismatch"
+  | "rank-too-large"
   | "base-model-mismatch"
   | "fan-in-fan-out-mismatch";
 

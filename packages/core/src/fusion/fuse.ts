@@ -77,7 +77,16 @@ function fusedRank(options: FusionOptions, parts: ReadonlyMap<string, ModulePart
     else if (options.combination === "svd") rank = Math.max(rank, ...list.map((p) => p.module.rank));
     else rank = Math.max(rank, sharedRank(name, list));
   }
-  return options.combination === "svd" && options.rank !== undefined ? options.rank : rank;
+  if (options.combination !== "svd" || options.rank === undefined) return rank;
+  // A rank above min(in, out) only pads with zeros: the product B·A has no more than that.
+  for (const [name, list] of parts) {
+    const { inFeatures, outFeatures } = list[0]!.module;
+    const max = Math.min(inFeatures, outFeatures);
+    if (options.rank > max) {
+      throw new FusionError("rank-too-large", `svd rank ${options.rank} is over ${max}, min(in, out) of module ${name} (${outFeatures}x${inFeatures})`, { module: name, rank: options.rank, max });
+    }
+  }
+  return options.rank;
 }
 
 function* fusionSteps(inputs: readonly WeightedAdapter[], optionsInput: FusionOptionsInput): Generator<string, LoraAdapter> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../limits/limits.js";
 
 const density = z.number().min(0).max(1).describe("fraction of entries kept by pruning (PEFT `density`)");
 const majoritySign = z.enum(["total", "frequency"]).default("total").describe("how TIES elects the sign of each entry");
@@ -14,7 +15,7 @@ export const FusionOptionsSchema = z.discriminatedUnion("combination", [
   z.object({ combination: z.literal("magnitude_prune"), density }),
   z.object({
     combination: z.literal("svd"),
-    rank: z.number().int().positive().optional().describe("rank of the fused adapter; default: the largest input rank"),
+    rank: z.number().int().positive().max(LIMITS.svdRank).optional().describe("rank of the fused adapter, at most min(in, out) of every module; default: the largest input rank"),
     clamp: z.number().gt(0).lt(1).optional().describe("quantile at which to clamp the factors (PEFT `svd_clamp`)"),
   }),
 ]);

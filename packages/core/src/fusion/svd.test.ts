@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { svd } from "../linalg/svd.js";
 import { denseDelta } from "../lora/adapter.js";
+import { LIMITS } from "../limits/limits.js";
 import { fuseAdapters } from "./fuse.js";
+import { FusionOptionsSchema } from "./options.js";
 import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 
 const [Q, FC] = SMALL_MODULES.map((m) => m.name) as [string, string];
@@ -52,6 +54,24 @@ describe("svd fusion", () => {
     const module = moduleNamed(fused, Q);
     expect(module.rank).toBe(7);
     expect(Array.from(module.a.subarray(5 * 12))).toEqual(new Array(2 * 12).fill(0));
+  });
+
+  it("refuses a rank over min(in, out) of a module (8 for the 8x8 v_proj here), naming it; min(in, out) itself is accepted", () => {
+    expect(moduleNamed(fuseAdapters(inputs, { combination: "svd", rank: 8 }), SMALL_MODULES[3]!.name).rank).toBe(8);
+    expect(() => fuseAdapters(inputs, { combination: "svd", rank: 9 })).toThrow(
+      expect.objectContaining({
+        code: "fusion.rank-too-large",
+        message: `svd rank 9 is over 8, min(in, out) of module ${SMALL_MODULES[3]!.name} (8x8)`,
+        details: { rule: "rank-too-large", module: SMALL_MODULES[3]!.name, rank: 9, max: 8 },
+      }),
+    );
+  });
+
+  it(`refuses a rank over LIMITS.svdRank (${LIMITS.svdRank}) before any work, as the probe's 300000 and 1000000`, () => {
+    for (const rank of [LIMITS.svdRank + 1, 300_000, 1_000_000]) {
+      expect(() => fuseAdapters(inputs, { combination: "svd", rank })).toThrow(expect.objectContaining({ code: "fusion.invalid-options", message: expect.stringContaining("rank: ") }));
+    }
+    expect(FusionOptionsSchema.safeParse({ combination: "svd", rank: LIMITS.svdRank }).success).toBe(true);
   });
 
   it("clamps both factors to ± the clamp quantile of their entries", () => {

@@ -6,6 +6,48 @@
 export const LIMITS = {
   /** Nearest adapters fused per request: the paper fuses 5; more is no longer "the nearest few". */
   k: 64,
+  /**
+   * Rank of an SVD fusion: CAT-Seg-L adapters are rank 8, so `k` of them concatenate to rank 512 and an
+   * SVD rank above the inputs' summed rank only adds zero factors (each module also caps it at min(in, out)).
+   */
+  svdRank: 512,
+  /**
+   * Softmax temperature over similarities (the paper's is 0.05): from 10⁻³ (as good as one-hot over cosine
+   * similarities) to 10³ (as good as uniform); softmax stays finite across it.
+   */
+  temperature: { min: 1e-3, max: 1e3 },
+  /** HNSW candidate list (ef_search): pgvector's own maximum. */
+  efSearch: 1000,
+  /** Adapters excluded by id or name in one request (leave-one-out over a large library). */
+  exclude: 1000,
+  /** An adapter name (the registry's 1-128 characters; an id is a 36-character UUID). */
+  adapterName: 128,
+  /** A library's name. */
+  libraryName: 128,
+  /** A model id a library records (base segmentation model, embedding model): a Hugging Face repo id with room. */
+  modelId: 256,
+  /** Classes in one segmentation: the mask is 8-bit and 255 is kept for "ignore" in label maps. */
+  classes: 255,
+  /** A class name, in characters: CLIP's text encoder reads 77 tokens, so a longer name is truncated anyway. */
+  className: 200,
+  /** Embedding (centroid) dimension: pgvector's `vector` holds at most 16,000. */
+  dimension: 16_000,
+  /** Sample images counted for a centroid: a PostgreSQL integer. */
+  sampleCount: 2_147_483_647,
+  /** An image's width × height: above any camera's, below what decoding into memory can afford. */
+  imagePixels: 40_000_000,
+  /** An image's width or height: 16384 is WebP's (and most GPUs' texture) maximum, far above any photo. */
+  imageSide: 16_384,
+  /** Long side over short side: resizing the short side to the encoder's 224 makes the long one ≤ 224 × this. */
+  imageAspectRatio: 32,
+  /** An image sent by presigned upload: far above any camera's, well below what would exhaust memory. */
+  imageUploadBytes: 64 * 1024 * 1024,
+  /** Adapter weights sent by presigned upload, read whole at registration: a rank-64 CAT-Seg-L adapter is tens of MB. */
+  adapterUploadBytes: 1024 * 1024 * 1024,
+  /** A caller's request id (X-Request-Id), carried to the endpoint: a UUID or a tracing token. */
+  requestId: 128,
+  /** Adapters per page of a listing. */
+  listPage: 500,
   /** Bytes of one adapter_config.json: PEFT writes a few KB, a rank_pattern naming every module some 100 KB. */
   configBytes: 256 * 1024,
   /** Nesting depth of adapter_config.json: PEFT's nest 3 deep; 10,000 deep overflows the stack when serialised. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../limits/limits.js";
 import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
 import { routingErrorFrom } from "./fixtures.js";
 
@@ -29,6 +30,19 @@ describe("parseRoutingOptions failures", () => {
     ["temperature = NaN", { temperature: Number.NaN }, "temperature"],
   ])("rejects %s with routing.invalid-options naming the field", (_name, input, field) => {
     const error = routingErrorFrom(() => parseRoutingOptions(input));
+    expect(error.code).toBe("routing.invalid-options");
+    expect(error.message).toMatch(new RegExp(`^invalid routing options: ${field}: `));
+  });
+
+  it.each([
+    ["k", { k: LIMITS.k }, { k: LIMITS.k + 1 }, "k"],
+    ["temperature, above", { temperature: LIMITS.temperature.max }, { temperature: LIMITS.temperature.max * 1.001 }, "temperature"],
+    ["temperature, below", { temperature: LIMITS.temperature.min }, { temperature: LIMITS.temperature.min * 0.999 }, "temperature"],
+    ["exclude, entries", { exclude: Array.from({ length: LIMITS.exclude }, (_, i) => `a${i}`) }, { exclude: Array.from({ length: LIMITS.exclude + 1 }, (_, i) => `a${i}`) }, "exclude"],
+    ["exclude, entry length", { exclude: ["a".repeat(LIMITS.adapterName)] }, { exclude: ["a".repeat(LIMITS.adapterName + 1)] }, "exclude.0"],
+  ])("bounds %s by LIMITS: the limit is accepted, past it refused naming the field", (_name, atLimit, overLimit, field) => {
+    expect(() => parseRoutingOptions(atLimit)).not.toThrow();
+    const error = routingErrorFrom(() => parseRoutingOptions(overLimit));
     expect(error.code).toBe("routing.invalid-options");
     expect(error.message).toMatch(new RegExp(`^invalid routing options: ${field}: `));
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../limits/limits.js";
 import { MetricSchema } from "./distance.js";
 import { RoutingError } from "./errors.js";
 
@@ -8,12 +9,13 @@ import { RoutingError } from "./errors.js";
  * is reported instead of silently falling back to the default.
  */
 export const RoutingOptionsSchema = z.strictObject({
-  k: z.number().int().min(1).default(5).describe("How many nearest adapters to fuse"),
+  k: z.number().int().min(1).max(LIMITS.k).default(5).describe("How many nearest adapters to fuse"),
   // z.number() already rejects NaN and ±Infinity in zod v4.
-  temperature: z.number().positive().default(0.05).describe("Softmax temperature over similarities"),
+  temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(0.05).describe("Softmax temperature over similarities"),
   metric: MetricSchema.default("euclidean"),
   exclude: z
-    .array(z.string())
+    .array(z.string().max(LIMITS.adapterName))
+    .max(LIMITS.exclude)
     .default([])
     .describe("Adapter ids never chosen, removed before taking the top k (leave-one-out)"),
 });

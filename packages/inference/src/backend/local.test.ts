@@ -62,7 +62,9 @@ describe("local backend", () => {
   it("applies the same request rules as the endpoint", async () => {
     const segmenter = fakeSegmenter();
     const backend = createLocalBackend({ segmenter, resolver: createAdapterResolver() });
-    await expect(backend.infer({ image, classNames: [], adapter: { kind: "none" } })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
+    await expect(backend.infer({ image, classNames: [], adapter: { kind: "none" } })).rejects.toMatchObject({ code: "segment.no-classes" });
+    await expect(backend.infer({ image, classNames: ["a", "a"], adapter: { kind: "none" } })).rejects.toMatchObject({ code: "segment.duplicate-class-name" });
+    await expect(backend.infer({ image, classNames: ["a"], requestId: "a b", adapter: { kind: "none" } })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
     await expect(backend.infer({ image, classNames: ["a"], adapter: { ...inline, sha256: "0".repeat(64) } })).rejects.toMatchObject({ code: "adapter-reference.integrity" });
     expect(segmenter.inputs).toHaveLength(0);
   });

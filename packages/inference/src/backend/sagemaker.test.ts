@@ -114,7 +114,8 @@ describe("SageMaker backend", () => {
 
   it("refuses an invalid request before sending anything", async () => {
     const backend = await backendFor([ok]);
-    await expect(backend.infer({ ...request, classNames: [] })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
+    await expect(backend.infer({ ...request, classNames: [] })).rejects.toMatchObject({ code: "segment.no-classes" });
+    await expect(backend.infer({ ...request, requestId: "a b" })).rejects.toMatchObject({ code: "transport.invalid-invocation" });
     expect(server!.requests).toHaveLength(0);
   });
 

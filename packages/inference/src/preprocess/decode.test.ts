@@ -1,6 +1,7 @@
+import { LIMITS } from "@semla/core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_PIXELS, decodeImage, imagePipeline, openImage, readRawRgb } from "./decode.js";
+import { decodeImage, imagePipeline, openImage, readRawRgb } from "./decode.js";
 import { ImageError } from "./errors.js";
 import { bandsRgb, encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "./fixtures.js";
 import { sniffImageFormat } from "./sniff.js";
@@ -126,8 +127,37 @@ describe("decodeImage", () => {
       width: 100_000,
       height: 100_000,
       pixels: 10_000_000_000,
-      maxPixels: DEFAULT_MAX_PIXELS,
+      maxPixels: LIMITS.imagePixels,
     });
+  });
+
+  it("refuses a 39000000×1 PNG from its IHDR alone (libvips cannot even read it), naming the side and the limit", async () => {
+    const strip = pngHeaderOnly(39_000_000, 1, { idat: false });
+    const error = await imageError(decodeImage(strip));
+    expect([error.code, error.kind, error.message]).toEqual(["image.too-large", "too-large", `Image is 39000000×1: its width 39000000 is over the limit of ${LIMITS.imageSide} pixels`]);
+    expect(error.details).toEqual({ rule: "too-large", width: 39_000_000, height: 1, side: "width", limit: LIMITS.imageSide });
+    // Without the header-first check the same bytes were only "undecodable": libvips finds no pixel data.
+    expect((await imageError(decodeImage(pngHeaderOnly(100, 10, { idat: false })))).code).toBe("image.undecodable");
+  });
+
+  it(`accepts each side up to ${LIMITS.imageSide} and an aspect ratio up to ${LIMITS.imageAspectRatio}:1, and refuses one more`, async () => {
+    const side = LIMITS.imageSide;
+    const atLimit = await openImage(pngHeaderOnly(side, side / LIMITS.imageAspectRatio));
+    expect([atLimit.width, atLimit.height]).toEqual([side, side / LIMITS.imageAspectRatio]);
+    expect((await openImage(pngHeaderOnly(2000, side))).height).toBe(side);
+
+    const tall = await imageError(openImage(pngHeaderOnly(2000, side + 1, { idat: false })));
+    expect(tall.details).toEqual({ rule: "too-large", width: 2000, height: side + 1, side: "height", limit: side });
+    const thin = await imageError(openImage(pngHeaderOnly(side, side / LIMITS.imageAspectRatio - 1, { idat: false })));
+    expect(thin.code).toBe("image.too-large");
+    expect(thin.message).toBe(`Image is ${side}×511: its aspect ratio 32.1:1 is over the limit of ${LIMITS.imageAspectRatio}:1`);
+    expect(thin.details).toEqual({ rule: "too-large", width: side, height: 511, aspectRatio: side / 511, limit: LIMITS.imageAspectRatio });
+  });
+
+  it("reads the size from a JPEG's header too, before libvips", async () => {
+    const wide = await encodeRaw(noiseRgb(LIMITS.imageSide + 1, 1024), LIMITS.imageSide + 1, 1024, 3, "jpeg");
+    const error = await imageError(decodeImage(wide.subarray(0, 1024)));
+    expect(error.details).toEqual({ rule: "too-large", width: LIMITS.imageSide + 1, height: 1024, side: "width", limit: LIMITS.imageSide });
   });
 
   it("takes a configurable limit; the limit is inclusive", async () => {

@@ -1,11 +1,15 @@
+import { LIMITS } from "@semla/core";
+import { imageSize } from "image-size";
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { ImageError } from "./errors.js";
 import { ACCEPTED_IMAGE_FORMATS, sniffImageFormat, type AcceptedImageFormat } from "./sniff.js";
 
 /**
  * Decoding untrusted images with sharp (libvips). Only JPEG, PNG and WebP are accepted, refused
- * by signature otherwise; the pixel count is checked from the header before any pixel is decoded
- * (decompression bombs), and again by libvips itself through `limitInputPixels`.
+ * by signature otherwise; the pixel count, each side and the aspect ratio are checked from the
+ * container's header before libvips sees the file (image-size reads it from the first bytes, even
+ * when no pixel data follows: decompression bombs, a 39000000×1 PNG that no resize could take),
+ * again from libvips' own header, and the pixel count once more by libvips through `limitInputPixels`.
  *
  * Every image comes out the way HF's CLIPImageProcessor sees it after `convert_rgb`:
  * - EXIF orientation applied (`.rotate()`), so width/height are the displayed ones;
@@ -15,10 +19,8 @@ import { ACCEPTED_IMAGE_FORMATS, sniffImageFormat, type AcceptedImageFormat } fr
  *   so embeddings match those computed with the reference Python pipeline.
  */
 
-export const DEFAULT_MAX_PIXELS = 40_000_000;
-
 export interface DecodeOptions {
-  /** Refuse images with more pixels than this (width × height). Default 40 megapixels. */
+  /** Refuse images with more pixels than this (width × height). Default LIMITS.imagePixels. */
   readonly maxPixels?: number;
 }
 
@@ -55,7 +57,7 @@ function megapixels(pixels: number): string {
 }
 
 function resolveMaxPixels(options: DecodeOptions): number {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = options.maxPixels ?? LIMITS.imagePixels;
   if (!Number.isSafeInteger(maxPixels) || maxPixels <= 0) {
     throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
   }
@@ -69,6 +71,41 @@ function tooLarge(width: number, height: number, maxPixels: number): ImageError 
     `Image is ${width}×${height} (${megapixels(pixels)}), over the limit of ${megapixels(maxPixels)}`,
     { width, height, pixels, maxPixels },
   );
+}
+
+/** The first bound a width × height image breaks (pixel count, each side, aspect ratio), as an ImageError. */
+function sizeProblem(width: number, height: number, maxPixels: number): ImageError | undefined {
+  if (width * height > maxPixels) return tooLarge(width, height, maxPixels);
+  for (const [side, value] of [["width", width], ["height", height]] as const) {
+    if (value > LIMITS.imageSide) {
+      return new ImageError("too-large", `Image is ${width}×${height}: its ${side} ${value} is over the limit of ${LIMITS.imageSide} pixels`, {
+        width,
+        height,
+        side,
+        limit: LIMITS.imageSide,
+      });
+    }
+  }
+  const aspectRatio = Math.max(width, height) / Math.min(width, height);
+  if (aspectRatio > LIMITS.imageAspectRatio) {
+    return new ImageError("too-large", `Image is ${width}×${height}: its aspect ratio ${aspectRatio.toFixed(1)}:1 is over the limit of ${LIMITS.imageAspectRatio}:1`, {
+      width,
+      height,
+      aspectRatio,
+      limit: LIMITS.imageAspectRatio,
+    });
+  }
+  return undefined;
+}
+
+/** width × height as the container's header states it, read without libvips; undefined when unreadable (libvips then says why). */
+function headerSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  try {
+    const { width, height } = imageSize(bytes);
+    return width > 0 && height > 0 ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -91,6 +128,9 @@ export async function openImage(bytes: Uint8Array, options: DecodeOptions = {}):
     });
   }
   const format = sniffed as AcceptedImageFormat;
+  const header = headerSize(bytes);
+  const refused = header && sizeProblem(header.width, header.height, maxPixels);
+  if (refused) throw refused;
   let metadata: Metadata;
   try {
     // Header only; the limit is applied here by hand so that the error can name the size.
@@ -102,7 +142,8 @@ export async function openImage(bytes: Uint8Array, options: DecodeOptions = {}):
   if (metadata.format !== format || width === undefined || height === undefined || width <= 0 || height <= 0) {
     throw new ImageError("undecodable", `The ${format.toUpperCase()} header could not be read`, { format });
   }
-  if (width * height > maxPixels) throw tooLarge(width, height, maxPixels);
+  const problem = sizeProblem(width, height, maxPixels);
+  if (problem) throw problem;
   const orientation = metadata.orientation ?? 1;
   // Orientations 5–8 transpose the image.
   const swap = orientation >= 5 && orientation <= 8;

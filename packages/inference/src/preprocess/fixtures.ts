@@ -62,8 +62,12 @@ function pngChunk(type: string, body: Uint8Array): Uint8Array {
   return chunk;
 }
 
-/** A PNG whose header claims width × height but carries (almost) no pixel data: a decompression bomb's header. */
-export function pngHeaderOnly(width: number, height: number): Uint8Array {
+/**
+ * A PNG whose header claims width × height but carries (almost) no pixel data: a decompression bomb's
+ * header. With `idat: false` not even an empty IDAT follows, so libvips cannot read its header at all:
+ * only a check made from the IHDR bytes, before libvips, can refuse it by its size.
+ */
+export function pngHeaderOnly(width: number, height: number, { idat = true }: { idat?: boolean } = {}): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
@@ -72,7 +76,7 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array {
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    ...(idat ? [pngChunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]))] : []),
     pngChunk("IEND", new Uint8Array()),
   ];
   return new Uint8Array(Buffer.concat(parts));

@@ -63,9 +63,10 @@ describe("labelMask", () => {
     }
   });
 
-  it("refuses logits of the wrong size and more than 256 classes", () => {
+  it("refuses logits of the wrong size and more than LIMITS.classes (255) classes", () => {
     expect(() => labelMask(new Float32Array(7), 2, 2, 2, 2)).toThrow("logits hold 7 values, expected 2×2×2");
-    expect(() => labelMask(new Float32Array(257), 257, 1, 1, 1)).toThrow("between 1 and 256 classes fit an 8-bit mask, got 257");
+    expect(() => labelMask(new Float32Array(256), 256, 1, 1, 1)).toThrow("between 1 and 255 classes fit an 8-bit mask, got 256");
+    expect(labelMask(new Float32Array(255), 255, 1, 1, 1).labels).toEqual(new Uint8Array([0]));
     expect(() => labelMask(new Float32Array(4), 1, 2, 0, 2)).toThrow("mask size must be positive integers, got 0×2");
   });
 });

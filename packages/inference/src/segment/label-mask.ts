@@ -1,3 +1,5 @@
+import { LIMITS } from "@semla/core";
+
 /**
  * From segmentation logits [C, S, S] to the answer: the per-pixel argmax as a label mask at the
  * original image size (nearest neighbour, half-pixel centres as PIL's NEAREST), and per-class scores
@@ -19,8 +21,6 @@ export interface LabelMask {
   readonly meanProbability: Float64Array;
 }
 
-export const MAX_MASK_CLASSES = 256;
-
 /** For each output coordinate, the source coordinate it copies. */
 export function nearestSource(outSize: number, inSize: number): Int32Array {
   const map = new Int32Array(outSize);
@@ -34,7 +34,7 @@ const TILE = 512;
 /** logits: [classes, size, size] of one image. Ties go to the lower class index. */
 export function labelMask(logits: Float32Array, classes: number, size: number, width: number, height: number): LabelMask {
   const plane = size * size;
-  if (classes < 1 || classes > MAX_MASK_CLASSES) throw new RangeError(`between 1 and ${MAX_MASK_CLASSES} classes fit an 8-bit mask, got ${classes}`);
+  if (classes < 1 || classes > LIMITS.classes) throw new RangeError(`between 1 and ${LIMITS.classes} classes fit an 8-bit mask, got ${classes}`);
   if (logits.length !== classes * plane) throw new RangeError(`logits hold ${logits.length} values, expected ${classes}×${size}×${size}`);
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`mask size must be positive integers, got ${width}×${height}`);

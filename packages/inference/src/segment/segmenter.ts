@@ -11,7 +11,7 @@ import { OrtWorkerPool } from "../workers/pool.js";
 import { ClassTextEncoder, TEXT_ATTENTION_MASK, TEXT_INPUT_IDS, TEXT_OUTPUT } from "./class-text.js";
 import { SegmentationError } from "./errors.js";
 import { loraFeeds } from "./lora-feeds.js";
-import { MAX_MASK_CLASSES } from "./label-mask.js";
+import { checkClassNames } from "./class-names.js";
 import { encodeMaskPng } from "./mask-png.js";
 
 /**
@@ -24,7 +24,6 @@ import { encodeMaskPng } from "./mask-png.js";
 export const SEGMENTATION_PIXELS = "pixel_values";
 export const SEGMENTATION_TEXT = "text_embeds";
 export const SEGMENTATION_OUTPUT = "logits";
-export const MAX_CLASSES = MAX_MASK_CLASSES;
 
 export interface OnnxSegmenterOptions {
   /** Model paths: the segmenter starts (and closes) its own pool. */
@@ -120,13 +119,7 @@ export class OnnxSegmenter implements Segmenter {
     const started = performance.now();
     const { signal } = options;
     const { classNames, adapter } = input;
-    if (classNames.length === 0) throw new SegmentationError("no-classes", "at least one class name is needed to segment");
-    if (classNames.length > MAX_CLASSES) {
-      throw new SegmentationError("too-many-classes", `${classNames.length} classes given; the 8-bit mask holds at most ${MAX_CLASSES}`, {
-        classes: classNames.length,
-        max: MAX_CLASSES,
-      });
-    }
+    checkClassNames(classNames);
     signal?.throwIfAborted();
     // Adapter checks first: a mismatched adapter fails before any decoding or inference.
     const lora = loraFeeds(this.options.segmentation.loraTargets, adapter);

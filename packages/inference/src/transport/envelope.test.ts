@@ -75,9 +75,6 @@ describe("invocation envelope", () => {
   });
 
   it.each([
-    ["no class names", { classNames: [] }, "classNames: at least one class name is required"],
-    ["a blank class name", { classNames: ["road", "  "] }, "classNames.1: a class name must not be blank"],
-    ["duplicate class names", { classNames: ["road", "road"] }, "classNames: class names must be distinct"],
     ["an empty image", { image: new Uint8Array(0) }, "imageByteLength: the image is empty"],
     ["a bad sha256", { adapter: { ...references.object, sha256: "XYZ" } as AdapterReference }, "adapter.sha256: must be 64 lowercase hex digits"],
     ["an object key not made of the sha256", { adapter: { ...references.object, objectKey: "fused/other.safetensors" } as AdapterReference }, "adapter.objectKey: objectKey must be fused/<sha256>.safetensors"],
@@ -87,6 +84,15 @@ describe("invocation envelope", () => {
   ])("refuses to encode a request with %s", (_, change, message) => {
     const request = { image, classNames: ["road"], adapter: { kind: "none" } as AdapterReference, ...change };
     expect(() => encodeInvocation(request)).toThrow(expect.objectContaining({ code: "transport.invalid-invocation", message: expect.stringContaining(message) }));
+  });
+
+  it.each([
+    ["no class names", [], "segment.no-classes", {}],
+    ["a blank class name", ["road", "  "], "segment.invalid-class-name", { index: 1 }],
+    ["duplicate class names", ["road", "road"], "segment.duplicate-class-name", { name: "road", indices: [0, 1] }],
+  ])("encoding and decoding refuse %s with the class list's own code, as the API does", (_, classNames, code, details) => {
+    expect(() => encodeInvocation({ image, classNames, adapter: { kind: "none" } })).toThrow(expect.objectContaining({ code, details: expect.objectContaining(details) }));
+    expect(decodeError(body({ ...validHeader, classNames }))).toMatchObject({ code, details });
   });
 
   describe("decoding refuses a malformed envelope", () => {
@@ -99,7 +105,6 @@ describe("invocation envelope", () => {
       ["a header that is not JSON", body("{nope", image), "the invocation header is not valid JSON"],
       ["a header of another version", body({ ...validHeader, version: 2 }), "invalid invocation header: version:"],
       ["an unknown adapter kind", body({ ...validHeader, adapter: { kind: "lora" } }), "invalid invocation header: adapter.kind:"],
-      ["an empty class list", body({ ...validHeader, classNames: [] }), "classNames: at least one class name is required"],
       ["weights with a none adapter", body({ ...validHeader, weightsByteLength: 2 }, new Uint8Array([...image, 1, 2])), "weightsByteLength: a none adapter reference carries no weights"],
       ["a truncated image", body(validHeader, image.subarray(0, 5)), "but its header accounts for"],
       ["trailing bytes", body(validHeader, new Uint8Array([...image, 9])), "but its header accounts for"],

@@ -1,7 +1,9 @@
+import { errorOfIssues, LIMITS } from "@semla/core";
 import { z } from "zod";
 import type { AdapterReference, InferenceRequest } from "../types.js";
 import { describeIssues, TransportError } from "./errors.js";
-import { AdapterReferenceHeaderSchema, ClassNamesSchema, type AdapterReferenceHeader } from "./schemas.js";
+import { ClassNamesSchema } from "../segment/class-names.js";
+import { AdapterReferenceHeaderSchema, type AdapterReferenceHeader } from "./schemas.js";
 
 /**
  * The body the API sends to the endpoint. Binary, because base64 would spend a third of
@@ -23,7 +25,7 @@ export const InvocationHeaderSchema = z
     version: z.literal(INVOCATION_VERSION),
     requestId: z
       .string()
-      .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 printable ASCII characters")
+      .regex(new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.requestId}}$`), `must be 1-${LIMITS.requestId} printable ASCII characters`)
       .optional(),
     classNames: ClassNamesSchema,
     adapter: AdapterReferenceHeaderSchema,
@@ -74,7 +76,8 @@ function checkedHeader(request: InferenceRequest): InvocationHeader {
   };
   const parsed = InvocationHeaderSchema.safeParse(header);
   if (!parsed.success) {
-    throw invalid(`invalid inference request: ${describeIssues(parsed.error.issues)}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) });
+    // A rule with its own code (the class list's) is answered with it, as the API answers it.
+    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid inference request: ${describeIssues(parsed.error.issues)}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) });
   }
   return header;
 }
@@ -113,7 +116,7 @@ function parseHeader(bytes: Uint8Array): InvocationHeader {
   }
   const parsed = InvocationHeaderSchema.safeParse(json);
   if (!parsed.success) {
-    throw invalid(`invalid invocation header: ${describeIssues(parsed.error.issues)}`, {
+    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid invocation header: ${describeIssues(parsed.error.issues)}`, {
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
     });
   }

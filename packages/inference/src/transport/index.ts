@@ -3,7 +3,7 @@ export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
 export { canonicalJson } from "./canonical-json.js";
 export { adapterByteSize } from "./adapter-size.js";
 export { catManifestSha256 } from "./cat-manifest.js";
-export { AdapterReferenceHeaderSchema, CatSourceSchema, ClassNamesSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
+export { AdapterReferenceHeaderSchema, CatSourceSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
 export {
   INVOCATION_CONTENT_TYPE,
   INVOCATION_VERSION,

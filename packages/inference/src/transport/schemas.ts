@@ -1,4 +1,4 @@
-import { peft } from "@semla/core";
+import { LIMITS, peft } from "@semla/core";
 import { z } from "zod";
 import { FUSED_PREFIX } from "@semla/registry";
 
@@ -17,17 +17,6 @@ const ObjectKeySchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9._-]+)*$/, "must be a relative key of [A-Za-z0-9._-] segments")
   .refine((key) => !key.split("/").some((segment) => segment === "." || segment === ".."), "must not contain . or .. segments");
 
-export const ClassNamesSchema = z
-  .array(
-    z
-      .string()
-      .max(256)
-      .refine((name) => name.trim().length > 0, "a class name must not be blank"),
-  )
-  .min(1, "at least one class name is required")
-  .max(1024)
-  .refine((names) => new Set(names).size === names.length, "class names must be distinct");
-
 export const CatSourceSchema = z
   .object({
     sha256: Sha256Schema,
@@ -41,7 +30,7 @@ export const CatSourceSchema = z
 export const AdapterReferenceHeaderSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("none") }),
   z.object({ kind: z.literal("inline"), sha256: Sha256Schema, config: peft.PeftLoraConfigSchema }),
-  z.object({ kind: z.literal("cat"), sha256: Sha256Schema, sources: z.array(CatSourceSchema).min(1).max(64) }),
+  z.object({ kind: z.literal("cat"), sha256: Sha256Schema, sources: z.array(CatSourceSchema).min(1).max(LIMITS.k) }),
   z
     .object({ kind: z.literal("object"), sha256: Sha256Schema, objectKey: ObjectKeySchema, config: peft.PeftLoraConfigSchema })
     .refine((r) => r.objectKey === `${FUSED_PREFIX}${r.sha256}.safetensors`, { message: "objectKey must be fused/<sha256>.safetensors", path: ["objectKey"] }),

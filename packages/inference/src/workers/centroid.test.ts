@@ -1,10 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { LIMITS } from "@semla/core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageError } from "../preprocess/errors.js";
-import { encodeRaw, noiseRgb, solidImage } from "../preprocess/fixtures.js";
+import { encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "../preprocess/fixtures.js";
 import { CentroidError, centroidOfImages, type CentroidProgress } from "./centroid.js";
 import { ClipEmbedder, type StagedEmbedder } from "./embedder.js";
 import type { ImageFile } from "./image-files.js";
@@ -89,6 +90,21 @@ describe("centroidOfImages", () => {
     expect(error).toBeInstanceOf(CentroidError);
     expect(error).toMatchObject({ code: "embed.no-images", message: "none of the 2 files could be embedded", details: { seen: 2 } });
     await expect(centroidOfImages(embedder, [])).rejects.toMatchObject({ code: "embed.no-images", message: "no images to embed: the source is empty" });
+  });
+
+  it("strict: the first unusable image refuses the run with its own error, naming the image (a too-large one is image.too-large, not embed.no-images)", async () => {
+    const strip = { name: "strip.png", bytes: pngHeaderOnly(39_000_000, 1, { idat: false }) };
+    const alone = await centroidOfImages(embedder, [strip], { strict: true }).catch((e: unknown) => e);
+    expect(alone).toBeInstanceOf(ImageError);
+    expect(alone).toMatchObject({
+      code: "image.too-large",
+      kind: "too-large",
+      message: `sample image strip.png: Image is 39000000×1: its width 39000000 is over the limit of ${LIMITS.imageSide} pixels`,
+      details: { rule: "too-large", image: "strip.png", width: 39_000_000, height: 1, side: "width", limit: LIMITS.imageSide },
+    });
+    await expect(centroidOfImages(embedder, [good[0]!, bad[0]!], { strict: true })).rejects.toMatchObject({ code: "image.undecodable", details: { image: "b.txt" } });
+    // Without strict the same image is skipped and reported.
+    await expect(centroidOfImages(embedder, [strip])).rejects.toMatchObject({ code: "embed.no-images", details: { skipped: [{ name: "strip.png", code: "image.too-large" }] } });
   });
 
   it("streams: never more than two batches ahead of the embeddings", async () => {

@@ -7,7 +7,9 @@ import { readImageFolder, type ImageFile } from "./image-files.js";
  * The centroid of a domain: the mean embedding of its images (SemLA represents each adapter's
  * training domain so). Streaming: at most two batches of preprocessed pixels are in memory (one
  * being embedded while the next is decoded), never the image set. Files that are not usable images
- * are skipped and reported; the whole run fails only when none could be embedded.
+ * are skipped and reported, and the whole run fails only when none could be embedded; or, with
+ * `strict`, the first one refuses the run with its own error (image.too-large, image.undecodable, …)
+ * naming the file.
  */
 
 export interface SkippedImage {
@@ -28,6 +30,8 @@ export interface CentroidOptions {
   readonly batchSize?: number;
   readonly onProgress?: (progress: CentroidProgress) => void;
   readonly signal?: AbortSignal;
+  /** Refuse on the first unusable image (its ImageError, with `image` naming it) instead of skipping it. */
+  readonly strict?: boolean;
 }
 
 export interface CentroidResult {
@@ -70,6 +74,7 @@ export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSo
       return { name: file.name, pixels: await embedder.preprocess(file.bytes) };
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;
+      if (options.strict) throw new ImageError(error.rule, `sample image ${file.name}: ${error.message}`, { ...error.details, image: file.name });
       return { name: file.name, skipped: { name: file.name, code: error.code, reason: error.message } };
     }
   };

@@ -1,3 +1,4 @@
+import { LIMITS } from "@semla/core";
 import { and, desc, eq, getTableColumns, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type {
   AdapterIndex,
@@ -29,7 +30,7 @@ export interface DrizzleAdapterIndex extends AdapterIndex {
   readonly db: RegistryDatabase;
 }
 
-const MAX_DIMENSION = 16000;
+const MAX_DIMENSION = LIMITS.dimension;
 
 function unknownLibrary(libraryId: string): RegistryError {
   return new RegistryError("unknown-library", `library ${libraryId} does not exist`, { libraryId });

@@ -1,4 +1,4 @@
-import { routing } from "@semla/core";
+import { LIMITS, routing } from "@semla/core";
 import { type SQL, sql } from "drizzle-orm";
 import type { NearestAdapter, NearestQuery } from "./adapter-index.js";
 import { type RegistryDatabase, resultRows } from "./database.js";
@@ -13,8 +13,8 @@ import { toVectorLiteral } from "./vector.js";
  * add `, id` to an ordered index scan), so ties at the k-th place are settled by id here.
  */
 
-/** pgvector's default ef_search is 40; see `defaultEfSearch`. */
-const EF_SEARCH_MAX = 1000;
+/** pgvector's default ef_search is 40 (see `defaultEfSearch`), its maximum LIMITS.efSearch. */
+const EF_SEARCH_MAX = LIMITS.efSearch;
 
 /**
  * pgvector's 40, or 2k for large k. With the graph built at ef_construction 128 (hnsw.ts), 100k

@@ -1,14 +1,14 @@
-import type { LoraAdapter } from "@semla/core";
+import { LIMITS, type LoraAdapter } from "@semla/core";
 import type { LibraryRecord, ModuleShapes } from "../db/adapter-index.js";
 import { RegistryError } from "../errors.js";
 import { mergeModuleShapes } from "../db/module-shapes.js";
 
 /** Adapter names are domain names such as "fog+night": printable, short, no path characters. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+const NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${LIMITS.adapterName - 1}}$`);
 
 export function checkAdapterName(name: string): string {
   if (!NAME.test(name)) {
-    throw new RegistryError("invalid-name", `adapter name ${JSON.stringify(name)} is invalid: use 1-128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit`, { name });
+    throw new RegistryError("invalid-name", `adapter name ${JSON.stringify(name)} is invalid: use 1-${LIMITS.adapterName} letters, digits, '.', '_', '+' or '-', starting with a letter or digit`, { name });
   }
   return name;
 }
