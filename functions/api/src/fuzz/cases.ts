@@ -194,8 +194,9 @@ const presignedUpload: Generator = (prng, world) => {
   const part = int(prng, 0, 4);
   const config = part === 0 ? mutateConfig(prng, world.config) : { value: world.config, label: "" };
   const name = part === 1 ? hostileString(prng) : { value: uniqueName(prng), label: "" };
-  const declaredBytes = part === 2 ? wrongValue(prng) : { value: world.weights.length, label: "" };
   const weights = part === 3 ? mutateSafetensors(prng, world.weights) : { value: world.weights, label: "" };
+  // The signature fixes the size, so the body PUT is always of the declared size.
+  const declaredBytes = part === 2 ? wrongValue(prng) : { value: weights.value.length, label: "" };
   const centroid = part === 4 ? pick(prng, [[], [Number.MAX_VALUE], world.centroid.slice(1), "x", null]) : world.centroid;
   const label = [config.label, name.label, declaredBytes.label && `weightsBytes ${declaredBytes.label}`, weights.label, part === 4 ? "bad centroid" : ""].filter(Boolean).join(", ");
   return {
@@ -205,7 +206,11 @@ const presignedUpload: Generator = (prng, world) => {
       const begun = await send({ method: "POST", path: "/v1/adapters/uploads", ...json({ libraryId: world.libraryId, name: name.value, config: config.value, centroid, weightsBytes: declaredBytes.value }) });
       if (begun.status !== 201) return;
       const grant = begun.body as { uploadId: string; upload: { url: string; headers: Record<string, string> } };
-      // The signature fixes the size: a mutated body of another length is refused by the store.
+      if (part === 2) {
+        // Granted for an odd size: the client never sends it.
+        world.abandonedUploads.push(grant.uploadId);
+        return;
+      }
       const put = await send({ method: "PUT", path: grant.upload.url, headers: grant.upload.headers, body: weights.value, auth: false });
       const completed = await send({ method: "POST", path: `/v1/adapters/uploads/${grant.uploadId}/complete` });
       acknowledge(world, completed);
