@@ -1,3 +1,4 @@
+import { errorReplyHeaders } from "@semla/core";
 import type { Pipeline } from "@semla/pipeline";
 import { PRESIGNED_UPLOAD_PATH } from "@semla/registry";
 import { bodyLimit } from "hono/body-limit";
@@ -81,11 +82,7 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     const reply = errorReply(error);
     if (reply.internal && !c.req.raw.signal.aborted) deps.logger.log("error", "internal error", { requestId: c.get("requestId"), path: c.req.path, ...errorFields(error) });
-    // The unread rest of the body (an oversized one, or one behind a refused URL) would be drained
-    // and the socket then dropped under a client that reuses it: tell it not to.
-    if (reply.status === 413 || reply.status === 414) c.header("connection", "close");
-    if (reply.retryAfter !== undefined) c.header("retry-after", String(reply.retryAfter));
-    return c.json(reply.body, reply.status);
+    return c.json(reply.body, reply.status, errorReplyHeaders(reply, { bodyUnread: c.req.raw.body !== null && !c.req.raw.bodyUsed }));
   });
   return routes;
 }

@@ -105,6 +105,24 @@ describe("edge inputs through the real HTTP API", () => {
     });
   });
 
+  describe("a request refused before its body is read tells the client to close the connection", () => {
+    // Found by the fuzz suite: the server drains an unread body for a while, then drops the socket
+    // under a client that was about to reuse it ("other side closed" on its next request).
+    it("wrong media type, missing key, unknown route: Connection: close; a body that was read keeps the connection", async () => {
+      const body = "x".repeat(400_000);
+      const wrongType = await call("POST", "/v1/route", { key, raw: body, headers: { "content-type": "text/plain" } });
+      const noKey = await call("POST", "/v1/segment", { raw: body, headers: { "content-type": "application/json" } });
+      const noRoute = await call("POST", "/v1/nowhere", { key, raw: body, headers: { "content-type": "application/json" } });
+      expect([wrongType, noKey, noRoute].map((r) => [r.status, r.body?.error?.code, r.headers.get("connection")])).toEqual([
+        [415, "api.unsupported-media-type", "close"],
+        [401, "api.missing-key", "close"],
+        [404, "api.not-found", "close"],
+      ]);
+      const read = await call("POST", "/v1/libraries", { key, body: { name: "", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+      expect([read.status, read.headers.get("connection")]).toEqual([400, "keep-alive"]);
+    });
+  });
+
   describe("long URLs get the JSON error shape, not Node's bare 431", () => {
     it("a 10 KB query string: 414 api.uri-too-long from the app (as on Lambda), connection closed", async () => {
       const path = `/v1/adapters?name=${"a".repeat(10 * 1024)}`;

@@ -1,4 +1,5 @@
 import { type AdapterResolver, type Segmenter, createLocalBackend, decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE } from "@semla/inference";
+import { errorReplyHeaders } from "@semla/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EndpointError, errorReply } from "./errors.js";
@@ -65,8 +66,7 @@ export function createEndpointApp(options: EndpointAppOptions): Hono {
     const reply = errorReply(error);
     // A client that went away aborts its inference: nothing to report.
     if (reply.internal && !c.req.raw.signal.aborted) logError(error, { path: c.req.path });
-    if (reply.retryAfter !== undefined) c.header("retry-after", String(reply.retryAfter));
-    return c.json(reply.body, reply.status);
+    return c.json(reply.body, reply.status, errorReplyHeaders(reply, { bodyUnread: c.req.raw.body !== null && !c.req.raw.bodyUsed }));
   });
 
   return app;

@@ -109,3 +109,17 @@ export function errorReplyOf(error: unknown, internalCode: string): ErrorReply {
   const retry = error.kind === "unavailable" || error.kind === "timeout";
   return { status, body, internal: status >= 500 && !retry, ...(retry ? { retryAfter: RETRY_AFTER_SECONDS } : {}) };
 }
+
+/**
+ * The headers an error reply carries, for every server of the service:
+ * - `Retry-After` on outages and time-outs;
+ * - `Connection: close` when the request's body was not read (refused before it: a wrong key, media
+ *   type or URL; or too large): the server would have to drain it, and drops the socket when that
+ *   takes long, under a client that meant to reuse it for its next request.
+ */
+export function errorReplyHeaders(reply: ErrorReply, request: { readonly bodyUnread: boolean }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (reply.retryAfter !== undefined) headers["retry-after"] = String(reply.retryAfter);
+  if (reply.status === 413 || reply.status === 414 || request.bodyUnread) headers.connection = "close";
+  return headers;
+}
