@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry through tsx, so the CLI works from a checkout without a build step.
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+// Runs the TypeScript entry through tsx, so the CLI works from a checkout without a build step. In
+// this process (tsx's loader registered here), not a child: signals reach the CLI itself, so
+// stopping `semla serve` by its pid stops the server and releases its data folder.
+import { register } from "tsx/esm/api";
 
-const require = createRequire(import.meta.url);
-const tsx = require.resolve("tsx/cli");
-const entry = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const result = spawnSync(process.execPath, [tsx, entry, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+register();
+await import(new URL("../src/main.ts", import.meta.url).href);
