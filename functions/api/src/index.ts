@@ -11,4 +11,4 @@ export { lockDataFolder, lockHolderOf, isAlive, FolderLockError, LOCK_FILE, type
 export { ADMIN_TOKEN_FILE, readAdminToken } from "./embedded/admin-token.js";
 export { LOCAL_KEY_FILE, LOCAL_TENANT } from "./embedded/local-key.js";
 export type { SeedLibrary, SeedLibraryInput, SeededLibrary } from "./embedded/seed.js";
-export { TenantSchema } from "./routes/admin.js";
+export { TenantSchema, apiKeyView, type ApiKeyView } from "./routes/admin.js";

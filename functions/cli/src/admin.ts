@@ -1,7 +1,7 @@
 import path from "node:path";
-import { createClient, openRegistry, parseConfig, readAdminToken, runningServer, TenantSchema, type ApiConfig } from "@semla/api";
+import { apiKeyView, createClient, openRegistry, parseConfig, readAdminToken, runningServer, TenantSchema, type ApiConfig, type ApiKeyView } from "@semla/api";
 import { SemlaError } from "@semla/core";
-import { createApiKeyStore, sweep, type ApiKeyRecord, type SweepReport } from "@semla/registry";
+import { createApiKeyStore, sweep, type SweepReport } from "@semla/registry";
 import { expectOk } from "./remote/connection.js";
 import { table } from "./format.js";
 
@@ -34,26 +34,6 @@ async function onRegistry<T>(config: ApiConfig, work: (registry: Awaited<ReturnT
   }
 }
 
-interface KeyView {
-  readonly id: string;
-  readonly tenant: string;
-  readonly name: string;
-  readonly createdAt: string;
-  readonly lastUsedAt: string | null;
-  readonly revokedAt: string | null;
-}
-
-function keyView(record: ApiKeyRecord): KeyView {
-  return {
-    id: record.id,
-    tenant: record.tenant,
-    name: record.name,
-    createdAt: record.createdAt.toISOString(),
-    lastUsedAt: record.lastUsedAt?.toISOString() ?? null,
-    revokedAt: record.revokedAt?.toISOString() ?? null,
-  };
-}
-
 function where(t: Target): string {
   return t.via === "server" ? `through the server at ${t.url}` : t.config.SEMLA_DATABASE_URL ? "on the configured database" : `in ${path.resolve(t.config.SEMLA_DATA_DIR)}`;
 }
@@ -68,7 +48,7 @@ export async function runCreateKey(tenant: string, name: string, env: NodeJS.Pro
       ? await expectOk(await t.client.v1.admin.keys.$post({ json: { tenant, name } }))
       : await onRegistry(t.config, async (registry) => {
           const { key, record } = await createApiKeyStore(registry.index.db).create(tenant, name);
-          return { ...keyView(record), key };
+          return { ...apiKeyView(record), key };
         });
   process.stderr.write(`API key ${created.id} for tenant ${tenant}, ${where(t)} (shown once):\n`);
   console.log(created.key);
@@ -77,10 +57,10 @@ export async function runCreateKey(tenant: string, name: string, env: NodeJS.Pro
 /** `semla keys ls`: ids, tenants and dates; never a key or its hash. */
 export async function runListKeys(tenant: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const t = await target(env);
-  const items: readonly KeyView[] =
+  const items: readonly ApiKeyView[] =
     t.via === "server"
       ? (await expectOk(await t.client.v1.admin.keys.$get({ query: tenant === undefined ? {} : { tenant } }))).items
-      : await onRegistry(t.config, async (registry) => (await createApiKeyStore(registry.index.db).list(tenant)).map(keyView));
+      : await onRegistry(t.config, async (registry) => (await createApiKeyStore(registry.index.db).list(tenant)).map(apiKeyView));
   const rows = items.map((k) => [k.id, k.tenant, k.name, k.createdAt, k.lastUsedAt ?? "-", k.revokedAt ?? "-"]);
   console.log(table(["ID", "TENANT", "NAME", "CREATED", "LAST USED", "REVOKED"], rows));
 }
@@ -94,7 +74,7 @@ export async function runRevokeKey(id: string, env: NodeJS.ProcessEnv = process.
       : await onRegistry(t.config, async (registry) => {
           const record = await createApiKeyStore(registry.index.db).revoke(undefined, id);
           if (!record) throw new SemlaError("cli.unknown-key", `API key ${id} does not exist`, { keyId: id }, "not-found");
-          return keyView(record);
+          return apiKeyView(record);
         });
   // Deployed API instances remember a key they authenticated for up to 10 s (auth/key-cache.ts).
   const note = t.via === "server" ? "the server refuses it from now on" : t.config.SEMLA_DATABASE_URL ? "running API instances refuse it within 10 s" : "refused from now on";

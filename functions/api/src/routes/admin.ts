@@ -41,7 +41,10 @@ export const ApiKeySchema = z
   })
   .openapi("ApiKey");
 
-export function apiKeyView(record: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
+/** An API key as the admin routes and `semla keys` show it: never the key or its hash. */
+export type ApiKeyView = z.infer<typeof ApiKeySchema>;
+
+export function apiKeyView(record: ApiKeyRecord): ApiKeyView {
   return {
     id: record.id,
     tenant: record.tenant,
