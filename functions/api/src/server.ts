@@ -1,9 +1,30 @@
 import { startEndpointServer, type RunningServer } from "@semla/endpoint/server";
-import type { App } from "./app.js";
+import { createApp, type App } from "./app.js";
+import type { ApiConfig } from "./config.js";
+import type { Services } from "./services.js";
+import { startPeriodicSweep } from "./sweep/periodic.js";
 
 export type { RunningServer };
 
 /** Serves the app over HTTP on Node (the endpoint's server, shared); port 0 picks a free one (tests). */
 export function startServer(app: App, { port, hostname = "127.0.0.1" }: { port: number; hostname?: string }): Promise<RunningServer> {
   return startEndpointServer(app, { port, hostname });
+}
+
+/**
+ * The API as a long-lived Node server (`semla serve`, the embedded default): the app over HTTP, and
+ * the registry's sweep at start and every SEMLA_SWEEP_INTERVAL_MS (what interrupted uploads left).
+ * close() stops the sweep, then the server; the services stay the caller's.
+ */
+export async function startNodeServer(services: Services, config: ApiConfig): Promise<RunningServer> {
+  const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+  const sweeper = startPeriodicSweep(services, { intervalMs: config.SEMLA_SWEEP_INTERVAL_MS, logger: services.logger });
+  return {
+    url: server.url,
+    port: server.port,
+    async close() {
+      await sweeper.stop();
+      await server.close();
+    },
+  };
 }

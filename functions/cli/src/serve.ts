@@ -1,4 +1,4 @@
-import { createApp, createServices, openRegistry, parseConfig, startEmbedded, startServer, usageExamples } from "@semla/api";
+import { createServices, openRegistry, parseConfig, startEmbedded, startNodeServer, usageExamples } from "@semla/api";
 import { createApiKeyStore } from "@semla/registry";
 
 /**
@@ -17,7 +17,7 @@ export async function runServe(overrides: Record<string, string | undefined>): P
     close = server.close;
   } else {
     const services = await createServices(config);
-    const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+    const server = await startNodeServer(services, config);
     console.log(`SemLA Serve listening on ${server.url}`);
     close = async () => {
       await server.close();

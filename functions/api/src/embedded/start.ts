@@ -2,10 +2,9 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createApiKeyStore, type LibraryRecord } from "@semla/registry";
 import { ensureWorldLibrary } from "@semla/world";
-import { createApp } from "../app.js";
 import type { ApiConfig } from "../config.js";
 import { createLogger, type Logger } from "../http/logger.js";
-import { startServer } from "../server.js";
+import { startNodeServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
 import { expireUploads } from "../uploads/expire.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
@@ -48,7 +47,8 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
     });
     const services = await createServices(config, { registry, models: seeded.models, logger });
     closeRegistry = undefined; // the services own it now
-    const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+    // With the sweep of what interrupted uploads left (a pending row, an orphan object), now and periodically.
+    const server = await startNodeServer(services, config);
     const url = config.SEMLA_PUBLIC_URL ?? server.url;
     if (url !== publicUrlOf(config) && config.SEMLA_PORT === 0) logger.log("warn", "port 0: presigned upload URLs of the filesystem store will not reach this server", { url });
     await writeFile(path.join(dataDir, SERVER_FILE), `${JSON.stringify({ url, pid: process.pid, libraryId: seeded.library.id })}\n`);

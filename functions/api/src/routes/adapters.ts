@@ -43,7 +43,8 @@ const create = createRoute({
 const ListQuerySchema = z.object({
   libraryId: z.string().optional(),
   name: z.string().optional(),
-  status: z.enum(["pending", "active", "superseded"]).optional(),
+  // Pending rows are uploads in progress (or left by a crash, for the sweep): never listed as adapters.
+  status: z.enum(["active", "superseded"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().optional(),
 });

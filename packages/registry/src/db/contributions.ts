@@ -1,6 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
 import { isUuid } from "./ids.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
 import { adapters, contributions, libraries } from "./schema.js";
 
 /** One adapter's part in one served request, as the fusion plan gave it. */
@@ -41,7 +42,7 @@ export interface ContributionStore {
 }
 
 export function createContributionStore(db: RegistryDatabase): ContributionStore {
-  return {
+  const store: ContributionStore = {
     async record(libraryId, requestId, items) {
       if (items.length === 0) return;
       await db.insert(contributions).values(items.map((item) => ({ libraryId, requestId, adapterId: item.adapterId, rank: item.rank, weight: item.weight, distance: item.distance })));
@@ -89,4 +90,5 @@ export function createContributionStore(db: RegistryDatabase): ContributionStore
       return { libraryId, requests: Number(count?.requests ?? 0), adapters: items };
     },
   };
+  return guardOutages(store, outageClassifierOf(db));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type {
   AdapterIndex,
   AdapterPage,
@@ -17,6 +17,7 @@ import type { RegistryDatabase } from "./database.js";
 import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
 import { adapters, libraries } from "./schema.js";
 
@@ -38,7 +39,10 @@ function unknownAdapter(adapterId: string): RegistryError {
   return new RegistryError("unknown-adapter", `adapter ${adapterId} does not exist`, { adapterId });
 }
 
-/** The registry on any drizzle PostgreSQL database; pg-index.ts and pglite-index.ts only connect. */
+/**
+ * The registry on any drizzle PostgreSQL database; pg-index.ts and pglite-index.ts only connect
+ * (and say which of their errors are outages: those become `registry.unavailable`).
+ */
 export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Promise<void>): DrizzleAdapterIndex {
   async function findLibrary(tx: RegistryDatabase, id: string, lock: boolean): Promise<LibraryRecord | undefined> {
     if (!isUuid(id)) return undefined;
@@ -82,7 +86,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     return entry;
   }
 
-  return {
+  const index: DrizzleAdapterIndex = {
     db,
     async createLibrary(input: NewLibrary): Promise<LibraryRecord> {
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
@@ -216,6 +220,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         .where(
           and(
             ofTenant(tenant),
+            ne(adapters.status, "pending"),
             filter.libraryId === undefined ? undefined : eq(adapters.libraryId, filter.libraryId),
             filter.name === undefined ? undefined : eq(adapters.name, filter.name),
             filter.status === undefined ? undefined : eq(adapters.status, filter.status),
@@ -293,4 +298,5 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     close,
   };
+  return guardOutages(index, outageClassifierOf(db));
 }
