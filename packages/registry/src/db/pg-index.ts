@@ -15,6 +15,45 @@ export function ignoreConnectionErrors(pool: pg.Pool): void {
 }
 
 /**
+ * A pool whose checked-out connections are given back, destroyed, as soon as a query on them fails
+ * for an outage. drizzle's transaction() sends BEGIN before its try/finally: a connection that
+ * dies there (the server restarting between checkout and BEGIN) was never released, and a
+ * database that flapped a few times exhausted the pool for good (every later request waited for a
+ * connection, then failed). Released here, drizzle's own later release is a no-op.
+ */
+class OutageReleasingPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    // The callback form is pg-pool's own (pool.query), which releases on error itself.
+    if (callback) return super.connect(callback);
+    return super.connect().then(releasedOnOutage);
+  }
+}
+
+const guardedClients = new WeakSet<pg.PoolClient>();
+
+function releasedOnOutage(client: pg.PoolClient): pg.PoolClient {
+  if (guardedClients.has(client)) return client;
+  guardedClients.add(client);
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      if (pgOutage(error) !== undefined) {
+        // pg-pool sets release afresh at each checkout: this one's, once.
+        const release = client.release;
+        client.release = () => {};
+        release(error instanceof Error ? error : true);
+      }
+      throw error;
+    });
+  };
+  return client;
+}
+
+/**
  * How long a request may wait on the database, so none hangs while it is down or unreachable.
  * Connecting: 20 s covers a paused Aurora Serverless cluster resuming (~15 s); a stopped server
  * refuses at once. A statement: 30 s, far above any registry query (k-NN in milliseconds).
@@ -61,7 +100,7 @@ export async function createPgAdapterIndex(options: PgAdapterIndexOptions): Prom
     }
   }
   const statementTimeout = options.statementTimeoutMs ?? PG_TIMEOUT_DEFAULTS.statementTimeoutMs;
-  const pool = new pg.Pool({
+  const pool = new OutageReleasingPool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis,
