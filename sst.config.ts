@@ -25,6 +25,7 @@ export default $config({
     const { createEndpoint } = await import("./infra/endpoint");
     const { createApi } = await import("./infra/api");
     const { createMigrations } = await import("./infra/migrations");
+    const { createSweep } = await import("./infra/sweep");
 
     const settings = stageSettings($app.stage, { database: process.env.SEMLA_DATABASE });
     const image = parseEcrImage(process.env.SEMLA_ENDPOINT_IMAGE);
@@ -36,6 +37,7 @@ export default $config({
     const endpoint = createEndpoint(settings, storage, image);
     const { api } = createApi(settings, { network, database, storage, endpoint });
     createMigrations({ network, database, secrets });
+    createSweep(settings, { network, database, storage });
 
     return {
       api: api.url,

@@ -8,6 +8,8 @@ import { PREFIXES } from "./storage";
 export interface PrefixAccess {
   readonly read: readonly string[];
   readonly write: readonly string[];
+  /** DeleteObject alone (the sweep removes objects, never writes them). */
+  readonly remove?: readonly string[];
 }
 
 type Permission = {
@@ -19,12 +21,14 @@ type Permission = {
 /** Read: GetObject (+ HeadObject, which is GetObject in IAM). Write: Put, multipart abort, Delete. */
 export function bucketPermissions(bucketArn: $util.Input<string>, access: PrefixAccess): Permission[] {
   const objects = (prefixes: readonly string[]) => prefixes.map((prefix) => $interpolate`${bucketArn}/${prefix}*`);
-  const listed = [...new Set([...access.read, ...access.write])];
+  const remove = access.remove ?? [];
+  const listed = [...new Set([...access.read, ...access.write, ...remove])];
   const statements: Permission[] = [];
   if (access.read.length > 0) statements.push({ actions: ["s3:GetObject"], resources: objects(access.read) });
   if (access.write.length > 0) {
     statements.push({ actions: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], resources: objects(access.write) });
   }
+  if (remove.length > 0) statements.push({ actions: ["s3:DeleteObject"], resources: objects(remove) });
   if (listed.length > 0) {
     // ListBucket is a bucket-level action: the s3:prefix condition keeps it inside the prefixes.
     statements.push({
@@ -40,6 +44,13 @@ export function bucketPermissions(bucketArn: $util.Input<string>, access: Prefix
 export const API_BUCKET_ACCESS: PrefixAccess = {
   read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads, PREFIXES.clipVision],
   write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads],
+};
+
+/** The scheduled sweep: lists adapters/ and deletes the objects no row references (and those of stale pending rows). */
+export const SWEEPER_BUCKET_ACCESS: PrefixAccess = {
+  read: [],
+  write: [],
+  remove: [PREFIXES.adapters],
 };
 
 /** The endpoint: adapters and fused adapters by reference, its own model artifacts; nothing written. */

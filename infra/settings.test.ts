@@ -8,6 +8,7 @@ describe("stage settings", () => {
       api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
       endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
       storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
+      sweepSchedule: "rate(1 day)",
       logRetention: "1 week",
     });
   });
@@ -22,6 +23,7 @@ describe("stage settings", () => {
     expect(production.api).toEqual({ memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 });
     expect(production.endpoint).toEqual({ instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 });
     expect(production.logRetention).toBe("3 months");
+    expect(production.sweepSchedule).toBe("rate(1 hour)");
   });
 
   test("SEMLA_DATABASE=rds swaps Aurora for a provisioned instance sized per stage", () => {
@@ -61,6 +63,7 @@ describe("validateSettings refuses values AWS would reject, naming the setting",
       "stage setting endpoint.minInstances = 0: must be a whole number ≥ 1 (a real-time endpoint cannot scale to 0 instances)",
     ],
     ["max instances below min", { ...dev, endpoint: { ...dev.endpoint, minInstances: 2, maxInstances: 1 } }, "stage setting endpoint.maxInstances = 1: must be a whole number ≥ endpoint.minInstances (2)"],
+    ["a sweep schedule EventBridge cannot read", { ...dev, sweepSchedule: "rate(1 fortnight)" }, 'stage setting sweepSchedule = "rate(1 fortnight)": must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"'],
     ["no expiry of the fused cache", { ...dev, storage: { ...dev.storage, fusedExpiryDays: 0 } }, "stage setting storage.fusedExpiryDays = 0: must be a whole number of days ≥ 1"],
   ];
   test.each(cases)("%s", (_, settings, message) => {

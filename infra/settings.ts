@@ -45,6 +45,11 @@ export interface StageSettings {
     /** Presigned uploads are consumed by ingestion within minutes; leftovers are garbage. */
     readonly uploadsExpiryDays: number;
   };
+  /**
+   * How often the sweep function removes what interrupted uploads left (stale pending rows, orphan
+   * objects): an EventBridge schedule expression. Each run wakes a paused Aurora cluster.
+   */
+  readonly sweepSchedule: `rate(${string})` | `cron(${string})`;
   readonly logRetention: "1 week" | "1 month" | "3 months";
 }
 
@@ -58,6 +63,8 @@ const dev: StageSettings = {
   api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
   storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
+  // Daily: a paused dev cluster is woken once a day, not every few minutes.
+  sweepSchedule: "rate(1 day)",
   logRetention: "1 week",
 };
 
@@ -68,6 +75,7 @@ const production: StageSettings = {
   api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   endpoint: { instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 },
   storage: { fusedExpiryDays: 30, uploadsExpiryDays: 1 },
+  sweepSchedule: "rate(1 hour)",
   logRetention: "3 months",
 };
 
@@ -117,6 +125,7 @@ export function validateSettings(settings: StageSettings): StageSettings {
   check(endpoint.invocationsPerInstancePerMinute > 0, "endpoint.invocationsPerInstancePerMinute", "must be positive", endpoint.invocationsPerInstancePerMinute);
   check(Number.isInteger(storage.fusedExpiryDays) && storage.fusedExpiryDays >= 1, "storage.fusedExpiryDays", "must be a whole number of days ≥ 1", storage.fusedExpiryDays);
   check(Number.isInteger(storage.uploadsExpiryDays) && storage.uploadsExpiryDays >= 1, "storage.uploadsExpiryDays", "must be a whole number of days ≥ 1", storage.uploadsExpiryDays);
+  check(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(settings.sweepSchedule), "sweepSchedule", 'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"', settings.sweepSchedule);
   return settings;
 }
 

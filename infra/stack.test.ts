@@ -38,6 +38,8 @@ describe("the dev stack", () => {
         "sst:aws:Bucket Bucket",
         "sst:aws:Function Api",
         "sst:aws:Function Migrator",
+        "sst:aws:Function Sweeper",
+        "sst:aws:Cron Sweep",
         "sst:aws:Vpc Vpc",
         "sst:sst:Secret ApiKey",
         "sst:sst:Version VpcVersion",
@@ -49,6 +51,8 @@ describe("the dev stack", () => {
       ["aws:rds/cluster:Cluster", "DatabaseCluster"],
       ["aws:lambda/functionUrl:FunctionUrl", "ApiUrl"],
       ["aws:lambda/invocation:Invocation", "MigratorInvocation"],
+      ["aws:cloudwatch/eventRule:EventRule", "SweepRule"],
+      ["aws:cloudwatch/eventTarget:EventTarget", "SweepTarget"],
       ["aws:sagemaker/model:Model", "EndpointModel"],
       ["aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig"],
       ["aws:sagemaker/endpoint:Endpoint", "Endpoint"],
@@ -98,10 +102,11 @@ describe("network", () => {
     ]);
   });
 
-  test("both functions and the database sit in the private subnets", () => {
+  test("every function and the database sit in the private subnets", () => {
     const placement = { securityGroupIds: ["VpcSecurityGroup-id"], subnetIds: ["VpcPrivateSubnet1-id", "VpcPrivateSubnet2-id"] };
     expect(fn("Api").vpcConfig).toEqual(placement);
     expect(fn("Migrator").vpcConfig).toEqual(placement);
+    expect(fn("Sweeper").vpcConfig).toEqual(placement);
     expect(stack.one("aws:rds/subnetGroup:SubnetGroup", "DatabaseSubnetGroup").inputs.subnetIds).toEqual(placement.subnetIds);
     expect(stack.one("aws:rds/cluster:Cluster", "DatabaseCluster").inputs.vpcSecurityGroupIds).toEqual(placement.securityGroupIds);
   });
@@ -175,9 +180,11 @@ describe("the API function", () => {
   });
 
   test("links nothing: SST's bucket link would grant s3:* on the whole bucket", () => {
-    expect(stack.builds.map((build) => [build.functionID, build.input.links])).toEqual([
+    // Builds finish in any order.
+    expect(stack.builds.map((build) => [build.functionID, build.input.links]).sort(([a], [b]) => String(a).localeCompare(String(b)))).toEqual([
       ["Api", {}],
       ["Migrator", {}],
+      ["Sweeper", {}],
     ]);
   });
 
@@ -226,7 +233,7 @@ describe("least-privilege IAM", () => {
   });
 
   test("function roles are assumable by Lambda only (SST's default also trusts the account root)", () => {
-    for (const name of ["ApiRole", "MigratorRole"]) {
+    for (const name of ["ApiRole", "MigratorRole", "SweeperRole"]) {
       expect(JSON.parse(stack.one("aws:iam/role:Role", name).inputs.assumeRolePolicy as string)).toEqual({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -253,7 +260,7 @@ describe("least-privilege IAM", () => {
   test('no statement anywhere has a "*" resource, except for the actions IAM cannot scope', () => {
     const unscopable = new Set(["ecr:GetAuthorizationToken"]);
     const statements = allStatements(stack);
-    expect(statements.length).toBe(4 + 5);
+    expect(statements.length).toBe(4 + 2 + 5);
     const wildcards = statements.filter(({ statement }) => asList(statement.Resource).some((r) => r === "*" || r.endsWith(":*:*")));
     expect(wildcards.flatMap(({ statement }) => asList(statement.Action)).filter((action) => !unscopable.has(action))).toEqual([]);
     expect(statements.flatMap(({ statement }) => asList(statement.Action)).filter((action) => action.endsWith(":*"))).toEqual([]);
@@ -279,6 +286,40 @@ describe("migrations", () => {
       input: JSON.stringify({ action: "migrate" }),
       triggers: { migrations: migrationsDigest(path.join(ROOT, "migrations")), apiKey: API_KEY_SHA256 },
     });
+  });
+});
+
+describe("the scheduled sweep", () => {
+  test("a function in the VPC opens the registry with the API's configuration, without migrations", () => {
+    expect(fn("Sweeper")).toMatchObject({ handler: "functions/api/src/sweep/lambda.handler", runtime: "nodejs22.x", timeout: 300, memorySize: 512 });
+    expect(env("Sweeper")).toEqual({
+      SEMLA_DATABASE_URL: DATABASE_URL,
+      SEMLA_BUCKET: bucket,
+      SEMLA_DATA_DIR: "/tmp/semla",
+      SEMLA_LOG_LEVEL: "info",
+      SEMLA_MIGRATE: "false",
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+    });
+    expect(stack.one("aws:lambda/function:Function", "SweeperFunction").secretInputs).toContain("environment");
+  });
+
+  test("runs daily in dev (each run wakes a paused cluster), invoked by EventBridge alone", () => {
+    const rule = stack.one("aws:cloudwatch/eventRule:EventRule", "SweepRule");
+    expect(rule.inputs).toMatchObject({ scheduleExpression: "rate(1 day)", state: "ENABLED" });
+    expect(stack.one("aws:cloudwatch/eventTarget:EventTarget", "SweepTarget").inputs).toMatchObject({ arn: stack.one("aws:lambda/function:Function", "SweeperFunction").state.arn, input: "{}" });
+    expect(stack.one("aws:lambda/permission:Permission", "SweepPermission").inputs).toMatchObject({
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: rule.state.arn,
+    });
+  });
+
+  test("lists adapters/ and deletes there, nothing else", () => {
+    const arn = `arn:aws:s3:::${bucket}`;
+    expect(JSON.parse(stack.one("aws:iam/role:Role", "SweeperRole").inputs.inlinePolicies[0].policy as string).Statement).toEqual([
+      { Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${arn}/adapters/*`] },
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [arn], Condition: { StringLike: { "s3:prefix": ["adapters/*"] } } },
+    ]);
   });
 });
 

@@ -26,4 +26,22 @@ describe("API configuration from the environment", () => {
     expect(() => parseConfig({ SEMLA_DATABASE_URL: "mysql://x/y" })).toThrow(/SEMLA_DATABASE_URL/);
     expect(() => parseConfig({ SEMLA_BACKEND: "gpu" })).toThrow(/SEMLA_BACKEND/);
   });
+
+  it("bounds inference, database and sweep times with defaults below the API function's 60 s, and refuses values out of bounds", () => {
+    expect(parseConfig({})).toMatchObject({
+      SEMLA_BACKEND_TIMEOUT_MS: 30_000,
+      SEMLA_BACKEND_MAX_ATTEMPTS: 3,
+      SEMLA_DATABASE_CONNECT_TIMEOUT_MS: 20_000,
+      SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
+      SEMLA_SWEEP_INTERVAL_MS: 900_000,
+    });
+    expect(parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "1500", SEMLA_BACKEND_MAX_ATTEMPTS: "1", SEMLA_SWEEP_INTERVAL_MS: "0" })).toMatchObject({ SEMLA_BACKEND_TIMEOUT_MS: 1500, SEMLA_BACKEND_MAX_ATTEMPTS: 1, SEMLA_SWEEP_INTERVAL_MS: 0 });
+    expect(() => parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "50" })).toThrow(/SEMLA_BACKEND_TIMEOUT_MS/);
+    expect(() => parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "900001" })).toThrow(/SEMLA_BACKEND_TIMEOUT_MS/);
+    expect(() => parseConfig({ SEMLA_BACKEND_MAX_ATTEMPTS: "0" })).toThrow(/SEMLA_BACKEND_MAX_ATTEMPTS/);
+    expect(() => parseConfig({ SEMLA_BACKEND_MAX_ATTEMPTS: "11" })).toThrow(/SEMLA_BACKEND_MAX_ATTEMPTS/);
+    expect(() => parseConfig({ SEMLA_BACKEND_MAX_ATTEMPTS: "2.5" })).toThrow(/SEMLA_BACKEND_MAX_ATTEMPTS/);
+    expect(() => parseConfig({ SEMLA_DATABASE_CONNECT_TIMEOUT_MS: "0" })).toThrow(/SEMLA_DATABASE_CONNECT_TIMEOUT_MS/);
+    expect(() => parseConfig({ SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: "soon" })).toThrow(/SEMLA_DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
 });

@@ -20,6 +20,19 @@ export const ConfigSchema = z
     SEMLA_SAGEMAKER_INFERENCE_COMPONENT: optional,
     /** A SageMaker runtime URL other than the region's (the reference endpoint on loopback, in tests). */
     SEMLA_SAGEMAKER_URL: optional.pipe(z.url().optional()),
+    /**
+     * How long one inference may take: per attempt with SageMaker, in all with the local backend.
+     * Below the API function's own timeout (60 s), so a hung endpoint answers 504 backend.timeout.
+     */
+    SEMLA_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(30_000),
+    /** SageMaker invocations in all, retrying throttling, 5xx and an unreachable endpoint (never a time-out). */
+    SEMLA_BACKEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** Getting a PostgreSQL connection gives up after this (20 s: a paused Aurora cluster resumes in ~15 s). */
+    SEMLA_DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+    /** PostgreSQL cancels a statement after this (statement_timeout). */
+    SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** The embedded/Node server sweeps what interrupted uploads left (pending rows, orphan objects) at start and this often; 0: never. */
+    SEMLA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(15 * 60_000),
     SEMLA_MODELS_PREFIX: z.string().default("models/clip-vision/"),
     /**
      * Models to generate (random weights) when none are under SEMLA_MODELS_PREFIX. Unset: a bucket

@@ -1,6 +1,9 @@
 import { startEndpointServer, type RunningServer } from "@semla/endpoint/server";
-import type { App } from "./app.js";
+import { createApp, type App } from "./app.js";
+import type { ApiConfig } from "./config.js";
 import { ApiError, errorReply } from "./http/errors.js";
+import type { Services } from "./services.js";
+import { startPeriodicSweep } from "./sweep/periodic.js";
 
 export type { RunningServer };
 
@@ -10,4 +13,22 @@ export type { RunningServer };
  */
 export function startServer(app: App, { port, hostname = "127.0.0.1" }: { port: number; hostname?: string }): Promise<RunningServer> {
   return startEndpointServer(app, { port, hostname, refuse: (refusal) => errorReply(new ApiError(refusal.rule, refusal.message, refusal.details)) });
+}
+
+/**
+ * The API as a long-lived Node server (`semla serve`, the embedded default): the app over HTTP, and
+ * the registry's sweep at start and every SEMLA_SWEEP_INTERVAL_MS (what interrupted uploads left).
+ * close() stops the sweep, then the server; the services stay the caller's.
+ */
+export async function startNodeServer(services: Services, config: ApiConfig): Promise<RunningServer> {
+  const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+  const sweeper = startPeriodicSweep(services, { intervalMs: config.SEMLA_SWEEP_INTERVAL_MS, logger: services.logger });
+  return {
+    url: server.url,
+    port: server.port,
+    async close() {
+      await sweeper.stop();
+      await server.close();
+    },
+  };
 }

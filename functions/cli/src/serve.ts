@@ -1,4 +1,4 @@
-import { createApp, createServices, parseConfig, startEmbedded, startServer, usageExamples } from "@semla/api";
+import { createServices, parseConfig, startEmbedded, startNodeServer, usageExamples } from "@semla/api";
 
 /**
  * `semla serve`: the API on this machine. Without SEMLA_DATABASE_URL and SEMLA_BUCKET it is the
@@ -16,7 +16,7 @@ export async function runServe(overrides: Record<string, string | undefined>): P
     close = server.close;
   } else {
     const services = await createServices(config);
-    const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+    const server = await startNodeServer(services, config);
     console.log(`SemLA Serve listening on ${server.url}`);
     close = async () => {
       await server.close();

@@ -2,10 +2,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createApiKeyStore, hashApiKey, type LibraryRecord } from "@semla/registry";
 import { ensureWorldLibrary, WORLD_SPECS } from "@semla/world";
-import { createApp } from "../app.js";
 import type { ApiConfig } from "../config.js";
 import { createLogger, type Logger } from "../http/logger.js";
-import { startServer } from "../server.js";
+import { startNodeServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
 import { expireUploads } from "../uploads/expire.js";
 import { ensureAdminToken } from "./admin-token.js";
@@ -52,7 +51,8 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
     cleanup = async () => undefined; // createServices closes the registry when it fails
     const services = await createServices({ ...config, SEMLA_ADMIN_TOKEN_SHA256: config.SEMLA_ADMIN_TOKEN_SHA256 ?? hashApiKey(adminToken) }, { registry, models: seeded.models, logger });
     cleanup = () => services.close();
-    const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+    // With the sweep of what interrupted uploads left (a pending row, an orphan object), now and periodically.
+    const server = await startNodeServer(services, config);
     const url = config.SEMLA_PUBLIC_URL ?? server.url;
     if (url !== publicUrlOf(config) && config.SEMLA_PORT === 0) logger.log("warn", "port 0: presigned upload URLs of the filesystem store will not reach this server", { url });
     const serverFile = { url, pid: process.pid, libraryId: seeded.library.id };

@@ -47,7 +47,8 @@ const create = createRoute({
 const ListQuerySchema = z.object({
   libraryId: text().optional(),
   name: text().optional(),
-  status: z.enum(["pending", "active", "superseded"]).optional(),
+  // Pending rows are uploads in progress (or left by a crash, for the sweep): never listed as adapters.
+  status: z.enum(["active", "superseded"]).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.listPage).default(50),
   cursor: text().optional(),
 });

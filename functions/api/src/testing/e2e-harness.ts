@@ -28,7 +28,20 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: string; bodyLimitBytes?: number; adminTokenSha256?: string }): Promise<E2eStack> {
+export interface E2eStackOptions {
+  /** The PostgreSQL server (a scratch database is made on it) and the S3 endpoint the API uses. */
+  readonly postgresUrl: string;
+  readonly s3Endpoint: string;
+  readonly bodyLimitBytes?: number;
+  /** The admin routes' token (its sha256); unset, they are off. */
+  readonly adminTokenSha256?: string;
+  /** More of the API's environment (time-outs, attempts). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the API reaches the endpoint, given where it listens (a proxy in front of it); default there. */
+  readonly sagemakerUrl?: (endpointUrl: string) => Promise<string>;
+}
+
+export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack> {
   // s3rver and the SDK's SageMaker client accept any credentials; the SDK needs some.
   process.env.AWS_ACCESS_KEY_ID ??= "S3RVER";
   process.env.AWS_SECRET_ACCESS_KEY ??= "S3RVER";
@@ -50,10 +63,11 @@ export async function startE2eStack(options: { postgresUrl: string; s3Endpoint: 
     SEMLA_S3_ENDPOINT: options.s3Endpoint,
     SEMLA_BACKEND: "sagemaker",
     SEMLA_SAGEMAKER_ENDPOINT: "semla",
-    SEMLA_SAGEMAKER_URL: endpoint.url,
+    SEMLA_SAGEMAKER_URL: options.sagemakerUrl ? await options.sagemakerUrl(endpoint.url) : endpoint.url,
     SEMLA_BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 6 * 1024 * 1024),
     SEMLA_LOG_LEVEL: "info",
     ...(options.adminTokenSha256 ? { SEMLA_ADMIN_TOKEN_SHA256: options.adminTokenSha256 } : {}),
+    ...options.env,
   };
   const config = parseConfig(env);
   const services = await createServices(config, { models, logger: createLogger("info", (line) => void logs.push(line)) });

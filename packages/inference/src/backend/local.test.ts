@@ -79,4 +79,15 @@ describe("local backend", () => {
     setTimeout(() => controller.abort(new Error("client went away")), 20);
     await expect(backend.infer({ image, classNames: ["a"], adapter: { kind: "none" } }, { signal: controller.signal, timeoutMs: 5000 })).rejects.toThrow("client went away");
   });
+
+  it("bounds every inference by its configured timeout when the call gives none (SEMLA_BACKEND_TIMEOUT_MS); a call's own wins", async () => {
+    const backend = createLocalBackend({ segmenter: fakeSegmenter(10_000), resolver: createAdapterResolver(), timeoutMs: 40 });
+    await expect(backend.infer({ image, classNames: ["a"], adapter: { kind: "none" } })).rejects.toMatchObject({
+      code: "backend.timeout",
+      details: { timeoutMs: 40 },
+    });
+    const quick = createLocalBackend({ segmenter: fakeSegmenter(60), resolver: createAdapterResolver(), timeoutMs: 20 });
+    expect((await quick.infer({ image, classNames: ["a"], adapter: { kind: "none" } }, { timeoutMs: 5000 })).width).toBe(1);
+    expect(() => createLocalBackend({ segmenter: fakeSegmenter(), resolver: createAdapterResolver(), timeoutMs: 0 })).toThrow(RangeError);
+  });
 });

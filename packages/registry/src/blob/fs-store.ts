@@ -5,6 +5,7 @@ import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange } from
 import { BlobRangeError, checkRange } from "./byte-range.js";
 import { checkPrefix, isKeySegment, keyPath } from "./fs-key-path.js";
 import { PRESIGNED_UPLOAD_PATH, presignFsPut, type FsPresignConfig } from "./fs-presign.js";
+import { guardBlobOutages, type BlobOutageClassifier } from "./outage.js";
 
 /**
  * The embedded default: one file per key under root ("a/b/c" is root/a/b/c). Unlike S3, a key
@@ -19,6 +20,18 @@ export interface FsBlobStoreOptions {
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined;
 }
+
+/**
+ * Filesystem outages: the disk failing or full, the quota spent, out of file handles, a stale or
+ * busy network mount, a filesystem remounted read-only after errors. Permissions (EACCES, EPERM)
+ * are a configuration error, not an outage.
+ */
+const OUTAGE_ERRNOS = new Set(["EIO", "ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EROFS", "ESTALE", "ETIMEDOUT", "ENOMEM"]);
+
+export const fsOutage: BlobOutageClassifier = (error) => {
+  const code = errorCode(error);
+  return code !== undefined && OUTAGE_ERRNOS.has(code) ? code : undefined;
+};
 
 /** A missing file, or a path through a file or onto a directory: no object under that key. */
 function isMissing(error: unknown): boolean {
@@ -121,6 +134,10 @@ async function collect(root: string, dir: string, prefix: string, into: BlobInfo
 }
 
 export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
+  return guardBlobOutages(createFsDriver(options), fsOutage);
+}
+
+function createFsDriver(options: FsBlobStoreOptions): BlobStore {
   const root = path.resolve(options.root);
   const presign = options.presign;
 

@@ -17,6 +17,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
 import { BlobRangeError, checkRange } from "./byte-range.js";
 import { mapLimited } from "./map-limited.js";
+import { guardBlobOutages, type BlobOutageClassifier } from "./outage.js";
 
 /** The only module that talks to S3: production storage, and s3rver in the tests. */
 export interface S3BlobStoreOptions {
@@ -33,7 +34,14 @@ export interface S3BlobStoreOptions {
   readonly multipartThreshold?: number;
   /** Keys per ListObjectsV2 page, at most 1000 (S3's maximum). Default 1000. */
   readonly listPageSize?: number;
+  /** For a client made here: connecting gives up after this. Default 5 s. */
+  readonly connectionTimeoutMs?: number;
+  /** For a client made here: one request (sent and answered) gives up after this. Default 30 s. */
+  readonly requestTimeoutMs?: number;
 }
+
+/** So no request hangs on a store that is down or unreachable; the SDK retries each (3 attempts in all). */
+export const S3_TIMEOUT_DEFAULTS = { connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000 } as const;
 
 const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;
@@ -57,6 +65,38 @@ function isMissingKey(error: unknown): boolean {
   return error.name === "NoSuchKey" || status(error) === 404;
 }
 
+/** Socket failures: the store is down, restarting or unreachable. */
+const NETWORK_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED"]);
+/** S3's (and compatible servers') "slow down" answers, whatever their status. */
+const THROTTLING = new Set(["SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "ServiceUnavailable", "RequestTimeout"]);
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null && name in value ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * S3 outages (after the SDK's own retries): the network (refused, reset, timed out), throttling
+ * (SlowDown, 429, 503) and S3's 5xx. A 4xx other than those (a missing bucket, access denied) is a
+ * configuration error, not an outage.
+ */
+export const s3Outage: BlobOutageClassifier = (error) => {
+  for (let link: unknown = error, depth = 0; link !== undefined && link !== null && depth < 4; link = field(link, "cause"), depth++) {
+    const code = field(link, "code");
+    if (typeof code === "string" && NETWORK_ERRNOS.has(code)) return code;
+    const errors = field(link, "errors");
+    if (Array.isArray(errors)) {
+      const inner = errors.map((e) => field(e, "code")).find((c): c is string => typeof c === "string" && NETWORK_ERRNOS.has(c));
+      if (inner !== undefined) return inner;
+    }
+    const name = field(link, "name");
+    if (name === "TimeoutError") return "timeout";
+    if (typeof name === "string" && THROTTLING.has(name)) return name;
+    const status = field(field(link, "$metadata"), "httpStatusCode");
+    if (typeof status === "number" && (status >= 500 || status === 429)) return `http-${status}`;
+  }
+  return undefined;
+};
+
 /** Presigning runs the PutObject pipeline on an empty body, so the SDK's default CRC32 is the
  * checksum of nothing; left in the URL it would make S3 refuse every real upload. */
 function withoutChecksums(request: unknown): void {
@@ -70,6 +110,10 @@ function withoutChecksums(request: unknown): void {
 }
 
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
+  return guardBlobOutages(createS3Driver(options), s3Outage);
+}
+
+function createS3Driver(options: S3BlobStoreOptions): BlobStore {
   const Bucket = options.bucket;
   const partSize = positiveInteger("partSize", options.partSize ?? 8 * MiB, MIN_PART_SIZE);
   const multipartThreshold = positiveInteger("multipartThreshold", options.multipartThreshold ?? 16 * MiB, 1);
@@ -81,6 +125,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.forcePathStyle === undefined ? {} : { forcePathStyle: options.forcePathStyle }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      requestHandler: {
+        connectionTimeout: options.connectionTimeoutMs ?? S3_TIMEOUT_DEFAULTS.connectionTimeoutMs,
+        requestTimeout: options.requestTimeoutMs ?? S3_TIMEOUT_DEFAULTS.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     });
 
   async function head(key: string): Promise<BlobInfo | undefined> {

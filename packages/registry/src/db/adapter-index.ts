@@ -4,6 +4,8 @@ type PeftLoraConfig = peft.PeftLoraConfig;
 
 export type Metric = routing.Metric;
 export type AdapterStatus = "pending" | "active" | "superseded";
+/** The statuses of adapters (a pending row is an upload in progress, or one a crash left for the sweep). */
+export type ListedStatus = Exclude<AdapterStatus, "pending">;
 
 /** [out, in] of each LoRA-adapted module, as the base model has it. */
 export type ModuleShapes = Readonly<Record<string, readonly [out: number, inFeatures: number]>>;
@@ -104,9 +106,10 @@ export interface AdapterIndex {
   /** The active (or superseded) adapter of `name` with these exact bytes, for idempotent uploads. */
   findBySha256(libraryId: string, name: string, sha256: string): Promise<AdapterRecord | undefined>;
   getAdapter(tenant: string, id: string): Promise<AdapterRecord | undefined>;
+  /** The tenant's adapters, newest first; pending rows are never listed (they are not adapters yet). */
   listAdapters(
     tenant: string,
-    filter: { libraryId?: string; name?: string; status?: AdapterStatus; limit: number; cursor?: string },
+    filter: { libraryId?: string; name?: string; status?: ListedStatus; limit: number; cursor?: string },
   ): Promise<AdapterPage>;
   /**
    * Removes the row; when it was the active version, the newest superseded version of the same name

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
 import { apiKeys } from "./schema.js";
 import { storableText } from "./text.js";
 
@@ -54,7 +55,7 @@ const columns = { id: apiKeys.id, tenant: apiKeys.tenant, name: apiKeys.name, cr
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
-  return {
+  const store: ApiKeyStore = {
     async create(tenant, name) {
       storableText("tenant", tenant);
       storableText("name", name);
@@ -96,4 +97,6 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
         .orderBy(apiKeys.createdAt, apiKeys.id);
     },
   };
+  // The API's first query of every request: with the database down it must answer 503, not 500.
+  return guardOutages(store, outageClassifierOf(db));
 }

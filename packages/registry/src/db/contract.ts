@@ -286,8 +286,9 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const a = await library({ tenant, name: "a" });
         const b = await library({ tenant, name: "b" });
         const made: AdapterRecord[] = [];
-        for (let i = 0; i < 4; i++) made.push(await index.insertPending(newAdapter(a.id, `n${i % 2}`, [i, 0, 0, 0])));
-        made.push(...(await Promise.all([0, 1, 2].map((i) => index.insertPending(newAdapter(b.id, "m", [i, 0, 0, 0]))))));
+        for (let i = 0; i < 4; i++) made.push(await index.activate((await index.insertPending(newAdapter(a.id, `n${i % 2}`, [i, 0, 0, 0]))).id));
+        const concurrent = await Promise.all([0, 1, 2].map((i) => index.insertPending(newAdapter(b.id, "m", [i, 0, 0, 0]))));
+        for (const row of concurrent) made.push(await index.activate(row.id));
         await addActive(index, await library(), "elsewhere", [0, 0, 0, 0]);
 
         const seen: AdapterRecord[] = [];
@@ -316,9 +317,10 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const snow = await addActive(index, b, "snow", [0, 0, 0, 0]);
         const list = async (filter: Omit<Parameters<typeof index.listAdapters>[1], "limit">, as = tenant) =>
           ids((await index.listAdapters(as, { limit: 10, ...filter })).items).sort();
-        expect(await list({ libraryId: a.id })).toEqual([fog.id, rain.id].sort());
+        // rain is still pending (its upload unfinished): not an adapter yet, never listed.
+        expect(rain.status).toBe("pending");
+        expect(await list({ libraryId: a.id })).toEqual([fog.id]);
         expect(await list({ name: "snow" })).toEqual([snow.id]);
-        expect(await list({ status: "pending" })).toEqual([rain.id]);
         expect(await list({ libraryId: a.id, status: "active" })).toEqual([fog.id]);
         expect(await list({}, uniqueTenant())).toEqual([]);
         expect(await list({ libraryId: a.id }, uniqueTenant())).toEqual([]);

@@ -1,6 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
 import { isUuid } from "./ids.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
 import { adapters, contributions, libraries } from "./schema.js";
 import { storableText } from "./text.js";
 
@@ -42,7 +43,7 @@ export interface ContributionStore {
 }
 
 export function createContributionStore(db: RegistryDatabase): ContributionStore {
-  return {
+  const store: ContributionStore = {
     async record(libraryId, requestId, items) {
       if (items.length === 0) return;
       storableText("requestId", requestId);
@@ -92,4 +93,5 @@ export function createContributionStore(db: RegistryDatabase): ContributionStore
       return { libraryId, requests: Number(count?.requests ?? 0), adapters: items };
     },
   };
+  return guardOutages(store, outageClassifierOf(db));
 }

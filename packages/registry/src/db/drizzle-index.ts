@@ -1,5 +1,5 @@
 import { LIMITS } from "@semla/core";
-import { and, desc, eq, getTableColumns, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type {
   AdapterIndex,
   AdapterPage,
@@ -18,6 +18,7 @@ import type { RegistryDatabase } from "./database.js";
 import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
 import { adapters, libraries } from "./schema.js";
 import { storableJson, storableText } from "./text.js";
@@ -40,7 +41,10 @@ function unknownAdapter(adapterId: string): RegistryError {
   return new RegistryError("unknown-adapter", `adapter ${adapterId} does not exist`, { adapterId });
 }
 
-/** The registry on any drizzle PostgreSQL database; pg-index.ts and pglite-index.ts only connect. */
+/**
+ * The registry on any drizzle PostgreSQL database; pg-index.ts and pglite-index.ts only connect
+ * (and say which of their errors are outages: those become `registry.unavailable`).
+ */
 export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Promise<void>): DrizzleAdapterIndex {
   async function findLibrary(tx: RegistryDatabase, id: string, lock: boolean): Promise<LibraryRecord | undefined> {
     if (!isUuid(id)) return undefined;
@@ -84,7 +88,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     return entry;
   }
 
-  return {
+  const index: DrizzleAdapterIndex = {
     db,
     async createLibrary(input: NewLibrary): Promise<LibraryRecord> {
       for (const field of ["tenant", "name", "baseModelId", "embeddingModelId"] as const) storableText(field, input[field]);
@@ -227,6 +231,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         .where(
           and(
             ofTenant(tenant),
+            ne(adapters.status, "pending"),
             filter.libraryId === undefined ? undefined : eq(adapters.libraryId, filter.libraryId),
             filter.name === undefined ? undefined : eq(adapters.name, filter.name),
             filter.status === undefined ? undefined : eq(adapters.status, filter.status),
@@ -306,4 +311,5 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     close,
   };
+  return guardOutages(index, outageClassifierOf(db));
 }

@@ -3,6 +3,7 @@ import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle } from "drizzle-orm/pglite";
 import { createDrizzleAdapterIndex, type DrizzleAdapterIndex } from "./drizzle-index.js";
 import { migrateDatabase } from "./migrate.js";
+import { pgliteOutage, registerOutageClassifier } from "./outage.js";
 import { schema } from "./schema.js";
 
 export type PgliteAdapterIndexOptions =
@@ -33,5 +34,7 @@ export async function createPgliteAdapterIndex(options: PgliteAdapterIndexOption
     await close();
     throw error;
   }
-  return createDrizzleAdapterIndex(drizzle({ client, schema }), close);
+  const db = drizzle({ client, schema });
+  registerOutageClassifier(db, pgliteOutage);
+  return createDrizzleAdapterIndex(db, close);
 }

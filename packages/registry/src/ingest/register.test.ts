@@ -156,16 +156,19 @@ for (const [label, open] of [
       const crashed = { index: failing(backends.index, "activate"), store: failing(backends.store, "delete") };
       const indexWithoutUndo = failing(crashed.index, "deleteAdapter");
       await expect(registerAdapter({ index: indexWithoutUndo, store: crashed.store }, input("halfway", { centroid: axis(4, 3) }))).rejects.toThrow(/injected failure/);
-      const pending = (await rows(backends.index, library)).filter((r) => r.name === "halfway");
+      const later = new Date(Date.now() + 60 * 60_000);
+      const pending = (await backends.index.stalePending(later)).filter((r) => r.name === "halfway");
       expect(pending.map((r) => r.status)).toEqual(["pending"]);
+      // Not an adapter: never listed.
+      expect((await rows(backends.index, library)).some((r) => r.name === "halfway")).toBe(false);
       expect(await backends.store.head(pending[0]!.objectKey)).toBeDefined();
       expect((await backends.index.nearest(library.id, axis(4, 3), { k: 100 })).some((h) => h.name === "halfway")).toBe(false);
 
       // Not stale yet: the sweep spares it (an upload may still be in flight).
       expect(await sweep(deps())).toEqual({ pendingRemoved: 0, orphansRemoved: 0 });
-      const report = await sweep(deps(), { now: new Date(Date.now() + 60 * 60_000) });
+      const report = await sweep(deps(), { now: later });
       expect(report.pendingRemoved).toBe(1);
-      expect((await rows(backends.index, library)).some((r) => r.name === "halfway")).toBe(false);
+      expect((await backends.index.stalePending(later)).some((r) => r.name === "halfway")).toBe(false);
       expect(await backends.store.head(pending[0]!.objectKey)).toBeUndefined();
     });
 

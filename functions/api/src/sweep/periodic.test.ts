@@ -1,0 +1,85 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createFsBlobStore, createPgliteAdapterIndex, openPglite, type BlobStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../http/logger.js";
+import { startPeriodicSweep } from "./periodic.js";
+
+describe("the Node server's periodic sweep", () => {
+  let root: string;
+  let index: DrizzleAdapterIndex;
+  let store: BlobStore;
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger("info", (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "semla-sweep-"));
+    index = await createPgliteAdapterIndex();
+    store = createFsBlobStore({ root });
+    lines.length = 0;
+  });
+  afterEach(async () => {
+    await index.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** What PostgreSQL going down mid-upload leaves: a pending row, its object never written. */
+  async function abandonedUpload(): Promise<string> {
+    const library = await index.createLibrary({ tenant: "t", name: `lib-${randomUUID()}`, baseModelId: "m", embeddingModelId: "e", dimension: 2, metric: "euclidean" });
+    const id = randomUUID();
+    await index.insertPending({
+      id,
+      libraryId: library.id,
+      name: "halfway",
+      rank: 1,
+      alpha: 1,
+      targetModules: ["q"],
+      moduleShapes: { q: [2, 2] },
+      config: { r: 1, lora_alpha: 1, target_modules: ["q"] } as never,
+      objectKey: (version) => `adapters/${library.id}/${id}/v${version}/${"0".repeat(64)}.safetensors`,
+      byteSize: 1,
+      sha256: "0".repeat(64),
+      centroid: Float32Array.from([1, 0]),
+      sampleCount: null,
+    });
+    return id;
+  }
+
+  it("sweeps at start: the abandoned pending row is gone once stop() returns, and the removal is logged", async () => {
+    await abandonedUpload();
+    const sweeper = startPeriodicSweep({ index, store }, { intervalMs: 60_000, logger, sweepOptions: { pendingAfterMs: 0, orphanAfterMs: 0 } });
+    await sweeper.stop();
+    expect(await index.stalePending(new Date(Date.now() + 3_600_000))).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ level: "info", msg: "swept interrupted uploads", pendingRemoved: 1, orphansRemoved: 0 }));
+  });
+
+  it("sweeps again every interval", async () => {
+    const sweeper = startPeriodicSweep({ index, store }, { intervalMs: 50, logger, sweepOptions: { pendingAfterMs: 0, orphanAfterMs: 0 } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the first sweep, on an empty registry, is done
+      await abandonedUpload();
+      for (let waited = 0; (await index.stalePending(new Date(Date.now() + 3_600_000))).length > 0; waited += 25) {
+        if (waited > 5000) throw new Error("no sweep within 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
+  it("an interval of 0 never sweeps", async () => {
+    await abandonedUpload();
+    await startPeriodicSweep({ index, store }, { intervalMs: 0, logger, sweepOptions: { pendingAfterMs: 0 } }).stop();
+    expect(await index.stalePending(new Date(Date.now() + 3_600_000))).toHaveLength(1);
+  });
+
+  it("a sweep that fails (the database down) is logged as a warning and never throws; the server goes on", async () => {
+    const client = await openPglite();
+    const closedIndex = await createPgliteAdapterIndex({ client });
+    await client.close();
+    await startPeriodicSweep({ index: closedIndex, store }, { intervalMs: 60_000, logger }).stop();
+    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "sweep failed; the next one tries again", error: expect.stringMatching(/registry database is unavailable/) }));
+  });
+});
