@@ -364,6 +364,16 @@ describe("SemLA Serve API end to end", () => {
       expect(await keysUnder(stack.store, "")).toEqual(before);
     });
 
+    it("refuses more than LIMITS.sampleImages sample images before decoding any; nothing is stored", async () => {
+      const before = await keysUnder(stack.store, "");
+      const tiny = await pngImage(2, 2, [10, 20, 30]);
+      const images = Array.from({ length: LIMITS.sampleImages + 1 }, (_, i) => ({ name: `s${i}.png`, bytes: tiny }));
+      const reply = await call("POST", "/v1/adapters", { key, raw: adapterForm({ libraryId, name: "many-samples", files: tinyAdapterFiles(stack.models, 22), images }) });
+      expect([reply.status, errorCode(reply), reply.body!.error.details.issues?.[0]?.path]).toEqual([400, "api.invalid-request", ["images"]]);
+      expect(await adapterRows("many-samples")).toEqual([]);
+      expect(await keysUnder(stack.store, "")).toEqual(before);
+    });
+
     it("refuses duplicate class names with 400 segment.duplicate-class-name naming the name, from the API and the endpoint alike", async () => {
       const reply = await segment({ classNames: ["road", "sky", "road"] });
       expect(reply.status).toBe(400);

@@ -27,7 +27,10 @@ const NewAdapterFormSchema = z
     config: z.union([file, text()]).describe("adapter_config.json (PEFT LoRA)"),
     weights: file.describe("adapter_model.safetensors"),
     centroid: z.union([file, text()]).optional().describe("CLIP centroid: .npy, .npz (SemLA statistics) or a JSON array"),
-    images: z.union([file, z.array(file)]).optional().describe("Sample images of the domain, to compute the centroid from instead"),
+    images: z
+      .union([file, z.array(file).max(LIMITS.sampleImages)])
+      .optional()
+      .describe(`Sample images of the domain (at most ${LIMITS.sampleImages}), to compute the centroid from instead`),
   })
   .openapi("NewAdapterForm");
 

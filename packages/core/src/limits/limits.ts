@@ -32,6 +32,12 @@ export const LIMITS = {
   className: 200,
   /** Embedding (centroid) dimension: pgvector's `vector` holds at most 16,000. */
   dimension: 16_000,
+  /**
+   * Sample images sent with one adapter to compute its centroid: each is decoded and embedded in the
+   * request (tens of ms each on CPU), so a body of tiny images must not become minutes of work; a
+   * centroid over more images is computed beforehand (`semla centroid`) and sent as a file.
+   */
+  sampleImages: 64,
   /** Sample images counted for a centroid: a PostgreSQL integer. */
   sampleCount: 2_147_483_647,
   /** An image's width × height: above any camera's, below what decoding into memory can afford. */
