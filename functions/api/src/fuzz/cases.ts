@@ -154,14 +154,18 @@ function centroidField(prng: Prng, world: FuzzWorld): Mutated<string | { name: s
   return { value: JSON.stringify(world.centroid.map((v) => v * (1 + (prng.next() - 0.5) * 0.01))), label: "valid centroid" };
 }
 
-function multipart(world: FuzzWorld, fields: { libraryId?: string; name: string; config: string | Uint8Array; weights: Uint8Array; centroid: string | { name: string; bytes: Uint8Array } }): FormData {
+function multipart(
+  world: FuzzWorld,
+  fields: { libraryId?: string; name: string; config: string | Uint8Array; weights: Uint8Array; centroid?: string | { name: string; bytes: Uint8Array }; images?: readonly { name: string; bytes: Uint8Array }[] },
+): FormData {
   const form = new FormData();
   form.set("libraryId", fields.libraryId ?? world.libraryId);
   form.set("name", fields.name);
   form.set("config", new Blob([fields.config]), "adapter_config.json");
   form.set("weights", new Blob([fields.weights]), "adapter_model.safetensors");
   if (typeof fields.centroid === "string") form.set("centroid", fields.centroid);
-  else form.set("centroid", new Blob([fields.centroid.bytes]), fields.centroid.name);
+  else if (fields.centroid) form.set("centroid", new Blob([fields.centroid.bytes]), fields.centroid.name);
+  for (const image of fields.images ?? []) form.append("images", new Blob([image.bytes]), image.name);
   return form;
 }
 
@@ -174,17 +178,30 @@ function acknowledge(world: FuzzWorld, reply: FuzzReply): void {
 
 const uniqueName = (prng: Prng) => `fuzz-${Math.floor(prng.next() * 2 ** 32).toString(16)}`;
 
+/** Sample images for a centroid: mostly broken ones, sometimes more than the bound. */
+function sampleImages(prng: Prng, world: FuzzWorld): Mutated<{ name: string; bytes: Uint8Array }[]> {
+  const count = pick(prng, [1, 2, 3, int(prng, 60, 70)]);
+  const images = Array.from({ length: count }, (_, i) => {
+    const field = imageField(prng, world).value;
+    const bytes = typeof field === "string" ? Buffer.from(field, "base64") : world.image;
+    return { name: pick(prng, [`s${i}.png`, hostileString(prng).value]), bytes: new Uint8Array(bytes) };
+  });
+  return { value: images, label: `${count} sample images` };
+}
+
 const uploadAdapter: Generator = (prng, world) => {
-  const part = int(prng, 0, 3);
+  const part = int(prng, 0, 4);
   const weights = part === 0 ? mutateSafetensors(prng, world.weights) : { value: world.weights, label: "valid weights" };
   const config = part === 1 ? configText(prng, world.config) : { value: JSON.stringify(world.config), label: "valid config" };
   const centroid = part === 2 ? centroidField(prng, world) : { value: JSON.stringify(world.centroid), label: "valid centroid" };
   const name = part === 3 ? hostileString(prng) : { value: uniqueName(prng), label: "" };
+  const images = part === 4 ? sampleImages(prng, world) : undefined;
   return {
     route: "POST /v1/adapters",
-    label: [weights.label, config.label, centroid.label, name.label].filter(Boolean).join(", "),
+    label: [weights.label, config.label, images ? images.label : centroid.label, name.label].filter(Boolean).join(", "),
     async run(send) {
-      const reply = await send({ method: "POST", path: "/v1/adapters", body: multipart(world, { name: name.value, config: config.value, weights: weights.value, centroid: centroid.value }) });
+      const fields = { name: name.value, config: config.value, weights: weights.value, ...(images ? { images: images.value } : { centroid: centroid.value }) };
+      const reply = await send({ method: "POST", path: "/v1/adapters", body: multipart(world, fields) });
       acknowledge(world, reply);
     },
   };
