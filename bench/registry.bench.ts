@@ -9,7 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, createPrng, peft, randomAdapter } from "@semla/core";
-import { createPgAdapterIndex, createS3BlobStore, registerAdapter, type LibraryRecord } from "@semla/registry";
+import { createPgAdapterIndex, registerAdapter, type LibraryRecord } from "@semla/registry";
+import { createS3BlobStore } from "@semla/storage";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { createHnswIndex, hnswIndexName } from "../packages/registry/src/db/hnsw.js";

@@ -1,7 +1,7 @@
 import { LIMITS, numpy, onnx } from "@semla/core";
 import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { randomUUID } from "node:crypto";
-import { adapterObjectKey, libraryPrefix } from "@semla/registry";
+import { adapterObjectKey, libraryPrefix } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "./client.js";

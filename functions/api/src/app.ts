@@ -1,6 +1,6 @@
 import { errorReplyHeaders } from "@semla/core";
 import type { Pipeline } from "@semla/pipeline";
-import { PRESIGNED_UPLOAD_PATH } from "@semla/registry";
+import { PRESIGNED_UPLOAD_PATH } from "@semla/storage";
 import { bodyLimit } from "hono/body-limit";
 import { requireApiKey } from "./auth/api-keys.js";
 import { cachedKeys } from "./auth/key-cache.js";

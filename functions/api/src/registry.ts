@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createFsBlobStore, createPgAdapterIndex, createPgliteAdapterIndex, createS3BlobStore, type BlobStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createPgAdapterIndex, createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createFsBlobStore, createS3BlobStore, type BlobStore } from "@semla/storage";
 import type { ApiConfig } from "./config.js";
 import { lockDataFolder } from "./embedded/folder-lock.js";
 import { describeHolder } from "./embedded/server-file.js";

@@ -14,7 +14,8 @@ import {
   routing,
   type LoraAdapter,
 } from "@semla/core";
-import { AdapterCache, createFsBlobStore, createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type BlobStore, type LibraryRecord } from "@semla/registry";
+import { AdapterCache, createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
+import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { bar, bytes, table } from "./format.js";
 
 /** Domains of the demo library: combinations of visual shifts, as in the SemLA paper's benchmark. */

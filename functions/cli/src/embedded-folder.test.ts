@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import { LOCAL_TENANT, LOCK_FILE, openRegistry, parseConfig, SERVER_FILE, type ServerFile } from "@semla/api";
 import { bytesSource, onnx, peft, randomAdapter } from "@semla/core";
 import { openModelFiles } from "@semla/inference";
-import { adapterObjectKey, hashApiKey, moduleShapesOf, sha256Hex } from "@semla/registry";
+import { hashApiKey, moduleShapesOf } from "@semla/registry";
+import { adapterObjectKey, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFsBlobStore, createPgliteAdapterIndex } from "@semla/registry";
+import { createPgliteAdapterIndex } from "@semla/registry";
+import { createFsBlobStore } from "@semla/storage";
 import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import { describe, expect, it } from "vitest";
 import { EvalArgsSchema, runEval } from "./eval.js";

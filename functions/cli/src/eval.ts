@@ -5,7 +5,8 @@ import { fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
-import { createFsBlobStore, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
+import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
 import { z } from "zod";
 

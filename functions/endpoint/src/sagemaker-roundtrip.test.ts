@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fusion, peft, randomAdapter } from "@semla/core";
 import { adapterReference, catManifestSha256, createAdapterResolver, createSageMakerBackend, type CatSource, type InferenceBackend } from "@semla/inference";
-import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/registry";
+import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { startEndpointServer, type RunningServer } from "./server.js";

@@ -1,4 +1,4 @@
-import { createFsBlobStore, createS3BlobStore, type BlobStore } from "@semla/registry";
+import { createFsBlobStore, createS3BlobStore, type BlobStore } from "@semla/storage";
 import type { EndpointConfig } from "./config.js";
 
 /** The object store by-reference adapters are read from; none means only inline adapters work. */

@@ -14,7 +14,7 @@ import {
   type ModelFiles,
   type Segmenter,
 } from "@semla/inference";
-import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/registry";
+import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { locateModels } from "./models.js";

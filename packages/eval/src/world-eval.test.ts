@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFsBlobStore, createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { createFsBlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEvalPipeline, type PipelineHandle } from "./local-pipeline.js";

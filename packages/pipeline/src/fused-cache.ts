@@ -1,6 +1,6 @@
 import { fusion, type LoraAdapter } from "@semla/core";
 import { adapterByteSize, canonicalJson, type CatSource } from "@semla/inference";
-import { SizedLru } from "@semla/registry";
+import { SizedLru } from "@semla/storage";
 
 /** One source of a fusion: the adapter, its content hash and its plan weight. */
 export interface FusionSource {

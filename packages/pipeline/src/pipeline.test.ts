@@ -12,7 +12,8 @@ import {
   type InferenceRequest,
   type ModelFiles,
 } from "@semla/inference";
-import { AdapterCache, createFsBlobStore, createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type BlobStore, type LibraryRecord } from "@semla/registry";
+import { AdapterCache, createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPipeline, type Pipeline } from "./pipeline.js";

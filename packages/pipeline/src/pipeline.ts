@@ -12,7 +12,8 @@ import {
   type InferenceBackend,
   type InferenceResponse,
 } from "@semla/inference";
-import { RegistryError, SizedLru, type AdapterCache, type AdapterIndex, type AdapterRecord, type BlobStore, type LibraryRecord } from "@semla/registry";
+import { RegistryError, type AdapterCache, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { SizedLru, type BlobStore } from "@semla/storage";
 import { PipelineError } from "./errors.js";
 import { FusedAdapterCache, type FusionSource } from "./fused-cache.js";
 import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentMode, type SegmentOptionsInput } from "./options.js";

@@ -1,15 +1,7 @@
 export * from "./errors.js";
-export * from "./blob/blob-store.js";
-export * from "./blob/object-keys.js";
-export { createS3BlobStore, s3Outage, S3_TIMEOUT_DEFAULTS, type S3BlobStoreOptions } from "./blob/s3-store.js";
-export { createFsBlobStore, fsOutage, type FsBlobStoreOptions } from "./blob/fs-store.js";
-export { BlobStoreError, type BlobStoreRule } from "./blob/errors.js";
-export { guardBlobOutages, storeUnavailable, type BlobOutageClassifier } from "./blob/outage.js";
-export * from "./blob/fs-presign.js";
 export * from "./db/index.js";
 export * from "./ingest/validate.js";
 export * from "./ingest/register.js";
 export * from "./ingest/sweep.js";
 export * from "./ingest/loradb.js";
-export * from "./cache/lru.js";
 export * from "./cache/adapter-cache.js";

@@ -1,5 +1,6 @@
 import type { ModelFiles } from "@semla/inference";
-import type { AdapterIndex, BlobStore, LibraryRecord } from "@semla/registry";
+import type { AdapterIndex, LibraryRecord } from "@semla/registry";
+import type { BlobStore } from "@semla/storage";
 
 /**
  * What seeds the embedded default's demo library: the shape of @semla/world's

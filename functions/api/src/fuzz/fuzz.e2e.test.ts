@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ADAPTERS_PREFIX } from "@semla/registry";
+import { ADAPTERS_PREFIX } from "@semla/storage";
 import { keysUnder, startE2eStack, type E2eStack } from "../testing/e2e-harness.js";
 import { adapterForm, BASE_MODEL, pngImage, tinyAdapterFiles } from "../testing/fixtures.js";
 import { UPLOADS_PREFIX } from "../uploads/upload-store.js";

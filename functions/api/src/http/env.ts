@@ -1,4 +1,5 @@
-import type { AdapterIndex, ApiKeyStore, BlobStore, ContributionStore } from "@semla/registry";
+import type { AdapterIndex, ApiKeyStore, ContributionStore } from "@semla/registry";
+import type { BlobStore } from "@semla/storage";
 import type { Logger } from "./logger.js";
 
 /** What the routes run on: the registry, and the stores that share its database. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { bytesSource, peft } from "@semla/core";
-import { adapterObjectKey, hashApiKey, libraryPrefix, moduleShapesOf, sha256Hex } from "@semla/registry";
+import { hashApiKey, moduleShapesOf } from "@semla/registry";
+import { adapterObjectKey, libraryPrefix, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../app.js";
 import { keysUnder, startE2eStack, type E2eStack } from "../testing/e2e-harness.js";

@@ -1,4 +1,4 @@
-import { PRESIGNED_UPLOAD_PATH, verifyPresignedPut, type BlobStore } from "@semla/registry";
+import { PRESIGNED_UPLOAD_PATH, verifyPresignedPut, type BlobStore } from "@semla/storage";
 import { Hono } from "hono";
 import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/env.js";

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createPgAdapterIndex, createS3BlobStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createPgAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createS3BlobStore } from "@semla/storage";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";

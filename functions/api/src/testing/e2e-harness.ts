@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createAdapterResolver, defaultModelDir, ensureModelFiles, OnnxSegmenter, type ModelFiles } from "@semla/inference";
-import { createS3BlobStore, type BlobStore } from "@semla/registry";
+import { createS3BlobStore, type BlobStore } from "@semla/storage";
 import { createScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";
 import { createEndpointApp } from "../../../endpoint/src/app.js";
 import { startEndpointServer, type RunningServer as EndpointServer } from "../../../endpoint/src/server.js";

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFsBlobStore } from "@semla/registry";
+import { createFsBlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireUploads, UPLOAD_MAX_AGE_MS } from "./expire.js";
 

@@ -1,4 +1,4 @@
-import type { BlobStore } from "@semla/registry";
+import type { BlobStore } from "@semla/storage";
 import { UPLOADS_PREFIX } from "./upload-store.js";
 
 /** How long an upload may wait for completion before the embedded default removes it. */

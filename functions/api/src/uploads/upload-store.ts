@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { BlobStore, PresignedPut } from "@semla/registry";
+import type { BlobStore, PresignedPut } from "@semla/storage";
 import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 

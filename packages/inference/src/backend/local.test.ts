@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createAdapterResolver } from "../transport/adapter-resolver.js";
-import { sha256Hex } from "@semla/registry";
+import { sha256Hex } from "@semla/storage";
 import { ONE_PIXEL_PNG, safetensorsOf, smallAdapter } from "../transport/test-fixtures.js";
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "../types.js";
 import { createLocalBackend } from "./local.js";

@@ -5,7 +5,7 @@ import type { CatSource } from "../types.js";
 import { adapterReference } from "./adapter-reference.js";
 import { catManifestSha256 } from "./cat-manifest.js";
 import { invocationByteLength } from "./envelope.js";
-import { sha256Hex } from "@semla/registry";
+import { sha256Hex } from "@semla/storage";
 import { safetensorsOf, smallAdapter, sourceObjectKey } from "./test-fixtures.js";
 import { countingFsStore, type CountingStore } from "./test-store.js";
 

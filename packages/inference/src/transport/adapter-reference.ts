@@ -1,5 +1,5 @@
 import { peft, type fusion, type LoraAdapter } from "@semla/core";
-import { fusedObjectKey, sha256Hex, type BlobStore } from "@semla/registry";
+import { fusedObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
 import type { AdapterReference, CatSource, InferenceRequest } from "../types.js";
 import { adapterByteSize } from "./adapter-size.js";
 import { catManifestSha256 } from "./cat-manifest.js";

@@ -4,7 +4,7 @@ import type { AdapterReference, CatSource } from "../types.js";
 import { createAdapterResolver } from "./adapter-resolver.js";
 import { adapterByteSize } from "./adapter-size.js";
 import { catManifestSha256 } from "./cat-manifest.js";
-import { fusedObjectKey, sha256Hex } from "@semla/registry";
+import { fusedObjectKey, sha256Hex } from "@semla/storage";
 import { safetensorsOf, smallAdapter, sourceObjectKey } from "./test-fixtures.js";
 import { countingFsStore, type CountingStore } from "./test-store.js";
 

@@ -1,5 +1,6 @@
 import { bytesSource, fusion, isSemlaError, peft, type LoraAdapter } from "@semla/core";
-import { AdapterCache, BlobNotFoundError, sha256Hex, SizedLru, type BlobStore } from "@semla/registry";
+import { AdapterCache } from "@semla/registry";
+import { BlobNotFoundError, sha256Hex, SizedLru, type BlobStore } from "@semla/storage";
 import type { AdapterReference, CatSource } from "../types.js";
 import { abortable } from "./abortable.js";
 import { adapterByteSize } from "./adapter-size.js";

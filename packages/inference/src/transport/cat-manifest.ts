@@ -1,6 +1,6 @@
 import type { CatSource } from "../types.js";
 import { canonicalJson } from "./canonical-json.js";
-import { sha256Hex } from "@semla/registry";
+import { sha256Hex } from "@semla/storage";
 
 /**
  * The name of a `cat` fusion's result: sha256 of a canonical JSON of what determines it, the

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AdapterReference, InferenceRequest } from "../types.js";
 import { catManifestSha256 } from "./cat-manifest.js";
 import { decodeInvocation, encodeInvocation, invocationByteLength, MAX_INVOCATION_HEADER_BYTES } from "./envelope.js";
-import { fusedObjectKey, sha256Hex } from "@semla/registry";
+import { fusedObjectKey, sha256Hex } from "@semla/storage";
 import { safetensorsOf, smallAdapter } from "./test-fixtures.js";
 
 const image = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BlobStore } from "../blob/blob-store.js";
+import type { BlobStore } from "@semla/storage";
 import type { AdapterRecord, LibraryRecord } from "../db/adapter-index.js";
 import { registerAdapter } from "../ingest/register.js";
 import { adapterFiles, axis, embeddedBackends, type Backends } from "../testing/harness.js";

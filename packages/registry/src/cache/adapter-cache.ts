@@ -1,9 +1,7 @@
 import { bytesSource, peft, type LoraAdapter } from "@semla/core";
-import { BlobNotFoundError, type BlobStore } from "../blob/blob-store.js";
+import { BlobNotFoundError, sha256Hex, SizedLru, type BlobStore } from "@semla/storage";
 import type { AdapterRecord } from "../db/adapter-index.js";
 import { RegistryError } from "../errors.js";
-import { sha256Hex } from "../ingest/register.js";
-import { SizedLru } from "./lru.js";
 
 export interface AdapterCacheStats {
   readonly hits: number;

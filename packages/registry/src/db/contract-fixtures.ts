@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { peft, SemlaError } from "@semla/core";
-import { adapterObjectKey } from "../blob/object-keys.js";
+import { adapterObjectKey } from "@semla/storage";
 import type { AdapterIndex, AdapterRecord, LibraryRecord, ModuleShapes, NewAdapter, NewLibrary } from "./adapter-index.js";
 
 /** Builders for the contract suite: every test makes its own tenant and libraries. */

@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BlobStore } from "../blob/blob-store.js";
+import type { BlobStore } from "@semla/storage";
 import type { AdapterIndex, LibraryRecord } from "../db/adapter-index.js";
 import { adapterFiles, axis, embeddedBackends, serverBackends, type Backends } from "../testing/harness.js";
 import { RegistryError } from "../errors.js";

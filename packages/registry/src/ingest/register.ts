@@ -1,8 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { bytesSource, peft } from "@semla/core";
-import { adapterObjectKey } from "../blob/object-keys.js";
-import type { BlobStore } from "../blob/blob-store.js";
+import { adapterObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
 import type { AdapterIndex, AdapterRecord } from "../db/adapter-index.js";
 import { RegistryError } from "../errors.js";
 import { assertCentroid } from "../db/centroid.js";
@@ -33,10 +32,6 @@ export interface RegisterResult {
 export interface RegistryDeps {
   readonly index: AdapterIndex;
   readonly store: BlobStore;
-}
-
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ADAPTERS_PREFIX } from "../blob/object-keys.js";
+import { ADAPTERS_PREFIX } from "@semla/storage";
 import type { RegistryDeps } from "./register.js";
 
 export interface SweepOptions {
