@@ -1,5 +1,5 @@
 import { registerAdapter, sweep } from "@semla/registry";
-import { type BlobStore } from "@semla/storage";
+import type { BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";

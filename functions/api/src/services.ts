@@ -1,7 +1,7 @@
 import { centroidOfImages, ClipEmbedder, createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createPipeline } from "@semla/pipeline";
 import { AdapterCache, createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
-import { type BlobStore } from "@semla/storage";
+import type { BlobStore } from "@semla/storage";
 import type { AppDeps } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./http/logger.js";

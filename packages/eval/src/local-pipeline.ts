@@ -1,7 +1,7 @@
 import { ClipEmbedder, createAdapterResolver, createLocalBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
 import { AdapterCache, type AdapterIndex } from "@semla/registry";
-import { type BlobStore } from "@semla/storage";
+import type { BlobStore } from "@semla/storage";
 
 export interface PipelineHandle {
   readonly pipeline: Pipeline;

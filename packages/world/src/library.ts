@@ -3,7 +3,7 @@ import path from "node:path";
 import { numpy, peft, world } from "@semla/core";
 import { centroidOfImages, ClipEmbedder, encodeMaskPng, ensureModelFiles, type ModelFiles } from "@semla/inference";
 import { importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
-import { type BlobStore } from "@semla/storage";
+import type { BlobStore } from "@semla/storage";
 import { z } from "zod";
 import { fittedSegmentationGraph, fitWorld, worldBaseModelId, type WorldFit } from "./fit/fit-world.js";
 import { encodedSamples } from "./samples.js";
