@@ -1,5 +1,6 @@
 import { bytesSource, fusion, isSemlaError, peft, type LoraAdapter } from "@semla/core";
-import { AdapterCache } from "@semla/registry";
+// The subpath, not the entry: the registry entry brings drizzle, pg and PGlite into the endpoint bundle.
+import { AdapterCache } from "@semla/registry/adapter-cache";
 import { BlobNotFoundError, sha256Hex, SizedLru, type BlobStore } from "@semla/storage";
 import type { AdapterReference, CatSource } from "../types.js";
 import { abortable } from "./abortable.js";
