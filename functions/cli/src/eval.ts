@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fusion, LIMITS, routing } from "@semla/core";
+import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
@@ -48,7 +48,7 @@ export const EvalArgsSchema = z
   })
   .superRefine((v, ctx) => {
     const fused = fusion.FusionOptionsSchema.safeParse({ combination: v.combination, ...(v.density !== undefined && { density: v.density }) });
-    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: fused.error.issues.map((i) => i.message).join("; ") });
+    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: describeIssues(fused.error.issues) });
     if (v.dataset.length > 0 && v.library === undefined) ctx.addIssue({ code: "custom", path: ["library"], message: "--library ID is needed with --dataset" });
     if (v.backend === "sagemaker" && !(v["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT)) {
       ctx.addIssue({ code: "custom", path: ["sagemaker-endpoint"], message: "--sagemaker-endpoint NAME (or SEMLA_SAGEMAKER_ENDPOINT) is needed with --backend sagemaker" });

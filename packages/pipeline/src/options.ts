@@ -1,4 +1,4 @@
-import { fusion, LIMITS, routing, text } from "@semla/core";
+import { describeIssues, fusion, LIMITS, routing, text } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
@@ -45,6 +45,5 @@ export type SegmentOptionsInput = z.input<typeof SegmentOptionsSchema>;
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join(".") : "options"}: ${issue.message}`);
-  throw new PipelineError("invalid-options", `invalid options: ${problems.join("; ")}`, { issues: result.error.issues });
+  throw new PipelineError("invalid-options", `invalid options: ${describeIssues(result.error.issues, { whole: "options" })}`, { issues: result.error.issues });
 }

@@ -1,3 +1,4 @@
+import { describeIssues } from "../limits/issues.js";
 import type { LoraAdapter, LoraModule } from "../lora/adapter.js";
 import { fuseCat, catRank } from "./cat.js";
 import { runCooperatively, runToCompletion } from "./cooperative.js";
@@ -92,7 +93,7 @@ function fusedRank(options: FusionOptions, parts: ReadonlyMap<string, ModulePart
 function* fusionSteps(inputs: readonly WeightedAdapter[], optionsInput: FusionOptionsInput): Generator<string, LoraAdapter> {
   const parsed = FusionOptionsSchema.safeParse(optionsInput);
   if (!parsed.success) {
-    throw new FusionError("invalid-options", `invalid fusion options: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ")}`);
+    throw new FusionError("invalid-options", `invalid fusion options: ${describeIssues(parsed.error.issues, { whole: "options" })}`);
   }
   const options = parsed.data;
   const parts = collectParts(inputs);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues } from "../limits/issues.js";
 import { LIMITS } from "../limits/limits.js";
 import { MetricSchema } from "./distance.js";
 import { RoutingError } from "./errors.js";
@@ -26,11 +27,7 @@ export type RoutingOptionsInput = z.input<typeof RoutingOptionsSchema>;
 export function parseRoutingOptions(input: RoutingOptionsInput = {}): RoutingOptions {
   const result = RoutingOptionsSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join(".") : "options";
-    return `${where}: ${issue.message}`;
-  });
-  throw new RoutingError("routing.invalid-options", `invalid routing options: ${problems.join("; ")}`, {
+  throw new RoutingError("routing.invalid-options", `invalid routing options: ${describeIssues(result.error.issues, { whole: "options" })}`, {
     issues: result.error.issues,
   });
 }
