@@ -12,7 +12,7 @@ import {
   type InferenceBackend,
   type InferenceResponse,
 } from "@semla/inference";
-import { RegistryError, SizedLru, type AdapterCache, type AdapterIndex, type AdapterRecord, type BlobStore, type LibraryRecord } from "@semla/registry";
+import { RegistryError, requireLibrary, SizedLru, type AdapterCache, type AdapterIndex, type AdapterRecord, type BlobStore, type LibraryRecord } from "@semla/registry";
 import { PipelineError } from "./errors.js";
 import { FusedAdapterCache, type FusionSource } from "./fused-cache.js";
 import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentMode, type SegmentOptionsInput } from "./options.js";
@@ -122,8 +122,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const rows = new SizedLru<string, AdapterRecord>(10_000);
 
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
-    const found = await deps.index.getLibrary(tenant, id);
-    if (!found) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
+    const found = await requireLibrary(deps.index, tenant, id);
     if (deps.embeddingModelId !== undefined && found.embeddingModelId !== deps.embeddingModelId) {
       throw new PipelineError(
         "embedding-model-mismatch",
