@@ -15,7 +15,7 @@ import {
 import { RegistryError, requireLibrary, SizedLru, type AdapterCache, type AdapterIndex, type AdapterRecord, type BlobStore, type LibraryRecord } from "@semla/registry";
 import { PipelineError } from "./errors.js";
 import { FusedAdapterCache, type FusionSource } from "./fused-cache.js";
-import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentMode, type SegmentOptionsInput } from "./options.js";
+import { ROUTE_DEFAULTS, SEGMENT_DEFAULTS, type RouteOptions, type SegmentMode, type SegmentOptions } from "./options.js";
 import { semlaPlan, singleAdapterPlan, uniformPlan, type Retrieved } from "./retrieve.js";
 import { StageTimer } from "./stage-timer.js";
 
@@ -60,7 +60,8 @@ export interface RouteInput {
   readonly libraryId: string;
   /** An encoded image (embedded here) or its embedding. */
   readonly query: { readonly image: Uint8Array } | { readonly embedding: Float32Array };
-  readonly options?: RouteOptionsInput;
+  /** Parsed already (the API's request schema, or parseOptions at another edge); default ROUTE_DEFAULTS. */
+  readonly options?: RouteOptions;
   readonly signal?: AbortSignal;
 }
 
@@ -77,7 +78,8 @@ export interface SegmentInput {
   readonly libraryId: string;
   readonly image: Uint8Array;
   readonly classNames: readonly string[];
-  readonly options?: SegmentOptionsInput;
+  /** Parsed already (the API's request schema, or parseOptions at another edge); default SEGMENT_DEFAULTS. */
+  readonly options?: SegmentOptions;
   readonly requestId?: string;
   readonly signal?: AbortSignal;
 }
@@ -187,7 +189,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async route(input) {
       const timer = new StageTimer();
-      const options = parseOptions(RouteOptionsSchema, input.options);
+      const options = input.options ?? ROUTE_DEFAULTS;
       const { query } = input;
       const [lib, embedding] =
         "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
@@ -197,7 +199,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async segment(input) {
       const timer = new StageTimer();
-      const options = parseOptions(SegmentOptionsSchema, input.options);
+      const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
 
       const routed = options.mode === "semla" || options.mode === "uniform";

@@ -23,7 +23,10 @@ export const RoutingOptionsSchema = z.strictObject({
 export type RoutingOptions = z.output<typeof RoutingOptionsSchema>;
 export type RoutingOptionsInput = z.input<typeof RoutingOptionsSchema>;
 
-/** Parses options, turning zod's failure into a RoutingError that lists every bad field. */
+/**
+ * Parses options at an edge (a command, a test), turning zod's failure into a RoutingError that
+ * lists every bad field. Routing itself takes the parsed RoutingOptions and does not parse again.
+ */
 export function parseRoutingOptions(input: RoutingOptionsInput = {}): RoutingOptions {
   const result = RoutingOptionsSchema.safeParse(input);
   if (result.success) return result.data;
@@ -31,3 +34,6 @@ export function parseRoutingOptions(input: RoutingOptionsInput = {}): RoutingOpt
     issues: result.error.issues,
   });
 }
+
+/** The SemLA reference defaults, parsed: k 5, temperature 0.05, euclidean, nothing excluded. */
+export const ROUTING_DEFAULTS: Readonly<RoutingOptions> = Object.freeze(parseRoutingOptions());
