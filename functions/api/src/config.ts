@@ -1,3 +1,4 @@
+import { describeIssues } from "@semla/core";
 import { z } from "zod";
 
 /**
@@ -75,5 +76,5 @@ export class ConfigError extends Error {}
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig {
   const result = ConfigSchema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(`invalid configuration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  throw new ConfigError(`invalid configuration: ${describeIssues(result.error.issues)}`);
 }

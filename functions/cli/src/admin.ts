@@ -1,6 +1,6 @@
 import path from "node:path";
 import { apiKeyView, createClient, openRegistry, parseConfig, readAdminToken, runningServer, TenantSchema, type ApiConfig, type ApiKeyView } from "@semla/api";
-import { SemlaError } from "@semla/core";
+import { describeIssues, SemlaError } from "@semla/core";
 import { createApiKeyStore, sweep, type SweepReport } from "@semla/registry";
 import { expectOk } from "./remote/connection.js";
 import { table } from "./format.js";
@@ -41,7 +41,7 @@ function where(t: Target): string {
 /** `semla keys create TENANT`: an API key, printed once (the registry keeps its hash only). */
 export async function runCreateKey(tenant: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const valid = TenantSchema.safeParse(tenant);
-  if (!valid.success) throw new SemlaError("cli.invalid-tenant", `tenant ${JSON.stringify(tenant)}: ${valid.error.issues.map((i) => i.message).join("; ")}`, { tenant });
+  if (!valid.success) throw new SemlaError("cli.invalid-tenant", `tenant ${JSON.stringify(tenant)}: ${describeIssues(valid.error.issues)}`, { tenant });
   const t = await target(env);
   const created =
     t.via === "server"

@@ -89,8 +89,9 @@ export async function runDemo({ root, seed }: { root: string; seed: number }): P
     // A test image from a foggy scene, embedded (synthetically) near the fog domain's centroid.
     const query = domainSpace(768, seed).sample(["fog"], 1);
     const names = new Map<string, string>();
-    const plan = async (options: routing.RoutingOptionsInput) => {
-      const neighbors = await registry.index.nearest(registry.library.id, query, { k: options.k ?? 5, exclude: options.exclude ?? [] });
+    const plan = async (input: routing.RoutingOptionsInput) => {
+      const options = routing.parseRoutingOptions(input);
+      const neighbors = await registry.index.nearest(registry.library.id, query, { k: options.k, exclude: options.exclude });
       for (const n of neighbors) names.set(n.id, n.name);
       return routing.planFromNeighbors(neighbors, options);
     };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fusion, LIMITS, routing } from "@semla/core";
+import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
@@ -47,13 +47,15 @@ export const EvalArgsSchema = z
     combination: z.string().default("cat"),
     density: number.optional(),
   })
-  .superRefine((v, ctx) => {
+  .transform((v, ctx) => {
     const fused = fusion.FusionOptionsSchema.safeParse({ combination: v.combination, ...(v.density !== undefined && { density: v.density }) });
-    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: fused.error.issues.map((i) => i.message).join("; ") });
+    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: describeIssues(fused.error.issues) });
     if (v.dataset.length > 0 && v.library === undefined) ctx.addIssue({ code: "custom", path: ["library"], message: "--library ID is needed with --dataset" });
     if (v.backend === "sagemaker" && !(v["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT)) {
       ctx.addIssue({ code: "custom", path: ["sagemaker-endpoint"], message: "--sagemaker-endpoint NAME (or SEMLA_SAGEMAKER_ENDPOINT) is needed with --backend sagemaker" });
     }
+    // The fusion options, parsed here once: the evaluation takes them as they are.
+    return fused.success ? { ...v, fusion: fused.data } : z.NEVER;
   });
 export type EvalArgs = z.output<typeof EvalArgsSchema>;
 
@@ -77,11 +79,6 @@ export const EVAL_OPTIONS = {
   combination: { type: "string" },
   density: { type: "string" },
 } as const;
-
-function fusionOptions(args: EvalArgs): fusion.FusionOptions {
-  // Checked by the schema already: parse again only to get the typed value.
-  return fusion.FusionOptionsSchema.parse({ combination: args.combination, ...(args.density !== undefined && { density: args.density }) });
-}
 
 /** The service's configuration for this run: the environment, with the command's own choices over it. */
 function configOf(args: EvalArgs, dataDir: string) {
@@ -124,7 +121,7 @@ async function evaluate(
       libraryId: setup.libraryId,
       classNames: setup.classNames,
       methods: args.methods,
-      fusion: fusionOptions(args),
+      fusion: args.fusion,
       ...(args.k !== undefined && { k: args.k }),
       ...(args.temperature !== undefined && { temperature: args.temperature }),
       ...(args.metric !== undefined && { metric: args.metric }),

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { isSemlaError } from "@semla/core";
+import { describeIssues, isSemlaError } from "@semla/core";
 import { parseArgs } from "node:util";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
@@ -231,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
     case "eval": {
       const { values } = parseArgs({ args: rest, options: EVAL_OPTIONS });
       const parsed = EvalArgsSchema.safeParse(values);
-      if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+      if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues, { prefix: "--" }));
       const { out } = await runEval(parsed.data);
       process.stdout.write(`${await readFile(resolve(out, "results.md"), "utf8")}
 written to ${out}

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { describeIssues } from "@semla/core";
 import { z } from "zod";
 
 /**
@@ -88,7 +89,7 @@ export function parseServeConfig(args: readonly string[], env: Env): EndpointCon
     bodyLimitBytes: env.SEMLA_BODY_LIMIT_BYTES ?? 8 * 1024 ** 2,
   });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; "));
+    throw new ConfigError(describeIssues(parsed.error.issues));
   }
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { describeIssues } from "@semla/core";
 import { z } from "zod";
 
 /**
@@ -29,7 +30,7 @@ export class MigratorConfigError extends Error {
 export function parseMigratorConfig(env: Readonly<Record<string, string | undefined>>): MigratorConfig {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    throw new MigratorConfigError(`invalid migrator configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new MigratorConfigError(`invalid migrator configuration: ${describeIssues(parsed.error.issues)}`);
   }
   const e = parsed.data;
   const migrationsFolder = e.SEMLA_MIGRATIONS_FOLDER ?? path.join(e.LAMBDA_TASK_ROOT ?? process.cwd(), "migrations");

@@ -1,5 +1,5 @@
 import type { fusion, routing } from "@semla/core";
-import type { Pipeline } from "@semla/pipeline";
+import { parseOptions, SegmentOptionsSchema, type Pipeline, type SegmentOptions } from "@semla/pipeline";
 import { decodeLabelPng } from "./label-png.js";
 import { ConfusionMatrix } from "./miou.js";
 
@@ -88,17 +88,25 @@ export async function runEvaluation(pipeline: Pick<Pipeline, "segment">, targets
   for (const target of targets) {
     const run = methods.filter((m) => m !== "oracle" || target.oracle !== null);
     const matrices = new Map(run.map((m) => [m, new ConfusionMatrix(options.classNames.length)]));
+    // Each method's options for this target, parsed once here (the pipeline takes them parsed).
+    const modeOptions = new Map<EvalMethod, SegmentOptions>(
+      run.map((method) => [
+        method,
+        parseOptions(
+          SegmentOptionsSchema,
+          method === "oracle"
+            ? { mode: "adapter", adapter: target.oracle }
+            : method === "zeroshot"
+              ? { mode: "zeroshot" }
+              : { mode: method, ...routing, exclude: [...target.exclude], fusion: fusionOptions },
+        ),
+      ]),
+    );
     let images = 0;
     for await (const sample of target.samples) {
       images++;
       for (const method of run) {
-        const modeOptions =
-          method === "oracle"
-            ? { mode: "adapter" as const, adapter: target.oracle as string }
-            : method === "zeroshot"
-              ? { mode: "zeroshot" as const }
-              : { mode: method, ...routing, exclude: [...target.exclude], fusion: fusionOptions };
-        const result = await pipeline.segment({ tenant: options.tenant, libraryId: options.libraryId, image: sample.image, classNames: options.classNames, options: modeOptions });
+        const result = await pipeline.segment({ tenant: options.tenant, libraryId: options.libraryId, image: sample.image, classNames: options.classNames, options: modeOptions.get(method)! });
         const mask = await decodeLabelPng(result.maskPng);
         matrices.get(method)!.add(sample.labels, mask.labels);
         if (method === "semla") {

@@ -1,4 +1,4 @@
-import { fusion, LIMITS, routing, text } from "@semla/core";
+import { describeIssues, fusion, LIMITS, routing, text } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
@@ -41,10 +41,17 @@ export const SegmentOptionsSchema = RouteOptionsSchema.extend({
 export type SegmentOptions = z.output<typeof SegmentOptionsSchema>;
 export type SegmentOptionsInput = z.input<typeof SegmentOptionsSchema>;
 
-/** Parses options with `schema`, turning zod's failure into a PipelineError listing every bad field. */
+/**
+ * Parses options with `schema` at an edge that does not validate them itself (the API's request
+ * schema does; `semla eval` and tests call this), turning zod's failure into a PipelineError
+ * (pipeline.invalid-options) listing every bad field. The pipeline takes the parsed types.
+ */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join(".") : "options"}: ${issue.message}`);
-  throw new PipelineError("invalid-options", `invalid options: ${problems.join("; ")}`, { issues: result.error.issues });
+  throw new PipelineError("invalid-options", `invalid options: ${describeIssues(result.error.issues, { whole: "options" })}`, { issues: result.error.issues });
 }
+
+/** What a request without options gets, parsed once. */
+export const ROUTE_DEFAULTS: Readonly<RouteOptions> = Object.freeze(parseOptions(RouteOptionsSchema, {}));
+export const SEGMENT_DEFAULTS: Readonly<SegmentOptions> = Object.freeze(parseOptions(SegmentOptionsSchema, {}));

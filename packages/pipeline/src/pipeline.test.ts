@@ -16,6 +16,7 @@ import { AdapterCache, createPgliteAdapterIndex, registerAdapter, type AdapterIn
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentOptionsInput } from "./options.js";
 import { createPipeline, type Pipeline } from "./pipeline.js";
 
 // A real pipeline on the embedded stack: PGlite + pgvector, the filesystem store, the tiny generated
@@ -24,6 +25,9 @@ import { createPipeline, type Pipeline } from "./pipeline.js";
 // and the segmenter called directly.
 
 const TENANT = "tenant-a";
+// The pipeline takes parsed options: these tests parse them as an edge does (the API's schema does the same).
+const routeOptions = (input: RouteOptionsInput) => parseOptions(RouteOptionsSchema, input);
+const segmentOptions = (input: SegmentOptionsInput) => parseOptions(SegmentOptionsSchema, input);
 const CLASSES = ["sky", "road", "car"];
 let dir: string;
 let models: ModelFiles;
@@ -103,7 +107,7 @@ async function direct(adapter: LoraAdapter | null) {
 describe("route", () => {
   it("gives the plan core routing computes over the same centroids, with names for the explanation", async () => {
     const result = await pipeline.route({ tenant: TENANT, libraryId: library.id, query: { image } });
-    const expected = routing.route(embedding, candidates(), { k: 5, temperature: 0.05, metric: "euclidean" });
+    const expected = routing.route(embedding, candidates(), routing.parseRoutingOptions({ k: 5, temperature: 0.05, metric: "euclidean" }));
     expect(result.plan.adapters.map((a) => a.id)).toEqual(expected.adapters.map((a) => a.id));
     for (const [i, planned] of result.plan.adapters.entries()) {
       expect(planned.weight).toBeCloseTo(expected.adapters[i]!.weight, 5);
@@ -115,15 +119,15 @@ describe("route", () => {
   });
 
   it("takes an embedding instead of an image, and leaves excluded adapters out by id or name", async () => {
-    const result = await pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: { k: 2, exclude: ["fog", byName("rain").record.id] } });
+    const result = await pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: routeOptions({ k: 2, exclude: ["fog", byName("rain").record.id] }) });
     expect(result.contributions.map((c) => c.name)).toEqual(["night", "snow"]);
     expect(result.plan.exclude).toEqual(["fog", byName("rain").record.id]);
     expect(Object.keys(result.timings)).toEqual(["retrieve", "total"]);
   });
 
   it("measures the other metric exactly over every centroid", async () => {
-    const result = await pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: { metric: "cosine", k: 3, temperature: 0.1 } });
-    const expected = routing.route(embedding, candidates(), { k: 3, temperature: 0.1, metric: "cosine" });
+    const result = await pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: routeOptions({ metric: "cosine", k: 3, temperature: 0.1 }) });
+    const expected = routing.route(embedding, candidates(), routing.parseRoutingOptions({ k: 3, temperature: 0.1, metric: "cosine" }));
     expect(result.plan.metric).toBe("cosine");
     expect(result.plan.adapters.map((a) => a.id)).toEqual(expected.adapters.map((a) => a.id));
     result.plan.adapters.forEach((a, i) => expect(a.weight).toBeCloseTo(expected.adapters[i]!.weight, 6));
@@ -135,8 +139,9 @@ describe("route", () => {
       code: "pipeline.embedding-dimension",
       details: { expected: embedder.dimension, actual: 3 },
     });
-    await expect(pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: { k: 0 } })).rejects.toMatchObject({ code: "pipeline.invalid-options" });
-    await expect(pipeline.route({ tenant: TENANT, libraryId: library.id, query: { embedding }, options: { topK: 3 } as never })).rejects.toThrow(/topK/);
+    // Options are refused where they are parsed, before the pipeline is called.
+    expect(() => routeOptions({ k: 0 })).toThrow(expect.objectContaining({ code: "pipeline.invalid-options" }));
+    expect(() => routeOptions({ topK: 3 } as never)).toThrow(/topK/);
   });
 
   it("refuses an unknown library before the image, though both are read at once", async () => {
@@ -154,7 +159,7 @@ describe("route", () => {
 
 describe("segment", () => {
   it("semla: answers as the segmenter does with the plan's adapters fused by hand (cat)", async () => {
-    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 3 } });
+    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 3 }) });
     expect(result.contributions.map((c) => c.name)).toEqual(["fog", "night", "rain"]);
     const weights = result.plan!.adapters.map((a) => a.weight);
     expect(weights.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6);
@@ -170,24 +175,24 @@ describe("segment", () => {
   });
 
   it("semla with another combination fuses with it (ties), and refuses one the adapters cannot take", async () => {
-    const options = { k: 2, exclude: ["night"], fusion: { combination: "ties" as const, density: 0.5 } };
+    const options = segmentOptions({ k: 2, exclude: ["night"], fusion: { combination: "ties", density: 0.5 } });
     const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options });
     expect(result.contributions.map((c) => c.name)).toEqual(["fog", "rain"]);
     const weights = result.plan!.adapters.map((a) => a.weight);
     const byHand = fusion.fuseAdapters(
       ["fog", "rain"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })),
-      { combination: "ties", density: 0.5 },
+      fusion.parseFusionOptions({ combination: "ties", density: 0.5 }),
     );
     expect(result).toMatchObject({ ...(await direct(byHand)), fusion: { options: { combination: "ties", density: 0.5, majoritySign: "total" }, at: "api", cached: false } });
     // fog and night have ranks 2 and 4: ties needs equal ranks.
     await expect(
-      pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 2, fusion: { combination: "ties", density: 0.5 } } }),
+      pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "ties", density: 0.5 } }) }),
     ).rejects.toMatchObject({ code: "fusion.rank-mismatch" });
   });
 
   it("over the payload limit, cat travels as a manifest and other fusions as a content-addressed object", async () => {
     const small = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store, payloadLimitBytes: 4096 });
-    const cat = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 2 } });
+    const cat = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2 }) });
     expect(requests.at(-1)!.adapter.kind).toBe("cat");
     // Nothing is fused here: the backend rebuilds the fusion from the manifest.
     expect(cat.fusion).toEqual({ options: { combination: "cat" }, at: "backend", cached: false });
@@ -195,7 +200,7 @@ describe("segment", () => {
     const weights = cat.plan!.adapters.map((a) => a.weight);
     const byHand = fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })));
     expect(cat).toMatchObject(await direct(byHand));
-    const svd = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { k: 2, fusion: { combination: "svd", rank: 3 } } });
+    const svd = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
     const reference = requests.at(-1)!.adapter;
     expect(reference.kind).toBe("object");
     expect(await store.head(reference.kind === "object" ? reference.objectKey : "")).toMatchObject({ size: expect.any(Number) });
@@ -203,46 +208,46 @@ describe("segment", () => {
   });
 
   it("zeroshot: the base model alone, no embedding, no plan", async () => {
-    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "zeroshot" } });
+    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "zeroshot" }) });
     expect(result).toMatchObject({ ...(await direct(null)), plan: null, contributions: [], fusion: null, adapter: { kind: "none" } });
     expect(Object.keys(result.timings.stages)).toEqual(["infer", "total"]);
   });
 
   it("adapter: one adapter by name at weight 1 (its scaling folded in), the second time from the plan cache", async () => {
-    const first = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "adapter", adapter: "night" } });
+    const first = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: "night" }) });
     expect(first.contributions).toEqual([{ adapterId: byName("night").record.id, name: "night", version: 1, rank: 1, distance: null, similarity: null, weight: 1 }]);
     expect(first).toMatchObject(await direct(fusion.fuseAdapters([{ adapter: byName("night").adapter, weight: 1 }])));
-    const second = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "adapter", adapter: byName("night").record.id } });
+    const second = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: byName("night").record.id }) });
     expect(second.fusion).toEqual({ options: { combination: "cat" }, at: "api", cached: true });
     expect(second.maskPng).toEqual(first.maskPng);
   });
 
   it("uniform: equal weights over every adapter less the excluded, or over the k nearest", async () => {
-    const all = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "uniform", exclude: ["snow"] } });
+    const all = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "uniform", exclude: ["snow"] }) });
     expect(all.contributions.map((c) => [c.name, c.weight])).toEqual([["fog", 1 / 3], ["night", 1 / 3], ["rain", 1 / 3]]);
     expect(all.plan!.weighting).toBe("uniform");
     const byHand = fusion.fuseAdapters(["fog", "night", "rain"].map((name) => ({ adapter: byName(name).adapter, weight: 1 / 3 })));
     expect(all).toMatchObject(await direct(byHand));
-    const nearest = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "uniform", k: 2 } });
+    const nearest = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "uniform", k: 2 }) });
     expect(nearest.contributions.map((c) => [c.name, c.weight])).toEqual([["fog", 0.5], ["night", 0.5]]);
   });
 
   it("an empty plan (everything excluded) runs zero-shot and says so", async () => {
-    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { exclude: ["fog", "night", "rain", "snow"] } });
+    const result = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ exclude: ["fog", "night", "rain", "snow"] }) });
     expect(result.plan!.adapters).toEqual([]);
     expect(result).toMatchObject({ ...(await direct(null)), fusion: null, adapter: { kind: "none" } });
   });
 
   it("refuses an unknown adapter, another library's adapter, and options that do not fit the mode", async () => {
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "adapter", adapter: "hail" } })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: "hail" }) })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
     const other = await index.createLibrary({ tenant: TENANT, name: "second", baseModelId: "seg-tiny", embeddingModelId: "clip-tiny", dimension: embedder.dimension, metric: "euclidean" });
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: other.id, image, classNames: CLASSES, options: { mode: "adapter", adapter: byName("fog").record.id } })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "adapter" } })).rejects.toMatchObject({ code: "pipeline.invalid-options", message: expect.stringContaining("adapter: mode adapter needs") });
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { mode: "semla", adapter: "fog" } })).rejects.toMatchObject({ code: "pipeline.invalid-options" });
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: { fusion: { combination: "concat" } } as never })).rejects.toMatchObject({ code: "pipeline.invalid-options" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: other.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: byName("fog").record.id }) })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
+    expect(() => segmentOptions({ mode: "adapter" })).toThrow(expect.objectContaining({ code: "pipeline.invalid-options", message: expect.stringContaining("adapter: mode adapter needs") }));
+    expect(() => segmentOptions({ mode: "semla", adapter: "fog" })).toThrow(expect.objectContaining({ code: "pipeline.invalid-options" }));
+    expect(() => segmentOptions({ fusion: { combination: "concat" } } as never)).toThrow(expect.objectContaining({ code: "pipeline.invalid-options" }));
   });
 
   it("passes the backend's refusal through (no class names)", async () => {
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: { mode: "zeroshot" } })).rejects.toMatchObject({ code: "segment.no-classes" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: segmentOptions({ mode: "zeroshot" }) })).rejects.toMatchObject({ code: "segment.no-classes" });
   });
 });

@@ -12,11 +12,11 @@ import {
   type InferenceBackend,
   type InferenceResponse,
 } from "@semla/inference";
-import { RegistryError, type AdapterCache, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { RegistryError, requireLibrary, type AdapterCache, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
 import { SizedLru, type BlobStore } from "@semla/storage";
 import { PipelineError } from "./errors.js";
 import { FusedAdapterCache, type FusionSource } from "./fused-cache.js";
-import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentMode, type SegmentOptionsInput } from "./options.js";
+import { ROUTE_DEFAULTS, SEGMENT_DEFAULTS, type RouteOptions, type SegmentMode, type SegmentOptions } from "./options.js";
 import { semlaPlan, singleAdapterPlan, uniformPlan, type Retrieved } from "./retrieve.js";
 import { StageTimer } from "./stage-timer.js";
 
@@ -61,7 +61,8 @@ export interface RouteInput {
   readonly libraryId: string;
   /** An encoded image (embedded here) or its embedding. */
   readonly query: { readonly image: Uint8Array } | { readonly embedding: Float32Array };
-  readonly options?: RouteOptionsInput;
+  /** Parsed already (the API's request schema, or parseOptions at another edge); default ROUTE_DEFAULTS. */
+  readonly options?: RouteOptions;
   readonly signal?: AbortSignal;
 }
 
@@ -78,7 +79,8 @@ export interface SegmentInput {
   readonly libraryId: string;
   readonly image: Uint8Array;
   readonly classNames: readonly string[];
-  readonly options?: SegmentOptionsInput;
+  /** Parsed already (the API's request schema, or parseOptions at another edge); default SEGMENT_DEFAULTS. */
+  readonly options?: SegmentOptions;
   readonly requestId?: string;
   readonly signal?: AbortSignal;
 }
@@ -123,8 +125,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const rows = new SizedLru<string, AdapterRecord>(10_000);
 
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
-    const found = await deps.index.getLibrary(tenant, id);
-    if (!found) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
+    const found = await requireLibrary(deps.index, tenant, id);
     if (deps.embeddingModelId !== undefined && found.embeddingModelId !== deps.embeddingModelId) {
       throw new PipelineError(
         "embedding-model-mismatch",
@@ -189,7 +190,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async route(input) {
       const timer = new StageTimer();
-      const options = parseOptions(RouteOptionsSchema, input.options);
+      const options = input.options ?? ROUTE_DEFAULTS;
       const { query } = input;
       const [lib, embedding] =
         "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
@@ -199,7 +200,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async segment(input) {
       const timer = new StageTimer();
-      const options = parseOptions(SegmentOptionsSchema, input.options);
+      const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
 
       const routed = options.mode === "semla" || options.mode === "uniform";

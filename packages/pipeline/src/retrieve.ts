@@ -56,8 +56,8 @@ function checkDimension(library: LibraryRecord, embedding: Float32Array): void {
 export async function semlaPlan(index: AdapterIndex, library: LibraryRecord, embedding: Float32Array, options: RouteOptions): Promise<Retrieved> {
   checkDimension(library, embedding);
   const metric = options.metric ?? library.metric;
-  const k = options.k ?? 5;
-  const routingOptions = { k, metric, exclude: options.exclude, ...(options.temperature !== undefined && { temperature: options.temperature }) };
+  const k = options.k ?? routing.ROUTING_DEFAULTS.k;
+  const routingOptions: routing.RoutingOptions = { k, metric, exclude: options.exclude, temperature: options.temperature ?? routing.ROUTING_DEFAULTS.temperature };
   if (metric === library.metric) {
     const neighbors = await index.nearest(library.id, embedding, {
       k,
@@ -110,6 +110,6 @@ export async function singleAdapterPlan(index: AdapterIndex, library: LibraryRec
   if (record.status === "pending") {
     throw new PipelineError("adapter-inactive", `adapter ${record.id} is still being registered`, { adapterId: record.id });
   }
-  const plan = routing.uniformPlan([record.id], { k: 1, metric: library.metric });
+  const plan = routing.uniformPlan([record.id], { k: 1, metric: library.metric, exclude: [] });
   return { plan, records: byId([record]), names: namesOf([record]) };
 }

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { errorOfIssues } from "@semla/core";
+import { describeIssues, errorOfIssues } from "@semla/core";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 
@@ -11,8 +11,7 @@ export function newRouter(): OpenAPIHono<AppEnv> {
       // A rule with its own code (the class list's) answers with it, as the endpoint would.
       const coded = errorOfIssues(result.error.issues);
       if (coded) throw coded;
-      const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join(".") : result.target}: ${issue.message}`);
-      throw new ApiError("invalid-request", `invalid ${result.target}: ${problems.join("; ")}`, { target: result.target, issues: result.error.issues });
+      throw new ApiError("invalid-request", `invalid ${result.target}: ${describeIssues(result.error.issues, { whole: result.target })}`, { target: result.target, issues: result.error.issues });
     },
   });
 }

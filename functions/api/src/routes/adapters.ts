@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
 import { LIMITS, peft, storableJson, text } from "@semla/core";
-import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError } from "@semla/registry";
+import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
 import type { UploadStore } from "../uploads/upload-store.js";
@@ -132,17 +132,12 @@ export function grantView(grant: { uploadId: string; upload: { url: string; meth
 
 export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidOfImages?: CentroidOfImages }) {
   const registry = { index: deps.index, store: deps.store };
-  const library = async (tenant: string, id: string) => {
-    const found = await deps.index.getLibrary(tenant, id);
-    if (!found) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
-    return found;
-  };
 
   return newRouter()
     .openapi(create, async (c) => {
       const form = c.req.valid("form");
       const tenant = c.get("tenant");
-      const lib = await library(tenant, form.libraryId);
+      const lib = await requireLibrary(deps.index, tenant, form.libraryId);
       // The config (size, nesting, schema, patterns) is checked before images are embedded or anything stored.
       const config = peft.parsePeftConfig(typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer()));
       const images = form.images === undefined ? [] : Array.isArray(form.images) ? form.images : [form.images];
@@ -176,7 +171,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
     .openapi(beginUpload, async (c) => {
       const body = c.req.valid("json");
       const tenant = c.get("tenant");
-      const lib = await library(tenant, body.libraryId);
+      const lib = await requireLibrary(deps.index, tenant, body.libraryId);
       // Everything that can be checked before the bytes arrive is checked now, not after a long upload.
       checkAdapterName(body.name);
       // The same check as a direct upload's: a config the registry would refuse gets no upload URL.

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
 import { LIMITS, routing, text } from "@semla/core";
-import { RegistryError, type LibraryRecord } from "@semla/registry";
+import { requireLibrary, type LibraryRecord } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
 
@@ -78,8 +78,7 @@ export function librariesRoutes(deps: ApiDeps) {
     .openapi(list, async (c) => c.json({ items: (await deps.index.listLibraries(c.get("tenant"))).map(libraryView) }, 200))
     .openapi(get, async (c) => {
       const { id } = c.req.valid("param");
-      const record = await deps.index.getLibrary(c.get("tenant"), id);
-      if (!record) throw new RegistryError("unknown-library", `library ${id} does not exist`, { libraryId: id });
+      const record = await requireLibrary(deps.index, c.get("tenant"), id);
       return c.json(libraryView(record), 200);
     });
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.js";
 import { text } from "@semla/core";
-import { RegistryError } from "@semla/registry";
+import { unknownLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 
@@ -39,7 +39,7 @@ export function statsRoutes(deps: ApiDeps) {
   return newRouter().openapi(contributions, async (c) => {
     const { libraryId, since } = c.req.valid("query");
     const stats = await deps.contributions.stats(c.get("tenant"), libraryId, since ? { since: new Date(since) } : {});
-    if (!stats) throw new RegistryError("unknown-library", `library ${libraryId} does not exist`, { libraryId });
+    if (!stats) throw unknownLibrary(libraryId);
     return c.json({ ...stats, adapters: stats.adapters.map((a) => ({ ...a, lastUsedAt: a.lastUsedAt.toISOString() })) }, 200);
   });
 }

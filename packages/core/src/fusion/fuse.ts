@@ -5,7 +5,7 @@ import { FusionError } from "./errors.js";
 import { fusedConfig } from "./fused-config.js";
 import { fuseTaskArithmetic, sharedRank } from "./linear.js";
 import type { FusedFactors, ModulePart } from "./module-parts.js";
-import { FusionOptionsSchema, type FusionOptions, type FusionOptionsInput } from "./options.js";
+import type { FusionOptions } from "./options.js";
 import { fuseSvd } from "./svd.js";
 import type { TaskMerge } from "./task-tensors.js";
 
@@ -89,12 +89,7 @@ function fusedRank(options: FusionOptions, parts: ReadonlyMap<string, ModulePart
   return options.rank;
 }
 
-function* fusionSteps(inputs: readonly WeightedAdapter[], optionsInput: FusionOptionsInput): Generator<string, LoraAdapter> {
-  const parsed = FusionOptionsSchema.safeParse(optionsInput);
-  if (!parsed.success) {
-    throw new FusionError("invalid-options", `invalid fusion options: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ")}`);
-  }
-  const options = parsed.data;
+function* fusionSteps(inputs: readonly WeightedAdapter[], options: FusionOptions): Generator<string, LoraAdapter> {
   const parts = collectParts(inputs);
   const rank = fusedRank(options, parts);
   const merge = taskMerge(options);
@@ -117,15 +112,16 @@ function* fusionSteps(inputs: readonly WeightedAdapter[], optionsInput: FusionOp
 /**
  * PEFT `add_weighted_adapter` semantics over in-memory adapters. The result has scaling 1 on every
  * module (alpha = r) and is a valid PEFT adapter. A module an adapter lacks gets nothing from it.
+ * The options are parsed already (the API's schema, or parseFusionOptions at another edge).
  */
-export function fuseAdapters(inputs: readonly WeightedAdapter[], options: FusionOptionsInput = { combination: "cat" }): LoraAdapter {
+export function fuseAdapters(inputs: readonly WeightedAdapter[], options: FusionOptions = { combination: "cat" }): LoraAdapter {
   return runToCompletion(fusionSteps(inputs, options));
 }
 
 /** As fuseAdapters, yielding to the event loop every `sliceMs` (default 10 ms) of work. */
 export function fuseAdaptersAsync(
   inputs: readonly WeightedAdapter[],
-  options: FusionOptionsInput = { combination: "cat" },
+  options: FusionOptions = { combination: "cat" },
   { sliceMs = 10, signal }: { sliceMs?: number; signal?: AbortSignal } = {},
 ): Promise<LoraAdapter> {
   return runCooperatively(fusionSteps(inputs, options), sliceMs, signal);

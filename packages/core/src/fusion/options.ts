@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { describeIssues } from "../limits/issues.js";
 import { LIMITS } from "../limits/limits.js";
+import { FusionError } from "./errors.js";
 
 const density = z.number().min(0).max(1).describe("fraction of entries kept by pruning (PEFT `density`)");
 const majoritySign = z.enum(["total", "frequency"]).default("total").describe("how TIES elects the sign of each entry");
@@ -23,3 +25,13 @@ export const FusionOptionsSchema = z.discriminatedUnion("combination", [
 export type FusionOptions = z.output<typeof FusionOptionsSchema>;
 export type FusionOptionsInput = z.input<typeof FusionOptionsSchema>;
 export type Combination = FusionOptions["combination"];
+
+/**
+ * Parses options at an edge (a command, a test), turning zod's failure into a FusionError
+ * (fusion.invalid-options) naming every bad field. Fusion itself takes the parsed FusionOptions.
+ */
+export function parseFusionOptions(input: FusionOptionsInput): FusionOptions {
+  const parsed = FusionOptionsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new FusionError("invalid-options", `invalid fusion options: ${describeIssues(parsed.error.issues, { whole: "options" })}`);
+}

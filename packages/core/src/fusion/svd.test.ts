@@ -3,7 +3,7 @@ import { svd } from "../linalg/svd.js";
 import { denseDelta } from "../lora/adapter.js";
 import { LIMITS } from "../limits/limits.js";
 import { fuseAdapters } from "./fuse.js";
-import { FusionOptionsSchema } from "./options.js";
+import { FusionOptionsSchema, parseFusionOptions } from "./options.js";
 import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 
 const [Q, FC] = SMALL_MODULES.map((m) => m.name) as [string, string];
@@ -67,9 +67,9 @@ describe("svd fusion", () => {
     );
   });
 
-  it(`refuses a rank over LIMITS.svdRank (${LIMITS.svdRank}) before any work, as the probe's 300000 and 1000000`, () => {
+  it(`refuses a rank over LIMITS.svdRank (${LIMITS.svdRank}) where the options are parsed, before any work, as the probe's 300000 and 1000000`, () => {
     for (const rank of [LIMITS.svdRank + 1, 300_000, 1_000_000]) {
-      expect(() => fuseAdapters(inputs, { combination: "svd", rank })).toThrow(expect.objectContaining({ code: "fusion.invalid-options", message: expect.stringContaining("rank: ") }));
+      expect(() => parseFusionOptions({ combination: "svd", rank })).toThrow(expect.objectContaining({ code: "fusion.invalid-options", message: expect.stringContaining("rank: ") }));
     }
     expect(FusionOptionsSchema.safeParse({ combination: "svd", rank: LIMITS.svdRank }).success).toBe(true);
   });

@@ -3,6 +3,7 @@ import { denseDelta, type LoraModule } from "../lora/adapter.js";
 import { createPrng } from "../random/prng.js";
 import { FusionError } from "./errors.js";
 import { fuseAdapters } from "./fuse.js";
+import { parseFusionOptions } from "./options.js";
 import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 import { mergeTaskTensors } from "./task-tensors.js";
 
@@ -106,7 +107,7 @@ describe("linear-family fusion of adapters", () => {
   for (const [combination, density] of [["linear", 1], ["magnitude_prune", 0.4], ["ties", 0.4], ["dare_linear", 0.6], ["dare_ties", 0.6]] as const) {
     it(`${combination}: ΔW′ = B′A′ matches PEFT's formulas by dense math, with rank r and scaling 1`, () => {
       const options = combination === "linear" ? { combination } : { combination, density, seed: 11 };
-      const fused = fuseAdapters(inputs, options);
+      const fused = fuseAdapters(inputs, parseFusionOptions(options));
       expect(fused.config.r).toBe(3);
       for (const { name, inFeatures, outFeatures } of SMALL_MODULES) {
         const parts = inputs.map(({ adapter, weight }) => ({ module: moduleNamed(adapter, name), weight }));
@@ -126,9 +127,9 @@ describe("linear-family fusion of adapters", () => {
 
   it("dare_linear and dare_ties are reproducible for a seed and differ across seeds", () => {
     for (const combination of ["dare_linear", "dare_ties"] as const) {
-      const one = fuseAdapters(inputs, { combination, density: 0.5, seed: 7 });
-      const again = fuseAdapters(inputs, { combination, density: 0.5, seed: 7 });
-      const other = fuseAdapters(inputs, { combination, density: 0.5, seed: 8 });
+      const one = fuseAdapters(inputs, parseFusionOptions({ combination, density: 0.5, seed: 7 }));
+      const again = fuseAdapters(inputs, parseFusionOptions({ combination, density: 0.5, seed: 7 }));
+      const other = fuseAdapters(inputs, parseFusionOptions({ combination, density: 0.5, seed: 8 }));
       expect(Array.from(moduleNamed(again, FC).a)).toEqual(Array.from(moduleNamed(one, FC).a));
       expect(maxAbsDifference(moduleNamed(other, FC).a, moduleNamed(one, FC).a)).toBeGreaterThan(0);
     }
@@ -170,7 +171,7 @@ describe("fusion refuses what cannot be fused", () => {
     expect(() => fuseAdapters([{ adapter: a, weight: 1 }, { adapter: other, weight: 1 }])).toThrow(FusionError);
   });
   it("invalid options: density out of range, density missing for ties", () => {
-    expect(() => fuseAdapters([{ adapter: a, weight: 1 }], { combination: "ties", density: 2 })).toThrow(expect.objectContaining({ code: "fusion.invalid-options" }));
-    expect(() => fuseAdapters([{ adapter: a, weight: 1 }], { combination: "ties" } as never)).toThrow(expect.objectContaining({ code: "fusion.invalid-options" }));
+    expect(() => parseFusionOptions({ combination: "ties", density: 2 })).toThrow(expect.objectContaining({ code: "fusion.invalid-options" }));
+    expect(() => parseFusionOptions({ combination: "ties" } as never)).toThrow(expect.objectContaining({ code: "fusion.invalid-options" }));
   });
 });

@@ -6,6 +6,7 @@ export {
   type RoutingOptions,
   type RoutingOptionsInput,
   parseRoutingOptions,
+  ROUTING_DEFAULTS,
 } from "./options.js";
 export { NeighborSchema, type Neighbor, compareNeighbors } from "./neighbor.js";
 export { nearestAdapters, type Candidate, type NearestOptions } from "./nearest.js";
@@ -20,4 +21,4 @@ export {
   type Weighting,
 } from "./plan-schema.js";
 export { planFromNeighbors, route } from "./plan.js";
-export { uniformPlan } from "./uniform.js";
+export { uniformPlan, type UniformOptions } from "./uniform.js";

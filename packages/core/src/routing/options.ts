@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues } from "../limits/issues.js";
 import { LIMITS } from "../limits/limits.js";
 import { MetricSchema } from "./distance.js";
 import { RoutingError } from "./errors.js";
@@ -22,15 +23,17 @@ export const RoutingOptionsSchema = z.strictObject({
 export type RoutingOptions = z.output<typeof RoutingOptionsSchema>;
 export type RoutingOptionsInput = z.input<typeof RoutingOptionsSchema>;
 
-/** Parses options, turning zod's failure into a RoutingError that lists every bad field. */
+/**
+ * Parses options at an edge (a command, a test), turning zod's failure into a RoutingError that
+ * lists every bad field. Routing itself takes the parsed RoutingOptions and does not parse again.
+ */
 export function parseRoutingOptions(input: RoutingOptionsInput = {}): RoutingOptions {
   const result = RoutingOptionsSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join(".") : "options";
-    return `${where}: ${issue.message}`;
-  });
-  throw new RoutingError("routing.invalid-options", `invalid routing options: ${problems.join("; ")}`, {
+  throw new RoutingError("routing.invalid-options", `invalid routing options: ${describeIssues(result.error.issues, { whole: "options" })}`, {
     issues: result.error.issues,
   });
 }
+
+/** The SemLA reference defaults, parsed: k 5, temperature 0.05, euclidean, nothing excluded. */
+export const ROUTING_DEFAULTS: Readonly<RoutingOptions> = Object.freeze(parseRoutingOptions());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Candidate } from "./nearest.js";
 import type { Neighbor } from "./neighbor.js";
+import { parseRoutingOptions } from "./options.js";
 import { planFromNeighbors, route } from "./plan.js";
 import { FusionPlanSchema, type FusionPlan } from "./plan-schema.js";
 import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
@@ -42,7 +43,7 @@ describe("route with inverse-euclidean similarity", () => {
   });
 
   it("at T = 1 weights are exp(similarity) normalised over the top k", () => {
-    const plan = route(origin, library, { k: 2, temperature: 1 });
+    const plan = route(origin, library, parseRoutingOptions({ k: 2, temperature: 1 }));
     const z = Math.exp(1) + Math.exp(0.5);
     expect(idsOf(plan)).toEqual(["c", "b"]);
     const [wc, wb] = weightsOf(plan);
@@ -51,14 +52,14 @@ describe("route with inverse-euclidean similarity", () => {
   });
 
   it("at T = 1 over all four: exp(1), exp(0.5), exp(0.2), exp(0.1)", () => {
-    const plan = route(origin, library, { temperature: 1 });
+    const plan = route(origin, library, parseRoutingOptions({ temperature: 1 }));
     const z = Math.exp(1) + Math.exp(0.5) + Math.exp(0.2) + Math.exp(0.1);
     const expected = [Math.exp(1) / z, Math.exp(0.5) / z, Math.exp(0.2) / z, Math.exp(0.1) / z];
     weightsOf(plan).forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 15));
   });
 
   it("returns every adapter when k exceeds the library", () => {
-    const plan = route(origin, library, { k: 50 });
+    const plan = route(origin, library, parseRoutingOptions({ k: 50 }));
     expect(plan.k).toBe(50);
     expect(idsOf(plan)).toEqual(["c", "b", "a", "d"]);
   });
@@ -70,7 +71,7 @@ describe("route with inverse-euclidean similarity", () => {
       { id: "z", centroid: [1, 0] },
       { id: "w", centroid: [0, -5] },
     ];
-    const plan = route(origin, tied, { temperature: 1 });
+    const plan = route(origin, tied, parseRoutingOptions({ temperature: 1 }));
     expect(idsOf(plan)).toEqual(["z", "w", "x", "y"]);
     // similarities 1, 0.2, 0.2, 0.2
     const z = Math.exp(1) + 3 * Math.exp(0.2);
@@ -80,11 +81,11 @@ describe("route with inverse-euclidean similarity", () => {
     expect(wx).toBe(ww);
     expect(wy).toBe(ww);
 
-    expect(idsOf(route(origin, tied, { k: 2 }))).toEqual(["z", "w"]);
+    expect(idsOf(route(origin, tied, parseRoutingOptions({ k: 2 })))).toEqual(["z", "w"]);
   });
 
   it("removes excluded adapters before the top k, so the next-nearest enters", () => {
-    const plan = route(origin, library, { k: 2, temperature: 1, exclude: ["c"] });
+    const plan = route(origin, library, parseRoutingOptions({ k: 2, temperature: 1, exclude: ["c"] }));
     expect(plan.exclude).toEqual(["c"]);
     expect(idsOf(plan)).toEqual(["b", "a"]);
     const z = Math.exp(0.5) + Math.exp(0.2);
@@ -125,7 +126,7 @@ describe("nothing to fuse", () => {
   });
 
   it("returns an empty plan when every adapter is excluded", () => {
-    expect(route(origin, library, { exclude: ["a", "b", "c", "d"] }).adapters).toEqual([]);
+    expect(route(origin, library, parseRoutingOptions({ exclude: ["a", "b", "c", "d"] })).adapters).toEqual([]);
   });
 });
 
@@ -138,7 +139,7 @@ describe("route with cosine similarity", () => {
   ];
 
   it("picks the MOST similar adapters and weights them by softmax(cos / T)", () => {
-    const plan = route([1, 0], directions, { metric: "cosine", k: 2, temperature: 1 });
+    const plan = route([1, 0], directions, parseRoutingOptions({ metric: "cosine", k: 2, temperature: 1 }));
     expect(plan.similarity).toBe("cosine");
     expect(idsOf(plan)).toEqual(["east", "northeast"]);
     expect(plan.adapters[0]?.distance).toBe(0);
@@ -151,7 +152,7 @@ describe("route with cosine similarity", () => {
   });
 
   it("ranks all four from most to least similar with similarities 1, 1/√2, 0, −1", () => {
-    const plan = route([1, 0], directions, { metric: "cosine", temperature: 1 });
+    const plan = route([1, 0], directions, parseRoutingOptions({ metric: "cosine", temperature: 1 }));
     expect(idsOf(plan)).toEqual(["east", "northeast", "north", "west"]);
     const similarities = plan.adapters.map((a) => a.similarity);
     expect(similarities[0]).toBe(1);
@@ -163,7 +164,7 @@ describe("route with cosine similarity", () => {
   });
 
   it("gives a zero cosine distance a finite similarity of 1, not all the weight", () => {
-    const plan = route([1, 0], directions, { metric: "cosine", k: 2 });
+    const plan = route([1, 0], directions, parseRoutingOptions({ metric: "cosine", k: 2 }));
     // similarity / T = 20 and (1/√2)/0.05 ≈ 14.14: the exact direction dominates but is not 1.
     expect(plan.adapters[0]?.weight).toBeLessThan(1);
     expect(plan.adapters[0]?.weight).toBeCloseTo(1 / (1 + Math.exp((1 / Math.SQRT2 - 1) / 0.05)), 12);
@@ -178,7 +179,7 @@ describe("planFromNeighbors (distances from a database)", () => {
       { id: "near", distance: 1 },
       { id: "tie-a", distance: 2 },
     ];
-    expect(idsOf(planFromNeighbors(rows, { k: 3 }))).toEqual(["near", "tie-a", "tie-b"]);
+    expect(idsOf(planFromNeighbors(rows, parseRoutingOptions({ k: 3 })))).toEqual(["near", "tie-a", "tie-b"]);
   });
 
   it("drops excluded ids even if the database returned them", () => {
@@ -186,7 +187,7 @@ describe("planFromNeighbors (distances from a database)", () => {
       { id: "self", distance: 0 },
       { id: "other", distance: 4 },
     ];
-    const plan = planFromNeighbors(rows, { exclude: ["self"] });
+    const plan = planFromNeighbors(rows, parseRoutingOptions({ exclude: ["self"] }));
     expect(idsOf(plan)).toEqual(["other"]);
     expect(weightsOf(plan)).toEqual([1]);
   });
@@ -198,7 +199,7 @@ describe("planFromNeighbors (distances from a database)", () => {
         { id: "p", distance: 1e-3 },
         { id: "q", distance: 1 / 999.95 },
       ],
-      { temperature: 0.05 },
+      parseRoutingOptions({ temperature: 0.05 }),
     );
     const [wp, wq] = weightsOf(plan);
     expect(wp).toBeCloseTo(1 / (1 + Math.exp(-1)), 10);
@@ -210,7 +211,7 @@ describe("planFromNeighbors (distances from a database)", () => {
         { id: "p", distance: 1e-3 },
         { id: "q", distance: 2e-3 },
       ],
-      { temperature: 0.05 },
+      parseRoutingOptions({ temperature: 0.05 }),
     );
     // (500 − 1000) / 0.05 = −10000: exp underflows to exactly 0.
     expect(weightsOf(steep)).toEqual([1, 0]);
@@ -222,7 +223,7 @@ describe("planFromNeighbors (distances from a database)", () => {
     ["an infinite distance", { id: "bad", distance: Infinity }, "euclidean", "routing.non-finite"],
     ["a cosine distance above 2", { id: "bad", distance: 2.5 }, "cosine", "routing.invalid-distance"],
   ] as const)("rejects %s", (_name, row, metric, code) => {
-    const error = routingErrorFrom(() => planFromNeighbors([{ id: "ok", distance: 1 }, row], { metric }));
+    const error = routingErrorFrom(() => planFromNeighbors([{ id: "ok", distance: 1 }, row], parseRoutingOptions({ metric })));
     expect(error.code).toBe(code);
     expect(error.message).toContain('neighbor "bad"');
   });
@@ -249,7 +250,7 @@ describe("route option errors", () => {
     ["temperature = 0", { temperature: 0 }],
     ["temperature < 0", { temperature: -0.05 }],
   ])("rejects %s with routing.invalid-options", (_name, options) => {
-    expect(routingErrorFrom(() => route(origin, library, options)).code).toBe("routing.invalid-options");
+    expect(routingErrorFrom(() => parseRoutingOptions(options)).code).toBe("routing.invalid-options");
   });
 
   it("reports a dimension mismatch naming the candidate", () => {
@@ -259,7 +260,7 @@ describe("route option errors", () => {
   });
 
   it("reports a zero query under cosine", () => {
-    expect(routingErrorFrom(() => route([0, 0], library, { metric: "cosine" })).code).toBe("routing.zero-vector");
+    expect(routingErrorFrom(() => route([0, 0], library, parseRoutingOptions({ metric: "cosine" }))).code).toBe("routing.zero-vector");
   });
 
   it("reports NaN in the query", () => {

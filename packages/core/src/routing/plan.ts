@@ -1,6 +1,6 @@
 import { nearestAdapters, type Candidate } from "./nearest.js";
 import { selectNeighbors, type Neighbor } from "./neighbor.js";
-import { parseRoutingOptions, type RoutingOptionsInput } from "./options.js";
+import { ROUTING_DEFAULTS, type RoutingOptions } from "./options.js";
 import type { FusionPlan } from "./plan-schema.js";
 import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
 import { softmaxWeights } from "./softmax.js";
@@ -13,9 +13,10 @@ import { softmaxWeights } from "./softmax.js";
  * Similarity is 1/distance (euclidean, the SemLA default) or cosine similarity. Note the SemLA
  * reference code sorts cosine *distance* in descending order, i.e. picks the least similar
  * adapters; here both metrics rank by similarity, most similar first (see similarity.ts).
+ *
+ * The options are parsed already (the API's schema, or parseRoutingOptions at another edge).
  */
-export function planFromNeighbors(neighbors: readonly Neighbor[], optionsInput: RoutingOptionsInput = {}): FusionPlan {
-  const options = parseRoutingOptions(optionsInput);
+export function planFromNeighbors(neighbors: readonly Neighbor[], options: RoutingOptions = ROUTING_DEFAULTS): FusionPlan {
   const chosen = selectNeighbors(neighbors, options);
   const similarities = chosen.map((n) => similarityFromDistance(options.metric, n.distance));
   const weights = softmaxWeights(similarities, options.temperature);
@@ -36,12 +37,11 @@ export function planFromNeighbors(neighbors: readonly Neighbor[], optionsInput: 
   };
 }
 
-/** The whole routing step: parse options, find the k nearest centroids, weight them. */
+/** The whole routing step: find the k nearest centroids, weight them. */
 export function route(
   query: ArrayLike<number>,
   candidates: readonly Candidate[],
-  optionsInput: RoutingOptionsInput = {},
+  options: RoutingOptions = ROUTING_DEFAULTS,
 ): FusionPlan {
-  const options = parseRoutingOptions(optionsInput);
   return planFromNeighbors(nearestAdapters(query, candidates, options), options);
 }

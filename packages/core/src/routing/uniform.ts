@@ -1,11 +1,17 @@
 import { assertUniqueIds, selectNeighbors, type Neighbor } from "./neighbor.js";
-import { parseRoutingOptions, type RoutingOptionsInput } from "./options.js";
+import { ROUTING_DEFAULTS, type RoutingOptions } from "./options.js";
 import type { FusionPlan, PlannedAdapter } from "./plan-schema.js";
 import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
 
 function isIdList(source: readonly Neighbor[] | readonly string[]): source is readonly string[] {
   return source.every((x) => typeof x === "string");
 }
+
+/**
+ * Parsed routing options as the uniform baseline reads them: no temperature, and `k` may be left out
+ * (every eligible adapter). Parsed already: the API's schema, or parseRoutingOptions at another edge.
+ */
+export type UniformOptions = Pick<RoutingOptions, "metric" | "exclude"> & { readonly k?: RoutingOptions["k"] };
 
 /**
  * Equal weights: the paper's "uniform merge" baseline, in the same plan shape as the softmax
@@ -19,13 +25,12 @@ function isIdList(source: readonly Neighbor[] | readonly string[]): source is re
  */
 export function uniformPlan(
   source: readonly Neighbor[] | readonly string[],
-  optionsInput: RoutingOptionsInput = {},
+  given: UniformOptions = { metric: ROUTING_DEFAULTS.metric, exclude: ROUTING_DEFAULTS.exclude },
 ): FusionPlan {
-  const parsed = parseRoutingOptions(optionsInput);
-  const excluded = new Set(parsed.exclude);
+  const excluded = new Set(given.exclude);
   const ids = isIdList(source) ? source : source.map((n) => n.id);
   const eligible = ids.filter((id) => !excluded.has(id)).length;
-  const options = { ...parsed, k: optionsInput.k ?? Math.max(1, eligible) };
+  const options = { ...given, k: given.k ?? Math.max(1, eligible) };
 
   let adapters: PlannedAdapter[];
   if (isIdList(source)) {

@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { SemlaError } from "@semla/core";
+import { describeIssues, SemlaError } from "@semla/core";
 import { z } from "zod";
 import { MODEL_FILE_NAMES, modelPaths, MODELS_MANIFEST, type ModelFiles, type ModelsManifest } from "./model-files.js";
 
@@ -50,7 +50,7 @@ export async function openModelFiles(dir: string): Promise<ModelFiles> {
     throw new ModelArtifactsError(`${manifestFile} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = ManifestSchema.safeParse(json);
-  if (!parsed.success) throw new ModelArtifactsError(`${manifestFile} is not a models manifest: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) throw new ModelArtifactsError(`${manifestFile} is not a models manifest: ${describeIssues(parsed.error.issues)}`);
   for (const key of KEYS) {
     const entry = parsed.data[key];
     if (entry.file !== MODEL_FILE_NAMES[key]) throw new ModelArtifactsError(`${MODELS_MANIFEST}: ${key} is ${entry.file}, expected ${MODEL_FILE_NAMES[key]}`);

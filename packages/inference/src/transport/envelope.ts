@@ -1,7 +1,7 @@
-import { errorOfIssues, LIMITS } from "@semla/core";
+import { describeIssues, errorOfIssues, issueList, LIMITS } from "@semla/core";
 import { z } from "zod";
 import type { AdapterReference, InferenceRequest } from "../types.js";
-import { describeIssues, TransportError } from "./errors.js";
+import { TransportError } from "./errors.js";
 import { ClassNamesSchema } from "../segment/class-names.js";
 import { AdapterReferenceHeaderSchema, type AdapterReferenceHeader } from "./schemas.js";
 
@@ -77,7 +77,7 @@ function checkedHeader(request: InferenceRequest): InvocationHeader {
   const parsed = InvocationHeaderSchema.safeParse(header);
   if (!parsed.success) {
     // A rule with its own code (the class list's) is answered with it, as the API answers it.
-    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid inference request: ${describeIssues(parsed.error.issues)}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) });
+    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid inference request: ${describeIssues(parsed.error.issues)}`, { issues: issueList(parsed.error.issues) });
   }
   return header;
 }
@@ -116,9 +116,7 @@ function parseHeader(bytes: Uint8Array): InvocationHeader {
   }
   const parsed = InvocationHeaderSchema.safeParse(json);
   if (!parsed.success) {
-    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid invocation header: ${describeIssues(parsed.error.issues)}`, {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
-    });
+    throw errorOfIssues(parsed.error.issues) ?? invalid(`invalid invocation header: ${describeIssues(parsed.error.issues)}`, { issues: issueList(parsed.error.issues) });
   }
   return parsed.data;
 }

@@ -23,8 +23,3 @@ export class AdapterResolveError extends SemlaError {
     this.rule = rule;
   }
 }
-
-/** zod issues as one line: "path: message; ...". */
-export function describeIssues(issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]): string {
-  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
-}

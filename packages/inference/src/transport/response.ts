@@ -1,6 +1,7 @@
+import { describeIssues } from "@semla/core";
 import { z } from "zod";
 import type { InferenceResponse } from "../types.js";
-import { describeIssues, TransportError } from "./errors.js";
+import { TransportError } from "./errors.js";
 import { AdapterKindSchema, Sha256Schema } from "./schemas.js";
 
 /** The endpoint's answer: JSON (the SageMaker `Accept: application/json`), the mask PNG in base64. */

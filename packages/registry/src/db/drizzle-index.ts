@@ -18,6 +18,7 @@ import type { RegistryDatabase } from "./database.js";
 import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
+import { unknownLibrary } from "./require-library.js";
 import { guardOutages, outageClassifierOf } from "./outage.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
 import { adapters, libraries } from "./schema.js";
@@ -32,10 +33,6 @@ export interface DrizzleAdapterIndex extends AdapterIndex {
 }
 
 const MAX_DIMENSION = LIMITS.dimension;
-
-function unknownLibrary(libraryId: string): RegistryError {
-  return new RegistryError("unknown-library", `library ${libraryId} does not exist`, { libraryId });
-}
 
 function unknownAdapter(adapterId: string): RegistryError {
   return new RegistryError("unknown-adapter", `adapter ${adapterId} does not exist`, { adapterId });

@@ -2,6 +2,7 @@
 export type * from "./adapter-index.js";
 export type { DrizzleAdapterIndex } from "./drizzle-index.js";
 export { createDrizzleAdapterIndex } from "./drizzle-index.js";
+export { requireLibrary, unknownLibrary } from "./require-library.js";
 export type { RegistryDatabase } from "./database.js";
 export { createPgAdapterIndex, ignoreConnectionErrors, PG_TIMEOUT_DEFAULTS, type PgAdapterIndexOptions } from "./pg-index.js";
 export { databaseUnavailable, pgliteOutage, pgOutage, type OutageClassifier } from "./outage.js";

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { numpy } from "@semla/core";
 import type { AdapterIndex } from "../db/adapter-index.js";
-import { RegistryError } from "../errors.js";
+import { requireLibrary } from "../db/require-library.js";
 import { registerAdapter, type RegistryDeps } from "./register.js";
 
 export interface LoraDbImportItem {
@@ -26,8 +26,7 @@ export interface LoraDbImportOptions {
  * Each domain goes in all or nothing; one failing domain does not stop the others.
  */
 export async function importLoraDb(deps: RegistryDeps & { index: AdapterIndex }, root: string, options: LoraDbImportOptions): Promise<LoraDbImportItem[]> {
-  const library = await deps.index.getLibrary(options.tenant, options.libraryId);
-  if (!library) throw new RegistryError("unknown-library", `library ${options.libraryId} does not exist`, { libraryId: options.libraryId });
+  const library = await requireLibrary(deps.index, options.tenant, options.libraryId);
   const domains = (await readdir(root, { withFileTypes: true }))
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)

@@ -5,6 +5,7 @@ import { adapterObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
 import type { AdapterIndex, AdapterRecord } from "../db/adapter-index.js";
 import { RegistryError } from "../errors.js";
 import { assertCentroid } from "../db/centroid.js";
+import { requireLibrary } from "../db/require-library.js";
 import { checkAdapterName, checkCompatibility, moduleShapesOf } from "./validate.js";
 
 export interface RegisterAdapterInput {
@@ -41,8 +42,7 @@ export interface RegistryDeps {
  */
 export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapterInput): Promise<RegisterResult> {
   const name = checkAdapterName(input.name);
-  const library = await deps.index.getLibrary(input.tenant, input.libraryId);
-  if (!library) throw new RegistryError("unknown-library", `library ${input.libraryId} does not exist`, { libraryId: input.libraryId });
+  const library = await requireLibrary(deps.index, input.tenant, input.libraryId);
   // insertPending checks again; checking here refuses a bad centroid before the weights are parsed.
   assertCentroid(input.centroid, library, "centroid");
   // The config is checked (size, nesting, schema, every pattern compiled within LIMITS) before any

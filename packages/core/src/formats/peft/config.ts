@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues, issueList } from "../../limits/issues.js";
 import { LIMITS } from "../../limits/limits.js";
 import { jsonTextDepth, jsonValueDepth } from "../json/depth.js";
 import { AdapterFormatError } from "./errors.js";
@@ -90,10 +91,9 @@ export function parsePeftConfig(input: string | Uint8Array | unknown): PeftLoraC
   }
   const result = PeftLoraConfigSchema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const issues = issueList(result.error.issues);
     const kindIssue = issues.find((i) => ["peft_type", "use_dora", "bias", "lora_bias", "modules_to_save"].includes(i.path));
-    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-    throw new AdapterFormatError(kindIssue ? "unsupported-kind" : "config-invalid", `adapter_config.json: ${summary}`, { issues });
+    throw new AdapterFormatError(kindIssue ? "unsupported-kind" : "config-invalid", `adapter_config.json: ${describeIssues(result.error.issues)}`, { issues });
   }
   peftPatterns(result.data);
   parsed.add(result.data);
