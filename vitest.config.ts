@@ -1,13 +1,28 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+import { SERVICE_TEST_FILES, TEST_FILES } from "./test/projects.js";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "functions/*/src/**/*.test.ts", "infra/**/*.test.ts", "test/**/*.test.ts"],
-    // Real services for the tests, started once per run: PostgreSQL + pgvector (a throwaway
-    // cluster, see scripts/services/) and an S3-compatible server (s3rver) on loopback.
-    globalSetup: ["test/setup/postgres.ts", "test/setup/s3.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two projects split by file name (test/projects.ts): `vitest run` runs both, `vitest run
+    // --project unit` (npm run test:unit) only the tests that need no services.
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, ...SERVICE_TEST_FILES] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "services",
+          include: SERVICE_TEST_FILES,
+          // Real services for these tests, started once per run: PostgreSQL + pgvector (a
+          // throwaway cluster, see scripts/services/) and an S3-compatible server (s3rver) on loopback.
+          globalSetup: ["test/setup/postgres.ts", "test/setup/s3.ts"],
+        },
+      },
+    ],
   },
 });

@@ -15,6 +15,7 @@ import { bundleNode, ENDPOINT_ENTRIES, ROOT, type BundledFile } from "../infra/b
 const image = gradientPng(40, 30);
 const classNames = ["sky", "road", "tree"];
 // Inside the repository, so the bundle finds node_modules' native packages as the image does its own.
+mkdirSync(path.join(ROOT, ".cache"), { recursive: true });
 const outdir = mkdtempSync(path.join(ROOT, ".cache", "bundle-test-"));
 const models = mkdtempSync(path.join(tmpdir(), "semla-bundle-models-"));
 let files: BundledFile[];
@@ -22,7 +23,6 @@ let child: ChildProcess;
 let url: string;
 
 beforeAll(async () => {
-  mkdirSync(path.join(ROOT, ".cache"), { recursive: true });
   files = await bundleNode(ENDPOINT_ENTRIES, outdir);
   await ensureModelFiles(models, "tiny");
   child = spawn(process.execPath, [path.join(outdir, "main.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--preset", "tiny", "--device", "cpu", "--models-cache", models], {

@@ -13,7 +13,7 @@ import { MIGRATIONS_FOLDER } from "./migrate.js";
 import { toVectorLiteral } from "./vector.js";
 
 /**
- * The AdapterIndex contract, written once and run against every driver (pg-index.test.ts,
+ * The AdapterIndex contract, written once and run against every driver (pg-index.services.test.ts,
  * pglite-index.test.ts). A driver hands over a fresh, migrated database; tests share it within
  * the file and stay apart by making their own tenants and libraries.
  */
