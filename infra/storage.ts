@@ -1,6 +1,6 @@
 import type { StageSettings } from "./settings";
 
-/** Object key prefixes of the one bucket (CONTRACT.md); IAM scopes are built from these. */
+/** Object key prefixes of the one bucket (the README's Deploy section); IAM scopes are built from these. */
 export const PREFIXES = {
   adapters: "adapters/",
   fused: "fused/",

@@ -2,9 +2,9 @@ import { describeIssues } from "@semla/core";
 import { z } from "zod";
 
 /**
- * The API's configuration, from the environment (the deployed function's variables; see
- * CONTRACT.md). Absent database and bucket mean the embedded default: PGlite and a filesystem
- * store under SEMLA_DATA_DIR.
+ * The API's configuration, from the environment (the deployed function's variables are set in
+ * infra/api.ts; the README's HTTP API section lists them all). Absent database and bucket mean the
+ * embedded default: PGlite and a filesystem store under SEMLA_DATA_DIR.
  */
 const optional = z
   .string()
