@@ -58,8 +58,9 @@ export function createEndpoint(settings: StageSettings, storage: Storage, image:
         s3DataSources: [{ s3Uri: $interpolate`s3://${bucket.name}/${PREFIXES.endpointModel}`, s3DataType: "S3Prefix", compressionType: "None" }],
       },
       environment: {
-        SEMLA_ADAPTER_BUCKET: bucket.name,
-        SEMLA_ADAPTER_S3_REGION: region,
+        // The store under the API's names (@semla/service/store; SEMLA_ADAPTER_* are deprecated aliases).
+        SEMLA_BUCKET: bucket.name,
+        AWS_REGION: region,
         SEMLA_EXECUTION_PROVIDER: "cuda",
       },
     },

@@ -330,7 +330,7 @@ describe("the endpoint", () => {
       primaryContainer: {
         image: ENDPOINT_IMAGE,
         modelDataSource: { s3DataSources: [{ s3Uri: `s3://${bucket}/models/endpoint/`, s3DataType: "S3Prefix", compressionType: "None" }] },
-        environment: { SEMLA_ADAPTER_BUCKET: bucket, SEMLA_ADAPTER_S3_REGION: "us-east-1", SEMLA_EXECUTION_PROVIDER: "cuda" },
+        environment: { SEMLA_BUCKET: bucket, AWS_REGION: "us-east-1", SEMLA_EXECUTION_PROVIDER: "cuda" },
       },
     });
   });

@@ -1,5 +1,5 @@
 export { createApp, API_VERSION, type App, type AppDeps } from "./app.js";
-export { parseConfig, ConfigError, type ApiConfig } from "./config.js";
+export { parseConfig, ConfigError, type ApiConfig, type ServiceConfig } from "@semla/service/config";
 export { createServices, type Services, type ServiceOptions } from "./services.js";
 export { startNodeServer, startServer, type RunningServer } from "./server.js";
 export { startPeriodicSweep, type PeriodicSweep } from "./sweep/periodic.js";
@@ -7,8 +7,8 @@ export { createClient, type Client } from "./client.js";
 export { createLogger, type Logger, type LogLevel } from "./http/logger.js";
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry } from "./services.js";
 export { startEmbedded, usageExamples, type EmbeddedServer } from "./embedded/start.js";
-export { SERVER_FILE, readServerFile, runningServer, type ServerFile } from "./embedded/server-file.js";
-export { lockDataFolder, lockHolderOf, isAlive, FolderLockError, LOCK_FILE, type FolderLock, type LockHolder } from "./embedded/folder-lock.js";
+export { SERVER_FILE, readServerFile, runningServer, type ServerFile } from "@semla/service/data-folder";
+export { lockDataFolder, lockHolderOf, isAlive, FolderLockError, LOCK_FILE, type FolderLock, type LockHolder } from "@semla/service/data-folder";
 export { ADMIN_TOKEN_FILE, readAdminToken } from "./embedded/admin-token.js";
 export { LOCAL_KEY_FILE, LOCAL_TENANT } from "./embedded/local-key.js";
 export type { SeedLibrary, SeedLibraryInput, SeededLibrary } from "./embedded/seed.js";

@@ -1,14 +1,10 @@
-import { centroidOfImages, ClipEmbedder, createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
-import { createPipeline } from "@semla/pipeline";
-import { AdapterCache, createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
-import type { BlobStore } from "@semla/storage";
+import { centroidOfImages, type ModelFiles } from "@semla/inference";
+import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
-import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./http/logger.js";
-import { locateModels } from "./models/locate.js";
-import { openRegistry, publicUrlOf, type Registry } from "./registry.js";
 
-export { openRegistry, publicUrlOf, type Registry };
+export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
 
 export interface Services extends AppDeps {
   readonly index: DrizzleAdapterIndex;
@@ -26,26 +22,8 @@ export interface ServiceOptions {
   readonly publicUrl?: string;
 }
 
-/** The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the endpoint). */
-export function openSageMakerBackend(config: ApiConfig): InferenceBackend {
-  return createSageMakerBackend({
-    endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
-    region: config.AWS_REGION,
-    ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
-    ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
-    timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS,
-    maxAttempts: config.SEMLA_BACKEND_MAX_ATTEMPTS,
-  });
-}
-
-async function openBackend(config: ApiConfig, files: ModelFiles, store: BlobStore): Promise<InferenceBackend> {
-  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config);
-  const segmenter = await OnnxSegmenter.fromModelFiles(files, { executionProviders: ["cpu"] });
-  return createLocalBackend({ segmenter, resolver: createAdapterResolver({ store }), timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
-}
-
-/** Everything the app runs on, from the configuration: production services or the embedded ones. */
-export async function createServices(config: ApiConfig, options: ServiceOptions = {}): Promise<Services> {
+/** Everything the app runs on, from the configuration (@semla/service's open… functions): production services or the embedded ones. */
+export async function createServices(config: ServiceConfig, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.SEMLA_LOG_LEVEL);
   const { index, store, presignSecret: secret } = options.registry ?? (await openRegistry(config, options.publicUrl ?? publicUrlOf(config)));
   const closers: (() => Promise<void>)[] = [() => index.close()];
@@ -53,12 +31,13 @@ export async function createServices(config: ApiConfig, options: ServiceOptions 
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
   };
   try {
-    const models = options.models ?? (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, logger }));
-    const embedder = await ClipEmbedder.fromModelFiles(models);
-    closers.push(() => embedder.close());
-    const backend = await openBackend(config, models, store);
+    const models =
+      options.models ??
+      (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, log: (message, fields) => logger.log("info", message, fields) }));
+    const backend = await openBackend(config, { models, store });
     closers.push(() => backend.close());
-    const pipeline = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store });
+    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend });
+    closers.push(closePipeline);
     return {
       index,
       store,

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
-import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { ConfigSchema, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
 import { z } from "zod";
@@ -18,45 +18,65 @@ import { z } from "zod";
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 const number = z.coerce.number().refine(Number.isFinite, "must be a number");
 
-export const EvalArgsSchema = z
-  .object({
-    out: z.string().default("eval-results"),
-    world: z.enum(Object.keys(WORLD_SPECS) as [WorldSpecName, ...WorldSpecName[]]).default("demo"),
-    seed: z.coerce.number().int().min(0).default(DEFAULT_WORLD_SEED),
-    "data-dir": z.string().default(process.env.SEMLA_DATA_DIR ?? ".semla"),
-    dataset: z.array(z.string()).default([]),
-    library: z.string().optional(),
-    tenant: z.string().default("local"),
-    exclude: z.string().optional(),
-    oracle: z.string().optional(),
-    models: z.string().optional(),
-    backend: z.enum(["local", "sagemaker"]).default(process.env.SEMLA_BACKEND === "sagemaker" ? "sagemaker" : "local"),
-    "sagemaker-endpoint": z.string().optional(),
-    methods: z
-      .string()
-      .optional()
-      .transform((s, ctx) => {
-        const names = list(s) ?? [...EVAL_METHODS];
-        const unknown = names.filter((n) => !(EVAL_METHODS as readonly string[]).includes(n));
-        if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `unknown ${unknown.join(", ")} (known: ${EVAL_METHODS.join(", ")})` });
-        return EVAL_METHODS.filter((m) => names.includes(m));
-      }),
-    k: z.coerce.number().int().min(1).max(LIMITS.k).optional(),
-    temperature: number.pipe(z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max)).optional(),
-    metric: routing.MetricSchema.optional(),
-    combination: z.string().default("cat"),
-    density: number.optional(),
-  })
-  .transform((v, ctx) => {
-    const fused = fusion.FusionOptionsSchema.safeParse({ combination: v.combination, ...(v.density !== undefined && { density: v.density }) });
-    if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: describeIssues(fused.error.issues) });
-    if (v.dataset.length > 0 && v.library === undefined) ctx.addIssue({ code: "custom", path: ["library"], message: "--library ID is needed with --dataset" });
-    if (v.backend === "sagemaker" && !(v["sagemaker-endpoint"] ?? process.env.SEMLA_SAGEMAKER_ENDPOINT)) {
-      ctx.addIssue({ code: "custom", path: ["sagemaker-endpoint"], message: "--sagemaker-endpoint NAME (or SEMLA_SAGEMAKER_ENDPOINT) is needed with --backend sagemaker" });
-    }
-    // The fusion options, parsed here once: the evaluation takes them as they are.
-    return fused.success ? { ...v, fusion: fused.data } : z.NEVER;
-  });
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The command's arguments over the service configuration: the environment is parsed by the one
+ * schema (@semla/service's ConfigSchema), with --data-dir, --backend and --sagemaker-endpoint over it.
+ */
+export const evalArgsSchema = (env: Env) =>
+  z
+    .object({
+      out: z.string().default("eval-results"),
+      world: z.enum(Object.keys(WORLD_SPECS) as [WorldSpecName, ...WorldSpecName[]]).default("demo"),
+      seed: z.coerce.number().int().min(0).default(DEFAULT_WORLD_SEED),
+      "data-dir": z.string().optional(),
+      dataset: z.array(z.string()).default([]),
+      library: z.string().optional(),
+      tenant: z.string().default("local"),
+      exclude: z.string().optional(),
+      oracle: z.string().optional(),
+      models: z.string().optional(),
+      backend: z.enum(["local", "sagemaker"]).optional(),
+      "sagemaker-endpoint": z.string().optional(),
+      methods: z
+        .string()
+        .optional()
+        .transform((s, ctx) => {
+          const names = list(s) ?? [...EVAL_METHODS];
+          const unknown = names.filter((n) => !(EVAL_METHODS as readonly string[]).includes(n));
+          if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `unknown ${unknown.join(", ")} (known: ${EVAL_METHODS.join(", ")})` });
+          return EVAL_METHODS.filter((m) => names.includes(m));
+        }),
+      k: z.coerce.number().int().min(1).max(LIMITS.k).optional(),
+      temperature: number.pipe(z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max)).optional(),
+      metric: routing.MetricSchema.optional(),
+      combination: z.string().default("cat"),
+      density: number.optional(),
+    })
+    .transform((v, ctx) => {
+      const fused = fusion.FusionOptionsSchema.safeParse({ combination: v.combination, ...(v.density !== undefined && { density: v.density }) });
+      if (!fused.success) ctx.addIssue({ code: "custom", path: ["combination"], message: describeIssues(fused.error.issues) });
+      if (v.dataset.length > 0 && v.library === undefined) ctx.addIssue({ code: "custom", path: ["library"], message: "--library ID is needed with --dataset" });
+      const config = ConfigSchema.safeParse({
+        ...env,
+        ...(v["data-dir"] !== undefined && { SEMLA_DATA_DIR: v["data-dir"] }),
+        ...(v.backend !== undefined && { SEMLA_BACKEND: v.backend }),
+        ...(v["sagemaker-endpoint"] !== undefined && { SEMLA_SAGEMAKER_ENDPOINT: v["sagemaker-endpoint"] }),
+      });
+      for (const issue of config.error?.issues ?? []) {
+        if (issue.path[0] === "SEMLA_SAGEMAKER_ENDPOINT") {
+          ctx.addIssue({ code: "custom", path: ["sagemaker-endpoint"], message: "--sagemaker-endpoint NAME (or SEMLA_SAGEMAKER_ENDPOINT) is needed with --backend sagemaker" });
+        } else {
+          ctx.addIssue({ code: "custom", path: ["env", ...issue.path.map(String)], message: issue.message });
+        }
+      }
+      // The fusion options and the configuration, parsed here once: the evaluation takes them as they are.
+      if (!fused.success || !config.success) return z.NEVER;
+      return { ...v, "data-dir": config.data.SEMLA_DATA_DIR, backend: config.data.SEMLA_BACKEND, fusion: fused.data, config: config.data };
+    });
+/** The arguments over the process's environment. */
+export const EvalArgsSchema = evalArgsSchema(process.env);
 export type EvalArgs = z.output<typeof EvalArgsSchema>;
 
 export const EVAL_OPTIONS = {
@@ -80,22 +100,11 @@ export const EVAL_OPTIONS = {
   density: { type: "string" },
 } as const;
 
-/** The service's configuration for this run: the environment, with the command's own choices over it. */
-function configOf(args: EvalArgs, dataDir: string) {
-  return parseConfig({
-    ...process.env,
-    SEMLA_DATA_DIR: dataDir,
-    SEMLA_BACKEND: args.backend,
-    ...(args["sagemaker-endpoint"] !== undefined && { SEMLA_SAGEMAKER_ENDPOINT: args["sagemaker-endpoint"] }),
-  });
-}
-
 /**
  * The registry of a dataset run, opened as the API opens it: PostgreSQL when SEMLA_DATABASE_URL is set
  * and S3 when SEMLA_BUCKET is, else the embedded default's PGlite and store under --data-dir.
  */
-async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
-  const config = configOf(args, dataDir);
+async function openConfiguredRegistry(config: ServiceConfig, dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
   // PGlite would create an empty database where none is: say where the registry was looked for instead.
   if (!config.SEMLA_DATABASE_URL && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
     throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
@@ -104,8 +113,8 @@ async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<
 }
 
 /** The backend the command names; undefined: the local one over the run's models (openEvalPipeline's default). */
-function openBackend(args: EvalArgs, dataDir: string): InferenceBackend | undefined {
-  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir)) : undefined;
+function openBackend(config: ServiceConfig): InferenceBackend | undefined {
+  return config.SEMLA_BACKEND === "sagemaker" ? openSageMakerBackend(config) : undefined;
 }
 
 async function evaluate(
@@ -113,7 +122,7 @@ async function evaluate(
   log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
-  const backend = openBackend(args, path.resolve(args["data-dir"]));
+  const backend = openBackend(args.config);
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
   try {
     return await runEvaluation(handle.pipeline, setup.targets, {
@@ -144,7 +153,7 @@ export async function runEval(args: EvalArgs, log: (line: string) => void = (lin
     if (other) throw new TypeError(`dataset ${other.folder} names other classes than ${datasets[0]!.folder}: one evaluation uses one class list`);
     const modelsDir = args.models ?? path.join(dataDir, "world", `${WORLD_SPECS.demo.name}-seed${DEFAULT_WORLD_SEED}`, "models");
     const models = await openModelFiles(modelsDir);
-    const registry = await openConfiguredRegistry(args, dataDir);
+    const registry = await openConfiguredRegistry({ ...args.config, SEMLA_DATA_DIR: dataDir }, dataDir);
     try {
       const targets = datasets.map((d) => datasetTarget(d, { exclude: list(args.exclude) ?? [], oracle: args.oracle ?? null }));
       const result = await evaluate(args, log, { ...registry, models, libraryId: args.library as string, classNames, targets });

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseServeConfig } from "./config.js";
 
@@ -28,10 +29,19 @@ describe("parseServeConfig", () => {
     expect(parseServeConfig([], { SAGEMAKER_BIND_TO_PORT: "8085" }).port).toBe(8085);
   });
 
+  it("reads the store under the API's variables, the SEMLA_ADAPTER_* ones as deprecated aliases", () => {
+    expect(parseServeConfig([], { SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "http://127.0.0.1:4569", AWS_REGION: "eu-west-1" }).store).toEqual({ kind: "s3", bucket: "b", region: "eu-west-1", endpoint: "http://127.0.0.1:4569" });
+    expect(parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_S3_REGION: "eu-west-2", SEMLA_ADAPTER_S3_ENDPOINT: "http://s3.local" }).store).toEqual({ kind: "s3", bucket: "b", region: "eu-west-2", endpoint: "http://s3.local" });
+    expect(parseServeConfig([], { SEMLA_DATA_DIR: "/data" }).store).toEqual({ kind: "fs", root: path.join("/data", "blobs") });
+    expect(parseServeConfig([], {}).store).toEqual({ kind: "none" });
+  });
+
   it("refuses bad values clearly", () => {
     expect(() => parseServeConfig(["--port", "http"], {})).toThrow("port: ");
     expect(() => parseServeConfig(["--device", "tpu"], {})).toThrow("executionProvider: ");
-    expect(() => parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_ROOT: "/r" })).toThrow("set SEMLA_ADAPTER_BUCKET or SEMLA_ADAPTER_ROOT, not both");
+    expect(() => parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_ROOT: "/r" })).toThrow(/not both/);
+    expect(() => parseServeConfig([], { SEMLA_BUCKET: "b", SEMLA_DATA_DIR: "/d" })).toThrow(/not both/);
+    expect(() => parseServeConfig([], { SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "not a url" })).toThrow(/SEMLA_S3_ENDPOINT/);
     expect(() => parseServeConfig(["--bogus"], {})).toThrow(/bogus/);
   });
 });

@@ -1,17 +1,15 @@
 import { parseArgs } from "node:util";
 import { describeIssues } from "@semla/core";
+import { ConfigError } from "@semla/service/config";
+import { adapterStoreSpecOf, type StoreSpec } from "@semla/service/store";
 import { z } from "zod";
+
+export { ConfigError };
 
 /**
  * The endpoint's configuration: flags over environment variables over defaults. The defaults are
  * the SageMaker container contract (port 8080, model artifacts in /opt/ml/model).
  */
-const StoreSchema = z.union([
-  z.object({ kind: z.literal("s3"), bucket: z.string().min(1), region: z.string().min(1).optional(), endpoint: z.url().optional() }),
-  z.object({ kind: z.literal("fs"), root: z.string().min(1) }),
-  z.object({ kind: z.literal("none") }),
-]);
-
 export const EndpointConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
@@ -20,7 +18,8 @@ export const EndpointConfigSchema = z.object({
   modelsCache: z.string().min(1).optional(),
   preset: z.string().min(1),
   executionProvider: z.enum(["auto", "cuda", "cpu"]),
-  store: StoreSchema,
+  /** The adapter store (@semla/service/store, from the same variables as the API's). */
+  store: z.custom<StoreSpec>(),
   adapterCacheBytes: z.coerce.number().int().positive(),
   bodyLimitBytes: z.coerce.number().int().positive(),
 });
@@ -38,29 +37,16 @@ options (environment variable in brackets):
   --preset NAME         [SEMLA_MODEL_PRESET] preset to generate: tiny | b16 | l14, default tiny
   --device D            [SEMLA_EXECUTION_PROVIDER] auto | cuda | cpu, default auto (CUDA when available)
 
-adapter object store, for adapters sent by reference:
-  SEMLA_ADAPTER_BUCKET (+ SEMLA_ADAPTER_S3_REGION or AWS_REGION, SEMLA_ADAPTER_S3_ENDPOINT)   S3
-  SEMLA_ADAPTER_ROOT                                                                          a folder
+adapter object store, for adapters sent by reference (the same variables as the API's):
+  SEMLA_BUCKET (+ AWS_REGION, SEMLA_S3_ENDPOINT)   S3
+  SEMLA_DATA_DIR                                   a data folder: its blobs folder, as the embedded API writes it
+  (deprecated, still read: SEMLA_ADAPTER_BUCKET, SEMLA_ADAPTER_S3_REGION, SEMLA_ADAPTER_S3_ENDPOINT,
+   SEMLA_ADAPTER_ROOT = a blobs folder itself)
   SEMLA_ADAPTER_CACHE_BYTES   resolved adapters kept in memory, default 2147483648
   SEMLA_BODY_LIMIT_BYTES      largest request body, default 8388608
 `;
 
-export class ConfigError extends Error {}
-
 type Env = Readonly<Record<string, string | undefined>>;
-
-function storeFrom(env: Env): z.input<typeof StoreSchema> {
-  const bucket = env.SEMLA_ADAPTER_BUCKET;
-  const root = env.SEMLA_ADAPTER_ROOT;
-  if (bucket && root) throw new ConfigError("set SEMLA_ADAPTER_BUCKET or SEMLA_ADAPTER_ROOT, not both");
-  if (bucket) {
-    const region = env.SEMLA_ADAPTER_S3_REGION ?? env.AWS_REGION;
-    const endpoint = env.SEMLA_ADAPTER_S3_ENDPOINT;
-    return { kind: "s3", bucket, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
-  }
-  if (root) return { kind: "fs", root };
-  return { kind: "none" };
-}
 
 export function parseServeConfig(args: readonly string[], env: Env): EndpointConfig {
   const { values } = parseArgs({
@@ -84,7 +70,7 @@ export function parseServeConfig(args: readonly string[], env: Env): EndpointCon
     ...(modelsCache ? { modelsCache } : {}),
     preset: values.preset ?? env.SEMLA_MODEL_PRESET ?? "tiny",
     executionProvider: values.device ?? env.SEMLA_EXECUTION_PROVIDER ?? "auto",
-    store: storeFrom(env),
+    store: adapterStoreSpecOf(env),
     adapterCacheBytes: env.SEMLA_ADAPTER_CACHE_BYTES ?? 2 * 1024 ** 3,
     bodyLimitBytes: env.SEMLA_BODY_LIMIT_BYTES ?? 8 * 1024 ** 2,
   });

@@ -39,7 +39,7 @@ describe("main.ts serve (the container command)", () => {
       SM_MODEL_DIR: path.join(root, "model"),
       SEMLA_MODELS_CACHE: path.join(root, "models"),
       SEMLA_EXECUTION_PROVIDER: "cpu",
-      SEMLA_ADAPTER_ROOT: path.join(root, "blobs"),
+      SEMLA_DATA_DIR: root,
     });
     const port = await until("the listening line", () => /listening on 127\.0\.0\.1:(\d+)/.exec(server.output())?.[1]).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; the server said:\n${server.output()}`);

@@ -2,10 +2,10 @@ import { createAdapterResolver, type Segmenter } from "@semla/inference";
 import { createEndpointApp } from "./app.js";
 import { ConfigError, parseServeConfig, SERVE_USAGE, type EndpointConfig } from "./config.js";
 import { EndpointError } from "./errors.js";
-import { locateModels } from "./models.js";
 import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
 import { startEndpointServer } from "./server.js";
-import { createAdapterStore, describeStore } from "./store.js";
+import { locateModels } from "@semla/service/models";
+import { describeStore, openStore } from "@semla/service/store";
 
 /**
  * The container command: `tsx src/main.ts serve`. The server listens first and loads the models
@@ -19,7 +19,7 @@ function log(line: string): void {
 }
 
 async function serve(config: EndpointConfig): Promise<void> {
-  const store = createAdapterStore(config.store);
+  const store = openStore(config.store);
   const resolver = createAdapterResolver({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
   let loaded: Segmenter | undefined;
   // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
@@ -46,7 +46,7 @@ async function serve(config: EndpointConfig): Promise<void> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
 
-  const files = await locateModels({ modelDir: config.modelDir, ...(config.modelsCache ? { modelsCache: config.modelsCache } : {}), preset: config.preset, log });
+  const files = await locateModels({ dir: config.modelDir, ...(config.modelsCache ? { cacheDir: config.modelsCache } : {}), preset: config.preset, log: (message) => log(message) });
   const providers = chooseExecutionProviders(config.executionProvider);
   const started = performance.now();
   loaded = await loadSegmenter(files, providers);

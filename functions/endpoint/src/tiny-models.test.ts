@@ -17,7 +17,7 @@ import {
 import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { locateModels } from "./models.js";
+import { locateModels } from "@semla/service/models";
 import { loadSegmenter } from "./segmenter.js";
 import { startEndpointServer, type RunningServer } from "./server.js";
 import { sageMakerFront } from "./test-front.js";
@@ -42,7 +42,7 @@ describe("endpoint with the tiny models", () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-endpoint-tiny-"));
     // An empty model folder: a local run generates the models into the cache folder, and says so.
-    files = await locateModels({ modelDir: path.join(root, "opt-ml-model"), modelsCache: path.join(root, "models"), preset: "tiny", log: (line) => logs.push(line) });
+    files = await locateModels({ dir: path.join(root, "opt-ml-model"), cacheDir: path.join(root, "models"), preset: "tiny", log: (line) => logs.push(line) });
     segmenter = await loadSegmenter(files, ["cpu"]);
     store = createFsBlobStore({ root: path.join(root, "blobs") });
     const targets = onnx.segmentationLoraModules(files.manifest.segmentation.config);

@@ -1,50 +1,11 @@
-import { ClipEmbedder, createAdapterResolver, createLocalBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
-import { createPipeline, type Pipeline } from "@semla/pipeline";
-import { AdapterCache, type AdapterIndex } from "@semla/registry";
-import type { BlobStore } from "@semla/storage";
+import { openPipeline, type PipelineHandle, type PipelineOptions } from "@semla/service";
 
-export interface PipelineHandle {
-  readonly pipeline: Pipeline;
-  close(): Promise<void>;
-}
+export type { PipelineHandle };
 
 /**
- * The request pipeline over a registry and a backend, as the API builds it. With no backend given,
- * the local one over the models folder (the embedded default); the embedder always runs here.
+ * The request pipeline as the API builds it (@semla/service's openPipeline), one ONNX Runtime worker
+ * each for the embedder and the local backend unless told otherwise: an evaluation runs one image at a time.
  */
-export async function openEvalPipeline(options: {
-  models: ModelFiles;
-  index: AdapterIndex;
-  store: BlobStore;
-  backend?: InferenceBackend;
-  embeddingModelId?: string;
-  workers?: number;
-}): Promise<PipelineHandle> {
-  const workers = options.workers ?? 1;
-  const embedder = await ClipEmbedder.fromModelFiles(options.models, { workers });
-  let backend = options.backend;
-  try {
-    if (!backend) {
-      const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { workers });
-      backend = createLocalBackend({ segmenter, resolver: createAdapterResolver({ store: options.store }) });
-    }
-  } catch (error) {
-    await embedder.close();
-    throw error;
-  }
-  const pipeline = createPipeline({
-    index: options.index,
-    adapters: new AdapterCache(options.store),
-    embedder,
-    backend,
-    store: options.store,
-    ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
-  });
-  const owned = backend;
-  return {
-    pipeline,
-    async close() {
-      await Promise.allSettled([embedder.close(), options.backend ? Promise.resolve() : owned.close()]);
-    },
-  };
+export function openEvalPipeline(options: PipelineOptions): Promise<PipelineHandle> {
+  return openPipeline({ workers: 1, ...options });
 }

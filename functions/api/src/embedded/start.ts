@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createApiKeyStore, hashApiKey, type LibraryRecord } from "@semla/registry";
 import { ensureWorldLibrary, WORLD_SPECS } from "@semla/world";
-import type { ApiConfig } from "../config.js";
+import type { ApiConfig } from "@semla/service/config";
 import { createLogger, type Logger } from "../http/logger.js";
 import { startNodeServer } from "../server.js";
 import { createServices, openRegistry, publicUrlOf } from "../services.js";
@@ -10,7 +10,7 @@ import { expireUploads } from "../uploads/expire.js";
 import { ensureAdminToken } from "./admin-token.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
 import type { SeedLibrary, SeededLibrary } from "./seed.js";
-import { removeServerFile, writeServerFile } from "./server-file.js";
+import { removeServerFile, writeServerFile } from "@semla/service/data-folder";
 
 export interface EmbeddedServer {
   readonly url: string;

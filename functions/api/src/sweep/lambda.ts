@@ -1,6 +1,6 @@
 import { sweep, type SweepReport } from "@semla/registry";
-import { parseConfig } from "../config.js";
-import { openRegistry } from "../registry.js";
+import { parseConfig } from "@semla/service/config";
+import { openRegistry } from "@semla/service/registry";
 
 /**
  * The scheduled sweep (SST handler `functions/api/src/sweep/lambda.handler`, on a cron in

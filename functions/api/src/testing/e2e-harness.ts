@@ -2,14 +2,14 @@
 // bucket on s3rver and the reference endpoint over HTTP as its SageMaker backend.
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createAdapterResolver, defaultModelDir, ensureModelFiles, OnnxSegmenter, type ModelFiles } from "@semla/inference";
+import { createAdapterResolver, OnnxSegmenter, type ModelFiles } from "@semla/inference";
+import { locateModels, parseConfig } from "@semla/service";
 import { createS3BlobStore, type BlobStore } from "@semla/storage";
 import { createScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";
 import { createEndpointApp } from "../../../endpoint/src/app.js";
 import { startEndpointServer, type RunningServer as EndpointServer } from "../../../endpoint/src/server.js";
 import { sageMakerFront } from "../../../endpoint/src/test-front.js";
 import { createApp } from "../app.js";
-import { parseConfig } from "../config.js";
 import { createLogger } from "../http/logger.js";
 import { startServer, type RunningServer } from "../server.js";
 import { createServices, type Services } from "../services.js";
@@ -45,7 +45,8 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   // s3rver and the SDK's SageMaker client accept any credentials; the SDK needs some.
   process.env.AWS_ACCESS_KEY_ID ??= "S3RVER";
   process.env.AWS_SECRET_ACCESS_KEY ??= "S3RVER";
-  const models = await ensureModelFiles(defaultModelDir("tiny"), "tiny");
+  // The generated tiny models, located as the services locate them (no bucket models: the preset's).
+  const models = await locateModels({ preset: "tiny", log: () => {} });
   const database = await createScratchDatabase(options.postgresUrl);
   const bucket = `semla-api-${randomBytes(5).toString("hex")}`;
   const s3 = new S3Client({ endpoint: options.s3Endpoint, region: "us-east-1", forcePathStyle: true });

@@ -18,7 +18,7 @@ describe("locateModels", () => {
 
   it("uses the artifacts in the model folder as they are", async () => {
     const logs: string[] = [];
-    const files = await locateModels({ modelDir: artifacts, modelsCache: path.join(root, "unused"), preset: "l14", log: (line) => logs.push(line) });
+    const files = await locateModels({ dir: artifacts, cacheDir: path.join(root, "unused"), preset: "l14", log: (line) => logs.push(line) });
     expect(files.generated).toBe(false);
     expect(files.paths).toEqual({
       clipVision: path.join(artifacts, "clip-vision.onnx"),
@@ -34,14 +34,14 @@ describe("locateModels", () => {
     const broken = path.join(root, "broken");
     const { bytes } = (await ensureModelFiles(broken, "tiny")).manifest.segmentation;
     await truncate(path.join(broken, "segmentation.onnx"), 10);
-    await expect(locateModels({ modelDir: broken, preset: "tiny", log: () => {} })).rejects.toThrow(
+    await expect(locateModels({ dir: broken, preset: "tiny", log: () => {} })).rejects.toThrow(
       new ModelArtifactsError(`${path.join(broken, "segmentation.onnx")} is 10 bytes; models.json says ${bytes}`),
     );
     await writeFile(path.join(broken, "models.json"), "{");
-    await expect(locateModels({ modelDir: broken, preset: "tiny", log: () => {} })).rejects.toThrow(/models\.json is not valid JSON/);
+    await expect(locateModels({ dir: broken, preset: "tiny", log: () => {} })).rejects.toThrow(/models\.json is not valid JSON/);
   });
 
   it("refuses an unknown preset when it has to generate", async () => {
-    await expect(locateModels({ modelDir: path.join(root, "empty"), modelsCache: path.join(root, "cache"), preset: "huge", log: () => {} })).rejects.toThrow(/unknown model preset "huge"/);
+    await expect(locateModels({ dir: path.join(root, "empty"), cacheDir: path.join(root, "cache"), preset: "huge", log: () => {} })).rejects.toThrow(/unknown model preset "huge"/);
   });
 });

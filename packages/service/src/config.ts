@@ -2,20 +2,26 @@ import { describeIssues } from "@semla/core";
 import { z } from "zod";
 
 /**
- * The API's configuration, from the environment (the deployed function's variables are set in
- * infra/api.ts; the README's HTTP API section lists them all). Absent database and bucket mean the
- * embedded default: PGlite and a filesystem store under SEMLA_DATA_DIR.
+ * The service's configuration, from the environment: the API, the CLI, eval and the sweep parse it
+ * here (the endpoint reads its store settings through StoreSettingsSchema). The deployed function's
+ * variables are set in infra/api.ts; the README's HTTP API section lists them all. Absent database and
+ * bucket mean the embedded default: PGlite and a filesystem store under SEMLA_DATA_DIR.
  */
 const optional = z
   .string()
   .transform((value) => (value.trim() === "" ? undefined : value.trim()))
   .optional();
 
+/** The object store: S3 (SEMLA_BUCKET, SEMLA_S3_ENDPOINT for an S3-compatible server), read by the API and the endpoint alike. */
+export const StoreSettingsSchema = z.object({
+  SEMLA_BUCKET: optional,
+  SEMLA_S3_ENDPOINT: optional.pipe(z.url().optional()),
+});
+
 export const ConfigSchema = z
   .object({
     SEMLA_DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-    SEMLA_BUCKET: optional,
-    SEMLA_S3_ENDPOINT: optional.pipe(z.url().optional()),
+    ...StoreSettingsSchema.shape,
     SEMLA_BACKEND: z.enum(["local", "sagemaker"]).default("local"),
     SEMLA_SAGEMAKER_ENDPOINT: optional,
     SEMLA_SAGEMAKER_INFERENCE_COMPONENT: optional,
@@ -69,11 +75,13 @@ export const ConfigSchema = z
     }
   });
 
-export type ApiConfig = z.output<typeof ConfigSchema>;
+export type ServiceConfig = z.output<typeof ConfigSchema>;
+/** The API's name for the service configuration. */
+export type ApiConfig = ServiceConfig;
 
 export class ConfigError extends Error {}
 
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig {
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): ServiceConfig {
   const result = ConfigSchema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(`invalid configuration: ${describeIssues(result.error.issues)}`);

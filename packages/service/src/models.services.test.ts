@@ -5,11 +5,10 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles } from "@semla/inference";
 import { createS3BlobStore, type BlobStore } from "@semla/storage";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { ConfigError } from "../config.js";
-import { createLogger } from "../http/logger.js";
-import { locateModels } from "./locate.js";
+import { ConfigError } from "./config.js";
+import { locateModels } from "./models.js";
 
-const logger = createLogger("error", () => {});
+const log = () => {};
 let tiny: ModelFiles;
 
 async function bucketStore(): Promise<BlobStore> {
@@ -31,7 +30,7 @@ describe("locating the models", () => {
   it("copies the models under the prefix from the bucket and checks them against their manifest", async () => {
     const store = await bucketStore();
     await upload(store, "models/clip-vision/", [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]);
-    const files = await locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger });
+    const files = await locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log });
     expect(files.generated).toBe(false);
     expect(files.manifest).toEqual(tiny.manifest);
     expect(await readFile(files.paths.clipVision)).toEqual(await readFile(tiny.paths.clipVision));
@@ -40,15 +39,15 @@ describe("locating the models", () => {
   it("refuses a models folder missing a file its manifest names", async () => {
     const store = await bucketStore();
     await upload(store, "models/clip-vision/", [MODELS_MANIFEST, MODEL_FILE_NAMES.clipVision]);
-    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger })).rejects.toThrow(/text-encoder\.onnx is missing/);
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/text-encoder\.onnx is missing/);
   });
 
   it("refuses a bucket without models unless a preset to generate is configured", async () => {
     const store = await bucketStore();
-    const missing = locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger });
+    const missing = locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log });
     await expect(missing).rejects.toBeInstanceOf(ConfigError);
-    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, logger })).rejects.toThrow(/no models under models\/clip-vision\/ in the bucket .*SEMLA_MODEL_PRESET/);
-    const generated = await locateModels({ store, prefix: "models/clip-vision/", preset: "tiny", logger });
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/no models under models\/clip-vision\/ in the bucket .*SEMLA_MODEL_PRESET/);
+    const generated = await locateModels({ store, prefix: "models/clip-vision/", preset: "tiny", log });
     expect(generated.dir).toBe(tiny.dir);
   });
 });

@@ -1,0 +1,37 @@
+import { createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import type { BlobStore } from "@semla/storage";
+import type { ServiceConfig } from "./config.js";
+
+/** The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the endpoint). */
+export function openSageMakerBackend(config: ServiceConfig): InferenceBackend {
+  return createSageMakerBackend({
+    endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
+    region: config.AWS_REGION,
+    ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
+    ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
+    timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS,
+    maxAttempts: config.SEMLA_BACKEND_MAX_ATTEMPTS,
+  });
+}
+
+export interface LocalBackendOptions {
+  readonly models: ModelFiles;
+  /** Where by-reference adapters are read from. */
+  readonly store: BlobStore;
+  /** ONNX Runtime worker threads; default its own. */
+  readonly workers?: number;
+  /** How long one inference may take in all; unset: no limit of the backend's own. */
+  readonly timeoutMs?: number;
+}
+
+/** The local backend: the segmenter in this process (on the CPU), over the models. */
+export async function openLocalBackend(options: LocalBackendOptions): Promise<InferenceBackend> {
+  const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { executionProviders: ["cpu"], ...(options.workers !== undefined && { workers: options.workers }) });
+  return createLocalBackend({ segmenter, resolver: createAdapterResolver({ store: options.store }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
+}
+
+/** The backend the configuration names (SEMLA_BACKEND): local over the models, or SageMaker. */
+export async function openBackend(config: ServiceConfig, options: Omit<LocalBackendOptions, "timeoutMs">): Promise<InferenceBackend> {
+  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config);
+  return openLocalBackend({ ...options, timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
+}

@@ -1,0 +1,58 @@
+import { ClipEmbedder, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { createPipeline, type Pipeline } from "@semla/pipeline";
+import { AdapterCache, type AdapterIndex } from "@semla/registry";
+import type { BlobStore } from "@semla/storage";
+import { openLocalBackend } from "./backend.js";
+
+export interface PipelineHandle {
+  readonly pipeline: Pipeline;
+  /** The embedder the pipeline runs (the API computes library centroids with it). */
+  readonly embedder: ClipEmbedder;
+  readonly backend: InferenceBackend;
+  /** Closes the embedder and the backend it opened (a backend given to it stays open). */
+  close(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly models: ModelFiles;
+  readonly index: AdapterIndex;
+  readonly store: BlobStore;
+  /** The backend to forward to; default the local one over the models (the embedded default). */
+  readonly backend?: InferenceBackend;
+  readonly embeddingModelId?: string;
+  /** ONNX Runtime worker threads of the embedder and the local backend. */
+  readonly workers?: number;
+}
+
+/**
+ * The request pipeline over a registry and a backend, as the API, the embedded default and eval run
+ * it: the embedder always runs here; with no backend given, the local one over the models.
+ */
+export async function openPipeline(options: PipelineOptions): Promise<PipelineHandle> {
+  const workers = options.workers;
+  const embedder = await ClipEmbedder.fromModelFiles(options.models, { ...(workers !== undefined && { workers }) });
+  let backend = options.backend;
+  try {
+    backend ??= await openLocalBackend({ models: options.models, store: options.store, ...(workers !== undefined && { workers }) });
+  } catch (error) {
+    await embedder.close();
+    throw error;
+  }
+  const pipeline = createPipeline({
+    index: options.index,
+    adapters: new AdapterCache(options.store),
+    embedder,
+    backend,
+    store: options.store,
+    ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
+  });
+  const owned = backend;
+  return {
+    pipeline,
+    embedder,
+    backend,
+    async close() {
+      await Promise.allSettled([embedder.close(), options.backend ? Promise.resolve() : owned.close()]);
+    },
+  };
+}
