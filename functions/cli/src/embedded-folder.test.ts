@@ -7,8 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LOCAL_TENANT, LOCK_FILE, openRegistry, parseConfig, SERVER_FILE, type ServerFile } from "@semla/api";
-import { bytesSource, onnx, peft, randomAdapter } from "@semla/core";
-import { openModelFiles } from "@semla/inference";
+import { bytesSource, peft, randomAdapter } from "@semla/core";
+import { onnx, openModelFiles } from "@semla/models";
 import { adapterObjectKey, hashApiKey, moduleShapesOf, sha256Hex } from "@semla/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { denseDelta, onnx } from "@semla/core";
+import { denseDelta } from "@semla/core";
+import { onnx } from "@semla/models";
 import { AdapterCache, createFsBlobStore, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

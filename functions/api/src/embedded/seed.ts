@@ -1,4 +1,4 @@
-import type { ModelFiles } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import type { AdapterIndex, BlobStore, LibraryRecord } from "@semla/registry";
 
 /**
