@@ -1,4 +1,5 @@
-import { centroidOfImages, ClipEmbedder, createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { centroidOfImages, ClipEmbedder, createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import { createPipeline } from "@semla/pipeline";
 import { AdapterCache, createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";

@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
-import { defaultModelDir, ensureModelFiles, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/inference";
+import { defaultModelDir, ensureModelFiles, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/models";
 
-export { ModelArtifactsError } from "@semla/inference";
+export { ModelArtifactsError } from "@semla/models";
 
 /**
  * The model artifacts: SageMaker unpacks them into /opt/ml/model (read-only), a models.json beside

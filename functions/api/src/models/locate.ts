@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/inference";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import { ConfigError } from "../config.js";
 import type { Logger } from "../http/logger.js";
