@@ -7,7 +7,8 @@
  *   the same inference run on the main thread.
  */
 import { createPrng } from "@semla/core";
-import { ClipEmbedder, createOrtSession, defaultModelDir, ensureModelFiles, preprocessClip } from "@semla/inference";
+import { ClipEmbedder, createOrtSession, preprocessClip } from "@semla/inference";
+import { CLIP_VISION_INPUT, defaultModelDir, ensureModelFiles } from "@semla/models";
 import sharp from "sharp";
 import { table } from "../functions/cli/src/format.js";
 import { measureServerStall } from "./server-stall.js";
@@ -70,7 +71,7 @@ const inWorker = await measureServerStall(() => embedder.embed([jpeg]), 10);
 await embedder.close();
 const session = await createOrtSession(files.paths.clipVision, { intraOpThreads: 2 });
 const onMainThread = await measureServerStall(
-  () => session.run({ pixel_values: { type: "float32", data: pixels.slice(), dims: [1, 3, vision.imageSize, vision.imageSize] } }),
+  () => session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels.slice(), dims: [1, 3, vision.imageSize, vision.imageSize] } }),
   10,
 );
 await session.release();

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { numpy } from "@semla/core";
-import { ClipEmbedder, defaultModelDir, ensureModelFiles } from "@semla/inference";
+import { ClipEmbedder } from "@semla/inference";
+import { defaultModelDir, ensureModelFiles } from "@semla/models";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,6 +1,7 @@
-import { LIMITS, numpy, onnx } from "@semla/core";
+import { LIMITS, numpy } from "@semla/core";
 import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { randomUUID } from "node:crypto";
+import { onnx } from "@semla/models";
 import { adapterObjectKey, libraryPrefix } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

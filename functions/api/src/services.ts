@@ -1,4 +1,5 @@
-import { centroidOfImages, type ModelFiles } from "@semla/inference";
+import { centroidOfImages } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";

@@ -6,7 +6,6 @@ import {
   CATSEG_L_MODULES,
   CATSEG_L_RANK,
   denseDelta,
-  domainSpace,
   fusion,
   numpy,
   peft,
@@ -16,6 +15,7 @@ import {
 } from "@semla/core";
 import { AdapterCache, createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
+import { generator } from "@semla/world";
 import { bar, bytes, table } from "./format.js";
 
 /** Domains of the demo library: combinations of visual shifts, as in the SemLA paper's benchmark. */
@@ -25,7 +25,7 @@ const BASE_MODEL = "semla/catseg-l-demo";
 
 /** Writes the library as SemLA's reference code lays it out: loradb/<domain>/{adapter files, <domain>_statistics.npz}. */
 async function writeLoraDb(root: string, seed: number): Promise<void> {
-  const space = domainSpace(768, seed);
+  const space = generator.domainSpace(768, seed);
   for (const [i, shifts] of DOMAINS.entries()) {
     const id = domainId(shifts);
     const adapter = randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: seed * 100 + i, baseModel: BASE_MODEL });
@@ -87,7 +87,7 @@ export async function runDemo({ root, seed }: { root: string; seed: number }): P
     );
 
     // A test image from a foggy scene, embedded (synthetically) near the fog domain's centroid.
-    const query = domainSpace(768, seed).sample(["fog"], 1);
+    const query = generator.domainSpace(768, seed).sample(["fog"], 1);
     const names = new Map<string, string>();
     const plan = async (input: routing.RoutingOptionsInput) => {
       const options = routing.parseRoutingOptions(input);

@@ -1,4 +1,5 @@
-import { availableExecutionProviders, OnnxSegmenter, type ExecutionProviderName, type ModelFiles, type Segmenter } from "@semla/inference";
+import { availableExecutionProviders, OnnxSegmenter, type ExecutionProviderName, type Segmenter } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import type { EndpointConfig } from "./config.js";
 
 /** Providers for the sessions: CUDA when this installation can run it (auto), else CPU. */

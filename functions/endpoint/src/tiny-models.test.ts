@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fusion, onnx, peft, randomAdapter } from "@semla/core";
+import { fusion, peft, randomAdapter } from "@semla/core";
 import {
   adapterReference,
   catManifestSha256,
@@ -11,9 +11,9 @@ import {
   INVOCATION_CONTENT_TYPE,
   type CatSource,
   type InferenceBackend,
-  type ModelFiles,
   type Segmenter,
 } from "@semla/inference";
+import { onnx, type ModelFiles } from "@semla/models";
 import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";

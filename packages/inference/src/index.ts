@@ -1,7 +1,5 @@
 export * from "./types.js";
 export { availableExecutionProviders, createOrtSession, OrtError, type ExecutionProviderName, type OrtSession, type OrtSessionOptions } from "./runtime/ort.js";
-export * from "./models/model-files.js";
-export * from "./models/open-model-files.js";
 export * from "./preprocess/errors.js";
 export { decodeImage, openImage, type DecodeOptions, type DecodedImage } from "./preprocess/decode.js";
 export { preprocessSquare, type SquarePixels } from "./preprocess/square.js";

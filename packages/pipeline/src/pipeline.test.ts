@@ -1,17 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fusion, onnx, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
+import { fusion, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
 import {
   ClipEmbedder,
   createAdapterResolver,
   createLocalBackend,
-  ensureModelFiles,
   OnnxSegmenter,
   type InferenceBackend,
   type InferenceRequest,
-  type ModelFiles,
 } from "@semla/inference";
+import { ensureModelFiles, onnx, type ModelFiles } from "@semla/models";
 import { AdapterCache, createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";

@@ -1,4 +1,5 @@
-import { createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";
 

@@ -1,11 +1,11 @@
 import { access, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/inference";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import { ConfigError } from "./config.js";
 
-export { ModelArtifactsError } from "@semla/inference";
+export { ModelArtifactsError } from "@semla/models";
 
 /**
  * The ONNX models a service runs, found in this order (one rule for the API and the endpoint):

@@ -1,4 +1,5 @@
-import { ClipEmbedder, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
 import { AdapterCache, type AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";

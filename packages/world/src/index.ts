@@ -1,3 +1,4 @@
+export * as generator from "./generator/index.js";
 export * from "./spec.js";
 export * from "./samples.js";
 export * from "./library.js";

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { denseDelta, onnx } from "@semla/core";
+import { denseDelta } from "@semla/core";
+import { onnx } from "@semla/models";
 import { AdapterCache, createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";

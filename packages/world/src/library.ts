@@ -1,11 +1,13 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { numpy, peft, world } from "@semla/core";
-import { centroidOfImages, ClipEmbedder, encodeMaskPng, ensureModelFiles, type ModelFiles } from "@semla/inference";
+import { numpy, peft } from "@semla/core";
+import { centroidOfImages, ClipEmbedder, encodeMaskPng } from "@semla/inference";
+import { ensureModelFiles, type ModelFiles } from "@semla/models";
 import { importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { z } from "zod";
 import { fittedSegmentationGraph, fitWorld, worldBaseModelId, type WorldFit } from "./fit/fit-world.js";
+import { WORLD_CLASSES } from "./generator/classes.js";
 import { encodedSamples } from "./samples.js";
 import { WORLD_DEMO, type WorldSpec } from "./spec.js";
 
@@ -52,7 +54,7 @@ export function worldEmbeddingModelId(models: ModelFiles): string {
 }
 
 export function worldClassNames(): string[] {
-  return world.WORLD_CLASSES.map((c) => c.name);
+  return WORLD_CLASSES.map((c) => c.name);
 }
 
 const testImagePaths = (root: string, spec: WorldSpec): WorldTestImage[] =>

@@ -1,5 +1,5 @@
-import { world } from "@semla/core";
 import sharp from "sharp";
+import { sceneSamples, type WorldSplit } from "./generator/dataset.js";
 import type { WorldSpec } from "./spec.js";
 
 /** A world scene as the service receives it: an encoded image and its label map. */
@@ -18,9 +18,9 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
 }
 
 /** The first `count` scenes of a domain's split, PNG-encoded. */
-export async function encodedSamples(spec: WorldSpec, seed: number, domain: string, split: world.WorldSplit, count: number): Promise<EncodedSample[]> {
+export async function encodedSamples(spec: WorldSpec, seed: number, domain: string, split: WorldSplit, count: number): Promise<EncodedSample[]> {
   return Promise.all(
-    world.sceneSamples(domain, split, count, { size: spec.imageSize, seed }).map(async (s) => ({
+    sceneSamples(domain, split, count, { size: spec.imageSize, seed }).map(async (s) => ({
       domain,
       index: s.index,
       png: await encodeRgbPng(s.image, s.width, s.height),

@@ -1,4 +1,5 @@
-import { onnx, world } from "@semla/core";
+import { onnx } from "@semla/models";
+import { WORLD_DOMAIN_NAMES } from "./generator/domains.js";
 
 /**
  * What a world library is made of: the three models (a segmentation model whose head is a LoRA
@@ -23,7 +24,7 @@ export interface WorldSpec {
   readonly domains: readonly string[];
 }
 
-const SHIFTED = world.WORLD_DOMAIN_NAMES.filter((name) => name !== "clean");
+const SHIFTED = WORLD_DOMAIN_NAMES.filter((name) => name !== "clean");
 const SEEDS = { clipVision: 2001, textEncoder: 2002, segmentation: 2003 } as const;
 
 /**

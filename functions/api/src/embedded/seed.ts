@@ -1,4 +1,4 @@
-import type { ModelFiles } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import type { AdapterIndex, LibraryRecord } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 

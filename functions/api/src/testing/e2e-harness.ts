@@ -2,7 +2,8 @@
 // bucket on s3rver and the reference endpoint over HTTP as its SageMaker backend.
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createAdapterResolver, OnnxSegmenter, type ModelFiles } from "@semla/inference";
+import { createAdapterResolver, OnnxSegmenter } from "@semla/inference";
+import type { ModelFiles } from "@semla/models";
 import { locateModels, parseConfig } from "@semla/service";
 import { createS3BlobStore, type BlobStore } from "@semla/storage";
 import { createScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";

@@ -1,7 +1,7 @@
 // Test fixtures: adapters shaped for the tiny segmentation model, images, multipart forms.
 import { crc32 } from "node:zlib";
-import { createPrng, onnx, peft, randomAdapter } from "@semla/core";
-import type { ModelFiles } from "@semla/inference";
+import { createPrng, peft, randomAdapter } from "@semla/core";
+import { onnx, type ModelFiles } from "@semla/models";
 import sharp from "sharp";
 
 export const BASE_MODEL = "semla/segmentation-tiny";

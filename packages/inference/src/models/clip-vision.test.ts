@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 import { clipVisionReference } from "./test-support/clip-reference.js";
 
@@ -16,13 +16,13 @@ describe("CLIP vision model in ONNX Runtime", () => {
   afterAll(() => session.release());
 
   it("takes pixel_values and returns image_embeds", () => {
-    expect(session.inputNames).toEqual(["pixel_values"]);
-    expect(session.outputNames).toEqual(["image_embeds"]);
+    expect(session.inputNames).toEqual([CLIP_VISION_INPUT]);
+    expect(session.outputNames).toEqual([CLIP_VISION_OUTPUT]);
   });
 
   it("computes transformers' CLIPVisionModelWithProjection forward pass (dense Float64 reference) for a batch of 2", async () => {
     const pixels = normalArray(2 * imageSize, 1, "pixels");
-    const { image_embeds: embeds } = await session.run({ pixel_values: { type: "float32", data: pixels, dims: [2, 3, 32, 32] } });
+    const embeds = (await session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels, dims: [2, 3, 32, 32] } }))[CLIP_VISION_OUTPUT];
     expect(embeds!.dims).toEqual([2, 16]);
     for (let b = 0; b < 2; b++) {
       const expected = clipVisionReference(graph, config, pixels.subarray(b * imageSize, (b + 1) * imageSize));
@@ -35,10 +35,10 @@ describe("CLIP vision model in ONNX Runtime", () => {
 
   it("does not normalise the embeddings, and treats batch items independently", async () => {
     const pixels = normalArray(2 * imageSize, 2, "pixels");
-    const both = await session.run({ pixel_values: { type: "float32", data: pixels, dims: [2, 3, 32, 32] } });
-    const second = await session.run({ pixel_values: { type: "float32", data: pixels.slice(imageSize), dims: [1, 3, 32, 32] } });
-    expect(maxAbsDifference(both["image_embeds"]!.data.subarray(16), second["image_embeds"]!.data)).toBeLessThan(1e-6);
-    const norm = Math.hypot(...second["image_embeds"]!.data);
+    const both = await session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels, dims: [2, 3, 32, 32] } });
+    const second = await session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels.slice(imageSize), dims: [1, 3, 32, 32] } });
+    expect(maxAbsDifference(both[CLIP_VISION_OUTPUT]!.data.subarray(16), second[CLIP_VISION_OUTPUT]!.data)).toBeLessThan(1e-6);
+    const norm = Math.hypot(...second[CLIP_VISION_OUTPUT]!.data);
     expect(Math.abs(norm - 1)).toBeGreaterThan(1e-3);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { normalArray } from "./test-support/arrays.js";
 
 describe("a model with external data", () => {
@@ -26,9 +26,9 @@ describe("a model with external data", () => {
 
     const fromFile = await createOrtSession(path.join(dir, "clip.onnx"));
     const fromBytes = await createOrtSession(inline);
-    const feeds = { pixel_values: { type: "float32" as const, data: normalArray(3 * 32 * 32, 3), dims: [1, 3, 32, 32] } };
+    const feeds = { [CLIP_VISION_INPUT]: { type: "float32" as const, data: normalArray(3 * 32 * 32, 3), dims: [1, 3, 32, 32] } };
     const [a, b] = await Promise.all([fromFile.run(feeds), fromBytes.run(feeds)]);
-    expect(Array.from(a["image_embeds"]!.data)).toEqual(Array.from(b["image_embeds"]!.data));
+    expect(Array.from(a[CLIP_VISION_OUTPUT]!.data)).toEqual(Array.from(b[CLIP_VISION_OUTPUT]!.data));
     await Promise.all([fromFile.release(), fromBytes.release()]);
   });
 

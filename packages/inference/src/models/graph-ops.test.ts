@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import { onnx } from "@semla/models";
 import { maxAbsDifference } from "./test-support/arrays.js";
 
 /** PyTorch's F.interpolate(mode="bilinear", align_corners=False) of one [h, w] plane by an integer factor. */

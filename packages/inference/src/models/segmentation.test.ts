@@ -1,7 +1,7 @@
 import { randomAdapter, type LoraAdapter, type LoraModule } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "@semla/models";
 import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
 
@@ -26,8 +26,8 @@ function mixedRankAdapter(): LoraAdapter {
 
 function baseFeeds(): Record<string, OrtFeed> {
   return {
-    pixel_values: { type: "float32", data: normalArray(2 * 3 * S * S, 5, "pixels"), dims: [2, 3, S, S] },
-    text_embeds: { type: "float32", data: normalArray(3 * config.embedDim, 6, "text"), dims: [3, config.embedDim] },
+    [SEGMENTATION_PIXELS]: { type: "float32", data: normalArray(2 * 3 * S * S, 5, "pixels"), dims: [2, 3, S, S] },
+    [SEGMENTATION_TEXT]: { type: "float32", data: normalArray(3 * config.embedDim, 6, "text"), dims: [3, config.embedDim] },
   };
 }
 
@@ -51,7 +51,7 @@ describe("segmentation model in ONNX Runtime", () => {
 
   it("returns logits [batch, classes, S, S]", async () => {
     const out = await base.run(baseFeeds());
-    expect(out["logits"]!.dims).toEqual([2, 3, S, S]);
+    expect(out[SEGMENTATION_OUTPUT]!.dims).toEqual([2, 3, S, S]);
   });
 
   it("with an adapter fed as LoRA inputs (mixed ranks, one module at rank 0) equals the model with it baked in", async () => {
@@ -61,15 +61,15 @@ describe("segmentation model in ONNX Runtime", () => {
       baked.run(baseFeeds()),
       base.run(baseFeeds()),
     ]);
-    expect(maxAbsDifference(fed["logits"]!.data, merged["logits"]!.data)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(fed[SEGMENTATION_OUTPUT]!.data, merged[SEGMENTATION_OUTPUT]!.data)).toBeLessThan(1e-4);
     // ...and the adapter does change the output, so the equality above is not vacuous.
-    expect(maxAbsDifference(fed["logits"]!.data, plain["logits"]!.data)).toBeGreaterThan(1e-1);
+    expect(maxAbsDifference(fed[SEGMENTATION_OUTPUT]!.data, plain[SEGMENTATION_OUTPUT]!.data)).toBeGreaterThan(1e-1);
   });
 
   it("with every module at rank 0 equals the base model", async () => {
     const [fed, plain] = await Promise.all([lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), null) }), base.run(baseFeeds())]);
-    expect(maxAbs(plain["logits"]!.data)).toBeGreaterThan(1);
-    expect(maxAbsDifference(fed["logits"]!.data, plain["logits"]!.data)).toBeLessThan(1e-4);
+    expect(maxAbs(plain[SEGMENTATION_OUTPUT]!.data)).toBeGreaterThan(1);
+    expect(maxAbsDifference(fed[SEGMENTATION_OUTPUT]!.data, plain[SEGMENTATION_OUTPUT]!.data)).toBeLessThan(1e-4);
   });
 
   it("serves adapters of different ranks from one session", async () => {
@@ -77,15 +77,15 @@ describe("segmentation model in ONNX Runtime", () => {
     const rank5 = randomAdapter({ modules, rank: 5, seed: 8, std: 0.1 });
     const a = await lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), rank2) });
     const b = await lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), rank5) });
-    expect(maxAbsDifference(a["logits"]!.data, b["logits"]!.data)).toBeGreaterThan(1e-2);
+    expect(maxAbsDifference(a[SEGMENTATION_OUTPUT]!.data, b[SEGMENTATION_OUTPUT]!.data)).toBeGreaterThan(1e-2);
   });
 
   it("scores classes by cosine similarity: scaling a text embedding leaves the logits unchanged", async () => {
     const feeds = baseFeeds();
-    const text = feeds["text_embeds"]!.data as Float32Array;
-    const scaled = { ...feeds, text_embeds: { type: "float32" as const, data: text.map((v) => v * 3), dims: [3, config.embedDim] } };
+    const text = feeds[SEGMENTATION_TEXT]!.data as Float32Array;
+    const scaled = { ...feeds, [SEGMENTATION_TEXT]: { type: "float32" as const, data: text.map((v) => v * 3), dims: [3, config.embedDim] } };
     const [a, b] = await Promise.all([base.run(feeds), base.run(scaled)]);
-    expect(maxAbsDifference(a["logits"]!.data, b["logits"]!.data)).toBeLessThan(1e-4);
-    expect(maxAbs(a["logits"]!.data)).toBeLessThanOrEqual(config.logitScale);
+    expect(maxAbsDifference(a[SEGMENTATION_OUTPUT]!.data, b[SEGMENTATION_OUTPUT]!.data)).toBeLessThan(1e-4);
+    expect(maxAbs(a[SEGMENTATION_OUTPUT]!.data)).toBeLessThanOrEqual(config.logitScale);
   });
 });

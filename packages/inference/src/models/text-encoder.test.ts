@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtOutput, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import { onnx, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { maxAbsDifference } from "./test-support/arrays.js";
 
 const config = onnx.TEXT_ENCODER_TINY;
@@ -16,10 +16,10 @@ describe("text encoder in ONNX Runtime", () => {
   async function embed(names: readonly string[], length = config.contextLength): Promise<OrtOutput> {
     const { inputIds, attentionMask, dims } = onnx.tokenizeClassNames(names, { length, vocabularySize: config.vocabularySize });
     const result = await session.run({
-      input_ids: { type: "int64", data: inputIds, dims },
-      attention_mask: { type: "float32", data: attentionMask, dims },
+      [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: inputIds, dims },
+      [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: attentionMask, dims },
     });
-    return result["text_embeds"]!;
+    return result[TEXT_ENCODER_OUTPUT]!;
   }
   const row = (out: OrtOutput, i: number) => out.data.subarray(i * D, (i + 1) * D);
   const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);

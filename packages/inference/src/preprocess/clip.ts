@@ -1,4 +1,4 @@
-import { onnx } from "@semla/core";
+import { onnx } from "@semla/models";
 import sharp, { type Sharp } from "sharp";
 import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedImage, type RawRgbImage } from "./decode.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onnx } from "@semla/core";
+import { onnx } from "@semla/models";
 import { availableExecutionProviders, createOrtSession, OrtError, type OrtSession } from "./ort.js";
 
 /** y = x · w + b and z = table[ids]: one float and one int64 input, two float outputs. */

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { onnx, SemlaError } from "@semla/core";
+import { SemlaError } from "@semla/core";
+import { onnx } from "@semla/models";
 import ort from "onnxruntime-node";
 
 /**

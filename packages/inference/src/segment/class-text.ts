@@ -1,17 +1,13 @@
-import { onnx } from "@semla/core";
+import { onnx, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import type { OrtWorkerPool } from "../workers/pool.js";
 import { SegmentationError } from "./errors.js";
 import { TextEmbeddingCache } from "./text-cache.js";
 
 /**
  * Text embeddings of class names from the text encoder (`input_ids` int64 [C, L] and
- * `attention_mask` [C, L] from core's tokenizer → `text_embeds` [C, D]), cached per name: only
+ * `attention_mask` [C, L] from the models package's tokenizer → `text_embeds` [C, D]), cached per name: only
  * names not seen recently go to the model, in one batch.
  */
-
-export const TEXT_INPUT_IDS = "input_ids";
-export const TEXT_ATTENTION_MASK = "attention_mask";
-export const TEXT_OUTPUT = "text_embeds";
 
 export interface ClassTextOptions {
   /** Tokens per name. */
@@ -83,15 +79,15 @@ export class ClassTextEncoder {
     const { outputs } = await this.pool.run(
       this.model,
       {
-        [TEXT_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims },
-        [TEXT_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims },
+        [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims },
+        [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims },
       },
       signal ? { signal } : {},
     );
-    const out = outputs[TEXT_OUTPUT];
+    const out = outputs[TEXT_ENCODER_OUTPUT];
     const dimension = out?.dims[1];
     if (!out || out.dims.length !== 2 || out.dims[0] !== names.length || dimension === undefined) {
-      throw new SegmentationError("model-output", `${TEXT_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${names.length}, D]`);
+      throw new SegmentationError("model-output", `${TEXT_ENCODER_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${names.length}, D]`);
     }
     return new Map(names.map((name, i) => [name, out.data.slice(i * dimension, (i + 1) * dimension)]));
   }

@@ -1,4 +1,5 @@
-import { onnx, type LoraAdapter, type ModuleShape } from "@semla/core";
+import type { LoraAdapter, ModuleShape } from "@semla/core";
+import { loraInputNames } from "@semla/models";
 import type { InputTensor } from "../workers/tensors.js";
 import { SegmentationError } from "./errors.js";
 
@@ -47,7 +48,7 @@ export function loraFeeds(targets: readonly ModuleShape[], adapter: LoraAdapter 
 
   const feeds: Record<string, InputTensor> = {};
   for (const target of targets) {
-    const names = onnx.loraInputNames(target.name);
+    const names = loraInputNames(target.name);
     const module = given.get(target.name);
     const rank = module?.rank ?? 0;
     const a = module ? module.a.slice() : new Float32Array(0);

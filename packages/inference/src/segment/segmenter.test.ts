@@ -1,7 +1,7 @@
 import { randomAdapter, type LoraAdapter } from "@semla/core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onnx } from "@semla/core";
+import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { ImageError } from "../preprocess/errors.js";
 import { bandsRgb, encodeRaw, noiseRgb } from "../preprocess/fixtures.js";
 import { preprocessSquare } from "../preprocess/square.js";
@@ -49,15 +49,15 @@ async function reference(image: Uint8Array, classNames: readonly string[], model
   const text = await createOrtSession(models.paths.textEncoder);
   const seg = await createOrtSession(model);
   try {
-    const { text_embeds } = await text.run({
-      input_ids: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
-      attention_mask: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
-    });
-    const { logits } = await seg.run({
-      pixel_values: { type: "float32", data: pixels.data, dims: [1, 3, config.imageSize, config.imageSize] },
-      text_embeds: { type: "float32", data: text_embeds!.data, dims: text_embeds!.dims },
+    const embeds = (await text.run({
+      [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
+      [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
+    }))[TEXT_ENCODER_OUTPUT];
+    const logits = (await seg.run({
+      [SEGMENTATION_PIXELS]: { type: "float32", data: pixels.data, dims: [1, 3, config.imageSize, config.imageSize] },
+      [SEGMENTATION_TEXT]: { type: "float32", data: embeds!.data, dims: embeds!.dims },
       ...lora,
-    });
+    }))[SEGMENTATION_OUTPUT];
     const mask = labelMask(logits!.data, classNames.length, config.imageSize, pixels.width, pixels.height);
     return { mask, png: await encodeMaskPng(mask) };
   } finally {

@@ -1,14 +1,23 @@
 import type { ModuleShape } from "@semla/core";
+import {
+  loraInputNames,
+  onnx,
+  SEGMENTATION_OUTPUT,
+  SEGMENTATION_PIXELS,
+  SEGMENTATION_TEXT,
+  TEXT_ENCODER_ATTENTION_MASK,
+  TEXT_ENCODER_INPUT_IDS,
+  TEXT_ENCODER_OUTPUT,
+  type ModelFiles,
+} from "@semla/models";
 import type { ExecutionProviderName } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
-import type { ModelFiles } from "../models/model-files.js";
 import { CLIP_MEAN, CLIP_STD } from "../preprocess/clip.js";
 import { openImage } from "../preprocess/decode.js";
 import { preprocessSquare } from "../preprocess/square.js";
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "../types.js";
 import { requireModelInterface } from "../workers/model-interface.js";
 import { OrtWorkerPool } from "../workers/pool.js";
-import { ClassTextEncoder, TEXT_ATTENTION_MASK, TEXT_INPUT_IDS, TEXT_OUTPUT } from "./class-text.js";
+import { ClassTextEncoder } from "./class-text.js";
 import { SegmentationError } from "./errors.js";
 import { loraFeeds } from "./lora-feeds.js";
 import { checkClassNames } from "./class-names.js";
@@ -20,10 +29,6 @@ import { encodeMaskPng } from "./mask-png.js";
  * the text encoder for the class names. Each request runs whole in one worker, so the answer does
  * not depend on how many workers there are.
  */
-
-export const SEGMENTATION_PIXELS = "pixel_values";
-export const SEGMENTATION_TEXT = "text_embeds";
-export const SEGMENTATION_OUTPUT = "logits";
 
 export interface OnnxSegmenterOptions {
   /** Model paths: the segmenter starts (and closes) its own pool. */
@@ -77,9 +82,9 @@ export class OnnxSegmenter implements Segmenter {
       }));
     const ownsPool = options.pool === undefined;
     try {
-      const loraInputs = options.segmentation.loraTargets.flatMap((t) => [onnx.loraInputNames(t.name).a, onnx.loraInputNames(t.name).b]);
+      const loraInputs = options.segmentation.loraTargets.flatMap((t) => [loraInputNames(t.name).a, loraInputNames(t.name).b]);
       requireModelInterface(pool, segmentationModel, { inputs: [SEGMENTATION_PIXELS, SEGMENTATION_TEXT, ...loraInputs], outputs: [SEGMENTATION_OUTPUT] });
-      requireModelInterface(pool, textModel, { inputs: [TEXT_INPUT_IDS, TEXT_ATTENTION_MASK], outputs: [TEXT_OUTPUT] });
+      requireModelInterface(pool, textModel, { inputs: [TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_ATTENTION_MASK], outputs: [TEXT_ENCODER_OUTPUT] });
       const text = new ClassTextEncoder(pool, textModel, {
         ...options.text,
         ...(options.textCacheSize !== undefined && { cacheSize: options.textCacheSize }),

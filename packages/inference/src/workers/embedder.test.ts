@@ -7,6 +7,7 @@ import { createOrtSession } from "../runtime/ort.js";
 import { ClipEmbedder, type ClipImageConfig } from "./embedder.js";
 import { OrtWorkerPool } from "./pool.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 
 let models: Awaited<ReturnType<typeof tinyModelFiles>>;
 let embedder: ClipEmbedder;
@@ -58,9 +59,9 @@ describe("ClipEmbedder", () => {
   it("equals the CLIP preprocessing + session run on the main thread, normalised", async () => {
     const session = await createOrtSession(models.paths.clipVision, { intraOpThreads: 1 });
     const pixels = await preprocessClip(images[1]!, { size: 32 });
-    const { image_embeds } = await session.run({ pixel_values: { type: "float32", data: pixels, dims: [1, 3, 32, 32] } });
+    const embeds = (await session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels, dims: [1, 3, 32, 32] } }))[CLIP_VISION_OUTPUT];
     await session.release();
-    const raw = image_embeds!.data;
+    const raw = embeds!.data;
     const n = norm(raw);
     const [viaWorker] = await embedder.embed([images[1]!]);
     expectClose(viaWorker!, raw.map((v) => v / n));
@@ -112,7 +113,8 @@ describe("ClipEmbedder", () => {
       expect(error).toMatchObject({
         code: "worker.model-interface",
         message:
-          "model clip-vision lacks input pixel_values, output image_embeds (it has inputs [input_ids, attention_mask], outputs [text_embeds])",
+          `model clip-vision lacks input ${CLIP_VISION_INPUT}, output ${CLIP_VISION_OUTPUT} ` +
+          `(it has inputs [${TEXT_ENCODER_INPUT_IDS}, ${TEXT_ENCODER_ATTENTION_MASK}], outputs [${TEXT_ENCODER_OUTPUT}])`,
       });
     } finally {
       await pool.close();
@@ -126,7 +128,7 @@ describe("ClipEmbedder", () => {
       const [e] = await shared.embed([images[0]!]);
       expectClose(e!, (await embedder.embed([images[0]!]))[0]!);
       await shared.close();
-      expect((await pool.run("clip", { pixel_values: { type: "float32", data: new Float32Array(3072), dims: [1, 3, 32, 32] } })).outputs.image_embeds!.dims).toEqual([1, 16]);
+      expect((await pool.run("clip", { [CLIP_VISION_INPUT]: { type: "float32", data: new Float32Array(3072), dims: [1, 3, 32, 32] } })).outputs[CLIP_VISION_OUTPUT]!.dims).toEqual([1, 16]);
     } finally {
       await pool.close();
     }

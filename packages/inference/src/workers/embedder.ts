@@ -1,4 +1,4 @@
-import type { ModelFiles } from "../models/model-files.js";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ModelFiles } from "@semla/models";
 import { ImageError } from "../preprocess/errors.js";
 import { CLIP_MEAN, CLIP_STD, preprocessClip } from "../preprocess/clip.js";
 import { requireModelInterface } from "./model-interface.js";
@@ -9,9 +9,6 @@ import { OrtWorkerPool } from "./pool.js";
  * `pixel_values` [N, 3, S, S] → `image_embeds` [N, D]) run in the worker pool. SemLA routes on
  * these: the query image's embedding against each adapter's centroid.
  */
-
-export const CLIP_VISION_INPUT = "pixel_values";
-export const CLIP_VISION_OUTPUT = "image_embeds";
 
 export interface Embedder {
   readonly dimension: number;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ortWorkerEntry, workerEntry } from "./entry.js";
 import { OrtWorkerPool } from "./pool.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,11 +59,11 @@ describe("a bundled worker (no TypeScript loader)", () => {
     const source = await OrtWorkerPool.create({ models: { clip: models.paths.clipVision }, intraOpThreads: 1 });
     try {
       const input = Float32Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => ((i * 7919) % 255) / 128 - 1);
-      const feeds = () => ({ pixel_values: { type: "float32" as const, data: input.slice(), dims: [2, 3, 32, 32] } });
+      const feeds = () => ({ [CLIP_VISION_INPUT]: { type: "float32" as const, data: input.slice(), dims: [2, 3, 32, 32] } });
       const a = await bundled.run("clip", feeds());
       const b = await source.run("clip", feeds());
-      expect(a.outputs.image_embeds!.dims).toEqual([2, 16]);
-      expect(Array.from(a.outputs.image_embeds!.data)).toEqual(Array.from(b.outputs.image_embeds!.data));
+      expect(a.outputs[CLIP_VISION_OUTPUT]!.dims).toEqual([2, 16]);
+      expect(Array.from(a.outputs[CLIP_VISION_OUTPUT]!.data)).toEqual(Array.from(b.outputs[CLIP_VISION_OUTPUT]!.data));
     } finally {
       await Promise.all([bundled.close(), source.close()]);
     }

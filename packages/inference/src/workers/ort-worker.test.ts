@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
 import { OrtWorkerPool } from "./pool.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 
 /** The real worker (ort-worker.ts, loaded from source through tsx) running the tiny CLIP vision model. */
 
@@ -53,14 +54,14 @@ async function tickDuring(work: () => Promise<unknown>): Promise<{ maxGap: numbe
 
 describe("ort-worker", () => {
   it("reports the model's inputs and outputs and gives the same embeddings as a main-thread session", async () => {
-    expect(pool.models).toEqual({ clip: { inputNames: ["pixel_values"], outputNames: ["image_embeds"] } });
+    expect(pool.models).toEqual({ clip: { inputNames: [CLIP_VISION_INPUT], outputNames: [CLIP_VISION_OUTPUT] } });
     const input = pixels(3);
     const session = await createOrtSession(models.paths.clipVision, { intraOpThreads: 1 });
-    const direct = await session.run({ pixel_values: { type: "float32", data: input, dims: [3, 3, 32, 32] } });
+    const direct = await session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: input, dims: [3, 3, 32, 32] } });
     await session.release();
-    const viaWorker = await pool.run("clip", { pixel_values: { type: "float32", data: input, dims: [3, 3, 32, 32] } });
-    expect(viaWorker.outputs.image_embeds!.dims).toEqual([3, 16]);
-    expect(Array.from(viaWorker.outputs.image_embeds!.data)).toEqual(Array.from(direct.image_embeds!.data));
+    const viaWorker = await pool.run("clip", { [CLIP_VISION_INPUT]: { type: "float32", data: input, dims: [3, 3, 32, 32] } });
+    expect(viaWorker.outputs[CLIP_VISION_OUTPUT]!.dims).toEqual([3, 16]);
+    expect(Array.from(viaWorker.outputs[CLIP_VISION_OUTPUT]!.data)).toEqual(Array.from(direct[CLIP_VISION_OUTPUT]!.data));
     expect(input.byteLength).toBe(0); // transferred
     expect(viaWorker.runMs).toBeGreaterThan(0);
   });
@@ -69,7 +70,7 @@ describe("ort-worker", () => {
     const batch = 4096; // ≈ 50 MB of pixels: a few hundred ms on one thread
     const template = pixels(batch);
     // Inputs are made before measuring (transfer detaches them, so one copy per run).
-    const feeds = () => ({ pixel_values: { type: "float32" as const, data: template.slice(), dims: [batch, 3, 32, 32] } });
+    const feeds = () => ({ [CLIP_VISION_INPUT]: { type: "float32" as const, data: template.slice(), dims: [batch, 3, 32, 32] } });
     const session = await createOrtSession(models.paths.clipVision, { intraOpThreads: 1 });
     await session.run(feeds()); // warm-up: allocations and kernel selection
     await pool.run("clip", feeds());
@@ -99,11 +100,11 @@ describe("ort-worker", () => {
   });
 
   it("an ONNX Runtime error fails that request (worker.run-failed) and the worker carries on", async () => {
-    const wrong = pool.run("clip", { pixel_values: { type: "float32", data: new Float32Array(3 * 16 * 16), dims: [1, 3, 16, 16] } });
+    const wrong = pool.run("clip", { [CLIP_VISION_INPUT]: { type: "float32", data: new Float32Array(3 * 16 * 16), dims: [1, 3, 16, 16] } });
     await expect(wrong).rejects.toMatchObject({ code: "worker.run-failed" });
     await expect(wrong).rejects.toThrow(/^inference of clip failed: ONNX Runtime failed to run the model: /);
-    const ok = await pool.run("clip", { pixel_values: { type: "float32", data: pixels(1), dims: [1, 3, 32, 32] } });
-    expect(ok.outputs.image_embeds!.dims).toEqual([1, 16]);
+    const ok = await pool.run("clip", { [CLIP_VISION_INPUT]: { type: "float32", data: pixels(1), dims: [1, 3, 32, 32] } });
+    expect(ok.outputs[CLIP_VISION_OUTPUT]!.dims).toEqual([1, 16]);
     expect(pool.respawns).toBe(0);
   });
 

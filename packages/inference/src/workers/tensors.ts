@@ -1,4 +1,4 @@
-import { onnx } from "@semla/core";
+import { onnx } from "@semla/models";
 import type { OrtFeed, OrtOutput } from "../runtime/ort.js";
 
 /**

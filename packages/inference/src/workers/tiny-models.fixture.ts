@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ensureModelFiles, type ModelFiles } from "../models/model-files.js";
+import { ensureModelFiles, type ModelFiles } from "@semla/models";
 
 /** The tiny preset's three models generated into a fresh temporary folder (tests never download models). */
 export async function tinyModelFiles(): Promise<ModelFiles & { remove(): Promise<void> }> {

@@ -1,4 +1,5 @@
-import { linalg, onnx } from "@semla/core";
+import { linalg } from "@semla/core";
+import { onnx, SEGMENTATION_FEATURES, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { createOrtSession, preprocessSquare, type OrtSession } from "@semla/inference";
 
 /**
@@ -32,11 +33,11 @@ export class PatchFeatureExtractor {
       const data = new Float32Array(chunk.length * 3 * size * size);
       pixels.forEach((p, i) => data.set(p.data, i * 3 * size * size));
       const result = await this.session.run({
-        [onnx.SEGMENTATION_PIXELS]: { type: "float32", data, dims: [chunk.length, 3, size, size] },
+        [SEGMENTATION_PIXELS]: { type: "float32", data, dims: [chunk.length, 3, size, size] },
         // The text input only feeds the logits, which are not read here.
-        [onnx.SEGMENTATION_TEXT]: { type: "float32", data: new Float32Array(embedDim).fill(1), dims: [1, embedDim] },
+        [SEGMENTATION_TEXT]: { type: "float32", data: new Float32Array(embedDim).fill(1), dims: [1, embedDim] },
       });
-      out.set((result[onnx.SEGMENTATION_FEATURES] as { data: Float32Array }).data, start * this.patches * width);
+      out.set((result[SEGMENTATION_FEATURES] as { data: Float32Array }).data, start * this.patches * width);
     }
     return { rows: images.length * this.patches, cols: width, data: out };
   }
@@ -52,10 +53,10 @@ export async function classTextEmbeddings(config: onnx.TextEncoderConfig, seed: 
   try {
     const tokens = onnx.tokenizeClassNames(names, { length: config.contextLength, vocabularySize: config.vocabularySize });
     const result = await session.run({
-      [onnx.TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
-      [onnx.TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
+      [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
+      [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
     });
-    return (result[onnx.TEXT_ENCODER_OUTPUT] as { data: Float32Array }).data;
+    return (result[TEXT_ENCODER_OUTPUT] as { data: Float32Array }).data;
   } finally {
     await session.release();
   }

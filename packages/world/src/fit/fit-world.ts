@@ -1,4 +1,6 @@
-import { linalg, onnx, world, type LoraAdapter } from "@semla/core";
+import { linalg, type LoraAdapter } from "@semla/core";
+import { onnx } from "@semla/models";
+import { NUM_WORLD_CLASSES, WORLD_CLASSES } from "../generator/classes.js";
 import { encodedSamples } from "../samples.js";
 import type { WorldSpec } from "../spec.js";
 import { singleModuleAdapter } from "./adapter.js";
@@ -27,7 +29,7 @@ export interface FitProgress {
 async function domainProblem(spec: WorldSpec, seed: number, domain: string, extractor: PatchFeatureExtractor, pinv: linalg.Matrix) {
   const { segmentation } = spec.models;
   const grid = segmentation.imageSize / segmentation.patchSize;
-  const classes = world.NUM_WORLD_CLASSES;
+  const classes = NUM_WORLD_CLASSES;
   const samples = await encodedSamples(spec, seed, domain, "train", spec.trainImages);
   const x = await extractor.features(samples.map((s) => s.png));
   const fractions = new Float64Array(samples.length * grid * grid * classes);
@@ -44,8 +46,8 @@ async function domainProblem(spec: WorldSpec, seed: number, domain: string, extr
 export async function fitWorld(spec: WorldSpec, seed: number, onProgress: FitProgress = () => undefined): Promise<WorldFit> {
   const { segmentation, textEncoder, seeds } = spec.models;
   const { width, embedDim } = segmentation;
-  const text = await classTextEmbeddings(textEncoder, seeds.textEncoder, world.WORLD_CLASSES.map((c) => c.name));
-  const pinv = textPseudoInverse(text, world.NUM_WORLD_CLASSES, embedDim);
+  const text = await classTextEmbeddings(textEncoder, seeds.textEncoder, WORLD_CLASSES.map((c) => c.name));
+  const pinv = textPseudoInverse(text, NUM_WORLD_CLASSES, embedDim);
   const extractor = await PatchFeatureExtractor.create(segmentation, seeds.segmentation);
   try {
     const source = await domainProblem(spec, seed, spec.source, extractor, pinv);

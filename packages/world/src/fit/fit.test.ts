@@ -1,4 +1,5 @@
-import { createPrng, denseDelta, linalg, onnx, peft, bytesSource } from "@semla/core";
+import { createPrng, denseDelta, linalg, peft, bytesSource } from "@semla/core";
+import { onnx } from "@semla/models";
 import { describe, expect, it } from "vitest";
 import { singleModuleAdapter } from "./adapter.js";
 import { lowRankFactors } from "./low-rank.js";

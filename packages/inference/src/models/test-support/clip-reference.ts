@@ -1,7 +1,7 @@
 // Test support (not exported): CLIPVisionModelWithProjection's forward pass written out as dense
 // loops in Float64, reading the same weights as the ONNX graph. Agreement with ONNX Runtime shows
 // every node is wired as transformers computes CLIP.
-import { onnx } from "@semla/core";
+import { onnx } from "@semla/models";
 
 type Matrix = { rows: number; cols: number; data: Float64Array };
 

@@ -233,7 +233,7 @@ interface OnnxTypes {
 
 let types: OnnxTypes | undefined;
 
-/** Parsed on first use only: most processes importing core never write a model. */
+/** Parsed on first use only: most processes importing the models package never write a model. */
 function onnxTypes(): OnnxTypes {
   if (!types) {
     const root = protobuf.parse(ONNX_SUBSET_SCHEMA, { keepCase: true }).root;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { denseDelta, type LoraAdapter } from "../lora/adapter.js";
-import { randomAdapter } from "../synthetic/random-adapter.js";
+import { denseDelta, randomAdapter, type LoraAdapter } from "@semla/core";
 import { OnnxError } from "./errors.js";
 import { graphInitializer } from "./graph.js";
-import { buildSegmentationModel, HEAD_MODULE, loraInputNames, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
+import { loraInputNames, SEGMENTATION_FEATURES, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
+import { buildSegmentationModel, HEAD_MODULE, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
 import { normalWeights } from "./weights.js";
 
 const config = SEGMENTATION_TINY;
@@ -33,17 +33,17 @@ describe("segmentation LoRA targets", () => {
   it("are graph inputs A [rank, in] and B [out, rank] with one symbolic rank per module", () => {
     const graph = buildSegmentationModel(config, 1);
     expect(graph.inputs.slice(0, 2)).toEqual([
-      { name: "pixel_values", elemType: "float32", dims: ["batch", 3, 32, 32] },
-      { name: "text_embeds", elemType: "float32", dims: ["classes", 16] },
+      { name: SEGMENTATION_PIXELS, elemType: "float32", dims: ["batch", 3, 32, 32] },
+      { name: SEGMENTATION_TEXT, elemType: "float32", dims: ["classes", 16] },
     ]);
-    const fc = `${P}.1.mlp.c_fc`;
-    expect(graph.inputs.filter((i) => i.name.startsWith(fc))).toEqual([
-      { name: `${fc}.lora_A.weight`, elemType: "float32", dims: [`${fc}.rank`, 32] },
-      { name: `${fc}.lora_B.weight`, elemType: "float32", dims: [64, `${fc}.rank`] },
+    const fc = loraInputNames(`${P}.1.mlp.c_fc`);
+    expect(graph.inputs.filter((i) => i.name.startsWith(`${P}.1.mlp.c_fc.`))).toEqual([
+      { name: fc.a, elemType: "float32", dims: [fc.rank, 32] },
+      { name: fc.b, elemType: "float32", dims: [64, fc.rank] },
     ]);
     expect(graph.inputs).toHaveLength(2 + 2 * 12);
     expect(new Set(graph.inputs.slice(2).map((i) => i.dims.find((d) => typeof d === "string"))).size).toBe(12);
-    expect(graph.outputs).toEqual([{ name: "logits", elemType: "float32", dims: ["batch", "classes", 32, 32] }]);
+    expect(graph.outputs).toEqual([{ name: SEGMENTATION_OUTPUT, elemType: "float32", dims: ["batch", "classes", 32, 32] }]);
   });
 });
 
@@ -63,7 +63,7 @@ describe("buildSegmentationModel with a baked adapter", () => {
   it("has W + scaling·B·A as the targeted weight, the same base weights elsewhere, and no LoRA inputs", () => {
     const baked = buildSegmentationModel(config, 5, { bakedAdapter: adapter });
     const base = buildSegmentationModel(config, 5);
-    expect(baked.inputs.map((i) => i.name)).toEqual(["pixel_values", "text_embeds"]);
+    expect(baked.inputs.map((i) => i.name)).toEqual([SEGMENTATION_PIXELS, SEGMENTATION_TEXT]);
 
     const name = `${modules[4]!.name}.weight`;
     const w = normalWeights(5, name, 64 * 32, (2 * 32) ** -0.5);
@@ -94,7 +94,7 @@ describe("a loraHead model", () => {
     const modules = segmentationLoraModules(head);
     expect(modules.at(-1)).toEqual({ name: HEAD_MODULE, inFeatures: 32, outFeatures: 16 });
     expect(modules).toHaveLength(13);
-    expect(buildSegmentationModel(head, 1).inputs.map((i) => i.name)).toContain(`${HEAD_MODULE}.lora_A.weight`);
+    expect(buildSegmentationModel(head, 1).inputs.map((i) => i.name)).toContain(loraInputNames(HEAD_MODULE).a);
   });
 
   it("takes given weights for named initializers (a fitted head) and refuses ones of the wrong size", () => {
@@ -108,8 +108,8 @@ describe("a loraHead model", () => {
 
   it("can also output the head's input per patch", () => {
     expect(buildSegmentationModel(head, 1, { featuresOutput: true }).outputs.map((o) => [o.name, o.dims])).toEqual([
-      ["patch_features", ["batch", 16, 32]],
-      ["logits", ["batch", "classes", 32, 32]],
+      [SEGMENTATION_FEATURES, ["batch", 16, 32]],
+      [SEGMENTATION_OUTPUT, ["batch", "classes", 32, 32]],
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "../tensor-names.js";
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, requirePositiveIntegers, requireViTGeometry, type ImageInputConfig } from "./config.js";
 import { GraphBuilder, type Graph } from "./graph.js";
 import { denseLinear, layerNorm, preLnTransformerBlock } from "./layers.js";
@@ -16,9 +17,6 @@ export interface ClipVisionConfig extends ImageInputConfig {
   readonly projectionDim: number;
   readonly layerNormEps: number;
 }
-
-export const CLIP_VISION_INPUT = "pixel_values";
-export const CLIP_VISION_OUTPUT = "image_embeds";
 
 const clip = { imageMean: CLIP_IMAGE_MEAN, imageStd: CLIP_IMAGE_STD, layerNormEps: 1e-5 } as const;
 

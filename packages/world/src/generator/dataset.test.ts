@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSemlaError } from "../../errors.js";
+import { isSemlaError } from "@semla/core";
 import { NUM_WORLD_CLASSES } from "./classes.js";
 import { sceneSample, sceneSamples, type SceneSample } from "./dataset.js";
 import { WORLD_DOMAIN_NAMES, WORLD_DOMAINS, worldDomain } from "./domains.js";

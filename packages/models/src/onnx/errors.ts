@@ -1,4 +1,4 @@
-import { SemlaError } from "../errors.js";
+import { SemlaError } from "@semla/core";
 
 /** Stable codes, so callers and tests can branch on the failure without parsing messages. */
 export type OnnxErrorCode =

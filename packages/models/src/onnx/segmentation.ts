@@ -1,5 +1,5 @@
-import { denseDelta, type LoraAdapter, type LoraModule } from "../lora/adapter.js";
-import type { ModuleShape } from "../reference/catseg-l.js";
+import { denseDelta, type LoraAdapter, type LoraModule, type ModuleShape } from "@semla/core";
+import { loraInputNames, SEGMENTATION_FEATURES, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, requirePositiveIntegers, requireViTGeometry, type ImageInputConfig } from "./config.js";
 import { OnnxError } from "./errors.js";
 import { GraphBuilder, type Graph } from "./graph.js";
@@ -31,12 +31,6 @@ export interface SegmentationConfig extends ImageInputConfig {
    */
   readonly loraHead?: boolean;
 }
-
-export const SEGMENTATION_PIXELS = "pixel_values";
-export const SEGMENTATION_TEXT = "text_embeds";
-export const SEGMENTATION_OUTPUT = "logits";
-/** With `featuresOutput`: the head's input per patch, [batch, patches, width] (what a head fit regresses on). */
-export const SEGMENTATION_FEATURES = "patch_features";
 
 const clip = { imageMean: CLIP_IMAGE_MEAN, imageStd: CLIP_IMAGE_STD, layerNormEps: 1e-5, logitScale: 100 } as const;
 
@@ -81,11 +75,6 @@ export function segmentationLoraModules(config: SegmentationConfig): ModuleShape
 
 function headModule(config: SegmentationConfig): ModuleShape {
   return { name: HEAD_MODULE, inFeatures: config.width, outFeatures: config.embedDim };
-}
-
-/** Names of a module's LoRA graph inputs, and of its symbolic rank dimension. */
-export function loraInputNames(module: string): { a: string; b: string; rank: string } {
-  return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight`, rank: `${module}.rank` };
 }
 
 /** The adapter to bake in must target the model's modules with their shapes; returns them by name. */

@@ -7,8 +7,8 @@
  * different split names in their streams, so their scenes are drawn independently. Shift randomness
  * (raindrops, specks, noise) comes from `world:shift:<domain>:<split>:<index>`.
  */
-import { SemlaError } from "../../errors.js";
-import { createPrng } from "../../random/prng.js";
+import { SemlaError } from "@semla/core";
+import { createPrng } from "@semla/core";
 import { type WorldDomain, worldDomain } from "./domains.js";
 import { generateScene, type WorldImageSize } from "./scene.js";
 import { applyShifts } from "./shifts.js";

@@ -1,4 +1,4 @@
-import { createPrng } from "../random/prng.js";
+import { createPrng } from "@semla/core";
 
 /**
  * CLIP-like domain embeddings for demos and benchmarks. Real centroids of related domains cluster

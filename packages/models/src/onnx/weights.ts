@@ -1,4 +1,4 @@
-import { createPrng } from "../random/prng.js";
+import { createPrng } from "@semla/core";
 import { elementCount, type GraphBuilder } from "./graph.js";
 
 /**

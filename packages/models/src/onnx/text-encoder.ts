@@ -1,3 +1,4 @@
+import { TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "../tensor-names.js";
 import { requirePositiveIntegers } from "./config.js";
 import { GraphBuilder, type Graph } from "./graph.js";
 import { applyLinear, l2Normalize } from "./layers.js";
@@ -17,10 +18,6 @@ export interface TextEncoderConfig {
   /** Output embedding dimension (the segmentation model's embedDim). */
   readonly embedDim: number;
 }
-
-export const TEXT_ENCODER_INPUT_IDS = "input_ids";
-export const TEXT_ENCODER_ATTENTION_MASK = "attention_mask";
-export const TEXT_ENCODER_OUTPUT = "text_embeds";
 
 export const TEXT_ENCODER_TINY: TextEncoderConfig = { vocabularySize: 4096, contextLength: 16, width: 32, embedDim: 16 };
 export const TEXT_ENCODER_BASE: TextEncoderConfig = { vocabularySize: 4096, contextLength: 32, width: 512, embedDim: 512 };

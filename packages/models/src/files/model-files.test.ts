@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/core";
+import * as onnx from "../onnx/index.js";
+import { SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
 import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
 import { openModelFiles } from "./open-model-files.js";
 
@@ -43,7 +43,7 @@ describe("ensureModelFiles", () => {
     }
   });
 
-  it("writes exactly the bytes encodeModel produces, and models ONNX Runtime loads by path", async () => {
+  it("writes the graphs the builders make, with the model's key and preset in the metadata", async () => {
     const files = await ensureModelFiles(path.join(root, "tiny"), "tiny");
     const preset = onnx.MODEL_PRESETS.tiny;
     const segmentation = onnx.buildSegmentationModel(preset.segmentation, preset.seeds.segmentation);
@@ -51,9 +51,7 @@ describe("ensureModelFiles", () => {
     expect(decoded.graph!.initializer!.length).toBe(segmentation.initializers.length);
     expect(Object.fromEntries(decoded.metadata_props!.map((p) => [p.key, p.value]))).toMatchObject({ "semla.model": "segmentation", "semla.preset": "tiny" });
     for (const key of ["clipVision", "textEncoder", "segmentation"] as const) {
-      const session = await createOrtSession(files.paths[key]);
-      expect(session.outputNames.length).toBe(1);
-      await session.release();
+      expect(onnx.decodeModelProto(await readFile(files.paths[key])).graph!.output).toHaveLength(1);
     }
   });
 
@@ -80,19 +78,14 @@ describe("ensureModelFiles", () => {
     expect((await ensureModelFiles(dir, reconfigured)).generated).toBe(true);
   });
 
-  it("keeps the weights of models over the threshold in <file>.data, and they compute what the inline models do", async () => {
+  it("keeps the weights of models over the threshold in <file>.data, and notices a damaged one", async () => {
     const inline = await ensureModelFiles(path.join(root, "tiny"), "tiny");
     const external = await ensureModelFiles(path.join(root, "external"), "tiny", { externalDataThresholdBytes: 0 });
     const entry = external.manifest.clipVision;
     expect(entry.externalData).toMatchObject({ file: "clip-vision.onnx.data" });
     expect(entry.externalData!.sha256).toBe(await sha256(path.join(external.dir, "clip-vision.onnx.data")));
     expect(entry.bytes).toBeLessThan(inline.manifest.clipVision.bytes / 4);
-
-    const feeds = { pixel_values: { type: "float32" as const, data: new Float32Array(3 * 32 * 32).fill(0.5), dims: [1, 3, 32, 32] } };
-    const [a, b] = await Promise.all([createOrtSession(inline.paths.clipVision), createOrtSession(external.paths.clipVision)]);
-    expect((await b.run(feeds))["image_embeds"]).toEqual((await a.run(feeds))["image_embeds"]);
-    await Promise.all([a.release(), b.release()]);
-    // A damaged data file is noticed too.
+    // (That ONNX Runtime computes the same from both is inference's test: src/models/model-files.test.ts there.)
     await truncate(path.join(external.dir, "clip-vision.onnx.data"), 100);
     expect((await ensureModelFiles(external.dir, "tiny", { externalDataThresholdBytes: 0 })).generated).toBe(true);
   });
@@ -125,9 +118,7 @@ describe("custom graphs (a variant) and openModelFiles", () => {
     const graph = () => (built++, onnx.buildSegmentationModel(segmentation, seeds.segmentation, { loraInputs: false }));
     const first = await ensureModelFiles(dir, "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } });
     expect(first.manifest.variant).toBe("fit-a");
-    const session = await createOrtSession(first.paths.segmentation);
-    expect(session.inputNames).toEqual(["pixel_values", "text_embeds"]);
-    await session.release();
+    expect(onnx.decodeModelProto(await readFile(first.paths.segmentation)).graph!.input.map((i) => i.name)).toEqual([SEGMENTATION_PIXELS, SEGMENTATION_TEXT]);
     expect((await ensureModelFiles(dir, "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } })).generated).toBe(false);
     expect(built).toBe(1);
     // A plain preset (no variant) or another variant does not take the fitted folder for its own.

@@ -4,8 +4,8 @@
  * Each returns a new image (the input is not modified); the ones with randomness (rain, snow, noise)
  * take a Prng so a domain is deterministic from its seed.
  */
-import { SemlaError } from "../../errors.js";
-import { createPrng, type Prng } from "../../random/prng.js";
+import { SemlaError } from "@semla/core";
+import { createPrng, type Prng } from "@semla/core";
 import type { Rgb } from "./classes.js";
 import type { WorldImageSize } from "./scene.js";
 

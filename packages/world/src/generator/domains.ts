@@ -4,7 +4,7 @@
  * fusing several single-domain adapters should beat any one of them. Names of combinations join the
  * shift kinds with "+" in composition order, matching how domain-embeddings.ts keys shift sets.
  */
-import { SemlaError } from "../../errors.js";
+import { SemlaError } from "@semla/core";
 import type { Shift } from "./shifts.js";
 
 export interface WorldDomain {

@@ -3,11 +3,11 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { onnx } from "@semla/core";
+import * as onnx from "../onnx/index.js";
 
 /**
  * The ONNX models the service runs, generated on demand (no weights can be downloaded: the builders in
- * core make them from a config and a seed) into a cache folder that is never committed. A folder is
+ * onnx/ make them from a config and a seed) into a cache folder that is never committed. A folder is
  * reused when its models.json names the same generator version, configs and seeds and the files are
  * there; otherwise the models are rebuilt one at a time, each streamed to disk from its weights so a
  * ViT-B/16 (≈350 MB) is held in memory once, and the manifest is written last.

@@ -3,7 +3,7 @@
  * The layout is drawn first and the image is a function of it, so labels are exact by construction;
  * visual shifts (shifts.ts) act on the rendered image only and never touch the layout.
  */
-import type { Prng } from "../../random/prng.js";
+import type { Prng } from "@semla/core";
 import { CLASS, WORLD_CLASSES, type Rgb } from "./classes.js";
 
 export interface WorldImageSize {
