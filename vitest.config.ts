@@ -1,17 +1,21 @@
 import { configDefaults, defineConfig } from "vitest/config";
-import { SERVICE_TEST_FILES, TEST_FILES } from "./test/projects.js";
+import { PROGRAM_TEST_FILES, SERVICE_TEST_FILES, TEST_FILES } from "./test/projects.js";
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // Two projects split by file name (test/projects.ts): `vitest run` runs both, `vitest run
-    // --project unit` (npm run test:unit) only the tests that need no services.
+    // Three projects split by file name (test/projects.ts): `vitest run` runs them all, `vitest run
+    // --project unit` (npm run test:unit) only the quick tests that need no services.
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, ...SERVICE_TEST_FILES] },
+        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, ...SERVICE_TEST_FILES, ...PROGRAM_TEST_FILES] },
+      },
+      {
+        extends: true,
+        test: { name: "programs", include: PROGRAM_TEST_FILES },
       },
       {
         extends: true,
