@@ -1,5 +1,6 @@
 import path from "node:path";
-import { apiKeyView, createClient, openRegistry, parseConfig, readAdminToken, runningServer, TenantSchema, type ApiConfig, type ApiKeyView } from "@semla/api";
+import { apiKeyView, createClient, openRegistry, parseConfig, runningServer, TenantSchema, type ApiConfig, type ApiKeyView } from "@semla/api";
+import { readAdminToken } from "./embedded/admin-token.js";
 import { describeIssues, SemlaError } from "@semla/core";
 import { createApiKeyStore, sweep, type SweepReport } from "@semla/registry";
 import { expectOk } from "./remote/connection.js";

@@ -1,4 +1,5 @@
-import { createServices, parseConfig, startEmbedded, startNodeServer, usageExamples } from "@semla/api";
+import { createServices, parseConfig, startNodeServer } from "@semla/api";
+import { startEmbedded, usageExamples } from "./embedded/start.js";
 
 /**
  * `semla serve`: the API on this machine. Without SEMLA_DATABASE_URL and SEMLA_BUCKET it is the

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createClient, LOCAL_KEY_FILE, runningServer, type Client } from "@semla/api";
+import { createClient, runningServer, type Client } from "@semla/api";
+import { LOCAL_KEY_FILE } from "../embedded/local-key.js";
 import { SemlaError } from "@semla/core";
 
 export interface Connection {
