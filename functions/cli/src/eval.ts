@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
+import { createAdapters } from "@semla/adapters";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import { openModelFiles, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createFsBlobStore, createPgliteAdapterIndex, type AdapterIndex, type BlobStore } from "@semla/registry";
@@ -106,8 +107,8 @@ async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<
 }
 
 /** The backend the command names; undefined: the local one over the run's models (openEvalPipeline's default). */
-function openBackend(args: EvalArgs, dataDir: string): InferenceBackend | undefined {
-  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir)) : undefined;
+function openBackend(args: EvalArgs, dataDir: string, store: BlobStore): InferenceBackend | undefined {
+  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir), { adapters: createAdapters({ store }), store }) : undefined;
 }
 
 async function evaluate(
@@ -115,7 +116,7 @@ async function evaluate(
   log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
-  const backend = openBackend(args, path.resolve(args["data-dir"]));
+  const backend = openBackend(args, path.resolve(args["data-dir"]), setup.store);
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
   try {
     return await runEvaluation(handle.pipeline, setup.targets, {

@@ -1,6 +1,7 @@
-import { ClipEmbedder, createAdapterResolver, createLocalBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
+import { createAdapters } from "@semla/adapters";
+import { ClipEmbedder, createLocalBackend, OnnxSegmenter, type InferenceBackend, type ModelFiles } from "@semla/inference";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
-import { AdapterCache, type AdapterIndex, type BlobStore } from "@semla/registry";
+import type { AdapterIndex, BlobStore } from "@semla/registry";
 
 export interface PipelineHandle {
   readonly pipeline: Pipeline;
@@ -25,7 +26,7 @@ export async function openEvalPipeline(options: {
   try {
     if (!backend) {
       const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { workers });
-      backend = createLocalBackend({ segmenter, resolver: createAdapterResolver({ store: options.store }) });
+      backend = createLocalBackend({ segmenter, adapters: createAdapters({ store: options.store }) });
     }
   } catch (error) {
     await embedder.close();
@@ -33,10 +34,8 @@ export async function openEvalPipeline(options: {
   }
   const pipeline = createPipeline({
     index: options.index,
-    adapters: new AdapterCache(options.store),
     embedder,
     backend,
-    store: options.store,
     ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
   });
   const owned = backend;

@@ -12,4 +12,3 @@ export * from "./ingest/register.js";
 export * from "./ingest/sweep.js";
 export * from "./ingest/loradb.js";
 export * from "./cache/lru.js";
-export * from "./cache/adapter-cache.js";

@@ -2,7 +2,8 @@
 // bucket on s3rver and the reference endpoint over HTTP as its SageMaker backend.
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createAdapterResolver, defaultModelDir, ensureModelFiles, OnnxSegmenter, type ModelFiles } from "@semla/inference";
+import { createAdapters } from "@semla/adapters";
+import { defaultModelDir, ensureModelFiles, OnnxSegmenter, type ModelFiles } from "@semla/inference";
 import { createS3BlobStore, type BlobStore } from "@semla/registry";
 import { createScratchDatabase } from "../../../../packages/registry/src/db/scratch-database.js";
 import { createEndpointApp } from "../../../endpoint/src/app.js";
@@ -53,7 +54,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   const store = createS3BlobStore({ client: s3, bucket });
 
   const segmenter = await OnnxSegmenter.fromModelFiles(models, { executionProviders: ["cpu"], workers: 1 });
-  const endpointApp = createEndpointApp({ segmenter, resolver: createAdapterResolver({ store }), ready: () => true, logError: () => {} });
+  const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
   const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
 
   const logs: string[] = [];
