@@ -1,10 +1,7 @@
+// The unit's surface is createAdapters: one instance per process, so every path shares one cache.
 export * from "./types.js";
 export * from "./errors.js";
 export { createAdapters, type Adapters, type AdaptersOptions } from "./adapters.js";
-export { AdapterCache, type AdapterCacheStats } from "./cache/adapter-cache.js";
-export { abortable } from "./cache/abortable.js";
-export { readStoredAdapter } from "./source/source.js";
-export { merge } from "./merge/merge.js";
-export { canonicalJson } from "./identity/canonical-json.js";
+export type { AdapterCacheStats } from "./cache/adapter-cache.js";
 export { catManifestSha256, mixtureSha256 } from "./identity/names.js";
 export { adapterByteSize } from "./identity/size.js";
