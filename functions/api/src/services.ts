@@ -1,8 +1,9 @@
-import { centroidOfImages, ClipEmbedder, createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import { createAdapters, type Adapters } from "@semla/adapters";
+import { centroidOfImages, ClipEmbedder, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import { type ModelFiles } from "@semla/models";
 import { createPipeline } from "@semla/pipeline";
-import { AdapterCache, createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
-import type { BlobStore } from "@semla/storage";
+import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { type BlobStore } from "@semla/storage";
 import type { AppDeps } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./http/logger.js";
@@ -27,10 +28,16 @@ export interface ServiceOptions {
   readonly publicUrl?: string;
 }
 
-/** The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the endpoint). */
-export function openSageMakerBackend(config: ApiConfig): InferenceBackend {
+/**
+ * The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the
+ * endpoint), loading the mixtures' sources through the process's adapters and writing fused
+ * objects to the store the endpoint reads.
+ */
+export function openSageMakerBackend(config: ApiConfig, { adapters, store }: { adapters: Adapters; store: BlobStore }): InferenceBackend {
   return createSageMakerBackend({
     endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
+    adapters,
+    store,
     region: config.AWS_REGION,
     ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
     ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
@@ -40,9 +47,11 @@ export function openSageMakerBackend(config: ApiConfig): InferenceBackend {
 }
 
 async function openBackend(config: ApiConfig, files: ModelFiles, store: BlobStore): Promise<InferenceBackend> {
-  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config);
+  // One per process: every path that needs an adapter goes through it (one cache).
+  const adapters = createAdapters({ store });
+  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config, { adapters, store });
   const segmenter = await OnnxSegmenter.fromModelFiles(files, { executionProviders: ["cpu"] });
-  return createLocalBackend({ segmenter, resolver: createAdapterResolver({ store }), timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
+  return createLocalBackend({ segmenter, adapters, timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
 }
 
 /** Everything the app runs on, from the configuration: production services or the embedded ones. */
@@ -59,7 +68,7 @@ export async function createServices(config: ApiConfig, options: ServiceOptions 
     closers.push(() => embedder.close());
     const backend = await openBackend(config, models, store);
     closers.push(() => backend.close());
-    const pipeline = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store });
+    const pipeline = createPipeline({ index, embedder, backend });
     return {
       index,
       store,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
+import { createAdapters } from "@semla/adapters";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import type { InferenceBackend } from "@semla/inference";
 import { openModelFiles, type ModelFiles } from "@semla/models";
@@ -105,8 +106,8 @@ async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<
 }
 
 /** The backend the command names; undefined: the local one over the run's models (openEvalPipeline's default). */
-function openBackend(args: EvalArgs, dataDir: string): InferenceBackend | undefined {
-  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir)) : undefined;
+function openBackend(args: EvalArgs, dataDir: string, store: BlobStore): InferenceBackend | undefined {
+  return args.backend === "sagemaker" ? openSageMakerBackend(configOf(args, dataDir), { adapters: createAdapters({ store }), store }) : undefined;
 }
 
 async function evaluate(
@@ -114,7 +115,7 @@ async function evaluate(
   log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
-  const backend = openBackend(args, path.resolve(args["data-dir"]));
+  const backend = openBackend(args, path.resolve(args["data-dir"]), setup.store);
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
   try {
     return await runEvaluation(handle.pipeline, setup.targets, {

@@ -41,7 +41,7 @@ options (environment variable in brackets):
 adapter object store, for adapters sent by reference:
   SEMLA_ADAPTER_BUCKET (+ SEMLA_ADAPTER_S3_REGION or AWS_REGION, SEMLA_ADAPTER_S3_ENDPOINT)   S3
   SEMLA_ADAPTER_ROOT                                                                          a folder
-  SEMLA_ADAPTER_CACHE_BYTES   resolved adapters kept in memory, default 2147483648
+  SEMLA_ADAPTER_CACHE_BYTES   adapters kept in memory (sources and fused, one cache), default 2147483648
   SEMLA_BODY_LIMIT_BYTES      largest request body, default 8388608
 `;
 

@@ -1,7 +1,8 @@
-import { ClipEmbedder, createAdapterResolver, createLocalBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import { createAdapters } from "@semla/adapters";
+import { ClipEmbedder, createLocalBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import { type ModelFiles } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
-import { AdapterCache, type AdapterIndex } from "@semla/registry";
+import type { AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 
 export interface PipelineHandle {
@@ -27,7 +28,7 @@ export async function openEvalPipeline(options: {
   try {
     if (!backend) {
       const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { workers });
-      backend = createLocalBackend({ segmenter, resolver: createAdapterResolver({ store: options.store }) });
+      backend = createLocalBackend({ segmenter, adapters: createAdapters({ store: options.store }) });
     }
   } catch (error) {
     await embedder.close();
@@ -35,10 +36,8 @@ export async function openEvalPipeline(options: {
   }
   const pipeline = createPipeline({
     index: options.index,
-    adapters: new AdapterCache(options.store),
     embedder,
     backend,
-    store: options.store,
     ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
   });
   const owned = backend;
