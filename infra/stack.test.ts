@@ -160,7 +160,7 @@ describe("the API function", () => {
     });
   });
 
-  test("gets the environment functions/api/src/config.ts reads, the database URL as a secret", () => {
+  test("gets the environment packages/service/src/config.ts reads, the database URL as a secret", () => {
     expect(env("Api")).toEqual({
       SEMLA_DATABASE_URL: DATABASE_URL,
       SEMLA_BUCKET: bucket,

@@ -1,3 +1,4 @@
+import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
@@ -35,7 +36,9 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     const models =
       options.models ??
       (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, log: (message, fields) => logger.log("info", message, fields) }));
-    const backend = await openBackend(config, { models, store });
+    // One per process: every path that needs an adapter goes through it (one cache).
+    const adapters = createAdapters({ store });
+    const backend = await openBackend(config, { models, store, adapters });
     closers.push(() => backend.close());
     const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend });
     closers.push(closePipeline);

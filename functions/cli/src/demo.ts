@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createAdapters, type Adapters } from "@semla/adapters";
+import { generator } from "@semla/world";
 import {
   CATSEG_L_ALPHA,
   CATSEG_L_MODULES,
@@ -13,9 +15,8 @@ import {
   routing,
   type LoraAdapter,
 } from "@semla/core";
-import { AdapterCache, createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
+import { createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
-import { generator } from "@semla/world";
 import { bar, bytes, table } from "./format.js";
 
 /** Domains of the demo library: combinations of visual shifts, as in the SemLA paper's benchmark. */
@@ -40,14 +41,14 @@ async function writeLoraDb(root: string, seed: number): Promise<void> {
 }
 
 /** The embedded registry: PGlite + pgvector and a filesystem object store, under `root`. */
-async function openRegistry(root: string): Promise<{ index: AdapterIndex; store: BlobStore; library: LibraryRecord; cache: AdapterCache }> {
+async function openRegistry(root: string): Promise<{ index: AdapterIndex; store: BlobStore; library: LibraryRecord; adapters: Adapters }> {
   await mkdir(root, { recursive: true });
   const index = await createPgliteAdapterIndex({ dataDir: join(root, "db") });
   const store = createFsBlobStore({ root: join(root, "blobs") });
   const library =
     (await index.listLibraries("demo")).find((l) => l.name === "demo") ??
     (await index.createLibrary({ tenant: "demo", name: "demo", baseModelId: BASE_MODEL, embeddingModelId: "clip-vit-l-14 (synthetic)", dimension: 768, metric: "euclidean" }));
-  return { index, library, store, cache: new AdapterCache(store) };
+  return { index, library, store, adapters: createAdapters({ store }) };
 }
 
 function printPlan(title: string, plan: routing.FusionPlan, names: ReadonlyMap<string, string>): void {
@@ -103,7 +104,7 @@ export async function runDemo({ root, seed }: { root: string; seed: number }): P
       leaveOneOut.adapters.map(async (a) => {
         const record = await registry.index.getAdapter("demo", a.id);
         if (!record) throw new Error(`adapter ${a.id} vanished`);
-        return { adapter: await registry.cache.load(record), weight: a.weight };
+        return { adapter: await registry.adapters.load(record), weight: a.weight };
       }),
     );
     await fuseAndReport(root, leaveOneOut, inputs, names);

@@ -6,6 +6,7 @@ import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, 
 import type { InferenceBackend } from "@semla/inference";
 import { openModelFiles, type ModelFiles } from "@semla/models";
 import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { createAdapters } from "@semla/adapters";
 import { ConfigSchema, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
@@ -114,8 +115,8 @@ async function openConfiguredRegistry(config: ServiceConfig, dataDir: string): P
 }
 
 /** The backend the command names; undefined: the local one over the run's models (openEvalPipeline's default). */
-function openBackend(config: ServiceConfig): InferenceBackend | undefined {
-  return config.SEMLA_BACKEND === "sagemaker" ? openSageMakerBackend(config) : undefined;
+function openBackend(config: ServiceConfig, store: BlobStore): InferenceBackend | undefined {
+  return config.SEMLA_BACKEND === "sagemaker" ? openSageMakerBackend(config, { adapters: createAdapters({ store }), store }) : undefined;
 }
 
 async function evaluate(
@@ -123,7 +124,7 @@ async function evaluate(
   log: (line: string) => void,
   setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
-  const backend = openBackend(args.config);
+  const backend = openBackend(args.config, setup.store);
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
   try {
     return await runEvaluation(handle.pipeline, setup.targets, {

@@ -1,19 +1,21 @@
-import { SemlaError } from "@semla/core";
-import { createAdapterResolver, decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type InferenceRequest } from "@semla/inference";
+import { catManifestSha256, createAdapters, type Adapters } from "@semla/adapters";
+import { countingFsStore, smallAdapter, sourcesOf } from "@semla/adapters/testing";
+import { isSemlaError, SemlaError } from "@semla/core";
+import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation } from "@semla/inference";
 import { describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
 import { rawEnvelope } from "./raw-envelope.fixture.js";
 
-const request: InferenceRequest = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
+const request: Invocation = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
 
-function setup(options: { ready?: boolean; bodyLimitBytes?: number } = {}) {
+function setup(options: { ready?: boolean; bodyLimitBytes?: number; adapters?: Adapters } = {}) {
   const segmenter = fakeSegmenter();
   const logged: unknown[] = [];
   let ready = options.ready ?? true;
   const app = createEndpointApp({
     segmenter,
-    resolver: createAdapterResolver(),
+    adapters: options.adapters ?? createAdapters(),
     ready: () => ready,
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     logError: (error) => logged.push(error),
@@ -113,6 +115,22 @@ describe("endpoint app", () => {
     expect((await invoke(encodeInvocation(request))).status).toBe(500);
     expect((await invoke(encodeInvocation(request))).status).toBe(200);
     expect((await app.request("/ping")).status).toBe(200);
+  });
+
+  it("answers a source missing from the store as the service's own failure: a bare 500, logged (as the API does)", async () => {
+    const store = await countingFsStore();
+    try {
+      const { sources, files } = sourcesOf([smallAdapter(1), smallAdapter(2)], [0.5, 0.5]);
+      await store.put(sources[0]!.objectKey, files[0]!); // the second is missing
+      const { invoke, logged, segmenter } = setup({ adapters: createAdapters({ store }) });
+      const response = await invoke(encodeInvocation({ ...request, adapter: { kind: "cat", sha256: catManifestSha256(sources), sources } }));
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: { code: "endpoint.internal", message: "internal error", details: {} } });
+      expect(logged.map((e) => isSemlaError(e) && [e.code, e.kind])).toEqual([["adapters.missing-object", "internal"]]);
+      expect(segmenter.inputs).toHaveLength(0);
+    } finally {
+      await store.remove();
+    }
   });
 
   it("answers unknown routes with 404 JSON", async () => {

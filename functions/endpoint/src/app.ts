@@ -1,4 +1,5 @@
-import { type AdapterResolver, type Segmenter, createLocalBackend, decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE } from "@semla/inference";
+import type { Adapters } from "@semla/adapters";
+import { type Segmenter, decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE } from "@semla/inference";
 import { errorReplyHeaders } from "@semla/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -6,7 +7,8 @@ import { EndpointError, errorReply } from "./errors.js";
 
 export interface EndpointAppOptions {
   readonly segmenter: Segmenter;
-  readonly resolver: AdapterResolver;
+  /** The process's adapters: references are resolved through them (one cache). */
+  readonly adapters: Adapters;
   /** Whether the models are loaded: until then /ping answers 503 and invocations are refused. */
   readonly ready: () => boolean;
   /** Default 8 MiB: above SageMaker's 6 MB, so only a client that bypasses it gets a 413 here. */
@@ -29,8 +31,7 @@ function defaultLogError(error: unknown, context: { readonly path: string }): vo
 export function createEndpointApp(options: EndpointAppOptions): Hono {
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const logError = options.logError ?? defaultLogError;
-  // The backend is not closed with the app: the segmenter belongs to whoever made it.
-  const backend = createLocalBackend({ segmenter: options.segmenter, resolver: options.resolver });
+  const { segmenter, adapters } = options;
   const app = new Hono();
 
   app.get("/ping", (c) => {
@@ -53,7 +54,11 @@ export function createEndpointApp(options: EndpointAppOptions): Hono {
         throw new EndpointError("unsupported-media-type", `the request must be ${INVOCATION_CONTENT_TYPE}, not ${contentType || "untyped"}`, { contentType });
       }
       const request = decodeInvocation(new Uint8Array(await c.req.arrayBuffer()));
-      const response = await backend.infer(request, { signal: c.req.raw.signal });
+      const signal = c.req.raw.signal;
+      // The segmenter is not closed with the app: it belongs to whoever made it.
+      const resolved = await adapters.resolve(request.adapter, { signal });
+      const output = await segmenter.segment({ image: request.image, classNames: request.classNames, adapter: resolved.adapter }, { signal });
+      const response = { ...output, adapter: { kind: resolved.kind, sha256: resolved.sha256, cached: resolved.cached } };
       return c.body(encodeInferenceResponse(response), 200, { "content-type": RESPONSE_CONTENT_TYPE });
     },
   );

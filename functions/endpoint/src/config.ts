@@ -42,7 +42,7 @@ adapter object store, for adapters sent by reference (the same variables as the 
   SEMLA_DATA_DIR                                   a data folder: its blobs folder, as the embedded API writes it
   (deprecated, still read: SEMLA_ADAPTER_BUCKET, SEMLA_ADAPTER_S3_REGION, SEMLA_ADAPTER_S3_ENDPOINT,
    SEMLA_ADAPTER_ROOT = a blobs folder itself)
-  SEMLA_ADAPTER_CACHE_BYTES   resolved adapters kept in memory, default 2147483648
+  SEMLA_ADAPTER_CACHE_BYTES   adapters kept in memory (sources and fused, one cache), default 2147483648
   SEMLA_BODY_LIMIT_BYTES      largest request body, default 8388608
 `;
 

@@ -1,4 +1,5 @@
-import { createAdapterResolver, type Segmenter } from "@semla/inference";
+import { createAdapters } from "@semla/adapters";
+import type { Segmenter } from "@semla/inference";
 import { createEndpointApp } from "./app.js";
 import { ConfigError, parseServeConfig, SERVE_USAGE, type EndpointConfig } from "./config.js";
 import { EndpointError } from "./errors.js";
@@ -20,7 +21,7 @@ function log(line: string): void {
 
 async function serve(config: EndpointConfig): Promise<void> {
   const store = openStore(config.store);
-  const resolver = createAdapterResolver({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
+  const adapters = createAdapters({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
   let loaded: Segmenter | undefined;
   // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
   const segmenter: Segmenter = {
@@ -30,7 +31,7 @@ async function serve(config: EndpointConfig): Promise<void> {
     },
     close: async () => loaded?.close(),
   };
-  const app = createEndpointApp({ segmenter, resolver, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
+  const app = createEndpointApp({ segmenter, adapters, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
   const server = await startEndpointServer(app, { port: config.port, hostname: config.host });
   log(`listening on ${config.host}:${server.port}; adapter store: ${describeStore(config.store)}`);
 

@@ -1,18 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { catManifestSha256, createAdapters, type AdapterSource, type Mixture } from "@semla/adapters";
 import { fusion, peft, randomAdapter } from "@semla/core";
-import {
-  adapterReference,
-  catManifestSha256,
-  createAdapterResolver,
-  createSageMakerBackend,
-  encodeInvocation,
-  INVOCATION_CONTENT_TYPE,
-  type CatSource,
-  type InferenceBackend,
-  type Segmenter,
-} from "@semla/inference";
+import { createSageMakerBackend, encodeInvocation, invocationByteLength, INVOCATION_CONTENT_TYPE, type InferenceBackend, type Segmenter } from "@semla/inference";
 import { onnx, type ModelFiles } from "@semla/models";
 import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,8 +26,10 @@ describe("endpoint with the tiny models", () => {
   let segmenter: Segmenter;
   let server: RunningServer;
   let backend: InferenceBackend;
+  /** The same, with a payload limit no adapter fits: a cat fusion goes by manifest. */
+  let small: InferenceBackend;
   const logs: string[] = [];
-  const sources: CatSource[] = [];
+  const sources: AdapterSource[] = [];
   let adapters: ReturnType<typeof randomAdapter>[];
 
   beforeAll(async () => {
@@ -54,13 +47,17 @@ describe("endpoint with the tiny models", () => {
       await store.put(objectKey, weights);
       sources.push({ sha256, objectKey, config: adapter.config, weight: i === 0 ? 0.7 : 0.3 });
     }
-    const app = createEndpointApp({ segmenter, resolver: createAdapterResolver({ store }), ready: () => true });
+    const app = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true });
     server = await startEndpointServer(sageMakerFront(app), { port: 0, hostname: "127.0.0.1" });
-    backend = createSageMakerBackend({ endpointName: "semla", region: "us-east-1", endpoint: server.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    const api = { endpointName: "semla", adapters: createAdapters({ store }), store, region: "us-east-1", endpoint: server.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+    backend = createSageMakerBackend(api);
+    // The manifest fits exactly; the fused adapter inline would not.
+    small = createSageMakerBackend({ ...api, payloadLimitBytes: invocationByteLength({ image, classNames, adapter: { kind: "cat", sha256: catManifestSha256(sources), sources } }) });
   }, 120_000);
 
   afterAll(async () => {
     await backend?.close();
+    await small?.close();
     await server?.close();
     await segmenter?.close();
     await rm(root, { recursive: true, force: true });
@@ -73,7 +70,7 @@ describe("endpoint with the tiny models", () => {
   });
 
   it("segments zero-shot through the SageMaker SDK exactly as the segmenter does in-process", async () => {
-    const remote = await backend.infer({ image, classNames, adapter: { kind: "none" }, requestId: "tiny-1" });
+    const remote = await backend.infer({ image, classNames, mixture: null, requestId: "tiny-1" });
     const local = await segmenter.segment({ image, classNames, adapter: null });
     expect([remote.width, remote.height]).toEqual([40, 30]);
     expect(remote.maskPng).toEqual(local.maskPng);
@@ -85,22 +82,22 @@ describe("endpoint with the tiny models", () => {
   it("segments with a cat fusion sent by manifest, as with the fused adapter in-process", async () => {
     const fused = fusion.fuseAdapters(adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })), { combination: "cat" });
     const request = { image, classNames };
-    const reference = await adapterReference({ request, fused, combination: "cat", sources }, { payloadLimitBytes: 4096 });
-    expect(reference).toEqual({ kind: "cat", sha256: catManifestSha256(sources), sources });
+    const mixture: Mixture = { sources, options: { combination: "cat" } };
 
-    const remote = await backend.infer({ ...request, adapter: reference });
+    const remote = await small.infer({ ...request, mixture });
     const local = await segmenter.segment({ ...request, adapter: fused });
     const zeroShot = await segmenter.segment({ ...request, adapter: null });
     expect(remote.maskPng).toEqual(local.maskPng);
     expect(remote.scores).toEqual(local.scores);
     expect(remote.scores).not.toEqual(zeroShot.scores); // the adapter did change the answer
     expect(remote.adapter).toEqual({ kind: "cat", sha256: catManifestSha256(sources), cached: false });
-    expect((await backend.infer({ ...request, adapter: reference })).adapter.cached).toBe(true);
+    expect(remote.fusion).toEqual({ at: "backend", cached: false });
+    expect((await small.infer({ ...request, mixture })).adapter.cached).toBe(true);
 
     // The same fusion inline (it fits the default limit) gives the same answer.
-    const inline = await adapterReference({ request, fused, combination: "cat", sources });
-    expect(inline.kind).toBe("inline");
-    expect((await backend.infer({ ...request, adapter: inline })).maskPng).toEqual(local.maskPng);
+    const inline = await backend.infer({ ...request, mixture });
+    expect([inline.adapter.kind, inline.fusion]).toEqual(["inline", { at: "api", cached: false }]);
+    expect(inline.maskPng).toEqual(local.maskPng);
   });
 
   describe("bad input: a 4xx with the error, and the server stays up", () => {
@@ -130,7 +127,7 @@ describe("endpoint with the tiny models", () => {
       expect(json.error.code).toBe(code);
       expect(json.error.message.length).toBeGreaterThan(0);
       expect((await fetch(`${server.url}/ping`)).status).toBe(200);
-      expect((await backend.infer({ image, classNames, adapter: { kind: "none" } })).width).toBe(40);
+      expect((await backend.infer({ image, classNames, mixture: null })).width).toBe(40);
     });
   });
 });

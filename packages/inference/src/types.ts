@@ -1,9 +1,10 @@
-import type { LoraAdapter, peft } from "@semla/core";
+import type { AdapterReference, Mixture, StageClock } from "@semla/adapters";
+import type { LoraAdapter } from "@semla/core";
 
 /**
  * The seams of the inference side. A Segmenter runs the segmentation model in this process; an
- * InferenceBackend is where the API sends work (in-process, or a SageMaker endpoint); an
- * AdapterReference is how an adapter travels to the backend without moving its bytes every request.
+ * InferenceBackend is where the API sends work (in-process, or a SageMaker endpoint) and owns how
+ * the plan's mixture reaches its segmenter.
  */
 
 export interface ClassScore {
@@ -36,37 +37,51 @@ export interface Segmenter {
   close(): Promise<void>;
 }
 
-/** One source adapter of a `cat` fusion, by content: the endpoint rebuilds the fused adapter exactly. */
-export interface CatSource {
-  readonly sha256: string;
-  readonly objectKey: string;
-  readonly config: peft.PeftLoraConfig;
-  readonly weight: number;
+/** What a backend is asked for: the image, the class names, and the plan's mixture (null: zero-shot). */
+export interface InferenceRequest {
+  readonly image: Uint8Array;
+  readonly classNames: readonly string[];
+  /** The planned sources and fusion options: each backend decides how the fused adapter reaches its segmenter. */
+  readonly mixture: Mixture | null;
+  readonly requestId?: string;
 }
 
-export type AdapterReference =
-  | { readonly kind: "none" }
-  /** The adapter's safetensors in the request (when it fits the payload limit). */
-  | { readonly kind: "inline"; readonly sha256: string; readonly config: peft.PeftLoraConfig; readonly weights: Uint8Array }
-  /** A `cat` fusion as a manifest of its sources (sha256 of the manifest names the result). */
-  | { readonly kind: "cat"; readonly sha256: string; readonly sources: readonly CatSource[] }
-  /** A fused adapter written once to the object store, content-addressed. */
-  | { readonly kind: "object"; readonly sha256: string; readonly objectKey: string; readonly config: peft.PeftLoraConfig };
-
-export interface InferenceRequest {
+/** What the SageMaker backend sends the endpoint (envelope.ts): the adapter as a reference. */
+export interface Invocation {
   readonly image: Uint8Array;
   readonly classNames: readonly string[];
   readonly adapter: AdapterReference;
   readonly requestId?: string;
 }
 
+/** The endpoint's answer: how the adapter was obtained, from its cache or fetched/rebuilt for this request. */
 export interface InferenceResponse extends SegmentationOutput {
-  /** How the adapter was obtained: from the endpoint's cache, or fetched/rebuilt for this request. */
   readonly adapter: { readonly kind: AdapterReference["kind"]; readonly sha256: string | null; readonly cached: boolean };
+}
+
+/** How the adapter reached the segmenter: a reference's kind (SageMaker), or `in-process` (local: the fused adapter itself). */
+export type AdapterDeliveryKind = AdapterReference["kind"] | "in-process";
+
+export interface BackendResponse extends SegmentationOutput {
+  /** `in-process` names the adapter by its mixture's sha256 (nothing is serialised or hashed); `cached`: it came from the cache. */
+  readonly adapter: { readonly kind: AdapterDeliveryKind; readonly sha256: string | null; readonly cached: boolean };
+  /**
+   * Where the mixture was fused: in this process (`api`: always with the local backend, and before
+   * sending to SageMaker), or rebuilt by the endpoint from its cached sources (`backend`: a cat
+   * manifest); and whether the fused adapter came from the cache. null without a mixture.
+   */
+  readonly fusion: { readonly at: "api" | "backend"; readonly cached: boolean } | null;
+}
+
+export interface InferOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  /** Times the backend's stages (load, fuse, transport, infer) into the caller's; default untimed. */
+  readonly stage?: StageClock;
 }
 
 export interface InferenceBackend {
   readonly kind: "local" | "sagemaker";
-  infer(request: InferenceRequest, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<InferenceResponse>;
+  infer(request: InferenceRequest, options?: InferOptions): Promise<BackendResponse>;
   close(): Promise<void>;
 }

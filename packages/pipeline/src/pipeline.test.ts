@@ -1,17 +1,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createAdapters, mixtureSha256 } from "@semla/adapters";
 import { fusion, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
+import { ensureModelFiles, onnx, type ModelFiles } from "@semla/models";
 import {
   ClipEmbedder,
-  createAdapterResolver,
   createLocalBackend,
   OnnxSegmenter,
   type InferenceBackend,
   type InferenceRequest,
 } from "@semla/inference";
-import { ensureModelFiles, onnx, type ModelFiles } from "@semla/models";
-import { AdapterCache, createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,7 @@ import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptio
 import { createPipeline, type Pipeline } from "./pipeline.js";
 
 // A real pipeline on the embedded stack: PGlite + pgvector, the filesystem store, the tiny generated
-// models in worker threads, and the local backend with its resolver. Every answer is checked against
+// models in worker threads, and the local backend fusing through the adapters unit. Every answer is checked against
 // the same computation done by hand: core routing over the centroids, core fusion over the adapters,
 // and the segmenter called directly.
 
@@ -32,6 +32,8 @@ let dir: string;
 let models: ModelFiles;
 let index: AdapterIndex;
 let store: BlobStore;
+/** Every get and put on the store, by key. */
+const storeCalls: { op: "get" | "put"; key: string }[] = [];
 let embedder: ClipEmbedder;
 let segmenter: OnnxSegmenter;
 let backend: InferenceBackend;
@@ -61,12 +63,17 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "semla-pipeline-"));
   models = await ensureModelFiles(path.join(dir, "models"), "tiny");
   index = await createPgliteAdapterIndex();
-  store = createFsBlobStore({ root: path.join(dir, "blobs") });
+  const fsStore = createFsBlobStore({ root: path.join(dir, "blobs") });
+  store = {
+    ...fsStore,
+    get: (key, range) => (storeCalls.push({ op: "get", key }), fsStore.get(key, range)),
+    put: (key, body, options) => (storeCalls.push({ op: "put", key }), fsStore.put(key, body, options)),
+  };
   embedder = await ClipEmbedder.fromModelFiles(models, { workers: 1 });
   segmenter = await OnnxSegmenter.fromModelFiles(models, { workers: 1 });
-  const inner = createLocalBackend({ segmenter, resolver: createAdapterResolver({ store }) });
+  const inner = createLocalBackend({ segmenter, adapters: createAdapters({ store }) });
   backend = { kind: inner.kind, close: () => inner.close(), infer: (request, options) => (requests.push(request), inner.infer(request, options)) };
-  pipeline = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store, embeddingModelId: "clip-tiny" });
+  pipeline = createPipeline({ index, embedder, backend, embeddingModelId: "clip-tiny" });
 
   image = await rawImage(1);
   [embedding] = (await embedder.embed([image])) as [Float32Array];
@@ -167,10 +174,11 @@ describe("segment", () => {
       { combination: "cat" },
     );
     expect(result).toMatchObject({ ...(await direct(byHand)), mode: "semla", fusion: { options: { combination: "cat" }, at: "api", cached: false } });
-    expect(Object.keys(result.timings.stages)).toEqual(["embed", "retrieve", "load", "fuse", "transport", "infer", "total"]);
-    // The tiny adapters fit the payload: the fused adapter travelled inline.
-    expect(result.adapter.kind).toBe("inline");
-    expect(requests.at(-1)!.adapter.kind).toBe("inline");
+    // The local backend fuses in process: nothing travels, so there is no transport stage.
+    expect(Object.keys(result.timings.stages)).toEqual(["embed", "retrieve", "load", "fuse", "infer", "total"]);
+    const mixture = requests.at(-1)!.mixture!;
+    expect(mixture.sources.map((s) => s.sha256)).toEqual(["fog", "night", "rain"].map((name) => byName(name).record.sha256));
+    expect(result.adapter).toEqual({ kind: "in-process", sha256: mixtureSha256(mixture), cached: false });
   });
 
   it("semla with another combination fuses with it (ties), and refuses one the adapters cannot take", async () => {
@@ -189,21 +197,20 @@ describe("segment", () => {
     ).rejects.toMatchObject({ code: "fusion.rank-mismatch" });
   });
 
-  it("over the payload limit, cat travels as a manifest and other fusions as a content-addressed object", async () => {
-    const small = createPipeline({ index, adapters: new AdapterCache(store), embedder, backend, store, payloadLimitBytes: 4096 });
-    const cat = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2 }) });
-    expect(requests.at(-1)!.adapter.kind).toBe("cat");
-    // Nothing is fused here: the backend rebuilds the fusion from the manifest.
-    expect(cat.fusion).toEqual({ options: { combination: "cat" }, at: "backend", cached: false });
-    expect(Object.keys(cat.timings.stages)).toEqual(["embed", "retrieve", "load", "infer", "total"]);
+  it("local backend: no payload rule, nothing serialised or stored, each source read once", async () => {
+    const local = createLocalBackend({ segmenter, adapters: createAdapters({ store }) });
+    const fresh = createPipeline({ index, embedder, backend: { kind: local.kind, infer: local.infer, close: async () => {} } });
+    storeCalls.length = 0;
+    const cat = await fresh.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2 }) });
+    expect(cat.fusion).toEqual({ options: { combination: "cat" }, at: "api", cached: false });
     const weights = cat.plan!.adapters.map((a) => a.weight);
-    const byHand = fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })));
-    expect(cat).toMatchObject(await direct(byHand));
-    const svd = await small.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
-    const reference = requests.at(-1)!.adapter;
-    expect(reference.kind).toBe("object");
-    expect(await store.head(reference.kind === "object" ? reference.objectKey : "")).toMatchObject({ size: expect.any(Number) });
+    expect(cat).toMatchObject(await direct(fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })))));
+    const svd = await fresh.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
+    expect(svd.adapter.kind).toBe("in-process");
     expect(svd).toMatchObject(await direct(fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })), { combination: "svd", rank: 3 })));
+    await fresh.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
+    // The two sources, once each; no fused object written, none read back.
+    expect(storeCalls).toEqual(["fog", "night"].map((name) => ({ op: "get", key: byName(name).record.objectKey })));
   });
 
   it("zeroshot: the base model alone, no embedding, no plan", async () => {

@@ -1,39 +1,20 @@
+import type { AdapterSource, Mixture } from "@semla/adapters";
 import type { fusion, routing } from "@semla/core";
-import {
-  adapterByteSize,
-  adapterReference,
-  catManifestReference,
-  mayFitInline,
-  SAGEMAKER_PAYLOAD_LIMIT_BYTES,
-  type AdapterReference,
-  type CatSource,
-  type ClassScore,
-  type Embedder,
-  type InferenceBackend,
-  type InferenceResponse,
-} from "@semla/inference";
-import { RegistryError, requireLibrary, type AdapterCache, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
-import { SizedLru, type BlobStore } from "@semla/storage";
+import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
+import { RegistryError, requireLibrary, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { SizedLru } from "@semla/storage";
 import { PipelineError } from "./errors.js";
-import { FusedAdapterCache, type FusionSource } from "./fused-cache.js";
 import { ROUTE_DEFAULTS, SEGMENT_DEFAULTS, type RouteOptions, type SegmentMode, type SegmentOptions } from "./options.js";
 import { semlaPlan, singleAdapterPlan, uniformPlan, type Retrieved } from "./retrieve.js";
 import { StageTimer } from "./stage-timer.js";
 
 export interface PipelineDeps {
   readonly index: AdapterIndex;
-  /** Source adapters by sha256, bounded in memory, read from the registry's object store. */
-  readonly adapters: AdapterCache;
   readonly embedder: Embedder;
+  /** Delivers the plan's mixture to the segmenter, each backend its own way (loading and fusing through the process's adapters). */
   readonly backend: InferenceBackend;
-  /** Where fused adapters of other combinations than `cat` go when they do not fit the payload. */
-  readonly store?: BlobStore;
   /** The embedding model this service runs: libraries indexed with another one are refused. */
   readonly embeddingModelId?: string;
-  /** Default: SageMaker's 6 MB. */
-  readonly payloadLimitBytes?: number;
-  /** Budget of fused adapters kept by plan (F32 bytes). Default 256 MiB. */
-  readonly fusedCacheBytes?: number;
   /** Per inference call. Default: none (the backend's own). */
   readonly inferenceTimeoutMs?: number;
 }
@@ -50,7 +31,7 @@ export interface Contribution {
   readonly weight: number;
 }
 
-/** Milliseconds per stage (embed, retrieve, load, fuse, infer, total), and the backend's own stages. */
+/** Milliseconds per stage (embed, retrieve, then the backend's load, fuse, transport, infer; total), and the endpoint's own stages. */
 export interface PipelineTimings {
   readonly stages: Readonly<Record<string, number>>;
   readonly backend: Readonly<Record<string, number>>;
@@ -97,12 +78,13 @@ export interface SegmentResult {
   readonly plan: routing.FusionPlan | null;
   readonly contributions: readonly Contribution[];
   /**
-   * How the plan's adapters were combined; where (here, or by the backend from a cat manifest when
-   * the fused adapter cannot travel inline); and whether the fused adapter came from the plan cache.
+   * How the plan's adapters were combined; where (in this process — always with the local backend —
+   * or by the SageMaker endpoint from a cat manifest when the fused adapter cannot travel inline);
+   * and whether the fused adapter came from the cache.
    */
   readonly fusion: { readonly options: fusion.FusionOptions; readonly at: "api" | "backend"; readonly cached: boolean } | null;
-  /** How the adapter travelled to the backend, and whether the backend had it cached. */
-  readonly adapter: InferenceResponse["adapter"];
+  /** How the adapter reached the segmenter (in-process, or a reference's kind), and whether it was cached there. */
+  readonly adapter: BackendResponse["adapter"];
   readonly timings: PipelineTimings;
 }
 
@@ -112,15 +94,12 @@ export interface Pipeline {
   segment(input: SegmentInput): Promise<SegmentResult>;
 }
 
-const MiB = 1024 * 1024;
-
 /**
- * The request pipeline: embed → retrieve (pgvector) → load the planned adapters (cache ← object
- * store) → fuse (cached by plan) → forward to the inference backend. The API's routes and
- * `semla eval` both go through it, so what is evaluated is what is served.
+ * The request pipeline: embed → retrieve (pgvector) → plan → the backend, which delivers the plan's
+ * mixture (load, fuse, transport: its own business, timed as stages here) and infers. The API's
+ * routes and `semla eval` both go through it, so what is evaluated is what is served.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const fused = new FusedAdapterCache(deps.fusedCacheBytes ?? 256 * MiB);
   // Rows are immutable in what loading needs (sha256, object key, config): cache them by id.
   const rows = new SizedLru<string, AdapterRecord>(10_000);
 
@@ -164,12 +143,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return found;
   }
 
-  async function load(tenant: string, retrieved: Retrieved): Promise<FusionSource[]> {
+  /** The plan's adapters as stored (sha256, object key, config) with their weights. */
+  async function sources(tenant: string, retrieved: Retrieved): Promise<AdapterSource[]> {
     return Promise.all(
       retrieved.plan.adapters.map(async (planned) => {
         const row = await record(tenant, planned.id, retrieved);
-        const source: CatSource = { sha256: row.sha256, objectKey: row.objectKey, config: row.config, weight: planned.weight };
-        return { adapter: await deps.adapters.load(row), source };
+        return { sha256: row.sha256, objectKey: row.objectKey, config: row.config, weight: planned.weight };
       }),
     );
   }
@@ -215,39 +194,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         retrieved = await timer.time("retrieve", () => singleAdapterPlan(deps.index, lib, adapter));
       }
 
-      const request = { image: input.image, classNames: input.classNames, ...(input.requestId !== undefined && { requestId: input.requestId }) };
-      const limit = deps.payloadLimitBytes ?? SAGEMAKER_PAYLOAD_LIMIT_BYTES;
-      let reference: AdapterReference = { kind: "none" };
-      let fusionInfo: SegmentResult["fusion"] = null;
-      if (retrieved && retrieved.plan.adapters.length > 0) {
-        const plan = retrieved;
-        const loaded = await timer.time("load", () => load(input.tenant, plan));
-        const sources = loaded.map((l) => l.source);
-        const factorBytes = loaded.reduce((sum, l) => sum + adapterByteSize(l.adapter), 0);
-        if (options.fusion.combination === "cat" && !mayFitInline(input.image.byteLength, factorBytes, limit)) {
-          // Cannot travel inline: the endpoint rebuilds the exact fusion from its cached sources, so
-          // fusing here would be wasted work.
-          reference = catManifestReference(sources);
-          fusionInfo = { options: options.fusion, at: "backend", cached: false };
-        } else {
-          // Every adapter goes through the fusion, even alone: it folds each one's scaling into the
-          // factors, which is the form the backend applies.
-          const result = await timer.time("fuse", () => fused.fuse(loaded, options.fusion));
-          fusionInfo = { options: options.fusion, at: "api", cached: result.cached };
-          reference = await timer.time("transport", () =>
-            adapterReference(
-              { request, fused: result.adapter, combination: options.fusion.combination, sources },
-              { ...(deps.store && { store: deps.store }), payloadLimitBytes: limit },
-            ),
-          );
-        }
-      }
-
-      const response = await timer.time("infer", () =>
-        deps.backend.infer(
-          { ...request, adapter: reference },
-          { ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
-        ),
+      let mixture: Mixture | null = null;
+      if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
+      const response = await deps.backend.infer(
+        { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
+        { stage: (name, work) => timer.time(name, work), ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
       );
       return {
         library: lib,
@@ -258,7 +209,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         scores: response.scores,
         plan: retrieved?.plan ?? null,
         contributions: retrieved ? contributions(retrieved) : [],
-        fusion: fusionInfo,
+        fusion: response.fusion && { options: options.fusion, ...response.fusion },
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },
       };

@@ -4,4 +4,3 @@ export * from "./ingest/validate.js";
 export * from "./ingest/register.js";
 export * from "./ingest/sweep.js";
 export * from "./ingest/loradb.js";
-export * from "./cache/adapter-cache.js";

@@ -1,12 +1,19 @@
-import { createAdapterResolver, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import type { Adapters } from "@semla/adapters";
+import { createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";
 
-/** The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the endpoint). */
-export function openSageMakerBackend(config: ServiceConfig): InferenceBackend {
+/**
+ * The SageMaker backend the configuration names (SEMLA_SAGEMAKER_*; the schema requires the
+ * endpoint), loading the mixtures' sources through the process's adapters and writing fused
+ * objects to the store the endpoint reads.
+ */
+export function openSageMakerBackend(config: ServiceConfig, { adapters, store }: { adapters: Adapters; store: BlobStore }): InferenceBackend {
   return createSageMakerBackend({
     endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
+    adapters,
+    store,
     region: config.AWS_REGION,
     ...(config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT ? { inferenceComponentName: config.SEMLA_SAGEMAKER_INFERENCE_COMPONENT } : {}),
     ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
@@ -17,8 +24,8 @@ export function openSageMakerBackend(config: ServiceConfig): InferenceBackend {
 
 export interface LocalBackendOptions {
   readonly models: ModelFiles;
-  /** Where by-reference adapters are read from. */
-  readonly store: BlobStore;
+  /** The process's adapters (one per process: one cache); the mixture is fused through them. */
+  readonly adapters: Adapters;
   /** ONNX Runtime worker threads; default its own. */
   readonly workers?: number;
   /** How long one inference may take in all; unset: no limit of the backend's own. */
@@ -28,11 +35,11 @@ export interface LocalBackendOptions {
 /** The local backend: the segmenter in this process (on the CPU), over the models. */
 export async function openLocalBackend(options: LocalBackendOptions): Promise<InferenceBackend> {
   const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { executionProviders: ["cpu"], ...(options.workers !== undefined && { workers: options.workers }) });
-  return createLocalBackend({ segmenter, resolver: createAdapterResolver({ store: options.store }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
+  return createLocalBackend({ segmenter, adapters: options.adapters, ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
 }
 
 /** The backend the configuration names (SEMLA_BACKEND): local over the models, or SageMaker. */
-export async function openBackend(config: ServiceConfig, options: Omit<LocalBackendOptions, "timeoutMs">): Promise<InferenceBackend> {
-  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config);
-  return openLocalBackend({ ...options, timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
+export async function openBackend(config: ServiceConfig, options: Omit<LocalBackendOptions, "timeoutMs"> & { readonly store: BlobStore }): Promise<InferenceBackend> {
+  if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config, options);
+  return openLocalBackend({ models: options.models, adapters: options.adapters, ...(options.workers !== undefined && { workers: options.workers }), timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
 }

@@ -1,7 +1,8 @@
+import { createAdapters } from "@semla/adapters";
 import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
-import { AdapterCache, type AdapterIndex } from "@semla/registry";
+import type { AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { openLocalBackend } from "./backend.js";
 
@@ -18,7 +19,7 @@ export interface PipelineOptions {
   readonly models: ModelFiles;
   readonly index: AdapterIndex;
   readonly store: BlobStore;
-  /** The backend to forward to; default the local one over the models (the embedded default). */
+  /** The backend to forward to; default the local one over the models (the embedded default), with adapters of its own over the store. */
   readonly backend?: InferenceBackend;
   readonly embeddingModelId?: string;
   /** ONNX Runtime worker threads of the embedder and the local backend. */
@@ -34,17 +35,15 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
   const embedder = await ClipEmbedder.fromModelFiles(options.models, { ...(workers !== undefined && { workers }) });
   let backend = options.backend;
   try {
-    backend ??= await openLocalBackend({ models: options.models, store: options.store, ...(workers !== undefined && { workers }) });
+    backend ??= await openLocalBackend({ models: options.models, adapters: createAdapters({ store: options.store }), ...(workers !== undefined && { workers }) });
   } catch (error) {
     await embedder.close();
     throw error;
   }
   const pipeline = createPipeline({
     index: options.index,
-    adapters: new AdapterCache(options.store),
     embedder,
     backend,
-    store: options.store,
     ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
   });
   const owned = backend;

@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createAdapters } from "@semla/adapters";
 import { denseDelta } from "@semla/core";
 import { onnx } from "@semla/models";
-import { AdapterCache, createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +44,7 @@ describe("ensureWorldLibrary", () => {
   it("stores exactly the fitted adapters: ΔW of the head module, rank-truncated", async () => {
     const fit = await fitWorld(WORLD_TINY, 3);
     const [fog] = (await index.listAdapters("demo", { libraryId: first.library.id, name: "fog", limit: 1 })).items;
-    const stored = await new AdapterCache(store).load(fog!);
+    const stored = await createAdapters({ store }).load(fog!);
     expect(stored.modules.map((m) => m.name)).toEqual([onnx.HEAD_MODULE]);
     expect(denseDelta(stored.modules[0]!)).toEqual(denseDelta(fit.adapters.get("fog")!.modules[0]!));
   });

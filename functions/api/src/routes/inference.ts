@@ -77,8 +77,21 @@ const SegmentResultSchema = z
     scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
     plan: PlanSchema.nullable(),
     contributions: z.array(ContributionSchema),
-    fusion: z.object({ combination: z.string(), at: z.enum(["api", "backend"]).describe("Where the adapters were fused: here, or rebuilt by the endpoint from its cached sources (cat)"), cached: z.boolean() }).nullable(),
-    adapter: z.object({ kind: z.string(), sha256: z.string().nullable(), cached: z.boolean() }),
+    fusion: z
+      .object({
+        combination: z.string(),
+        at: z
+          .enum(["api", "backend"])
+          .describe("Where the adapters were fused: api = in the API's process (always with the local backend), backend = rebuilt by the SageMaker endpoint from its cached sources (cat over the payload limit)"),
+        cached: z.boolean().describe("Whether the fused adapter came from the cache"),
+      })
+      .nullable(),
+    adapter: z
+      .object({
+        kind: z.string().describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none"),
+        sha256: z.string().nullable().describe("The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat)"),
+        cached: z.boolean().describe("Whether the segmenter's side had it cached"),
+      }),
     timings: z.object({ stages: Timings, backend: Timings }),
   })
   .openapi("SegmentResult");

@@ -2,7 +2,8 @@
 // bucket on s3rver and the reference endpoint over HTTP as its SageMaker backend.
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createAdapterResolver, OnnxSegmenter } from "@semla/inference";
+import { createAdapters } from "@semla/adapters";
+import { OnnxSegmenter } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import { locateModels, parseConfig } from "@semla/service";
 import { createS3BlobStore, type BlobStore } from "@semla/storage";
@@ -55,7 +56,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   const store = createS3BlobStore({ client: s3, bucket });
 
   const segmenter = await OnnxSegmenter.fromModelFiles(models, { executionProviders: ["cpu"], workers: 1 });
-  const endpointApp = createEndpointApp({ segmenter, resolver: createAdapterResolver({ store }), ready: () => true, logError: () => {} });
+  const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
   const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
 
   const logs: string[] = [];

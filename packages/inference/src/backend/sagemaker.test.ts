@@ -1,3 +1,4 @@
+import { createAdapters } from "@semla/adapters";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeInvocation } from "../transport/envelope.js";
 import { encodeInferenceResponse } from "../transport/response.js";
@@ -7,7 +8,8 @@ import { backoffDelay } from "./retry.js";
 import { createSageMakerBackend, type SageMakerBackendOptions } from "./sagemaker.js";
 import { scriptedServer, type Reply, type ScriptedServer } from "./test-server.js";
 
-const request: InferenceRequest = { image: new Uint8Array([1, 2, 3, 4]), classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "req-7" };
+const request: InferenceRequest = { image: new Uint8Array([1, 2, 3, 4]), classNames: ["road", "sky"], mixture: null, requestId: "req-7" };
+const { mixture: _, ...invocation } = { ...request, adapter: { kind: "none" as const } };
 const response: InferenceResponse = {
   maskPng: ONE_PIXEL_PNG,
   width: 1,
@@ -29,6 +31,7 @@ async function backendFor(script: readonly Reply[], options: Partial<SageMakerBa
   server = await scriptedServer(script);
   return createSageMakerBackend({
     endpointName: "semla-test",
+    adapters: createAdapters(),
     region: "us-east-1",
     endpoint: server.url,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
@@ -40,7 +43,7 @@ async function backendFor(script: readonly Reply[], options: Partial<SageMakerBa
 describe("SageMaker backend", () => {
   it("invokes the endpoint with the envelope and reads the JSON answer", async () => {
     const backend = await backendFor([ok], { inferenceComponentName: "semla-ic" });
-    expect(await backend.infer(request)).toEqual(response);
+    expect(await backend.infer(request)).toEqual({ ...response, fusion: null });
     expect(server!.requests).toHaveLength(1);
     const sent = server!.requests[0]!;
     expect(sent.method).toBe("POST");
@@ -48,13 +51,13 @@ describe("SageMaker backend", () => {
     expect(sent.headers["content-type"]).toBe("application/x-semla-invocation");
     expect(sent.headers.accept).toBe("application/json");
     expect(sent.headers["x-amzn-sagemaker-inference-component"]).toBe("semla-ic");
-    expect(decodeInvocation(sent.body)).toEqual(request);
+    expect(decodeInvocation(sent.body)).toEqual(invocation);
     await backend.close();
   });
 
   it("retries 503 and 429 with backoff, then succeeds", async () => {
     const backend = await backendFor([{ status: 503, body: "overloaded" }, { status: 429, headers: { "x-amzn-errortype": "ThrottlingException" }, body: '{"message":"slow down"}' }, ok]);
-    expect(await backend.infer(request)).toEqual(response);
+    expect(await backend.infer(request)).toEqual({ ...response, fusion: null });
     expect(server!.requests).toHaveLength(3);
   });
 

@@ -1,16 +1,23 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
-import type { InferenceBackend, InferenceRequest, InferenceResponse } from "../types.js";
+import { untimed, type Adapters } from "@semla/adapters";
+import type { BlobStore } from "@semla/storage";
+import type { BackendResponse, InferenceBackend, InferenceRequest, InferenceResponse, InferOptions, Invocation } from "../types.js";
 import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
 import { decodeInferenceResponse, RESPONSE_CONTENT_TYPE } from "../transport/response.js";
 import { deadline } from "./deadline.js";
 import { BackendError } from "./errors.js";
 import { backoffDelay, waitBeforeRetry } from "./retry.js";
+import { deliverMixture } from "./sagemaker-delivery.js";
 import { classifyInvocationError } from "./sagemaker-errors.js";
 
 /** The only module that talks to SageMaker. */
 export interface SageMakerBackendOptions {
   readonly endpointName: string;
+  /** The process's adapters: the mixture's sources are loaded (and fused, when it travels fused) through them. */
+  readonly adapters: Adapters;
+  /** Where fused adapters of other combinations than `cat` are written when they do not fit inline (the endpoint reads them there). */
+  readonly store?: BlobStore;
   /** For endpoints that host inference components. */
   readonly inferenceComponentName?: string;
   readonly region?: string;
@@ -21,7 +28,7 @@ export interface SageMakerBackendOptions {
   readonly timeoutMs?: number;
   /** Attempts in all, retrying throttling (429) and 5xx. Default 3. */
   readonly maxAttempts?: number;
-  /** Checked before sending. Default SageMaker's 6 MB. */
+  /** Decides how the adapter travels (inline only under it), and checked before sending. Default SageMaker's 6 MB. */
   readonly payloadLimitBytes?: number;
   /** First retry waits up to this (full jitter), doubling each retry up to retryMaxDelayMs. Default 200 ms. */
   readonly retryBaseDelayMs?: number;
@@ -61,7 +68,20 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
     return output.Body;
   }
 
-  async function infer(request: InferenceRequest, callOptions: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<InferenceResponse> {
+  async function infer(request: InferenceRequest, callOptions: InferOptions = {}): Promise<BackendResponse> {
+    const stage = callOptions.stage ?? untimed;
+    const { invocation, fusion } = await deliverMixture(request, {
+      adapters: options.adapters,
+      ...(options.store && { store: options.store }),
+      payloadLimitBytes: limit,
+      stage,
+      ...(callOptions.signal && { signal: callOptions.signal }),
+    });
+    const response = await stage("infer", () => invoke(invocation, callOptions));
+    return { ...response, fusion };
+  }
+
+  async function invoke(request: Invocation, callOptions: InferOptions): Promise<InferenceResponse> {
     const body = encodeInvocation(request);
     if (body.byteLength > limit) {
       throw new BackendError(

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AdapterReference, InferenceRequest } from "../types.js";
-import { catManifestSha256 } from "./cat-manifest.js";
-import { decodeInvocation, encodeInvocation, invocationByteLength, MAX_INVOCATION_HEADER_BYTES } from "./envelope.js";
+import { catManifestSha256, type AdapterReference } from "@semla/adapters";
+import { safetensorsOf, smallAdapter } from "@semla/adapters/testing";
 import { fusedObjectKey, sha256Hex } from "@semla/storage";
-import { safetensorsOf, smallAdapter } from "./test-fixtures.js";
+import type { Invocation } from "../types.js";
+import { decodeInvocation, encodeInvocation, invocationByteLength, MAX_INVOCATION_HEADER_BYTES } from "./envelope.js";
 
 const image = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 const adapter = smallAdapter(1);
@@ -54,7 +54,7 @@ describe("invocation envelope", () => {
   });
 
   it.each(Object.keys(references) as AdapterReference["kind"][])("round-trips a %s adapter reference", (kind) => {
-    const request: InferenceRequest = { image, classNames: ["road", "sky", "car"], adapter: references[kind], requestId: `r-${kind}` };
+    const request: Invocation = { image, classNames: ["road", "sky", "car"], adapter: references[kind], requestId: `r-${kind}` };
     const encoded = encodeInvocation(request);
     expect(encoded.byteLength).toBe(invocationByteLength(request));
     const decoded = decodeInvocation(encoded);

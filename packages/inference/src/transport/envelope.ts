@@ -1,6 +1,7 @@
 import { describeIssues, errorOfIssues, issueList, LIMITS } from "@semla/core";
 import { z } from "zod";
-import type { AdapterReference, InferenceRequest } from "../types.js";
+import type { AdapterReference } from "@semla/adapters";
+import type { InferenceRequest, Invocation } from "../types.js";
 import { TransportError } from "./errors.js";
 import { ClassNamesSchema } from "../segment/class-names.js";
 import { AdapterReferenceHeaderSchema, type AdapterReferenceHeader } from "./schemas.js";
@@ -64,7 +65,7 @@ function inlineWeights(adapter: AdapterReference): Uint8Array {
 }
 
 /** Validates the header a request makes: the same rules the endpoint applies, so a bad request fails before it is sent. */
-function checkedHeader(request: InferenceRequest): InvocationHeader {
+function checkedHeader(request: Invocation): InvocationHeader {
   // The header as sent keeps the caller's values (zod's defaults would change the config's JSON).
   const header: InvocationHeader = {
     version: INVOCATION_VERSION,
@@ -82,12 +83,12 @@ function checkedHeader(request: InferenceRequest): InvocationHeader {
   return header;
 }
 
-/** Throws TransportError (transport.invalid-invocation) for a request the endpoint would refuse. */
-export function checkInferenceRequest(request: InferenceRequest): void {
-  checkedHeader(request);
+/** Throws TransportError (transport.invalid-invocation) for an image, class names or request id the endpoint would refuse. */
+export function checkInferenceRequest({ mixture: _, ...request }: InferenceRequest): void {
+  checkedHeader({ ...request, adapter: { kind: "none" } });
 }
 
-export function encodeInvocation(request: InferenceRequest): Uint8Array {
+export function encodeInvocation(request: Invocation): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify(checkedHeader(request)));
   if (header.byteLength > MAX_INVOCATION_HEADER_BYTES) {
     throw invalid(`the invocation header is ${header.byteLength} bytes, over the ${MAX_INVOCATION_HEADER_BYTES}-byte limit`, { headerBytes: header.byteLength });
@@ -122,7 +123,7 @@ function parseHeader(bytes: Uint8Array): InvocationHeader {
 }
 
 /** Reads an envelope; every way it can be malformed is a TransportError (transport.invalid-invocation) saying which. */
-export function decodeInvocation(body: Uint8Array): InferenceRequest {
+export function decodeInvocation(body: Uint8Array): Invocation {
   if (body.byteLength < PREFIX_LENGTH) {
     throw invalid(`the invocation is ${body.byteLength} bytes; it must start with a ${PREFIX_LENGTH}-byte header length`, { bytes: body.byteLength });
   }
@@ -151,7 +152,7 @@ export function decodeInvocation(body: Uint8Array): InferenceRequest {
 }
 
 /** Bytes encodeInvocation would produce, without building the body. */
-export function invocationByteLength(request: InferenceRequest): number {
+export function invocationByteLength(request: Invocation): number {
   const header = new TextEncoder().encode(JSON.stringify(checkedHeader(request)));
   return PREFIX_LENGTH + header.byteLength + request.image.byteLength + inlineWeights(request.adapter).byteLength;
 }

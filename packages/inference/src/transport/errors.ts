@@ -12,14 +12,7 @@ export class TransportError extends SemlaError {
   }
 }
 
-export type AdapterResolveRule = "integrity" | "missing-object" | "no-store";
-
-/** An adapter reference the endpoint cannot turn into weights: wrong sha256, missing object, nowhere to fetch from. */
-export class AdapterResolveError extends SemlaError {
-  readonly rule: AdapterResolveRule;
-
-  constructor(rule: AdapterResolveRule, message: string, details: Record<string, unknown> = {}) {
-    super(`adapter-reference.${rule}`, message, { rule, ...details });
-    this.rule = rule;
-  }
+/** zod issues as one line: "path: message; ...". */
+export function describeIssues(issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]): string {
+  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
 }

@@ -1,8 +1,5 @@
 export * from "./errors.js";
 export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
-export { canonicalJson } from "./canonical-json.js";
-export { adapterByteSize } from "./adapter-size.js";
-export { catManifestSha256 } from "./cat-manifest.js";
 export { AdapterReferenceHeaderSchema, CatSourceSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
 export {
   INVOCATION_CONTENT_TYPE,
@@ -16,5 +13,3 @@ export {
   type InvocationHeader,
 } from "./envelope.js";
 export { InferenceResponseSchema, RESPONSE_CONTENT_TYPE, decodeInferenceResponse, encodeInferenceResponse, toResponseWire, type InferenceResponseWire } from "./response.js";
-export { adapterReference, catManifestReference, mayFitInline, type AdapterReferenceInput, type AdapterReferenceOptions } from "./adapter-reference.js";
-export { createAdapterResolver, type AdapterResolver, type AdapterResolverOptions, type AdapterResolverStats, type ResolvedAdapter } from "./adapter-resolver.js";

@@ -1,68 +1,22 @@
-import { createHash } from "node:crypto";
+import { catManifestSha256, createAdapters, mixtureSha256, type AdapterSource, type Mixture } from "@semla/adapters";
+import { countingFsStore, safetensorsOf, smallAdapter, sourceObjectKey, type CountingStore } from "@semla/adapters/testing";
 import { fusion, peft, type LoraAdapter } from "@semla/core";
-import { afterEach, describe, expect, it } from "vitest";
-import type { CatSource } from "../types.js";
-import { adapterReference } from "./adapter-reference.js";
-import { catManifestSha256 } from "./cat-manifest.js";
-import { invocationByteLength } from "./envelope.js";
 import { sha256Hex } from "@semla/storage";
-import { safetensorsOf, smallAdapter, sourceObjectKey } from "./test-fixtures.js";
-import { countingFsStore, type CountingStore } from "./test-store.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { invocationByteLength } from "../transport/envelope.js";
+import { adapterReference, deliverMixture } from "./sagemaker-delivery.js";
 
 const image = new Uint8Array(1000).fill(7);
 const request = { image, classNames: ["road", "sky"], requestId: "r1" };
 const a = smallAdapter(1);
 const b = smallAdapter(2);
-const sources: CatSource[] = [a, b].map((adapter, i) => {
+const sources: AdapterSource[] = [a, b].map((adapter, i) => {
   const sha256 = sha256Hex(safetensorsOf(adapter));
   return { sha256, objectKey: sourceObjectKey(sha256, i), config: adapter.config, weight: i === 0 ? 0.7 : 0.3 };
 });
 const catFused = fusion.fuseAdapters([{ adapter: a, weight: 0.7 }, { adapter: b, weight: 0.3 }], { combination: "cat" });
 const linearFused = fusion.fuseAdapters([{ adapter: a, weight: 0.7 }, { adapter: b, weight: 0.3 }], { combination: "linear" });
 const SMALL_LIMIT = 2000; // the image fits, no adapter does
-
-/** A config written out by hand, so the manifest's canonical JSON below is a specification. */
-const config: peft.PeftLoraConfig = {
-  peft_type: "LORA",
-  r: 2,
-  lora_alpha: 4,
-  target_modules: ["q"],
-  use_rslora: false,
-  fan_in_fan_out: false,
-  base_model_name_or_path: null,
-  rank_pattern: {},
-  alpha_pattern: {},
-  use_dora: false,
-  bias: "none",
-  lora_bias: false,
-  modules_to_save: null,
-};
-const canonicalConfig =
-  '{"alpha_pattern":{},"base_model_name_or_path":null,"bias":"none","fan_in_fan_out":false,"lora_alpha":4,"lora_bias":false,' +
-  '"modules_to_save":null,"peft_type":"LORA","r":2,"rank_pattern":{},"target_modules":["q"],"use_dora":false,"use_rslora":false}';
-const manifest: CatSource[] = [
-  { sha256: "a".repeat(64), objectKey: sourceObjectKey("a".repeat(64)), config, weight: 0.5 },
-  { sha256: "b".repeat(64), objectKey: sourceObjectKey("b".repeat(64)), config, weight: 0.25 },
-];
-
-describe("cat manifest sha256", () => {
-  it("is the sha256 of a canonical JSON of the sources in order (stable across runs)", () => {
-    const canonical =
-      `{"combination":"cat","sources":[{"config":${canonicalConfig},"sha256":"${"a".repeat(64)}","weight":0.5},` +
-      `{"config":${canonicalConfig},"sha256":"${"b".repeat(64)}","weight":0.25}],"version":1}`;
-    expect(catManifestSha256(manifest)).toBe(createHash("sha256").update(canonical).digest("hex"));
-    expect(catManifestSha256(manifest)).toBe("a5fb883d7bf52613fd256ad86039aa9ecb03ddb6c69554d9e5b5410425ee3178");
-  });
-
-  it("depends on the order of the sources and their weights, not on key order or object keys", () => {
-    const sha = catManifestSha256(manifest);
-    expect(catManifestSha256([manifest[1]!, manifest[0]!])).not.toBe(sha);
-    expect(catManifestSha256([manifest[0]!, { ...manifest[1]!, weight: 0.26 }])).not.toBe(sha);
-    const reordered = Object.fromEntries(Object.entries(config).reverse()) as peft.PeftLoraConfig;
-    expect(catManifestSha256(manifest.map((s) => ({ ...s, config: reordered })))).toBe(sha);
-    expect(catManifestSha256(manifest.map((s) => ({ ...s, objectKey: `elsewhere/${s.sha256}.safetensors` })))).toBe(sha);
-  });
-});
 
 describe("adapterReference", () => {
   let store: CountingStore | undefined;
@@ -125,5 +79,59 @@ describe("adapterReference", () => {
     await expect(adapterReference({ request, fused: catFused, combination: "cat", sources: [] }, { payloadLimitBytes: SMALL_LIMIT })).rejects.toMatchObject({
       code: "transport.invalid-reference",
     });
+  });
+});
+
+describe("deliverMixture (the SageMaker backend's choice)", () => {
+  let store: CountingStore | undefined;
+  afterEach(async () => {
+    await store?.remove();
+    store = undefined;
+  });
+
+  async function storeWithSources(): Promise<CountingStore> {
+    const opened = await countingFsStore();
+    for (const [i, source] of sources.entries()) await opened.put(source.objectKey, safetensorsOf([a, b][i]!));
+    opened.calls.get = opened.calls.put = opened.calls.head = 0;
+    return opened;
+  }
+
+  const timed = () => {
+    const stages: string[] = [];
+    return { stages, stage: <T>(name: string, work: () => Promise<T>) => (stages.push(name), work()) };
+  };
+
+  it("is none without a mixture", async () => {
+    const delivered = await deliverMixture({ ...request, mixture: null }, { adapters: createAdapters(), payloadLimitBytes: SMALL_LIMIT });
+    expect(delivered).toEqual({ invocation: { ...request, adapter: { kind: "none" } }, fusion: null });
+  });
+
+  it("fuses here and sends inline what fits (stages load, fuse, transport)", async () => {
+    store = await storeWithSources();
+    const mixture: Mixture = { sources, options: { combination: "cat" } };
+    const { stages, stage } = timed();
+    const delivered = await deliverMixture({ ...request, mixture }, { adapters: createAdapters({ store }), payloadLimitBytes: 6_000_000, stage });
+    expect(delivered.invocation.adapter).toMatchObject({ kind: "inline", sha256: sha256Hex(peft.writePeftAdapter(catFused).weights) });
+    expect(delivered.fusion).toEqual({ at: "api", cached: false });
+    expect(stages).toEqual(["load", "fuse", "transport"]);
+  });
+
+  it("sends a cat fusion over the limit as a manifest without fusing it here; another combination as an object", async () => {
+    store = await storeWithSources();
+    const adapters = createAdapters({ store });
+    const cat: Mixture = { sources, options: { combination: "cat" } };
+    const { stages, stage } = timed();
+    const manifest = await deliverMixture({ ...request, mixture: cat }, { adapters, store, payloadLimitBytes: SMALL_LIMIT, stage });
+    expect(manifest).toEqual({ invocation: { ...request, adapter: { kind: "cat", sha256: catManifestSha256(sources), sources } }, fusion: { at: "backend", cached: false } });
+    expect(stages).toEqual(["load"]);
+    expect(adapters.stats().entries).toBe(2); // the sources, no fusion
+
+    const linear: Mixture = { sources, options: { combination: "linear" } };
+    const object = await deliverMixture({ ...request, mixture: linear }, { adapters, store, payloadLimitBytes: SMALL_LIMIT });
+    const weights = peft.writePeftAdapter(linearFused).weights;
+    expect(object.invocation.adapter).toEqual({ kind: "object", sha256: sha256Hex(weights), objectKey: `fused/${sha256Hex(weights)}.safetensors`, config: linearFused.config });
+    expect(object.fusion).toEqual({ at: "api", cached: false });
+    expect((await deliverMixture({ ...request, mixture: linear }, { adapters, store, payloadLimitBytes: SMALL_LIMIT })).fusion).toEqual({ at: "api", cached: true });
+    expect(mixtureSha256(linear)).not.toBe(sha256Hex(weights)); // a mixture's name is not its weights' sha256
   });
 });

@@ -1,4 +1,4 @@
-// Test helpers (not exported from the package): a filesystem blob store in a temp folder that counts its calls.
+// A filesystem blob store in a temp folder that counts its calls: which paths touch the store.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ export interface CountingStore extends BlobStore {
 }
 
 export async function countingFsStore(): Promise<CountingStore> {
-  const root = await mkdtemp(join(tmpdir(), "semla-transport-"));
+  const root = await mkdtemp(join(tmpdir(), "semla-adapters-"));
   const store = createFsBlobStore({ root });
   const calls = { get: 0, put: 0, head: 0 };
   return {

@@ -1,21 +1,26 @@
+import { adapterByteSize, catManifestSha256, untimed, type Adapters, type AdapterReference, type AdapterSource, type StageClock } from "@semla/adapters";
 import { peft, type fusion, type LoraAdapter } from "@semla/core";
 import { fusedObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
-import type { AdapterReference, CatSource, InferenceRequest } from "../types.js";
-import { adapterByteSize } from "./adapter-size.js";
-import { catManifestSha256 } from "./cat-manifest.js";
-import { invocationByteLength } from "./envelope.js";
-import { TransportError } from "./errors.js";
-import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
+import type { BackendResponse, InferenceRequest, Invocation } from "../types.js";
+import { invocationByteLength } from "../transport/envelope.js";
+import { TransportError } from "../transport/errors.js";
+import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
+
+/*
+ * How a mixture travels to the SageMaker endpoint, the SageMaker backend's own business: the
+ * endpoint is another process with no registry, behind a 6 MB payload limit. The local backend
+ * has none of this: it takes the fused adapter in process.
+ */
 
 export interface AdapterReferenceInput {
   /** The request the reference travels in: its image and class names count toward the payload limit. */
-  readonly request: Omit<InferenceRequest, "adapter">;
+  readonly request: Omit<Invocation, "adapter">;
   /** The fused adapter as the API built it, or null for zero-shot. */
   readonly fused: LoraAdapter | null;
   /** How `fused` was combined from `sources`. */
   readonly combination: fusion.Combination;
   /** The weighted source adapters of the fusion, in fusion order (needed for `cat` over the limit). */
-  readonly sources: readonly CatSource[];
+  readonly sources: readonly AdapterSource[];
 }
 
 export interface AdapterReferenceOptions {
@@ -77,7 +82,7 @@ export function mayFitInline(imageBytes: number, factorBytes: number, payloadLim
 }
 
 /** A `cat` fusion by reference: the manifest of its sources, from which the endpoint rebuilds it exactly. */
-export function catManifestReference(sources: readonly CatSource[]): AdapterReference {
+export function catManifestReference(sources: readonly AdapterSource[]): AdapterReference {
   if (sources.length === 0) throw new TransportError("invalid-reference", "a cat fusion over the payload limit needs its source adapters to be sent by reference");
   const copies = sources.map((s) => ({ sha256: s.sha256, objectKey: s.objectKey, config: s.config, weight: s.weight }));
   return { kind: "cat", sha256: catManifestSha256(copies), sources: copies };
@@ -110,4 +115,39 @@ export async function adapterReference(input: AdapterReferenceInput, options: Ad
   const objectKey = fusedObjectKey(sha256);
   await ensureStored(options.store, objectKey, weights);
   return { kind: "object", sha256, objectKey, config: fused.config };
+}
+
+export interface DeliveryOptions {
+  readonly adapters: Adapters;
+  /** Where fused adapters of other combinations than `cat` go when they do not fit inline. */
+  readonly store?: BlobStore;
+  readonly payloadLimitBytes: number;
+  readonly stage?: StageClock;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The invocation for a request: its mixture's sources loaded (stage `load`, from the process's one
+ * cache), fused here unless a `cat` fusion cannot fit inline (stage `fuse`; the endpoint then
+ * rebuilds it from a manifest of its sources, so fusing here would be wasted work), and the
+ * reference chosen (stage `transport`).
+ */
+export async function deliverMixture(request: InferenceRequest, options: DeliveryOptions): Promise<{ invocation: Invocation; fusion: BackendResponse["fusion"] }> {
+  const { mixture, ...rest } = request;
+  if (!mixture) return { invocation: { ...rest, adapter: { kind: "none" } }, fusion: null };
+  const { adapters, payloadLimitBytes: limit, signal } = options;
+  const stage = options.stage ?? untimed;
+  const loaded = await stage("load", () => Promise.all(mixture.sources.map((source) => adapters.load(source, signal ? { signal } : {}))));
+  const factorBytes = loaded.reduce((sum, adapter) => sum + adapterByteSize(adapter), 0);
+  if (mixture.options.combination === "cat" && !mayFitInline(request.image.byteLength, factorBytes, limit)) {
+    return { invocation: { ...rest, adapter: catManifestReference(mixture.sources) }, fusion: { at: "backend", cached: false } };
+  }
+  const fused = await stage("fuse", () => adapters.fuse(mixture, signal ? { signal } : {}));
+  const adapter = await stage("transport", () =>
+    adapterReference(
+      { request: rest, fused: fused.adapter, combination: mixture.options.combination, sources: mixture.sources },
+      { ...(options.store && { store: options.store }), payloadLimitBytes: limit },
+    ),
+  );
+  return { invocation: { ...rest, adapter }, fusion: { at: "api", cached: fused.cached } };
 }

@@ -1,0 +1,7 @@
+// The unit's surface is createAdapters: one instance per process, so every path shares one cache.
+export * from "./types.js";
+export * from "./errors.js";
+export { createAdapters, type Adapters, type AdaptersOptions } from "./adapters.js";
+export type { AdapterCacheStats } from "./cache/adapter-cache.js";
+export { catManifestSha256, mixtureSha256 } from "./identity/names.js";
+export { adapterByteSize } from "./identity/size.js";
