@@ -1,9 +1,9 @@
 import { createAdapters, type Adapters } from "@semla/adapters";
 import { centroidOfImages, ClipEmbedder, createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
-import { type ModelFiles } from "@semla/models";
+import type { ModelFiles } from "@semla/models";
 import { createPipeline } from "@semla/pipeline";
 import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
-import { type BlobStore } from "@semla/storage";
+import type { BlobStore } from "@semla/storage";
 import type { AppDeps } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./http/logger.js";

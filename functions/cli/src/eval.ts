@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
-import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
+import { datasetTarget, EVAL_METHODS, EvaluationError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
 import { createAdapters } from "@semla/adapters";
 import { openRegistry, openSageMakerBackend, parseConfig } from "@semla/api";
 import type { InferenceBackend } from "@semla/inference";
@@ -100,7 +100,7 @@ async function openConfiguredRegistry(args: EvalArgs, dataDir: string): Promise<
   const config = configOf(args, dataDir);
   // PGlite would create an empty database where none is: say where the registry was looked for instead.
   if (!config.SEMLA_DATABASE_URL && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
-    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+    throw new EvaluationError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
   }
   return openRegistry(config);
 }

@@ -1,6 +1,6 @@
 import { createAdapters } from "@semla/adapters";
 import { ClipEmbedder, createLocalBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
-import { type ModelFiles } from "@semla/models";
+import type { ModelFiles } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
 import type { AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
