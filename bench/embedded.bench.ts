@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { defaultModelDir, ensureModelFiles } from "@semla/models";
 import { registerAdapter } from "@semla/registry";
-import { axis, BASE_MODEL, noisePng, tinyAdapterFiles } from "../functions/api/src/testing/fixtures.js";
-import { parseConfig } from "@semla/service/config";
-import { createServices } from "../functions/api/src/services.js";
+import { axis, BASE_MODEL, noisePng, tinyAdapterFiles } from "@semla/api/testing";
+import { parseConfig } from "@semla/api";
+import { createServices } from "@semla/api";
 import { percentile, writeResult } from "./stats.js";
 
 const ADAPTERS = 16;

@@ -10,7 +10,7 @@ import { createPrng } from "@semla/core";
 import { ClipEmbedder, createOrtSession, preprocessClip } from "@semla/inference";
 import { CLIP_VISION_INPUT, defaultModelDir, ensureModelFiles } from "@semla/models";
 import sharp from "sharp";
-import { table } from "../functions/cli/src/format.js";
+import { table } from "@semla/cli/format";
 import { measureServerStall } from "./server-stall.js";
 import { median, percentile, writeResult } from "./stats.js";
 

@@ -4,7 +4,7 @@
  * event-loop stall while a server fuses (target ≤ 50 ms).
  */
 import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, fusion, randomAdapter, type LoraAdapter } from "@semla/core";
-import { table } from "../functions/cli/src/format.js";
+import { table } from "@semla/cli/format";
 import { measureServerStall } from "./server-stall.js";
 import { median, timeRuns, writeResult } from "./stats.js";
 

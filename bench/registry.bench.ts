@@ -13,13 +13,13 @@ import { createPgAdapterIndex, registerAdapter, type LibraryRecord } from "@seml
 import { createS3BlobStore } from "@semla/storage";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { createHnswIndex, hnswIndexName } from "../packages/registry/src/db/hnsw.js";
-import { defaultEfSearch } from "../packages/registry/src/db/nearest.js";
-import { createScratchDatabase } from "../packages/registry/src/db/scratch-database.js";
-import { toVectorLiteral } from "../packages/registry/src/db/vector.js";
+import { createHnswIndex, hnswIndexName } from "@semla/registry/testing";
+import { defaultEfSearch } from "@semla/registry/testing";
+import { createScratchDatabase } from "@semla/registry/testing";
+import { toVectorLiteral } from "@semla/registry/testing";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
-import { table } from "../functions/cli/src/format.js";
+import { table } from "@semla/cli/format";
 import { percentile, writeResult } from "./stats.js";
 
 const DIMENSION = 768;

@@ -10,7 +10,7 @@ export interface EcrImage {
   readonly repository: string;
 }
 
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._\/-]+)(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/;
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/;
 
 export function parseEcrImage(uri: string | undefined): EcrImage {
   if (uri === undefined || uri.trim() === "") {

@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EvalArgsSchema, runEval } from "../functions/cli/src/eval.js";
+import { EvalArgsSchema, runEval } from "@semla/cli/eval";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const BEGIN = "<!-- eval:begin (npm run eval:readme) -->";

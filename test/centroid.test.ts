@@ -18,7 +18,9 @@ describe("semla centroid FOLDER (the CLIP centroid that indexes an adapter's dom
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "semla-centroid-"));
     for (let i = 0; i < 5; i++) {
-      const image = await sharp({ create: { width: 60 + 7 * i, height: 40, channels: 3, background: { r: 40 * i, g: 120, b: 220 - 30 * i } } }).png().toBuffer();
+      const image = await sharp({ create: { width: 60 + 7 * i, height: 40, channels: 3, background: { r: 40 * i, g: 120, b: 220 - 30 * i } } })
+        .png()
+        .toBuffer();
       images.push(new Uint8Array(image));
       await writeFile(join(dir, `frame-${i}.png`), image);
     }
@@ -38,13 +40,18 @@ describe("semla centroid FOLDER (the CLIP centroid that indexes an adapter's dom
     const mean = embeddings[0]!.map((_, j) => embeddings.reduce((sum, e) => sum + e[j]!, 0) / embeddings.length);
     const written = numpy.readNpy(new Uint8Array(await readFile(out)));
     expect(written.shape).toEqual([1, mean.length]);
-    written.data.forEach((x, j) => expect(x).toBeCloseTo(mean[j]!, 6));
+    written.data.forEach((x, j) => {
+      expect(x).toBeCloseTo(mean[j]!, 6);
+    });
   }, 120_000);
 
   it("fails clearly on a folder without images", async () => {
     const empty = await mkdtemp(join(tmpdir(), "semla-empty-"));
     await writeFile(join(empty, "notes.txt"), "hello");
-    await expect(run(process.execPath, ["functions/cli/bin/semla.js", "centroid", empty, "--preset", "tiny"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/embed\.no-images|no image/i) });
+    await expect(run(process.execPath, ["functions/cli/bin/semla.js", "centroid", empty, "--preset", "tiny"])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/embed\.no-images|no image/i),
+    });
     await rm(empty, { recursive: true, force: true });
   }, 120_000);
 });

@@ -5,8 +5,8 @@ import path from "node:path";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { ensureModelFiles } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadSegmenter } from "../functions/endpoint/src/segmenter.js";
-import { gradientPng } from "../functions/endpoint/src/test-png.js";
+import { loadSegmenter } from "@semla/endpoint";
+import { gradientPng } from "@semla/endpoint/testing";
 import { bundleNode, ENDPOINT_ENTRIES, ROOT, type BundledFile } from "../infra/bundle.js";
 
 /**

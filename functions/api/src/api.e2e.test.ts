@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "./client.js";
 import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
-import { rawEnvelope } from "../../endpoint/src/raw-envelope.fixture.js";
+import { rawEnvelope } from "@semla/endpoint/testing";
 import { adapterForm, axis, BASE_MODEL, noisePng, pngHeader, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 
 /**
@@ -23,7 +23,6 @@ describe("SemLA Serve API end to end", () => {
   let otherKey: string;
   let dimension: number;
   let libraryId: string;
-  const json = (k: string) => ({ authorization: `Bearer ${k}`, "content-type": "application/json" });
   const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers };
     let body: NonNullable<RequestInit["body"]> | undefined = options.raw;

@@ -1,7 +1,6 @@
 import { hashApiKey, type ApiKeyStore } from "@semla/registry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "./app.js";
-import { cachedKeys } from "./auth/key-cache.js";
 import { startServer, type RunningServer } from "./server.js";
 import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";

@@ -41,7 +41,9 @@ function stringInputs(schema: ZodType, path: string, found: { path: string; sche
       stringInputs(def.element!, `${path}[]`, found);
       break;
     case "union":
-      def.options!.forEach((option, i) => stringInputs(option, `${path}|${i}`, found));
+      def.options!.forEach((option, i) => {
+        stringInputs(option, `${path}|${i}`, found);
+      });
       break;
     case "intersection":
       stringInputs(def.left!, path, found);

@@ -34,8 +34,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
   };
   try {
     const models =
-      options.models ??
-      (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, log: (message, fields) => logger.log("info", message, fields) }));
+      options.models ?? (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, log: (message, fields) => logger.log("info", message, fields) }));
     // One per process: every path that needs an adapter goes through it (one cache).
     const adapters = createAdapters({ store });
     const backend = await openBackend(config, { models, store, adapters });

@@ -3,18 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createAdapters, type Adapters } from "@semla/adapters";
 import { generator } from "@semla/world";
-import {
-  CATSEG_L_ALPHA,
-  CATSEG_L_MODULES,
-  CATSEG_L_RANK,
-  denseDelta,
-  fusion,
-  numpy,
-  peft,
-  randomAdapter,
-  routing,
-  type LoraAdapter,
-} from "@semla/core";
+import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, denseDelta, fusion, numpy, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
 import { createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { bar, bytes, table } from "./format.js";
@@ -67,7 +56,9 @@ function exactnessError(fused: LoraAdapter, inputs: readonly fusion.WeightedAdap
   const got = denseDelta(fused.modules.find((m) => m.name === moduleName)!);
   const want = new Float64Array(got.length);
   for (const { adapter, weight } of inputs) {
-    denseDelta(adapter.modules.find((m) => m.name === moduleName)!).forEach((x, i) => (want[i]! += weight * x));
+    denseDelta(adapter.modules.find((m) => m.name === moduleName)!).forEach((x, i) => {
+      want[i]! += weight * x;
+    });
   }
   return got.reduce((max, x, i) => Math.max(max, Math.abs(x - want[i]!)), 0);
 }

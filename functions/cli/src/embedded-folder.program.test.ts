@@ -52,7 +52,9 @@ describe("the embedded data folder across processes", () => {
     // The server itself without the bin's wrapper process, so its pid is the lock holder's.
     server = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--port", String(await freePort())], { env, cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    server.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    server.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("exit", (code) => reject(new Error(`semla serve exited ${code}: ${stderr}`)));
       server.stderr!.on("data", () => void (stderr.includes("ready in") && resolve()));

@@ -1,14 +1,14 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
-import { datasetTarget, EVAL_METHODS, EvalError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports, type EvalResult, type EvalTarget } from "@semla/eval";
-import type { InferenceBackend } from "@semla/inference";
-import { openModelFiles, type ModelFiles } from "@semla/models";
-import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
 import { createAdapters } from "@semla/adapters";
+import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
+import { datasetTarget, EVAL_METHODS, type EvalResult, type EvalTarget, EvaluationError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports } from "@semla/eval";
+import type { InferenceBackend } from "@semla/inference";
+import { type ModelFiles, openModelFiles } from "@semla/models";
+import { type AdapterIndex, createPgliteAdapterIndex } from "@semla/registry";
 import { ConfigSchema, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
-import { createFsBlobStore, type BlobStore } from "@semla/storage";
+import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
 import { z } from "zod";
 
@@ -17,7 +17,13 @@ import { z } from "zod";
  * request pipeline, on the synthetic world (default) or on dataset folders against a registry and
  * a backend (local | SageMaker). Writes results.md/json, weights.json and contributions.png.
  */
-const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+const list = (s: string | undefined) =>
+  s === undefined
+    ? undefined
+    : s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== "");
 const number = z.coerce.number().refine(Number.isFinite, "must be a number");
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,7 +115,7 @@ export const EVAL_OPTIONS = {
 async function openConfiguredRegistry(config: ServiceConfig, dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
   // PGlite would create an empty database where none is: say where the registry was looked for instead.
   if (!config.SEMLA_DATABASE_URL && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
-    throw new EvalError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+    throw new EvaluationError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
   }
   return openRegistry(config);
 }

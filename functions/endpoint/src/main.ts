@@ -1,12 +1,12 @@
 import { createAdapters } from "@semla/adapters";
 import type { Segmenter } from "@semla/inference";
+import { locateModels } from "@semla/service/models";
+import { describeStore, openStore } from "@semla/service/store";
 import { createEndpointApp } from "./app.js";
-import { ConfigError, parseServeConfig, SERVE_USAGE, type EndpointConfig } from "./config.js";
+import { ConfigError, type EndpointConfig, parseServeConfig, SERVE_USAGE } from "./config.js";
 import { EndpointError } from "./errors.js";
 import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
 import { startEndpointServer } from "./server.js";
-import { locateModels } from "@semla/service/models";
-import { describeStore, openStore } from "@semla/service/store";
 
 /**
  * The container command: `tsx src/main.ts serve`. The server listens first and loads the models

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ignoreConnectionErrors, MIGRATIONS_FOLDER } from "@semla/registry";
-import { createScratchDatabase, type ScratchDatabase } from "../../../packages/registry/src/db/scratch-database.js";
+import { createScratchDatabase, type ScratchDatabase } from "@semla/registry/testing";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import { MigratorConfigError, parseMigratorConfig } from "./config.js";

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { classNamesProblem } from "@semla/inference";
 import sharp from "sharp";
-import { EvalError } from "./errors.js";
+import { EvaluationError } from "./errors.js";
 import { decodeLabelPng, type LabelMap } from "./label-png.js";
 import { IGNORE_LABEL } from "./miou.js";
 import type { EvalSample, EvalTarget } from "./runner.js";
@@ -23,7 +23,7 @@ export interface Dataset {
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp"]);
 
 const invalid = (folder: string, message: string, details: Record<string, unknown> = {}) =>
-  new EvalError("eval.dataset-invalid", `dataset ${folder}: ${message}`, { folder, ...details });
+  new EvaluationError("eval.dataset-invalid", `dataset ${folder}: ${message}`, { folder, ...details });
 
 async function isDirectory(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null))?.isDirectory() ?? false;

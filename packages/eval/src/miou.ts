@@ -35,7 +35,9 @@ export class ConfusionMatrix {
   merge(other: ConfusionMatrix): this {
     if (other.classes !== this.classes) throw new RangeError("confusion matrices of different class counts");
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
-    other.outOfRange.forEach((n, c) => (this.outOfRange[c] = (this.outOfRange[c] ?? 0) + n));
+    other.outOfRange.forEach((n, c) => {
+      this.outOfRange[c] = (this.outOfRange[c] ?? 0) + n;
+    });
     return this;
   }
 

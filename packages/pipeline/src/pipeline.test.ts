@@ -4,13 +4,7 @@ import path from "node:path";
 import { createAdapters, mixtureSha256 } from "@semla/adapters";
 import { fusion, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
 import { ensureModelFiles, onnx, type ModelFiles } from "@semla/models";
-import {
-  ClipEmbedder,
-  createLocalBackend,
-  OnnxSegmenter,
-  type InferenceBackend,
-  type InferenceRequest,
-} from "@semla/inference";
+import { ClipEmbedder, createLocalBackend, OnnxSegmenter, type InferenceBackend, type InferenceRequest } from "@semla/inference";
 import { createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
 import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import sharp from "sharp";
@@ -49,7 +43,11 @@ async function rawImage(seed: number): Promise<Uint8Array> {
   const height = 30;
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i / 90) | 0) * 13) % 256;
-  return new Uint8Array(await sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(data, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** A centroid at a chosen euclidean distance from the query embedding, along one axis. */
@@ -89,8 +87,14 @@ beforeAll(async () => {
   for (const [i, spec] of layout.entries()) {
     const adapter = randomAdapter({ modules: targets, rank: spec.rank, seed: 40 + i, std: 0.4, baseModel: "seg-tiny" });
     const files = peft.writePeftAdapter(adapter);
-    const { adapter: record } = await registerAdapter({ index, store }, { tenant: TENANT, libraryId: library.id, name: spec.name, config: files.config, weights: files.weights, centroid: centroidAt(spec.distance, spec.axis) });
-    adapters.set(spec.name, { record, adapter: await peft.readLoraAdapter({ config: files.config, weights: { size: files.weights.byteLength, read: async (o, l) => files.weights.subarray(o, o + l) } }) });
+    const { adapter: record } = await registerAdapter(
+      { index, store },
+      { tenant: TENANT, libraryId: library.id, name: spec.name, config: files.config, weights: files.weights, centroid: centroidAt(spec.distance, spec.axis) },
+    );
+    adapters.set(spec.name, {
+      record,
+      adapter: await peft.readLoraAdapter({ config: files.config, weights: { size: files.weights.byteLength, read: async (o, l) => files.weights.subarray(o, o + l) } }),
+    });
   }
 }, 120_000);
 
@@ -119,7 +123,12 @@ describe("route", () => {
       expect(planned.weight).toBeCloseTo(expected.adapters[i]!.weight, 5);
       expect(planned.distance).toBeCloseTo(expected.adapters[i]!.distance!, 5);
     }
-    expect(result.contributions.map((c) => [c.name, c.rank])).toEqual([["fog", 1], ["night", 2], ["rain", 3], ["snow", 4]]);
+    expect(result.contributions.map((c) => [c.name, c.rank])).toEqual([
+      ["fog", 1],
+      ["night", 2],
+      ["rain", 3],
+      ["snow", 4],
+    ]);
     expect(Array.from(result.embedding)).toEqual(Array.from(embedding));
     expect(Object.keys(result.timings)).toEqual(["embed", "retrieve", "total"]);
   });
@@ -136,7 +145,9 @@ describe("route", () => {
     const expected = routing.route(embedding, candidates(), routing.parseRoutingOptions({ k: 3, temperature: 0.1, metric: "cosine" }));
     expect(result.plan.metric).toBe("cosine");
     expect(result.plan.adapters.map((a) => a.id)).toEqual(expected.adapters.map((a) => a.id));
-    result.plan.adapters.forEach((a, i) => expect(a.weight).toBeCloseTo(expected.adapters[i]!.weight, 6));
+    result.plan.adapters.forEach((a, i) => {
+      expect(a.weight).toBeCloseTo(expected.adapters[i]!.weight, 6);
+    });
   });
 
   it("refuses unknown libraries, other tenants' libraries, wrong dimensions and bad options", async () => {
@@ -207,7 +218,14 @@ describe("segment", () => {
     expect(cat).toMatchObject(await direct(fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })))));
     const svd = await fresh.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
     expect(svd.adapter.kind).toBe("in-process");
-    expect(svd).toMatchObject(await direct(fusion.fuseAdapters(["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })), { combination: "svd", rank: 3 })));
+    expect(svd).toMatchObject(
+      await direct(
+        fusion.fuseAdapters(
+          ["fog", "night"].map((name, i) => ({ adapter: byName(name).adapter, weight: weights[i]! })),
+          { combination: "svd", rank: 3 },
+        ),
+      ),
+    );
     await fresh.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ k: 2, fusion: { combination: "svd", rank: 3 } }) });
     // The two sources, once each; no fused object written, none read back.
     expect(storeCalls).toEqual(["fog", "night"].map((name) => ({ op: "get", key: byName(name).record.objectKey })));
@@ -230,12 +248,19 @@ describe("segment", () => {
 
   it("uniform: equal weights over every adapter less the excluded, or over the k nearest", async () => {
     const all = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "uniform", exclude: ["snow"] }) });
-    expect(all.contributions.map((c) => [c.name, c.weight])).toEqual([["fog", 1 / 3], ["night", 1 / 3], ["rain", 1 / 3]]);
+    expect(all.contributions.map((c) => [c.name, c.weight])).toEqual([
+      ["fog", 1 / 3],
+      ["night", 1 / 3],
+      ["rain", 1 / 3],
+    ]);
     expect(all.plan!.weighting).toBe("uniform");
     const byHand = fusion.fuseAdapters(["fog", "night", "rain"].map((name) => ({ adapter: byName(name).adapter, weight: 1 / 3 })));
     expect(all).toMatchObject(await direct(byHand));
     const nearest = await pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "uniform", k: 2 }) });
-    expect(nearest.contributions.map((c) => [c.name, c.weight])).toEqual([["fog", 0.5], ["night", 0.5]]);
+    expect(nearest.contributions.map((c) => [c.name, c.weight])).toEqual([
+      ["fog", 0.5],
+      ["night", 0.5],
+    ]);
   });
 
   it("an empty plan (everything excluded) runs zero-shot and says so", async () => {
@@ -245,15 +270,21 @@ describe("segment", () => {
   });
 
   it("refuses an unknown adapter, another library's adapter, and options that do not fit the mode", async () => {
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: "hail" }) })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: "hail" }) })).rejects.toMatchObject({
+      code: "registry.unknown-adapter",
+    });
     const other = await index.createLibrary({ tenant: TENANT, name: "second", baseModelId: "seg-tiny", embeddingModelId: "clip-tiny", dimension: embedder.dimension, metric: "euclidean" });
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: other.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: byName("fog").record.id }) })).rejects.toMatchObject({ code: "registry.unknown-adapter" });
+    await expect(
+      pipeline.segment({ tenant: TENANT, libraryId: other.id, image, classNames: CLASSES, options: segmentOptions({ mode: "adapter", adapter: byName("fog").record.id }) }),
+    ).rejects.toMatchObject({ code: "registry.unknown-adapter" });
     expect(() => segmentOptions({ mode: "adapter" })).toThrow(expect.objectContaining({ code: "pipeline.invalid-options", message: expect.stringContaining("adapter: mode adapter needs") }));
     expect(() => segmentOptions({ mode: "semla", adapter: "fog" })).toThrow(expect.objectContaining({ code: "pipeline.invalid-options" }));
     expect(() => segmentOptions({ fusion: { combination: "concat" } } as never)).toThrow(expect.objectContaining({ code: "pipeline.invalid-options" }));
   });
 
   it("passes the backend's refusal through (no class names)", async () => {
-    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: segmentOptions({ mode: "zeroshot" }) })).rejects.toMatchObject({ code: "segment.no-classes" });
+    await expect(pipeline.segment({ tenant: TENANT, libraryId: library.id, image, classNames: [], options: segmentOptions({ mode: "zeroshot" }) })).rejects.toMatchObject({
+      code: "segment.no-classes",
+    });
   });
 });

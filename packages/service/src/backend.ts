@@ -1,5 +1,5 @@
 import type { Adapters } from "@semla/adapters";
-import { createLocalBackend, createSageMakerBackend, OnnxSegmenter, type InferenceBackend } from "@semla/inference";
+import { createLocalBackend, createSageMakerBackend, type InferenceBackend, OnnxSegmenter } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";

@@ -5,7 +5,14 @@ describe("API configuration from the environment", () => {
   it("defaults to the embedded default: no database URL, no bucket, local backend, 6 MiB bodies", () => {
     const config = parseConfig({});
     expect([config.SEMLA_DATABASE_URL, config.SEMLA_BUCKET]).toEqual([undefined, undefined]);
-    expect(config).toMatchObject({ SEMLA_BACKEND: "local", SEMLA_DATA_DIR: ".semla", SEMLA_MODELS_PREFIX: "models/clip-vision/", SEMLA_BODY_LIMIT_BYTES: 6 * 1024 * 1024, SEMLA_LOG_LEVEL: "info", SEMLA_MIGRATE: true });
+    expect(config).toMatchObject({
+      SEMLA_BACKEND: "local",
+      SEMLA_DATA_DIR: ".semla",
+      SEMLA_MODELS_PREFIX: "models/clip-vision/",
+      SEMLA_BODY_LIMIT_BYTES: 6 * 1024 * 1024,
+      SEMLA_LOG_LEVEL: "info",
+      SEMLA_MIGRATE: true,
+    });
     expect(config.SEMLA_MODEL_PRESET).toBeUndefined();
   });
 
@@ -16,7 +23,14 @@ describe("API configuration from the environment", () => {
   });
 
   it("reads the deployed function's variables; empty ones count as unset", () => {
-    const config = parseConfig({ SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla", SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "", SEMLA_BACKEND: "sagemaker", SEMLA_SAGEMAKER_ENDPOINT: "semla-endpoint", SEMLA_PORT: "9000" });
+    const config = parseConfig({
+      SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla",
+      SEMLA_BUCKET: "b",
+      SEMLA_S3_ENDPOINT: "",
+      SEMLA_BACKEND: "sagemaker",
+      SEMLA_SAGEMAKER_ENDPOINT: "semla-endpoint",
+      SEMLA_PORT: "9000",
+    });
     expect(config).toMatchObject({ SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla", SEMLA_BUCKET: "b", SEMLA_SAGEMAKER_ENDPOINT: "semla-endpoint", SEMLA_PORT: 9000 });
     expect(config.SEMLA_S3_ENDPOINT).toBeUndefined();
   });
@@ -35,7 +49,11 @@ describe("API configuration from the environment", () => {
       SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       SEMLA_SWEEP_INTERVAL_MS: 900_000,
     });
-    expect(parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "1500", SEMLA_BACKEND_MAX_ATTEMPTS: "1", SEMLA_SWEEP_INTERVAL_MS: "0" })).toMatchObject({ SEMLA_BACKEND_TIMEOUT_MS: 1500, SEMLA_BACKEND_MAX_ATTEMPTS: 1, SEMLA_SWEEP_INTERVAL_MS: 0 });
+    expect(parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "1500", SEMLA_BACKEND_MAX_ATTEMPTS: "1", SEMLA_SWEEP_INTERVAL_MS: "0" })).toMatchObject({
+      SEMLA_BACKEND_TIMEOUT_MS: 1500,
+      SEMLA_BACKEND_MAX_ATTEMPTS: 1,
+      SEMLA_SWEEP_INTERVAL_MS: 0,
+    });
     expect(() => parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "50" })).toThrow(/SEMLA_BACKEND_TIMEOUT_MS/);
     expect(() => parseConfig({ SEMLA_BACKEND_TIMEOUT_MS: "900001" })).toThrow(/SEMLA_BACKEND_TIMEOUT_MS/);
     expect(() => parseConfig({ SEMLA_BACKEND_MAX_ATTEMPTS: "0" })).toThrow(/SEMLA_BACKEND_MAX_ATTEMPTS/);

@@ -39,7 +39,12 @@ export const ConfigSchema = z
     /** PostgreSQL cancels a statement after this (statement_timeout). */
     SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     /** The embedded/Node server sweeps what interrupted uploads left (pending rows, orphan objects) at start and this often; 0: never. */
-    SEMLA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(15 * 60_000),
+    SEMLA_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(86_400_000)
+      .default(15 * 60_000),
     SEMLA_MODELS_PREFIX: z.string().default("models/clip-vision/"),
     /**
      * Models to generate (random weights) when none are under SEMLA_MODELS_PREFIX. Unset: a bucket
@@ -59,12 +64,21 @@ export const ConfigSchema = z
      * sha256 (hex) of the admin token that may call /v1/admin/* (API keys of every tenant, sweep).
      * Unset: the admin routes are off. The embedded default makes its own (SEMLA_DATA_DIR/admin-token).
      */
-    SEMLA_ADMIN_TOKEN_SHA256: optional.pipe(z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits (sha256)").optional()),
+    SEMLA_ADMIN_TOKEN_SHA256: optional.pipe(
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits (sha256)")
+        .optional(),
+    ),
     SEMLA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SEMLA_HOST: z.string().min(1).default("127.0.0.1"),
     SEMLA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     /** Largest request body: Lambda's (and SageMaker's) 6 MB payload limit; larger files go by presigned upload. */
-    SEMLA_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(6 * 1024 * 1024),
+    SEMLA_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(6 * 1024 * 1024),
     /** Where clients reach this API (presigned URLs of the filesystem store point at it). */
     SEMLA_PUBLIC_URL: optional.pipe(z.url().optional()),
     AWS_REGION: z.string().default("us-east-1"),

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles } from "@semla/models";
-import { createS3BlobStore, type BlobStore } from "@semla/storage";
+import { type BlobStore, createS3BlobStore } from "@semla/storage";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigError } from "./config.js";
 import { locateModels } from "./models.js";

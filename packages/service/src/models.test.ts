@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureModelFiles } from "@semla/models";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { locateModels, ModelArtifactsError } from "./models.js";
 
 describe("locateModels", () => {

@@ -1,7 +1,7 @@
 import { access, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, openModelFiles, type ModelFiles } from "@semla/models";
+import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles, openModelFiles } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import { ConfigError } from "./config.js";
 
@@ -33,7 +33,13 @@ export interface LocateModelsOptions {
 export async function locateModels(options: LocateModelsOptions): Promise<ModelFiles> {
   const { store, prefix = "models/clip-vision/", log } = options;
   const dir = options.dir === undefined ? undefined : path.resolve(options.dir);
-  if (dir !== undefined && (await access(path.join(dir, MODELS_MANIFEST)).then(() => true, () => false))) {
+  if (
+    dir !== undefined &&
+    (await access(path.join(dir, MODELS_MANIFEST)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     const files = await openModelFiles(dir);
     log(`models: ${files.manifest.preset} from ${dir}`, { preset: files.manifest.preset, dir });
     return files;

@@ -1,9 +1,9 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createFsBlobStore, createS3BlobStore, type BlobStore } from "@semla/storage";
 import { describeIssues } from "@semla/core";
-import { ConfigError, StoreSettingsSchema, type ServiceConfig } from "./config.js";
+import { type BlobStore, createFsBlobStore, createS3BlobStore } from "@semla/storage";
+import { ConfigError, type ServiceConfig, StoreSettingsSchema } from "./config.js";
 
 /*
  * The object store, opened from the configuration: S3 when SEMLA_BUCKET is set (SEMLA_S3_ENDPOINT for

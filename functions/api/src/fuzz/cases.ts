@@ -478,7 +478,11 @@ export function fuzzCases(seed: number, count: number, world: FuzzWorld): FuzzCa
   return Array.from({ length: count }, (_, i) => {
     const prng = createPrng(seed, `case ${i}`);
     let roll = prng.next() * total;
-    const generator = GENERATORS.find(([, w]) => (roll -= w) < 0)?.[0] ?? uploadAdapter;
+    const generator =
+      GENERATORS.find(([, w]) => {
+        roll -= w;
+        return roll < 0;
+      })?.[0] ?? uploadAdapter;
     return generator(prng, world);
   });
 }

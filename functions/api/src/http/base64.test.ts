@@ -41,7 +41,10 @@ describe("decodeBase64 (standard alphabet, padded: what z.base64() accepts)", ()
     const reference = z.base64();
     const alphabet = "AQgw+/=-_ \n*é";
     let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let n = 0; n < 20_000; n++) {
       const text = Array.from({ length: Math.floor(next() * 13) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
       const valid = reference.safeParse(text).success;

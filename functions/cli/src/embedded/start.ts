@@ -1,13 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { createLogger, createServices, expireUploads, type Logger, startNodeServer } from "@semla/api";
 import { createApiKeyStore, hashApiKey, type LibraryRecord } from "@semla/registry";
+import { type ServiceConfig as ApiConfig, openRegistry, publicUrlOf } from "@semla/service";
+import { removeServerFile, writeServerFile } from "@semla/service/data-folder";
 import { ensureWorldLibrary, WORLD_SPECS } from "@semla/world";
-import { createLogger, createServices, expireUploads, startNodeServer, type Logger } from "@semla/api";
-import { openRegistry, publicUrlOf, type ServiceConfig as ApiConfig } from "@semla/service";
 import { ensureAdminToken } from "./admin-token.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
-import type { SeedLibrary, SeededLibrary } from "./seed.js";
-import { removeServerFile, writeServerFile } from "@semla/service/data-folder";
+import type { SeededLibrary, SeedLibrary } from "./seed.js";
 
 export interface EmbeddedServer {
   readonly url: string;

@@ -18,7 +18,7 @@ async function pushOne(connection: Connection, libraryId: string, folder: Adapte
   const files = await readAdapterFiles(folder);
   if (!files.centroid && images.length === 0) throw new SemlaError("cli.no-centroid", `${folder.dir}: no centroid (<name>_statistics.npz, centroid.npy/.json, --centroid) and no --images`);
   const inlineBytes = files.config.byteLength + files.weights.byteLength + (files.centroid?.bytes.byteLength ?? 0) + images.reduce((n, i) => n + i.bytes.byteLength, 0);
-  let reply;
+  let reply: { created: boolean; adapter: { id: string; version: number; byteSize: number } };
   if (inlineBytes <= inlineLimit) {
     const form = {
       libraryId,

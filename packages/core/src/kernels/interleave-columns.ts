@@ -7,7 +7,10 @@ import { wasmKernels } from "./wasm.js";
 export function interleaveColumns(dst: Float32Array, total: number, sources: readonly Float32Array[], widths: readonly number[], rows: number): void {
   const packed = widths.reduce((n, w) => n + w, 0) * rows;
   const kernels = packed >= 256 ? wasmKernels() : null;
-  if (!kernels) return interleaveJs(dst, total, sources, widths, rows);
+  if (!kernels) {
+    interleaveJs(dst, total, sources, widths, rows);
+    return;
+  }
   // Scratch layout: [destination rows × total | sources one after another].
   const view = kernels.scratch(rows * total + packed);
   if (packed < rows * total) view.fill(0, 0, rows * total); // zero padding columns

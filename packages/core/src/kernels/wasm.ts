@@ -33,7 +33,10 @@ export function wasmKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
   try {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (!api) return (kernels = null);
+    if (!api) {
+      kernels = null;
+      return kernels;
+    }
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
     const { exports } = new api.Instance(new api.Module(bytes));
     const memory = exports.memory as WasmMemory;

@@ -6,7 +6,6 @@ import { planFromNeighbors, route } from "./plan.js";
 import { FusionPlanSchema, type FusionPlan } from "./plan-schema.js";
 import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
 
-
 const weightsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.weight);
 const idsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.id);
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
@@ -55,7 +54,9 @@ describe("route with inverse-euclidean similarity", () => {
     const plan = route(origin, library, parseRoutingOptions({ temperature: 1 }));
     const z = Math.exp(1) + Math.exp(0.5) + Math.exp(0.2) + Math.exp(0.1);
     const expected = [Math.exp(1) / z, Math.exp(0.5) / z, Math.exp(0.2) / z, Math.exp(0.1) / z];
-    weightsOf(plan).forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 15));
+    weightsOf(plan).forEach((w, i) => {
+      expect(w).toBeCloseTo(expected[i]!, 15);
+    });
   });
 
   it("returns every adapter when k exceeds the library", () => {

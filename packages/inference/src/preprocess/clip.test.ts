@@ -14,7 +14,7 @@ function expected(v: number, c: number, mean: readonly number[] = CLIP_MEAN, std
 
 /** Back from a normalised value to the 0..255 grey level it came from. */
 function level(x: number, c: number): number {
-  return ((x * (CLIP_STD[c] as number) + (CLIP_MEAN[c] as number)) * 255);
+  return (x * (CLIP_STD[c] as number) + (CLIP_MEAN[c] as number)) * 255;
 }
 
 function pixel(chw: Float32Array, x: number, y: number, side = SIDE): Rgb {
@@ -24,7 +24,9 @@ function pixel(chw: Float32Array, x: number, y: number, side = SIDE): Rgb {
 }
 
 function expectLevels(actual: Rgb, target: Rgb, tolerance: number): void {
-  actual.forEach((v, c) => expect(Math.abs(v - (target[c] as number))).toBeLessThanOrEqual(tolerance));
+  actual.forEach((v, c) => {
+    expect(Math.abs(v - (target[c] as number))).toBeLessThanOrEqual(tolerance);
+  });
 }
 
 describe("clipGeometry (transformers' shortest-edge resize and center crop)", () => {
@@ -81,7 +83,17 @@ describe("preprocessClip", () => {
   });
 
   it("a 3:1 image keeps its centre: left third red, middle blue, right third green → the crop is blue", async () => {
-    const png = await encodeRaw(bandsRgb(900, 300, [[255, 0, 0], [0, 0, 255], [0, 255, 0]]), 900, 300, 3, "png");
+    const png = await encodeRaw(
+      bandsRgb(900, 300, [
+        [255, 0, 0],
+        [0, 0, 255],
+        [0, 255, 0],
+      ]),
+      900,
+      300,
+      3,
+      "png",
+    );
     const crop = await clipCropRgb(png);
     expect([crop.width, crop.height]).toEqual([SIDE, SIDE]);
     // Resized to 672×224, cropped at x = 224: exactly the middle third. Only the outermost
@@ -113,7 +125,10 @@ describe("preprocessClip", () => {
 
   it("applies EXIF orientation before resizing (JPEG stored 400×200 with orientation 6)", async () => {
     // Stored: left half red, right half blue → displayed 200×400: top half red, bottom blue.
-    const stored = bandsRgb(400, 200, [[255, 0, 0], [0, 0, 255]]);
+    const stored = bandsRgb(400, 200, [
+      [255, 0, 0],
+      [0, 0, 255],
+    ]);
     const rotated = await preprocessClip(await encodeRaw(stored, 400, 200, 3, "jpeg", 6));
     expectLevels(pixel(rotated, 112, 40), [255, 0, 0], 12); // displayed rows 100..300 → crop's top half red
     expectLevels(pixel(rotated, 112, 180), [0, 0, 255], 12);

@@ -47,7 +47,9 @@ describe("decodeImage", () => {
     expect([decoded.width, decoded.height]).toEqual([20, 40]);
     const at = (x: number, y: number) => Array.from(decoded.data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3));
     const close = (actual: number[], expected: readonly number[]) =>
-      actual.forEach((v, i) => expect(Math.abs(v - (expected[i] as number))).toBeLessThanOrEqual(12));
+      actual.forEach((v, i) => {
+        expect(Math.abs(v - (expected[i] as number))).toBeLessThanOrEqual(12);
+      });
     close(at(10, 5), RED);
     close(at(10, 34), BLUE);
   });

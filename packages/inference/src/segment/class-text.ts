@@ -58,7 +58,9 @@ export class ClassTextEncoder {
     }
     const dimension = (found.get(names[0] as string) as Float32Array).length;
     const data = new Float32Array(names.length * dimension);
-    names.forEach((name, i) => data.set(found.get(name) as Float32Array, i * dimension));
+    names.forEach((name, i) => {
+      data.set(found.get(name) as Float32Array, i * dimension);
+    });
     return { data, dimension, cached };
   }
 
@@ -86,7 +88,7 @@ export class ClassTextEncoder {
     );
     const out = outputs[TEXT_ENCODER_OUTPUT];
     const dimension = out?.dims[1];
-    if (!out || out.dims.length !== 2 || out.dims[0] !== names.length || dimension === undefined) {
+    if (out?.dims.length !== 2 || out.dims[0] !== names.length || dimension === undefined) {
       throw new SegmentationError("model-output", `${TEXT_ENCODER_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${names.length}, D]`);
     }
     return new Map(names.map((name, i) => [name, out.data.slice(i * dimension, (i + 1) * dimension)]));

@@ -54,7 +54,9 @@ describe("labelMask", () => {
         const label = values.indexOf(max);
         expect(mask.labels[y * width + x]).toBe(label);
         counts[label]!++;
-        exps.forEach((e, c) => (probabilities[c]! += e / sum));
+        exps.forEach((e, c) => {
+          probabilities[c]! += e / sum;
+        });
       }
     }
     for (let c = 0; c < classes; c++) {

@@ -49,15 +49,19 @@ async function reference(image: Uint8Array, classNames: readonly string[], model
   const text = await createOrtSession(models.paths.textEncoder);
   const seg = await createOrtSession(model);
   try {
-    const embeds = (await text.run({
-      [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
-      [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
-    }))[TEXT_ENCODER_OUTPUT];
-    const logits = (await seg.run({
-      [SEGMENTATION_PIXELS]: { type: "float32", data: pixels.data, dims: [1, 3, config.imageSize, config.imageSize] },
-      [SEGMENTATION_TEXT]: { type: "float32", data: embeds!.data, dims: embeds!.dims },
-      ...lora,
-    }))[SEGMENTATION_OUTPUT];
+    const embeds = (
+      await text.run({
+        [TEXT_ENCODER_INPUT_IDS]: { type: "int64", data: tokens.inputIds, dims: tokens.dims },
+        [TEXT_ENCODER_ATTENTION_MASK]: { type: "float32", data: tokens.attentionMask, dims: tokens.dims },
+      })
+    )[TEXT_ENCODER_OUTPUT];
+    const logits = (
+      await seg.run({
+        [SEGMENTATION_PIXELS]: { type: "float32", data: pixels.data, dims: [1, 3, config.imageSize, config.imageSize] },
+        [SEGMENTATION_TEXT]: { type: "float32", data: embeds!.data, dims: embeds!.dims },
+        ...lora,
+      })
+    )[SEGMENTATION_OUTPUT];
     const mask = labelMask(logits!.data, classNames.length, config.imageSize, pixels.width, pixels.height);
     return { mask, png: await encodeMaskPng(mask) };
   } finally {
@@ -72,7 +76,9 @@ describe("OnnxSegmenter", () => {
     const mask = await maskOf(out);
     expect(mask.every((v) => v < CLASSES.length)).toBe(true);
     expect(out.scores.map((s) => s.className)).toEqual(CLASSES);
-    out.scores.forEach((s, c) => expect(s.pixelFraction).toBe(mask.filter((v) => v === c).length / (37 * 23)));
+    out.scores.forEach((s, c) => {
+      expect(s.pixelFraction).toBe(mask.filter((v) => v === c).length / (37 * 23));
+    });
     expect(out.scores.reduce((s, c) => s + c.meanProbability, 0)).toBeCloseTo(1, 5);
     expect(Object.keys(out.timings)).toEqual(["preprocess", "text", "queue", "inference", "postprocess", "total"]);
     for (const ms of Object.values(out.timings)) expect(ms).toBeGreaterThanOrEqual(0);
@@ -100,7 +106,9 @@ describe("OnnxSegmenter", () => {
     const agree = mask.filter((v, i) => v === expected.mask.labels[i]).length / mask.length;
     expect(mask.filter((v, i) => v !== zeroShotMask[i]).length / mask.length).toBeGreaterThan(0.2); // (0.69 measured)
     expect(agree).toBeGreaterThan(0.99); // 1 measured; float rounding differs between (x·Aᵀ)·Bᵀ and a baked W: near-ties may flip
-    adapted.scores.forEach((s, c) => expect(s.meanProbability).toBeCloseTo(expected.mask.meanProbability[c]!, 3));
+    adapted.scores.forEach((s, c) => {
+      expect(s.meanProbability).toBeCloseTo(expected.mask.meanProbability[c]!, 3);
+    });
     // The adapter is the caller's: nothing of it was detached by the transfer to the worker.
     expect(adapter.modules.every((m) => m.a.byteLength > 0 && m.b.byteLength > 0)).toBe(true);
   });
@@ -116,7 +124,17 @@ describe("OnnxSegmenter", () => {
   });
 
   it("applies EXIF orientation: the mask has the displayed size", async () => {
-    const jpeg = await encodeRaw(bandsRgb(40, 20, [[255, 0, 0], [0, 0, 255]]), 40, 20, 3, "jpeg", 6);
+    const jpeg = await encodeRaw(
+      bandsRgb(40, 20, [
+        [255, 0, 0],
+        [0, 0, 255],
+      ]),
+      40,
+      20,
+      3,
+      "jpeg",
+      6,
+    );
     const out = await segmenter.segment({ image: jpeg, classNames: ["red", "blue"], adapter: null });
     expect([out.width, out.height]).toEqual([20, 40]);
     expect((await maskOf(out)).length).toBe(800);

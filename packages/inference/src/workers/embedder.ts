@@ -154,7 +154,7 @@ export class ClipEmbedder implements StagedEmbedder {
       );
       const out = outputs[CLIP_VISION_OUTPUT];
       const dimension = out?.dims[1];
-      if (!out || out.dims.length !== 2 || out.dims[0] !== chunk.length || dimension === undefined) {
+      if (out?.dims.length !== 2 || out.dims[0] !== chunk.length || dimension === undefined) {
         throw new RangeError(`${CLIP_VISION_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${chunk.length}, D]`);
       }
       for (let i = 0; i < chunk.length; i++) {

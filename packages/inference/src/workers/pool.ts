@@ -274,7 +274,7 @@ export class OrtWorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (!slot || !slot.ready || slot.job) continue;
+      if (!slot?.ready || slot.job) continue;
       const job = this.queue.shift() as Job;
       slot.job = job;
       job.startedAt = performance.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { concatParts, encodeModel, encodeModelParts, ONNX_OPSET } from "./encode.js";
-import { OnnxError } from "./errors.js";
+import type { OnnxError } from "./errors.js";
 import { attr, GraphBuilder, type Graph } from "./graph.js";
 import { decodeModelProto, OnnxAttributeType, OnnxDataLocation, OnnxDataType } from "./onnx-proto.js";
 

@@ -95,9 +95,18 @@ function littleEndianBytes(data: TensorData): Uint8Array {
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const bytes = new Uint8Array(data.byteLength);
   const view = new DataView(bytes.buffer);
-  if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  else if (data instanceof BigInt64Array) data.forEach((v, i) => view.setBigInt64(8 * i, v, true));
-  else data.forEach((v, i) => view.setInt32(4 * i, v, true));
+  if (data instanceof Float32Array)
+    data.forEach((v, i) => {
+      view.setFloat32(4 * i, v, true);
+    });
+  else if (data instanceof BigInt64Array)
+    data.forEach((v, i) => {
+      view.setBigInt64(8 * i, v, true);
+    });
+  else
+    data.forEach((v, i) => {
+      view.setInt32(4 * i, v, true);
+    });
   return bytes;
 }
 
@@ -235,11 +244,9 @@ export function encodeModelParts(graph: Graph, options: EncodeOptions & { extern
   );
   model.pushField(7, graphParts); // ModelProto.graph
   if (model.byteLength > MAX_PROTOBUF_BYTES) {
-    throw new OnnxError(
-      "onnx.model-too-large",
-      `model ${graph.name} would be ${model.byteLength} bytes, over protobuf's 2 GiB limit: move initializers to external data`,
-      { byteLength: model.byteLength },
-    );
+    throw new OnnxError("onnx.model-too-large", `model ${graph.name} would be ${model.byteLength} bytes, over protobuf's 2 GiB limit: move initializers to external data`, {
+      byteLength: model.byteLength,
+    });
   }
   return { model, externalData: external ? { location: external.location, entries, parts: dataParts.parts, byteLength: dataParts.byteLength } : null };
 }

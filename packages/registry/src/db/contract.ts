@@ -56,12 +56,8 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions"]);
         const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
         expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
-        expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([
-          { extname: "vector" },
-        ]);
-        const tables = await db.query(
-          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
-        );
+        expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
+        const tables = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
         expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "libraries"]);
         // Centroids stay in the row (STORAGE MAIN), so the planner costs scans by their real size.
         expect(await db.query("SELECT attstorage FROM pg_attribute WHERE attrelid = 'adapters'::regclass AND attname = 'centroid'")).toEqual([{ attstorage: "m" }]);
@@ -72,9 +68,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const before = await db.query("SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id");
         await db.migrate();
         await db.migrate();
-        expect(await db.query("SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id")).toEqual(
-          before,
-        );
+        expect(await db.query("SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id")).toEqual(before);
         expect(await index.getLibrary(lib.tenant, lib.id)).toEqual(lib);
       });
     });
@@ -124,9 +118,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
 
       it("creates the library's HNSW index with it, for its dimension and metric", async () => {
         const lib = await library({ dimension: 3, metric: "cosine" });
-        const [row] = await db.query(
-          `SELECT indexdef FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`,
-        );
+        const [row] = await db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`);
         expect(String(row?.indexdef)).toContain(`USING hnsw (((centroid)::vector(3)) vector_cosine_ops)`);
         expect(String(row?.indexdef)).toContain(`WHERE ((library_id = '${lib.id}'::uuid) AND (status = 'active'::text))`);
       });
@@ -170,9 +162,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
 
       it("gives five concurrent uploads of one name the versions 1..5 exactly", async () => {
         const lib = await library();
-        const rows = await Promise.all(
-          Array.from({ length: 5 }, (_, i) => index.insertPending(newAdapter(lib.id, "rain", [i, 0, 0, 0]))),
-        );
+        const rows = await Promise.all(Array.from({ length: 5 }, (_, i) => index.insertPending(newAdapter(lib.id, "rain", [i, 0, 0, 0]))));
         expect(rows.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
         expect(new Set(rows.map((r) => r.objectKey)).size).toBe(5);
       });
@@ -315,8 +305,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const fog = await addActive(index, a, "fog", [0, 0, 0, 0]);
         const rain = await index.insertPending(newAdapter(a.id, "rain", [0, 0, 0, 0]));
         const snow = await addActive(index, b, "snow", [0, 0, 0, 0]);
-        const list = async (filter: Omit<Parameters<typeof index.listAdapters>[1], "limit">, as = tenant) =>
-          ids((await index.listAdapters(as, { limit: 10, ...filter })).items).sort();
+        const list = async (filter: Omit<Parameters<typeof index.listAdapters>[1], "limit">, as = tenant) => ids((await index.listAdapters(as, { limit: 10, ...filter })).items).sort();
         // rain is still pending (its upload unfinished): not an adapter yet, never listed.
         expect(rain.status).toBe("pending");
         expect(await list({ libraryId: a.id })).toEqual([fog.id]);
@@ -344,9 +333,7 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await index.getAdapter(lib.tenant, v3.id)).toBeUndefined();
         expect((await index.getAdapter(lib.tenant, v2.id))?.status).toBe("active");
         expect((await index.getAdapter(lib.tenant, v1.id))?.status).toBe("superseded");
-        expect(await index.nearest(lib.id, Float32Array.from([0, 0]), { k: 3 })).toEqual([
-          { id: v2.id, name: "fog", version: 2, distance: 2 },
-        ]);
+        expect(await index.nearest(lib.id, Float32Array.from([0, 0]), { k: 3 })).toEqual([{ id: v2.id, name: "fog", version: 2, distance: 2 }]);
       });
 
       it("removing a superseded or pending version changes nothing else", async () => {
@@ -491,7 +478,11 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await refusal(index.insertPending(newAdapter(lib.id, "fog\u0000", [0, 0, 0, 1])))).toEqual(["registry.invalid-text", "invalid", "name"]);
         const config = { ...CONFIG, task_type: "SEG\u0000", layers: [{ "ke\ud83dy": 1 }] };
         expect(await refusal(index.insertPending({ ...newAdapter(lib.id, "fog", [0, 0, 0, 1]), config: { ...config, layers: [] } }))).toEqual(["registry.invalid-text", "invalid", "config.task_type"]);
-        expect(await refusal(index.insertPending({ ...newAdapter(lib.id, "fog", [0, 0, 0, 1]), config: { ...config, task_type: null } }))).toEqual(["registry.invalid-text", "invalid", "config.layers.0.ke\ud83dy"]);
+        expect(await refusal(index.insertPending({ ...newAdapter(lib.id, "fog", [0, 0, 0, 1]), config: { ...config, task_type: null } }))).toEqual([
+          "registry.invalid-text",
+          "invalid",
+          "config.layers.0.ke\ud83dy",
+        ]);
         expect((await index.listAdapters(tenant, { limit: 10 })).items).toEqual([]);
 
         expect(await refusal(index.findBySha256(lib.id, "fog\u0000", "0".repeat(64)))).toEqual(["registry.invalid-text", "invalid", "name"]);
@@ -501,7 +492,11 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         expect(await refusal(keys.create(tenant, "c\u0000i"))).toEqual(["registry.invalid-text", "invalid", "name"]);
         expect(await refusal(keys.revoke(tenant, "\u0000"))).toEqual(["registry.invalid-text", "invalid", "id"]);
         expect(await keys.list(tenant)).toEqual([]);
-        expect(await refusal(createContributionStore(index.db).record(lib.id, "r\u0000", [{ adapterId: lib.id, rank: 1, weight: 1, distance: 0 }]))).toEqual(["registry.invalid-text", "invalid", "requestId"]);
+        expect(await refusal(createContributionStore(index.db).record(lib.id, "r\u0000", [{ adapterId: lib.id, rank: 1, weight: 1, distance: 0 }]))).toEqual([
+          "registry.invalid-text",
+          "invalid",
+          "requestId",
+        ]);
       });
 
       it("well-formed text outside the BMP (a surrogate pair) is stored and found as given", async () => {
@@ -541,7 +536,9 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
           const found = await index.nearest(lib.id, q(1, 0, 0), { k: 4, exact });
           expect(ids(found)).toEqual([same.id, diagonal.id, orthogonal.id, opposite.id]);
           const expected = [0, 1 - 1 / Math.SQRT2, 1, 2];
-          found.forEach((n, i) => expect(n.distance).toBeCloseTo(expected[i] as number, 12));
+          found.forEach((n, i) => {
+            expect(n.distance).toBeCloseTo(expected[i] as number, 12);
+          });
         }
         const [near] = await index.nearest(lib.id, q(1, 2, 2), { k: 1 });
         expect(near?.distance).toBeCloseTo(routing.cosineDistance([1, 2, 2], [1, 1, 0]), 6);
@@ -601,23 +598,17 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
         const a = await addActive(index, three, "a", [1, 0, 0]);
         const b = await addActive(index, five, "b", [0, 0, 0, 0, 2]);
         expect(await index.nearest(three.id, q(0, 0, 0), { k: 5 })).toEqual([{ id: a.id, name: "a", version: 1, distance: 1 }]);
-        expect(await index.nearest(five.id, q(0, 0, 0, 0, 0), { k: 5 })).toEqual([
-          { id: b.id, name: "b", version: 1, distance: 2 },
-        ]);
+        expect(await index.nearest(five.id, q(0, 0, 0, 0, 0), { k: 5 })).toEqual([{ id: b.id, name: "b", version: 1, distance: 2 }]);
         const error = await rejection(index.nearest(three.id, q(0, 0, 0, 0, 0), { k: 1 }));
         expect(error.code).toBe("registry.dimension-mismatch");
         expect(error.message).toBe(`query has dimension 5 but library ${three.id} has dimension 3`);
-        expect((await rejection(index.insertPending(newAdapter(five.id, "c", [1, 2, 3])))).code).toBe(
-          "registry.dimension-mismatch",
-        );
+        expect((await rejection(index.insertPending(newAdapter(five.id, "c", [1, 2, 3])))).code).toBe("registry.dimension-mismatch");
       });
 
       it("refuses an unknown library, a non-finite query and k < 1", async () => {
         const lib = await library({ dimension: 2 });
         expect((await rejection(index.nearest(randomUUID(), q(0, 0), { k: 1 }))).code).toBe("registry.unknown-library");
-        expect((await rejection(index.nearest(lib.id, q(Number.NaN, 0), { k: 1 }))).code).toBe(
-          "registry.non-finite-centroid",
-        );
+        expect((await rejection(index.nearest(lib.id, q(Number.NaN, 0), { k: 1 }))).code).toBe("registry.non-finite-centroid");
         expect((await rejection(index.nearest(lib.id, q(0, 0), { k: 0 }))).code).toBe("routing.invalid-options");
       });
     });
@@ -672,7 +663,9 @@ export function describeAdapterIndexContract(driver: ContractDriver): void {
             .sort(routing.compareNeighbors)
             .slice(0, 5);
           expect(ids(exact)).toEqual(ids(brute));
-          exact.forEach((n, i) => expect(n.distance).toBeCloseTo(brute[i]?.distance ?? Number.NaN, 4));
+          exact.forEach((n, i) => {
+            expect(n.distance).toBeCloseTo(brute[i]?.distance ?? Number.NaN, 4);
+          });
         }
       });
 

@@ -1,16 +1,6 @@
 import { LIMITS } from "@semla/core";
 import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
-import type {
-  AdapterIndex,
-  AdapterPage,
-  AdapterRecord,
-  AdapterStatus,
-  LibraryRecord,
-  NearestAdapter,
-  NearestQuery,
-  NewAdapter,
-  NewLibrary,
-} from "./adapter-index.js";
+import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
 import { RegistryError } from "../errors.js";
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -54,10 +44,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
    * Every change to a library's adapters holds the library row's lock, so version numbers,
    * activations and deletions of one library happen one at a time.
    */
-  async function lockAdapter(
-    tx: RegistryDatabase,
-    id: string,
-  ): Promise<{ library: LibraryRecord; adapter: AdapterRecord } | undefined> {
+  async function lockAdapter(tx: RegistryDatabase, id: string): Promise<{ library: LibraryRecord; adapter: AdapterRecord } | undefined> {
     if (!isUuid(id)) return undefined;
     const [found] = await tx.select({ libraryId: adapters.libraryId }).from(adapters).where(eq(adapters.id, id));
     if (!found) return undefined;
@@ -90,11 +77,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     async createLibrary(input: NewLibrary): Promise<LibraryRecord> {
       for (const field of ["tenant", "name", "baseModelId", "embeddingModelId"] as const) storableText(field, input[field]);
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
-        throw new RegistryError(
-          "invalid-dimension",
-          `dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(input.dimension)}`,
-          { dimension: input.dimension },
-        );
+        throw new RegistryError("invalid-dimension", `dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(input.dimension)}`, { dimension: input.dimension });
       }
       return db.transaction(async (tx) => {
         const [row] = await tx
@@ -171,11 +154,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         if (!sameModuleShapes(shapes, library.moduleShapes)) {
           await tx.update(libraries).set({ moduleShapes: shapes }).where(eq(libraries.id, library.id));
         }
-        const [row] = await tx
-          .update(adapters)
-          .set({ status, updatedAt: sql`now()` })
-          .where(eq(adapters.id, adapter.id))
-          .returning();
+        const [row] = await tx.update(adapters).set({ status, updatedAt: sql`now()` }).where(eq(adapters.id, adapter.id)).returning();
         if (!row) throw unknownAdapter(id);
         return row;
       });
@@ -188,14 +167,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       const [row] = await db
         .select()
         .from(adapters)
-        .where(
-          and(
-            eq(adapters.libraryId, libraryId),
-            eq(adapters.name, name),
-            eq(adapters.sha256, sha256),
-            inArray(adapters.status, ["active", "superseded"]),
-          ),
-        )
+        .where(and(eq(adapters.libraryId, libraryId), eq(adapters.name, name), eq(adapters.sha256, sha256), inArray(adapters.status, ["active", "superseded"])))
         .orderBy(desc(adapters.version))
         .limit(1);
       return row;
@@ -232,8 +204,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
             filter.libraryId === undefined ? undefined : eq(adapters.libraryId, filter.libraryId),
             filter.name === undefined ? undefined : eq(adapters.name, filter.name),
             filter.status === undefined ? undefined : eq(adapters.status, filter.status),
-            after &&
-              sql`(${adapters.createdAt}, ${adapters.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`,
+            after && sql`(${adapters.createdAt}, ${adapters.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`,
           ),
         )
         .orderBy(desc(adapters.createdAt), desc(adapters.id))
@@ -253,20 +224,11 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
           const [previous] = await tx
             .select({ id: adapters.id })
             .from(adapters)
-            .where(
-              and(
-                eq(adapters.libraryId, adapter.libraryId),
-                eq(adapters.name, adapter.name),
-                eq(adapters.status, "superseded"),
-              ),
-            )
+            .where(and(eq(adapters.libraryId, adapter.libraryId), eq(adapters.name, adapter.name), eq(adapters.status, "superseded")))
             .orderBy(desc(adapters.version))
             .limit(1);
           if (previous) {
-            await tx
-              .update(adapters)
-              .set({ status: "active", updatedAt: sql`now()` })
-              .where(eq(adapters.id, previous.id));
+            await tx.update(adapters).set({ status: "active", updatedAt: sql`now()` }).where(eq(adapters.id, previous.id));
           }
         }
         return removed;
@@ -275,7 +237,9 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async nearest(libraryId, query, options): Promise<NearestAdapter[]> {
       assertK(options.k);
-      options.exclude?.forEach((entry, i) => storableText(`exclude.${i}`, entry));
+      options.exclude?.forEach((entry, i) => {
+        storableText(`exclude.${i}`, entry);
+      });
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return nearestAdapters(db, library, query, options);
@@ -283,7 +247,9 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
 
     async explainNearest(libraryId, query, options) {
       assertK(options.k);
-      options.exclude?.forEach((entry, i) => storableText(`exclude.${i}`, entry));
+      options.exclude?.forEach((entry, i) => {
+        storableText(`exclude.${i}`, entry);
+      });
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return explainNearest(db, library, query, options);
@@ -298,11 +264,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     },
 
     async referencesObject(objectKey) {
-      const [row] = await db
-        .select({ id: adapters.id })
-        .from(adapters)
-        .where(eq(adapters.objectKey, objectKey))
-        .limit(1);
+      const [row] = await db.select({ id: adapters.id }).from(adapters).where(eq(adapters.objectKey, objectKey)).limit(1);
       return row !== undefined;
     },
 

@@ -24,6 +24,7 @@ export function ignoreConnectionErrors(pool: pg.Pool): void {
 class OutageReleasingPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: pg.Pool's own overloads: the callback form returns void
   override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
     // The callback form is pg-pool's own (pool.query), which releases on error itself.
     if (callback) return super.connect(callback);

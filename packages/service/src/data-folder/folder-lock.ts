@@ -146,9 +146,18 @@ export async function lockDataFolder(dataDir: string, describe: (holder: LockHol
     if (!other) throw new FolderLockError("lock-unreadable", `the data folder ${folder} has a lock that is not semla's (${file}): remove it if no semla process uses this folder`, { file });
     if (holderAlive(other)) {
       const remedy = other.hostname === hostname() ? "stop it first, or use another --data-dir" : `on host ${other.hostname}; if it is gone, remove ${file}`;
-      throw new FolderLockError("folder-locked", `the data folder ${folder} is in use by ${await describe(other)}: ${remedy}`, { file, pid: other.pid, hostname: other.hostname, since: other.startedAt });
+      throw new FolderLockError("folder-locked", `the data folder ${folder} is in use by ${await describe(other)}: ${remedy}`, {
+        file,
+        pid: other.pid,
+        hostname: other.hostname,
+        since: other.startedAt,
+      });
     }
     if (!(await removeStale(file, found))) await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new FolderLockError("lock-contended", `could not lock the data folder ${folder}: other processes keep taking it over (a leftover ${file}.takeover directory can be removed if no semla process is starting)`, { file });
+  throw new FolderLockError(
+    "lock-contended",
+    `could not lock the data folder ${folder}: other processes keep taking it over (a leftover ${file}.takeover directory can be removed if no semla process is starting)`,
+    { file },
+  );
 }

@@ -1,3 +1,3 @@
 // The embedded data folder: its lock (one process's PGlite) and the running server's file.
-export { lockDataFolder, lockHolderOf, isAlive, FolderLockError, LOCK_FILE, type FolderLock, type LockHolder } from "./folder-lock.js";
+export { type FolderLock, FolderLockError, isAlive, LOCK_FILE, type LockHolder, lockDataFolder, lockHolderOf } from "./folder-lock.js";
 export * from "./server-file.js";

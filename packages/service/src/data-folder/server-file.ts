@@ -42,5 +42,7 @@ export async function runningServer(dataDir: string): Promise<ServerFile | undef
 /** Who holds the folder, in words, for the refusal: the server with its URL when it is one. */
 export async function describeHolder(dataDir: string, holder: LockHolder): Promise<string> {
   const server = await readServerFile(dataDir);
-  return server?.pid === holder.pid ? `a semla server (pid ${holder.pid}, ${server.url})` : `process ${holder.pid} (since ${holder.startedAt}; if that is no semla process, remove ${path.join(path.resolve(dataDir), LOCK_FILE)})`;
+  return server?.pid === holder.pid
+    ? `a semla server (pid ${holder.pid}, ${server.url})`
+    : `process ${holder.pid} (since ${holder.startedAt}; if that is no semla process, remove ${path.join(path.resolve(dataDir), LOCK_FILE)})`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import type { Dirent } from "node:fs";
 import path from "node:path";
 import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
 import { BlobRangeError, checkRange } from "./byte-range.js";
@@ -108,7 +109,7 @@ async function pruneEmptyParents(root: string, file: string): Promise<void> {
 
 /** Every object at or below dir whose key starts with prefix. */
 async function collect(root: string, dir: string, prefix: string, into: BlobInfo[]): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
@@ -121,7 +122,7 @@ async function collect(root: string, dir: string, prefix: string, into: BlobInfo
     const key = path.relative(root, full).split(path.sep).join("/");
     if (entry.isDirectory()) {
       // Descend only where keys can still match: "a/b" reaches into "a/bc/", "a/b/" does not.
-      if ((key + "/").startsWith(prefix) || prefix.startsWith(key + "/")) await collect(root, full, prefix, into);
+      if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await collect(root, full, prefix, into);
     } else if (entry.isFile() && key.startsWith(prefix)) {
       try {
         const info = await stat(full);

@@ -1,4 +1,4 @@
-import { linalg } from "@semla/core";
+import type { linalg } from "@semla/core";
 import { onnx, SEGMENTATION_FEATURES, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { createOrtSession, preprocessSquare, type OrtSession } from "@semla/inference";
 
@@ -31,7 +31,9 @@ export class PatchFeatureExtractor {
       const chunk = images.slice(start, start + batch);
       const pixels = await Promise.all(chunk.map((image) => preprocessSquare(image, { size, mean: this.config.imageMean, std: this.config.imageStd })));
       const data = new Float32Array(chunk.length * 3 * size * size);
-      pixels.forEach((p, i) => data.set(p.data, i * 3 * size * size));
+      pixels.forEach((p, i) => {
+        data.set(p.data, i * 3 * size * size);
+      });
       const result = await this.session.run({
         [SEGMENTATION_PIXELS]: { type: "float32", data, dims: [chunk.length, 3, size, size] },
         // The text input only feeds the logits, which are not read here.

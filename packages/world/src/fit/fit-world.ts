@@ -21,9 +21,7 @@ export interface WorldFit {
   readonly adapters: ReadonlyMap<string, LoraAdapter>;
 }
 
-export interface FitProgress {
-  (message: string): void;
-}
+export type FitProgress = (message: string) => void;
 
 /** Features X [n·patches, width] and targets Y [n·patches, embedDim] of one domain's training split. */
 async function domainProblem(spec: WorldSpec, seed: number, domain: string, extractor: PatchFeatureExtractor, pinv: linalg.Matrix) {
@@ -33,7 +31,9 @@ async function domainProblem(spec: WorldSpec, seed: number, domain: string, extr
   const samples = await encodedSamples(spec, seed, domain, "train", spec.trainImages);
   const x = await extractor.features(samples.map((s) => s.png));
   const fractions = new Float64Array(samples.length * grid * grid * classes);
-  samples.forEach((s, i) => fractions.set(patchClassFractions(s.labels, s.height, s.width, grid, classes), i * grid * grid * classes));
+  samples.forEach((s, i) => {
+    fractions.set(patchClassFractions(s.labels, s.height, s.width, grid, classes), i * grid * grid * classes);
+  });
   const y = linalg.matmul(linalg.matrix(samples.length * grid * grid, classes, fractions), pinv, { transposeB: true });
   return { x, y };
 }
@@ -46,7 +46,11 @@ async function domainProblem(spec: WorldSpec, seed: number, domain: string, extr
 export async function fitWorld(spec: WorldSpec, seed: number, onProgress: FitProgress = () => undefined): Promise<WorldFit> {
   const { segmentation, textEncoder, seeds } = spec.models;
   const { width, embedDim } = segmentation;
-  const text = await classTextEmbeddings(textEncoder, seeds.textEncoder, WORLD_CLASSES.map((c) => c.name));
+  const text = await classTextEmbeddings(
+    textEncoder,
+    seeds.textEncoder,
+    WORLD_CLASSES.map((c) => c.name),
+  );
   const pinv = textPseudoInverse(text, NUM_WORLD_CLASSES, embedDim);
   const extractor = await PatchFeatureExtractor.create(segmentation, seeds.segmentation);
   try {

@@ -30,12 +30,18 @@ export function domainSpace(dimension: number, seed: number, { shiftStrength = 0
   const directions = new Map<string, Float64Array>();
   const direction = (shift: string) => {
     let d = directions.get(shift);
-    if (!d) directions.set(shift, (d = randomDirection(dimension, seed, `shift:${shift}`)));
+    if (!d) {
+      d = randomDirection(dimension, seed, `shift:${shift}`);
+      directions.set(shift, d);
+    }
     return d;
   };
   const mean = (shifts: readonly string[], noiseLabel: string, noise: number, noiseSeed: number) => {
     const v = Float64Array.from(base);
-    for (const shift of shifts) direction(shift).forEach((x, i) => (v[i]! += shiftStrength * x));
+    for (const shift of shifts)
+      direction(shift).forEach((x, i) => {
+        v[i]! += shiftStrength * x;
+      });
     const random = createPrng(noiseSeed, noiseLabel);
     for (let i = 0; i < dimension; i++) v[i]! += (noise / Math.sqrt(dimension)) * random.normal();
     return v;

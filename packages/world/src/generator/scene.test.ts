@@ -9,7 +9,9 @@ const scene = (index: number, seed = 0) => generateScene(size, createPrng(seed, 
 describe("world classes", () => {
   it("are the 8 named classes, indexed by position", () => {
     expect(WORLD_CLASSES.map((c) => c.name)).toEqual(["sky", "road", "building", "vegetation", "car", "person", "water", "snow-covered ground"]);
-    WORLD_CLASSES.forEach((c, i) => expect(c.index).toBe(i));
+    WORLD_CLASSES.forEach((c, i) => {
+      expect(c.index).toBe(i);
+    });
     expect(NUM_WORLD_CLASSES).toBe(8);
     expect(CLASS).toEqual({ sky: 0, road: 1, building: 2, vegetation: 3, car: 4, person: 5, water: 6, snowGround: 7 });
   });

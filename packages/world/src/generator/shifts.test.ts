@@ -58,11 +58,7 @@ describe("visual shifts", () => {
     expect(clippedFraction(shifted({ kind: "overexposure", strength: 1 }))).toBeGreaterThan(0.3);
   });
 
-  it.each([
-    [[1, 0, -1]],
-    [[-1, 0.5, 1]],
-    [[0, -1, 0]],
-  ] as const)("colour cast %j moves each channel mean in its tint's direction by over 20 levels", (tint) => {
+  it.each([[[1, 0, -1]], [[-1, 0.5, 1]], [[0, -1, 0]]] as const)("colour cast %j moves each channel mean in its tint's direction by over 20 levels", (tint) => {
     const before = channelMeans(clean.image);
     const after = channelMeans(shifted({ kind: "colour-cast", strength: 1, tint }));
     tint.forEach((t, c) => {
@@ -80,9 +76,13 @@ describe("visual shifts", () => {
 
   it("low contrast cuts every channel's std by 70% at strength 1 while keeping channel means within 1 level", () => {
     const out = shifted({ kind: "low-contrast", strength: 1 });
-    channelStds(out).forEach((sd, c) => expect(sd).toBeLessThan(0.31 * channelStds(clean.image)[c]!));
+    channelStds(out).forEach((sd, c) => {
+      expect(sd).toBeLessThan(0.31 * channelStds(clean.image)[c]!);
+    });
     expect(contrast(out)).toBeLessThan(contrast(clean.image));
-    channelMeans(out).forEach((m, c) => expect(Math.abs(m - channelMeans(clean.image)[c]!)).toBeLessThan(1));
+    channelMeans(out).forEach((m, c) => {
+      expect(Math.abs(m - channelMeans(clean.image)[c]!)).toBeLessThan(1);
+    });
   });
 
   it("rain adds bright, near-vertical streaks: changed pixels only brighten and continue downwards far more than sideways", () => {
@@ -143,7 +143,10 @@ describe("visual shifts", () => {
 });
 
 describe("applyShifts", () => {
-  const fogNight: Shift[] = [{ kind: "fog", strength: 0.7 }, { kind: "night", strength: 0.7 }];
+  const fogNight: Shift[] = [
+    { kind: "fog", strength: 0.7 },
+    { kind: "night", strength: 0.7 },
+  ];
 
   it("composes in the fixed order whatever the listed order", () => {
     const listed = applyShifts(clean.image, size, fogNight, 3, "d");

@@ -21,7 +21,10 @@ describe("crc32", () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(crc32(all)).toBe(zlibCrc32(all));
     let seed = 12345;
-    const noise = Uint8Array.from({ length: 4096 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    const noise = Uint8Array.from({ length: 4096 }, () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    });
     expect(crc32(noise)).toBe(zlibCrc32(noise));
     expect(crc32(noise)).toBeGreaterThanOrEqual(0);
   });

@@ -34,19 +34,25 @@ const dict = (descr: string, shape: string, fortran = "False"): string => `{'des
 
 function f32le(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
-  values.forEach((v, i) => new DataView(out.buffer).setFloat32(i * 4, v, true));
+  values.forEach((v, i) => {
+    new DataView(out.buffer).setFloat32(i * 4, v, true);
+  });
   return out;
 }
 
 function f64le(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 8);
-  values.forEach((v, i) => new DataView(out.buffer).setFloat64(i * 8, v, true));
+  values.forEach((v, i) => {
+    new DataView(out.buffer).setFloat64(i * 8, v, true);
+  });
   return out;
 }
 
 function u16le(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 2);
-  values.forEach((v, i) => new DataView(out.buffer).setUint16(i * 2, v, true));
+  values.forEach((v, i) => {
+    new DataView(out.buffer).setUint16(i * 2, v, true);
+  });
   return out;
 }
 

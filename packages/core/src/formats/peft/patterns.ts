@@ -73,7 +73,7 @@ function syntaxReason(error: RE2JSSyntaxException, pattern: string): string {
 /** Compiles `source` (what PEFT would compile for `pattern`), within the length and program budget. */
 function compile(field: PatternField, pattern: string, source: string, budget: number): RE2JS {
   if (pattern.length > LIMITS.patternLength) {
-    refuse(field, pattern.slice(0, 64) + "…", `it is ${pattern.length} characters long, over the limit of ${LIMITS.patternLength}`, { limit: LIMITS.patternLength });
+    refuse(field, `${pattern.slice(0, 64)}…`, `it is ${pattern.length} characters long, over the limit of ${LIMITS.patternLength}`, { limit: LIMITS.patternLength });
   }
   // Python reads a{,3} as a{0,3}, RE2 as the text "a{,3}": refused rather than matched differently.
   const openRepeat = /(?<!\\)\{,\d+\}/.exec(pattern);

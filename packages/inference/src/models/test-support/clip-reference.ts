@@ -105,7 +105,9 @@ export function clipVisionReference(graph: onnx.Graph, config: onnx.ClipVisionCo
     h = add(h, proj(context, "self_attn.out_proj", width));
     const y = layerNorm(h, w(`${p}.layer_norm2.weight`), w(`${p}.layer_norm2.bias`), eps);
     const hidden = proj(y, "mlp.fc1", mlpDim);
-    hidden.data.forEach((v, i) => (hidden.data[i] = v / (1 + Math.exp(-1.702 * v))));
+    hidden.data.forEach((v, i) => {
+      hidden.data[i] = v / (1 + Math.exp(-1.702 * v));
+    });
     h = add(h, proj(hidden, "mlp.fc2", width));
   }
 

@@ -1,0 +1,3 @@
+// The endpoint as a library: its app and the segmenter loading its main wires (the container runs src/main.ts).
+export { createEndpointApp } from "./app.js";
+export { loadSegmenter } from "./segmenter.js";
