@@ -10,5 +10,8 @@ const services = await createServices(parseConfig(process.env));
 const server = await startServer(createApp(services), { port: 0 });
 process.stdout.write(`${JSON.stringify({ url: server.url, timeOrigin: performance.timeOrigin, importedMs: imported, listeningMs: performance.now() })}\n`);
 process.once("SIGTERM", () => {
-  void server.close().then(() => services.close()).then(() => process.exit(0));
+  void server
+    .close()
+    .then(() => services.close())
+    .then(() => process.exit(0));
 });

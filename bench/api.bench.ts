@@ -10,14 +10,13 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { MODEL_FILE_NAMES, MODELS_MANIFEST } from "@semla/models";
-import { startE2eStack } from "@semla/api/testing";
-import { adapterForm, axis, noisePng, BASE_MODEL, tinyAdapterFiles } from "@semla/api/testing";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { adapterForm, axis, BASE_MODEL, noisePng, startE2eStack, tinyAdapterFiles } from "@semla/api/testing";
 import { table } from "@semla/cli/format";
+import { MODEL_FILE_NAMES, MODELS_MANIFEST } from "@semla/models";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
 import { percentile, writeResult } from "./stats.js";
@@ -155,12 +154,38 @@ try {
     await again.stop();
   }
 
-  console.log(`\nAPI overhead on loopback = segment latency − embed − infer (endpoint incl. transport); ${REQUESTS} warm requests, ${ADAPTERS} adapters, 320x240 PNG, ${CLASSES.length} classes, tiny models\n`);
+  console.log(
+    `\nAPI overhead on loopback = segment latency − embed − infer (endpoint incl. transport); ${REQUESTS} warm requests, ${ADAPTERS} adapters, 320x240 PNG, ${CLASSES.length} classes, tiny models\n`,
+  );
   const f = (x: number) => x.toFixed(2);
   console.log(
     table(
-      ["clients", "overhead p50 ms", "overhead p99 ms", "of which retrieve+load+fuse p50", "of which HTTP+API p50", "latency p50", "latency p99", "embed p50", "infer p50", "in-process pipeline p50", "HTTP / in-process (p50)"],
-      warm.map((w) => [String(w.concurrency), f(w.overheadMs.p50), f(w.overheadMs.p99), f(w.pipelineStagesMs.p50), f(w.httpLayerMs.p50), f(w.latencyMs.p50), f(w.latencyMs.p99), f(w.embedMs.p50), f(w.inferMs.p50), f(w.inProcessMs.p50), (w.latencyMs.p50 / w.inProcessMs.p50).toFixed(2)]),
+      [
+        "clients",
+        "overhead p50 ms",
+        "overhead p99 ms",
+        "of which retrieve+load+fuse p50",
+        "of which HTTP+API p50",
+        "latency p50",
+        "latency p99",
+        "embed p50",
+        "infer p50",
+        "in-process pipeline p50",
+        "HTTP / in-process (p50)",
+      ],
+      warm.map((w) => [
+        String(w.concurrency),
+        f(w.overheadMs.p50),
+        f(w.overheadMs.p99),
+        f(w.pipelineStagesMs.p50),
+        f(w.httpLayerMs.p50),
+        f(w.latencyMs.p50),
+        f(w.latencyMs.p99),
+        f(w.embedMs.p50),
+        f(w.inferMs.p50),
+        f(w.inProcessMs.p50),
+        (w.latencyMs.p50 / w.inProcessMs.p50).toFixed(2),
+      ]),
     ),
   );
   console.log(`\nCold start (fresh process: PostgreSQL, bucket, models downloaded from it, SageMaker endpoint), ${cold.length} runs\n`);

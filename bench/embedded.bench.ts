@@ -8,11 +8,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createServices, parseConfig } from "@semla/api";
+import { axis, BASE_MODEL, noisePng, tinyAdapterFiles } from "@semla/api/testing";
 import { defaultModelDir, ensureModelFiles } from "@semla/models";
 import { registerAdapter } from "@semla/registry";
-import { axis, BASE_MODEL, noisePng, tinyAdapterFiles } from "@semla/api/testing";
-import { parseConfig } from "@semla/api";
-import { createServices } from "@semla/api";
 import { percentile, writeResult } from "./stats.js";
 
 const ADAPTERS = 16;
@@ -50,7 +49,9 @@ try {
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
   };
   const result = { requests: REQUESTS, adapters: ADAPTERS, latencyMs: summary(latencies), overheadMs: summary(overheads), stagesMs: Object.fromEntries([...stages].map(([k, v]) => [k, summary(v)])) };
-  console.log(`\nembedded pipeline.segment, ${REQUESTS} warm requests: p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms; overhead (less embed and infer) p50 ${result.overheadMs.p50.toFixed(3)} ms, p99 ${result.overheadMs.p99.toFixed(3)} ms`);
+  console.log(
+    `\nembedded pipeline.segment, ${REQUESTS} warm requests: p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms; overhead (less embed and infer) p50 ${result.overheadMs.p50.toFixed(3)} ms, p99 ${result.overheadMs.p99.toFixed(3)} ms`,
+  );
   for (const [stage, s] of Object.entries(result.stagesMs)) console.log(`  ${stage.padEnd(10)} p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms`);
   await writeResult("embedded", result);
 } finally {

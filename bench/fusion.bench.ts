@@ -3,8 +3,9 @@
  * against a plain copy of the same bytes measured in the same run (target ≤ 2×), and the longest
  * event-loop stall while a server fuses (target ≤ 50 ms).
  */
-import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, fusion, randomAdapter, type LoraAdapter } from "@semla/core";
+
 import { table } from "@semla/cli/format";
+import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, fusion, type LoraAdapter, randomAdapter } from "@semla/core";
 import { measureServerStall } from "./server-stall.js";
 import { median, timeRuns, writeResult } from "./stats.js";
 

@@ -8,18 +8,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { table } from "@semla/cli/format";
 import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, createPrng, peft, randomAdapter } from "@semla/core";
-import { createPgAdapterIndex, registerAdapter, type LibraryRecord } from "@semla/registry";
+import { createPgAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
+import { createHnswIndex, createScratchDatabase, defaultEfSearch, hnswIndexName, toVectorLiteral } from "@semla/registry/testing";
 import { createS3BlobStore } from "@semla/storage";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { createHnswIndex, hnswIndexName } from "@semla/registry/testing";
-import { defaultEfSearch } from "@semla/registry/testing";
-import { createScratchDatabase } from "@semla/registry/testing";
-import { toVectorLiteral } from "@semla/registry/testing";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
-import { table } from "@semla/cli/format";
 import { percentile, writeResult } from "./stats.js";
 
 const DIMENSION = 768;
@@ -135,7 +132,9 @@ async function ingestion(url: string) {
   const index = await createPgAdapterIndex({ connectionString: url });
   const library = await index.createLibrary({ tenant: "bench", name: "ingest", baseModelId: "catseg-l", embeddingModelId: "clip", dimension: DIMENSION, metric: "euclidean" });
   const COUNT = 8;
-  const files = Array.from({ length: COUNT }, (_, i) => peft.writePeftAdapter(randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: i, baseModel: "catseg-l" })));
+  const files = Array.from({ length: COUNT }, (_, i) =>
+    peft.writePeftAdapter(randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: i, baseModel: "catseg-l" })),
+  );
   const bytes = files[0]!.weights.byteLength;
   const { points } = generate("clustered", COUNT, 7);
 
@@ -198,7 +197,12 @@ function printIngestion(ingest: Awaited<ReturnType<typeof ingestion>>): void {
       ["operation", "adapters/s", "MB/s", "× plain put"],
       [
         ["plain S3 PutObject of the same bytes (baseline)", (ingest.count / (ingest.plainMs / 1000)).toFixed(2), (mb / (ingest.plainMs / 1000)).toFixed(1), "1.00"],
-        ["registerAdapter (validate, sha256, put, index)", (ingest.count / (ingest.registerMs / 1000)).toFixed(2), (mb / (ingest.registerMs / 1000)).toFixed(1), (ingest.registerMs / ingest.plainMs).toFixed(2)],
+        [
+          "registerAdapter (validate, sha256, put, index)",
+          (ingest.count / (ingest.registerMs / 1000)).toFixed(2),
+          (mb / (ingest.registerMs / 1000)).toFixed(1),
+          (ingest.registerMs / ingest.plainMs).toFixed(2),
+        ],
       ],
     ),
   );

@@ -1,10 +1,10 @@
 import path from "node:path";
 import { bundleOrtWorker, nativePackageVersions } from "./bundle";
-import { FUNCTION_CA_ENV, type Database } from "./database";
+import { type Database, FUNCTION_CA_ENV } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
 import type { Network } from "./network";
-import { pruneOnnxRuntime, type LambdaArchitecture } from "./packaging";
+import { type LambdaArchitecture, pruneOnnxRuntime } from "./packaging";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
 

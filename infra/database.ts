@@ -1,5 +1,5 @@
-import { AURORA_POSTGRES_VERSION, RDS_POSTGRES_VERSION, type StageSettings } from "./settings";
 import type { Network } from "./network";
+import { AURORA_POSTGRES_VERSION, RDS_POSTGRES_VERSION, type StageSettings } from "./settings";
 
 /**
  * The registry's PostgreSQL: Aurora Serverless v2 (scales to 0 ACU and pauses when idle) or a
@@ -37,10 +37,7 @@ export function createDatabase(settings: StageSettings, network: Network) {
     host: database.host,
     port: database.port,
     name: database.database,
-  }).apply(
-    ({ username, password, host, port, name }) =>
-      `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${name}?sslmode=verify-full`,
-  );
+  }).apply(({ username, password, host, port, name }) => `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${name}?sslmode=verify-full`);
   return { database, url: $util.secret(url) };
 }
 

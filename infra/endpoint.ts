@@ -42,9 +42,7 @@ export function createEndpoint(settings: StageSettings, storage: Storage, image:
         Effect: "Allow",
         Action: statement.actions,
         Resource: statement.resources,
-        ...("conditions" in statement && statement.conditions
-          ? { Condition: Object.fromEntries(statement.conditions.map((c) => [c.test, { [c.variable]: c.values }])) }
-          : {}),
+        ...("conditions" in statement && statement.conditions ? { Condition: Object.fromEntries(statement.conditions.map((c) => [c.test, { [c.variable]: c.values }])) } : {}),
       })),
     }),
   });

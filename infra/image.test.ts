@@ -18,18 +18,12 @@ describe("the endpoint image (SEMLA_ENDPOINT_IMAGE)", () => {
 
   test("absent: the error says how to build and name it", () => {
     expect(() => parseEcrImage(undefined)).toThrow(
-      "SEMLA_ENDPOINT_IMAGE is not set: build and push the endpoint image (README, Deploy), then deploy with " +
-        "SEMLA_ENDPOINT_IMAGE=<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
+      "SEMLA_ENDPOINT_IMAGE is not set: build and push the endpoint image (README, Deploy), then deploy with " + "SEMLA_ENDPOINT_IMAGE=<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
     );
     expect(() => parseEcrImage("  ")).toThrow("SEMLA_ENDPOINT_IMAGE is not set");
   });
 
-  test.each(["semla-endpoint:latest", "123456789012.dkr.ecr.us-east-1.amazonaws.com/semla-endpoint", "docker.io/library/node:20"])(
-    "not an ECR image with a tag or digest: %s",
-    (uri) => {
-      expect(() => parseEcrImage(uri)).toThrow(
-        `SEMLA_ENDPOINT_IMAGE = ${JSON.stringify(uri)}: expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or @sha256:<digest>`,
-      );
-    },
-  );
+  test.each(["semla-endpoint:latest", "123456789012.dkr.ecr.us-east-1.amazonaws.com/semla-endpoint", "docker.io/library/node:20"])("not an ECR image with a tag or digest: %s", (uri) => {
+    expect(() => parseEcrImage(uri)).toThrow(`SEMLA_ENDPOINT_IMAGE = ${JSON.stringify(uri)}: expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or @sha256:<digest>`);
+  });
 });

@@ -15,8 +15,7 @@ const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(
 export function parseEcrImage(uri: string | undefined): EcrImage {
   if (uri === undefined || uri.trim() === "") {
     throw new Error(
-      "SEMLA_ENDPOINT_IMAGE is not set: build and push the endpoint image (README, Deploy), then deploy with " +
-        "SEMLA_ENDPOINT_IMAGE=<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
+      "SEMLA_ENDPOINT_IMAGE is not set: build and push the endpoint image (README, Deploy), then deploy with " + "SEMLA_ENDPOINT_IMAGE=<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
     );
   }
   const match = ECR_IMAGE.exec(uri.trim());

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { FUNCTION_CA_ENV, type Database } from "./database";
+import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
+import { type Database, FUNCTION_CA_ENV } from "./database";
 import { lambdaOnlyTrust } from "./iam";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";
-import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
 
 export const MIGRATOR_HANDLER = "functions/migrator/src/handler.handler";
 /** Where copyFiles puts the repository's migrations/ folder inside the bundle (/var/task). */
@@ -21,7 +21,11 @@ export function migrationsDigest(folder: string): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else hash.update(`${path.relative(folder, full)}\0`).update(readFileSync(full)).update("\0");
+      else
+        hash
+          .update(`${path.relative(folder, full)}\0`)
+          .update(readFileSync(full))
+          .update("\0");
     }
   };
   walk(folder);

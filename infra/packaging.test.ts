@@ -58,9 +58,7 @@ describe("onnxruntime-node pruned to the Lambda platform", () => {
 
   test("a bundle without onnxruntime-node fails the build, not the first request", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "semla-bundle-"));
-    await expect(pruneOnnxRuntime(dir, "x86_64")).rejects.toThrow(
-      `${path.join(dir, "node_modules/onnxruntime-node/bin")} does not exist: onnxruntime-node was not installed into the function bundle`,
-    );
+    await expect(pruneOnnxRuntime(dir, "x86_64")).rejects.toThrow(`${path.join(dir, "node_modules/onnxruntime-node/bin")} does not exist: onnxruntime-node was not installed into the function bundle`);
   });
 
   test("a bundle without the target's binding fails the build", async () => {

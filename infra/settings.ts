@@ -107,15 +107,15 @@ export function validateSettings(settings: StageSettings): StageSettings {
   }
   check(Number.isInteger(api.memoryMb) && api.memoryMb >= 128 && api.memoryMb <= 10240, "api.memoryMb", "must be 128–10240 MB", api.memoryMb);
   check(Number.isInteger(api.timeoutSeconds) && api.timeoutSeconds >= 1 && api.timeoutSeconds <= 900, "api.timeoutSeconds", "must be 1–900 s", api.timeoutSeconds);
-  check(
-    Number.isInteger(api.ephemeralStorageMb) && api.ephemeralStorageMb >= 512 && api.ephemeralStorageMb <= 10240,
-    "api.ephemeralStorageMb",
-    "must be 512–10240 MB",
-    api.ephemeralStorageMb,
-  );
+  check(Number.isInteger(api.ephemeralStorageMb) && api.ephemeralStorageMb >= 512 && api.ephemeralStorageMb <= 10240, "api.ephemeralStorageMb", "must be 512–10240 MB", api.ephemeralStorageMb);
   check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(endpoint.instanceType), "endpoint.instanceType", 'must be a SageMaker instance type, e.g. "ml.g5.xlarge"', endpoint.instanceType);
   // A real-time endpoint without inference components keeps at least one instance.
-  check(Number.isInteger(endpoint.minInstances) && endpoint.minInstances >= 1, "endpoint.minInstances", "must be a whole number ≥ 1 (a real-time endpoint cannot scale to 0 instances)", endpoint.minInstances);
+  check(
+    Number.isInteger(endpoint.minInstances) && endpoint.minInstances >= 1,
+    "endpoint.minInstances",
+    "must be a whole number ≥ 1 (a real-time endpoint cannot scale to 0 instances)",
+    endpoint.minInstances,
+  );
   check(
     Number.isInteger(endpoint.maxInstances) && endpoint.maxInstances >= endpoint.minInstances,
     "endpoint.maxInstances",
@@ -125,7 +125,12 @@ export function validateSettings(settings: StageSettings): StageSettings {
   check(endpoint.invocationsPerInstancePerMinute > 0, "endpoint.invocationsPerInstancePerMinute", "must be positive", endpoint.invocationsPerInstancePerMinute);
   check(Number.isInteger(storage.fusedExpiryDays) && storage.fusedExpiryDays >= 1, "storage.fusedExpiryDays", "must be a whole number of days ≥ 1", storage.fusedExpiryDays);
   check(Number.isInteger(storage.uploadsExpiryDays) && storage.uploadsExpiryDays >= 1, "storage.uploadsExpiryDays", "must be a whole number of days ≥ 1", storage.uploadsExpiryDays);
-  check(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(settings.sweepSchedule), "sweepSchedule", 'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"', settings.sweepSchedule);
+  check(
+    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(settings.sweepSchedule),
+    "sweepSchedule",
+    'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
+    settings.sweepSchedule,
+  );
   return settings;
 }
 
@@ -139,7 +144,6 @@ export function stageSettings(stage: string, options: { readonly database?: stri
   if (options.database !== "rds") {
     throw new StageSettingsError(`SEMLA_DATABASE = ${JSON.stringify(options.database)}: must be "aurora" or "rds"`);
   }
-  const database: DatabaseSettings =
-    stage === "production" ? { kind: "rds", instance: "m7g.large", storageGb: 50 } : { kind: "rds", instance: "t4g.micro", storageGb: 20 };
+  const database: DatabaseSettings = stage === "production" ? { kind: "rds", instance: "m7g.large", storageGb: 50 } : { kind: "rds", instance: "t4g.micro", storageGb: 20 };
   return validateSettings({ ...base, database });
 }

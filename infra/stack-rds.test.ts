@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { DEPLOY_ENV } from "./testing/fixtures";
-import { runStack, type MockStack } from "./testing/mock-stack";
+import { type MockStack, runStack } from "./testing/mock-stack";
 
 /** SEMLA_DATABASE=rds: a provisioned RDS PostgreSQL instance instead of Aurora. */
 let stack: MockStack;

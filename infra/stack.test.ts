@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
 import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
-import { platformVersions, ROOT, runStack, type MockStack } from "./testing/mock-stack";
+import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
 
 /**
  * The dev stage's stack, evaluated under Pulumi's mocks (sst.config.ts as `sst deploy` runs it):
@@ -19,11 +19,9 @@ beforeAll(async () => {
 
 const fn = (name: string) => stack.one("aws:lambda/function:Function", `${name}Function`).inputs;
 /** The function's variables without SST's own (SST_KEY_FILE, SST_RESOURCE_App). */
-const env = (name: string) =>
-  Object.fromEntries(Object.entries(fn(name).environment.variables as Record<string, string>).filter(([key]) => !key.startsWith("SST_")));
+const env = (name: string) => Object.fromEntries(Object.entries(fn(name).environment.variables as Record<string, string>).filter(([key]) => !key.startsWith("SST_")));
 
-const DATABASE_URL =
-  "postgres://postgres:p%40ss%3Aw%2Frd%25mock@databasecluster.cluster-mock.us-east-1.rds.amazonaws.com:5432/semla?sslmode=verify-full";
+const DATABASE_URL = "postgres://postgres:p%40ss%3Aw%2Frd%25mock@databasecluster.cluster-mock.us-east-1.rds.amazonaws.com:5432/semla?sslmode=verify-full";
 
 describe("the dev stack", () => {
   test("is evaluated by SST 4.17.1's platform: @pulumi/pulumi 3.215.0, @pulumi/aws 7.20.0", () => {
@@ -128,9 +126,7 @@ describe("storage", () => {
       restrictPublicBuckets: true,
     });
     const policy = JSON.parse(stack.one("aws:s3/bucketPolicy:BucketPolicy", "BucketPolicy").inputs.policy as string) as { Statement: unknown[] };
-    expect(policy.Statement).toContainEqual(
-      expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": ["false"] } } }),
-    );
+    expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": ["false"] } } }));
   });
 });
 
@@ -226,10 +222,7 @@ describe("least-privilege IAM", () => {
   test("the migrator has no permissions beyond logs and its VPC network interfaces", () => {
     const role = stack.one("aws:iam/role:Role", "MigratorRole").inputs;
     expect(role.inlinePolicies).toEqual([]);
-    expect(role.managedPolicyArns).toEqual([
-      "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-      "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
-    ]);
+    expect(role.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]);
   });
 
   test("function roles are assumable by Lambda only (SST's default also trusts the account root)", () => {
@@ -270,9 +263,7 @@ describe("least-privilege IAM", () => {
 describe("migrations", () => {
   test("the migrator bundles migrations/ and gets the database URL and the bootstrap key's hash", () => {
     expect(fn("Migrator")).toMatchObject({ handler: "functions/migrator/src/handler.handler", runtime: "nodejs22.x", timeout: 300, memorySize: 512 });
-    expect(stack.builds.find((b) => b.functionID === "Migrator")!.input.copyFiles).toEqual([
-      { from: path.join(ROOT, "migrations"), to: "migrations", isDir: true },
-    ]);
+    expect(stack.builds.find((b) => b.functionID === "Migrator")!.input.copyFiles).toEqual([{ from: path.join(ROOT, "migrations"), to: "migrations", isDir: true }]);
     expect(env("Migrator")).toEqual({
       SEMLA_DATABASE_URL: DATABASE_URL,
       SEMLA_BOOTSTRAP_API_KEY_SHA256: API_KEY_SHA256,

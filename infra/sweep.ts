@@ -1,9 +1,9 @@
-import { FUNCTION_CA_ENV, type Database } from "./database";
+import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
+import { type Database, FUNCTION_CA_ENV } from "./database";
 import { bucketPermissions, lambdaOnlyTrust, SWEEPER_BUCKET_ACCESS } from "./iam";
 import type { Network } from "./network";
 import type { StageSettings } from "./settings";
 import type { Storage } from "./storage";
-import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
 
 /** The scheduled sweep's entry (functions/api/src/sweep/lambda.ts, `export async function handler`). */
 export const SWEEPER_HANDLER = "functions/api/src/sweep/lambda.handler";

@@ -10,6 +10,8 @@ bash scripts/services/install-pgvector.sh
 # tsc uses one core).
 (bash scripts/services/install-sst-platform.sh && bash scripts/typecheck-infra.sh) &
 infra=$!
+echo "Linting and checking the format (Biome)..." >&2
+npx --no-install biome ci .
 echo "Type-checking..." >&2
 npx --no-install tsc -p tsconfig.json
 wait "$infra"

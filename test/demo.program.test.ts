@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -38,6 +38,9 @@ describe("semla demo (the README's start command until the API lands)", () => {
   }, 120_000);
 
   it("refuses a bad --seed with a usage error (exit 2)", async () => {
-    await expect(run(process.execPath, ["functions/cli/bin/semla.js", "demo", "--seed", "1.5"])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--seed must be a non-negative integer/) });
+    await expect(run(process.execPath, ["functions/cli/bin/semla.js", "demo", "--seed", "1.5"])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--seed must be a non-negative integer/),
+    });
   });
 });

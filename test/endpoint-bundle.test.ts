@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { loadSegmenter } from "@semla/endpoint";
+import { gradientPng } from "@semla/endpoint/testing";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { ensureModelFiles } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadSegmenter } from "@semla/endpoint";
-import { gradientPng } from "@semla/endpoint/testing";
-import { bundleNode, ENDPOINT_ENTRIES, ROOT, type BundledFile } from "../infra/bundle.js";
+import { type BundledFile, bundleNode, ENDPOINT_ENTRIES, ROOT } from "../infra/bundle.js";
 
 /**
  * The endpoint image runs the bundle, not the sources: built the way the Dockerfile builds it,

@@ -160,29 +160,36 @@ function startRpc(work: string, builds: FunctionBuild[]): Promise<Server> {
       const input = params[0];
       let result: unknown;
       try {
-      if (method === "Provider.Aws.Bootstrap") {
-        result = { asset: "sst-asset-mock", assetEcrRegistryId: ACCOUNT, assetEcrUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/sst-asset`, state: "sst-state-mock", appsyncHttp: "", appsyncRealtime: "" };
-      } else if (method === "Runtime.Build") {
-        const out = path.join(work, "artifacts", `${input.functionID}-src`);
-        const handlerFile = path.join(out, `${input.handler.slice(0, input.handler.lastIndexOf("."))}.mjs`);
-        mkdirSync(path.dirname(handlerFile), { recursive: true });
-        writeFileSync(handlerFile, "export const handler = async () => ({});\n");
-        // SST normalises `nodejs.install` to { package: version }.
-        for (const pkg of Object.keys(input.properties?.install ?? {})) {
-          if (pkg !== "onnxruntime-node") continue;
-          for (const dir of ["darwin/arm64", "linux/arm64", "linux/x64", "win32/x64"]) {
-            const full = path.join(out, "node_modules/onnxruntime-node/bin/napi-v6", dir);
-            mkdirSync(full, { recursive: true });
-            writeFileSync(path.join(full, "onnxruntime_binding.node"), Buffer.alloc(1000));
+        if (method === "Provider.Aws.Bootstrap") {
+          result = {
+            asset: "sst-asset-mock",
+            assetEcrRegistryId: ACCOUNT,
+            assetEcrUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/sst-asset`,
+            state: "sst-state-mock",
+            appsyncHttp: "",
+            appsyncRealtime: "",
+          };
+        } else if (method === "Runtime.Build") {
+          const out = path.join(work, "artifacts", `${input.functionID}-src`);
+          const handlerFile = path.join(out, `${input.handler.slice(0, input.handler.lastIndexOf("."))}.mjs`);
+          mkdirSync(path.dirname(handlerFile), { recursive: true });
+          writeFileSync(handlerFile, "export const handler = async () => ({});\n");
+          // SST normalises `nodejs.install` to { package: version }.
+          for (const pkg of Object.keys(input.properties?.install ?? {})) {
+            if (pkg !== "onnxruntime-node") continue;
+            for (const dir of ["darwin/arm64", "linux/arm64", "linux/x64", "win32/x64"]) {
+              const full = path.join(out, "node_modules/onnxruntime-node/bin/napi-v6", dir);
+              mkdirSync(full, { recursive: true });
+              writeFileSync(path.join(full, "onnxruntime_binding.node"), Buffer.alloc(1000));
+            }
+            writeFileSync(path.join(out, "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so"), Buffer.alloc(5000));
           }
-          writeFileSync(path.join(out, "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so"), Buffer.alloc(5000));
+          builds.push({ functionID: input.functionID, handler: input.handler, out, input });
+          result = { handler: input.handler, out, errors: [], sourcemaps: [] };
+        } else {
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ error: `rpc: can't find method ${method}` }));
+          return;
         }
-        builds.push({ functionID: input.functionID, handler: input.handler, out, input });
-        result = { handler: input.handler, out, errors: [], sourcemaps: [] };
-      } else {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ error: `rpc: can't find method ${method}` }));
-        return;
-      }
       } catch (error) {
         // Answer with the error: the component then fails the run instead of waiting forever.
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ error: `mock ${method}: ${(error as Error).stack}` }));
@@ -287,7 +294,13 @@ export async function runStack(stage: string, env: Record<string, string>): Prom
       one(type, name) {
         const found = resources.filter((r) => r.type === type && r.name === name);
         if (found.length !== 1) {
-          throw new Error(`expected one ${type} named ${name}, found ${found.length}; of that type: ${ofType(type).map((r) => r.name).join(", ") || "none"}`);
+          throw new Error(
+            `expected one ${type} named ${name}, found ${found.length}; of that type: ${
+              ofType(type)
+                .map((r) => r.name)
+                .join(", ") || "none"
+            }`,
+          );
         }
         return found[0]!;
       },

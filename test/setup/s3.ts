@@ -178,11 +178,15 @@ async function front(directory: string, request: IncomingMessage, response: Serv
   const uploadId = query.get("uploadId");
   const get = request.method === "GET";
   const route =
-    get && key === "" && query.has("uploads") ? "list-uploads"
-    : get && key === "" && query.get("list-type") === "2" && !query.has("delimiter") ? "list-objects"
-    : request.method === "DELETE" && key !== "" && uploadId !== null ? "abort"
-    : get && key !== "" && request.headers.range === "bytes=0-0" && [...query.keys()].every((name) => name === "x-id") ? "first-byte"
-    : undefined;
+    get && key === "" && query.has("uploads")
+      ? "list-uploads"
+      : get && key === "" && query.get("list-type") === "2" && !query.has("delimiter")
+        ? "list-objects"
+        : request.method === "DELETE" && key !== "" && uploadId !== null
+          ? "abort"
+          : get && key !== "" && request.headers.range === "bytes=0-0" && [...query.keys()].every((name) => name === "x-id")
+            ? "first-byte"
+            : undefined;
   if (route === undefined || !BUCKET_NAME.test(bucket) || !(await exists(path.join(directory, bucket)))) return false;
   switch (route) {
     case "list-uploads":

@@ -1,6 +1,6 @@
 import { libraryPrefix } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
+import { type E2eStack, keysUnder, startE2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 
 /**
@@ -27,7 +27,14 @@ describe("adapter configs through the HTTP API (issue 11)", () => {
   const baseConfig = () => JSON.parse(new TextDecoder().decode(asBytes(tinyAdapterFiles(stack.models, 1).config))) as Record<string, unknown>;
   const upload = (name: string, config: Record<string, unknown> | string, seed = 1) => {
     const files = tinyAdapterFiles(stack.models, seed);
-    return call("POST", "/v1/adapters", { raw: adapterForm({ libraryId, name, files: { config: typeof config === "string" ? config : JSON.stringify(config), weights: files.weights }, centroid: JSON.stringify(axis(dimension, seed % dimension)) }) });
+    return call("POST", "/v1/adapters", {
+      raw: adapterForm({
+        libraryId,
+        name,
+        files: { config: typeof config === "string" ? config : JSON.stringify(config), weights: files.weights },
+        centroid: JSON.stringify(axis(dimension, seed % dimension)),
+      }),
+    });
   };
   const beginUpload = (name: string, config: unknown) =>
     call("POST", "/v1/adapters/uploads", { body: { libraryId, name, config, centroid: axis(dimension, 0), weightsBytes: tinyAdapterFiles(stack.models, 1).weights.byteLength } });

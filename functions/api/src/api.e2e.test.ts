@@ -1,13 +1,13 @@
-import { LIMITS, numpy } from "@semla/core";
-import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { randomUUID } from "node:crypto";
+import { LIMITS, numpy } from "@semla/core";
+import { rawEnvelope } from "@semla/endpoint/testing";
+import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
 import { onnx } from "@semla/models";
 import { adapterObjectKey, libraryPrefix } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "./client.js";
-import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
-import { rawEnvelope } from "@semla/endpoint/testing";
+import { type E2eStack, keysUnder, startE2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, noisePng, pngHeader, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 
 /**
@@ -144,7 +144,10 @@ describe("SemLA Serve API end to end", () => {
     });
 
     it("computes the centroid from sample images with the service's CLIP encoder", async () => {
-      const images = [{ name: "a.png", bytes: await pngImage(40, 30, [200, 40, 40]) }, { name: "b.png", bytes: await pngImage(30, 40, [190, 50, 30]) }];
+      const images = [
+        { name: "a.png", bytes: await pngImage(40, 30, [200, 40, 40]) },
+        { name: "b.png", bytes: await pngImage(30, 40, [190, 50, 30]) },
+      ];
       const reply = await post(adapterForm({ libraryId, name: "dusk", files: tinyAdapterFiles(stack.models, 3), images }));
       expect(reply.status).toBe(201);
       expect(reply.body!.adapter.sampleCount).toBe(2);
@@ -154,11 +157,25 @@ describe("SemLA Serve API end to end", () => {
       const files = tinyAdapterFiles(stack.models, 4);
       const before = await keysUnder(stack.store, libraryPrefix(libraryId));
       const cases: [FormData, string][] = [
-        [adapterForm({ libraryId, name: "broken", files: { config: files.config, weights: new TextEncoder().encode("not safetensors at all") }, centroid: JSON.stringify(axis(dimension, 2)) }), "safetensors."],
-        [adapterForm({ libraryId, name: "broken", files, images: [{ name: "ok.png", bytes: await pngImage(8, 8, [1, 2, 3]) }, { name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "image."],
+        [
+          adapterForm({ libraryId, name: "broken", files: { config: files.config, weights: new TextEncoder().encode("not safetensors at all") }, centroid: JSON.stringify(axis(dimension, 2)) }),
+          "safetensors.",
+        ],
+        [
+          adapterForm({
+            libraryId,
+            name: "broken",
+            files,
+            images: [
+              { name: "ok.png", bytes: await pngImage(8, 8, [1, 2, 3]) },
+              { name: "x.png", bytes: new TextEncoder().encode("no image") },
+            ],
+          }),
+          "image.",
+        ],
         [adapterForm({ libraryId, name: "broken", files, images: [{ name: "x.png", bytes: new TextEncoder().encode("no image") }] }), "image.undecodable"],
         [adapterForm({ libraryId, name: "broken", files, centroid: JSON.stringify(axis(dimension + 1, 0)) }), "centroid.dimension-mismatch"],
-        [adapterForm({ libraryId, name: "broken", files: { config: "{\"peft_type\": \"LORA\"}", weights: files.weights }, centroid: JSON.stringify(axis(dimension, 2)) }), "adapter."],
+        [adapterForm({ libraryId, name: "broken", files: { config: '{"peft_type": "LORA"}', weights: files.weights }, centroid: JSON.stringify(axis(dimension, 2)) }), "adapter."],
       ];
       for (const [form, code] of cases) {
         const reply = await post(form);
@@ -174,7 +191,10 @@ describe("SemLA Serve API end to end", () => {
       const adapter = reply.body!.adapter as { id: string; version: number; sha256: string };
       const objectKey = adapterObjectKey({ libraryId, adapterId: adapter.id, version: adapter.version, sha256: adapter.sha256 });
       expect(await stack.store.head(objectKey)).toBeDefined();
-      for (const [method, path] of [["GET", `/v1/adapters/${adapter.id}`], ["DELETE", `/v1/adapters/${adapter.id}`]] as const) {
+      for (const [method, path] of [
+        ["GET", `/v1/adapters/${adapter.id}`],
+        ["DELETE", `/v1/adapters/${adapter.id}`],
+      ] as const) {
         const foreign = await call(method, path, { key: otherKey });
         expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-adapter"]);
       }
@@ -193,7 +213,16 @@ describe("SemLA Serve API end to end", () => {
       expect([tooLarge.status, errorCode(tooLarge)]).toEqual([413, "api.payload-too-large"]);
 
       const begin = async (weights: Uint8Array, k = key) =>
-        call("POST", "/v1/adapters/uploads", { key: k, body: { libraryId, name: "big", config: JSON.parse(typeof big.config === "string" ? big.config : new TextDecoder().decode(big.config)), centroid: axis(dimension, 4), weightsBytes: weights.byteLength } });
+        call("POST", "/v1/adapters/uploads", {
+          key: k,
+          body: {
+            libraryId,
+            name: "big",
+            config: JSON.parse(typeof big.config === "string" ? big.config : new TextDecoder().decode(big.config)),
+            centroid: axis(dimension, 4),
+            weightsBytes: weights.byteLength,
+          },
+        });
       const grant = await begin(big.weights);
       expect(grant.status).toBe(201);
       const early = await call("POST", `/v1/adapters/uploads/${grant.body!.uploadId}/complete`, { key });
@@ -265,16 +294,24 @@ describe("SemLA Serve API end to end", () => {
       expect(zeroshot).toMatchObject({ status: 200, body: { mode: "zeroshot", plan: null, contributions: [] } });
       const oracle = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky", "road"], options: { mode: "adapter", adapter: "fog" } } });
       expect(oracle.body!.contributions).toMatchObject([{ name: "fog", weight: 1 }]);
-      const linear = await call("POST", "/v1/segment", { key, body: { libraryId, image: b64(image), classNames: ["sky", "road"], options: { mode: "uniform", k: 2, fusion: { combination: "svd" } } } });
+      const linear = await call("POST", "/v1/segment", {
+        key,
+        body: { libraryId, image: b64(image), classNames: ["sky", "road"], options: { mode: "uniform", k: 2, fusion: { combination: "svd" } } },
+      });
       expect(linear).toMatchObject({ status: 200, body: { mode: "uniform", fusion: { combination: "svd" } } });
 
       const stats = await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key });
       expect(stats.status).toBe(200);
       expect(stats.body!.requests).toBe(3);
       const fog = stats.body!.adapters.find((a: { name: string }) => a.name === "fog");
-      const fogWeights = [...result.contributions, ...oracle.body!.contributions, ...linear.body!.contributions].filter((c: { name: string }) => c.name === "fog").map((c: { weight: number }) => c.weight);
+      const fogWeights = [...result.contributions, ...oracle.body!.contributions, ...linear.body!.contributions]
+        .filter((c: { name: string }) => c.name === "fog")
+        .map((c: { weight: number }) => c.weight);
       expect(fog.uses).toBe(fogWeights.length);
-      expect(fog.totalWeight).toBeCloseTo(fogWeights.reduce((a: number, b: number) => a + b, 0), 12);
+      expect(fog.totalWeight).toBeCloseTo(
+        fogWeights.reduce((a: number, b: number) => a + b, 0),
+        12,
+      );
       const foreign = await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`, { key: otherKey });
       expect([foreign.status, errorCode(foreign)]).toEqual([404, "registry.unknown-library"]);
     });
@@ -377,7 +414,11 @@ describe("SemLA Serve API end to end", () => {
     it("refuses duplicate class names with 400 segment.duplicate-class-name naming the name, from the API and the endpoint alike", async () => {
       const reply = await segment({ classNames: ["road", "sky", "road"] });
       expect(reply.status).toBe(400);
-      expect(reply.body!.error).toEqual({ code: "segment.duplicate-class-name", message: 'class name "road" is given twice (at 0 and 2)', details: { rule: "duplicate-class-name", name: "road", indices: [0, 2] } });
+      expect(reply.body!.error).toEqual({
+        code: "segment.duplicate-class-name",
+        message: 'class name "road" is given twice (at 0 and 2)',
+        details: { rule: "duplicate-class-name", name: "road", indices: [0, 2] },
+      });
       const tooMany = await segment({ classNames: Array.from({ length: LIMITS.classes + 1 }, (_, i) => `class ${i}`) });
       expect([tooMany.status, errorCode(tooMany), tooMany.body!.error.details.max]).toEqual([400, "segment.too-many-classes", LIMITS.classes]);
       const tooLong = await segment({ classNames: ["sky", "a".repeat(LIMITS.className + 1)] });

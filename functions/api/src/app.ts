@@ -47,7 +47,9 @@ export function createApp(deps: AppDeps) {
   const bodyLimitMiddleware = bodyLimit({
     maxSize: limit,
     onError: () => {
-      throw new ApiError("payload-too-large", `the request body is over the ${limit}-byte limit: upload large files through a presigned URL (POST /v1/adapters/uploads, POST /v1/uploads/images)`, { limit });
+      throw new ApiError("payload-too-large", `the request body is over the ${limit}-byte limit: upload large files through a presigned URL (POST /v1/adapters/uploads, POST /v1/uploads/images)`, {
+        limit,
+      });
     },
   });
   // One key cache for authentication and revocation, so a key revoked here is refused at once.

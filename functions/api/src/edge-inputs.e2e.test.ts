@@ -1,8 +1,8 @@
-import { hashApiKey, type ApiKeyStore } from "@semla/registry";
+import { type ApiKeyStore, hashApiKey } from "@semla/registry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "./app.js";
-import { startServer, type RunningServer } from "./server.js";
-import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
+import { type RunningServer, startServer } from "./server.js";
+import { type E2eStack, keysUnder, startE2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 
 /**
@@ -18,7 +18,11 @@ describe("edge inputs through the real HTTP API", () => {
   let image: string;
 
   type Reply = { status: number; headers: Headers; body?: Record<string, any> };
-  const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string>; url?: string } = {}): Promise<Reply> => {
+  const call = async (
+    method: string,
+    path: string,
+    options: { key?: string; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string>; url?: string } = {},
+  ): Promise<Reply> => {
     const headers: Record<string, string> = { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers };
     let body = options.raw;
     if (options.body !== undefined) {
@@ -75,7 +79,13 @@ describe("edge inputs through the real HTTP API", () => {
       const seam = await call("POST", "/v1/adapters", { key, raw: adapterForm({ libraryId, name: "fog", files: { config, weights: files.weights }, centroid }) });
       expect([seam.status, seam.body]).toEqual([
         400,
-        { error: { code: "registry.invalid-text", message: `config.task_type ${nul(3)}`, details: { rule: "invalid-text", field: "config.task_type", problem: "contains a NUL character (U+0000) at index 3" } } },
+        {
+          error: {
+            code: "registry.invalid-text",
+            message: `config.task_type ${nul(3)}`,
+            details: { rule: "invalid-text", field: "config.task_type", problem: "contains a NUL character (U+0000) at index 3" },
+          },
+        },
       ]);
       expect(await adapterNames()).toEqual([]);
       expect(await keysUnder(stack.store, "adapters/")).toEqual([]);
@@ -214,7 +224,7 @@ describe("edge inputs through the real HTTP API", () => {
         error: "failed query",
         name: "Error",
         query: expect.stringMatching(/^select .* from "api_keys" where \("api_keys"\."key_hash" = \$1 and "api_keys"\."revoked_at" is null\)$/),
-        causes: [{ name: "error", code: "42703", severity: "ERROR", routine: expect.any(String), message: 'column api_keys.key_hash does not exist' }],
+        causes: [{ name: "error", code: "42703", severity: "ERROR", routine: expect.any(String), message: "column api_keys.key_hash does not exist" }],
       });
       for (const line of lines) {
         expect(line).not.toContain(hashApiKey(fresh));

@@ -1,7 +1,7 @@
 import { registerAdapter, sweep } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { keysUnder, startE2eStack, type E2eStack } from "./testing/e2e-harness.js";
+import { type E2eStack, keysUnder, startE2eStack } from "./testing/e2e-harness.js";
 import { adapterForm, axis, BASE_MODEL, pngImage, tinyAdapterFiles } from "./testing/fixtures.js";
 import { startTcpProxy, type TcpProxy } from "./testing/tcp-proxy.js";
 
@@ -77,7 +77,7 @@ describe("outages of PostgreSQL, the object store and the endpoint", () => {
       form: adapterForm({ libraryId, name, files: tinyAdapterFiles(stack.models, ++seed), centroid: JSON.stringify(axis(dimension, seed % dimension)) }),
     });
   const segment = (options: Record<string, unknown> = {}) => call("POST", "/v1/segment", { key, body: { libraryId, image, classNames: ["sky", "road"], options: { k: 3, ...options } } });
-  const listed = async () => ((await call("GET", `/v1/adapters?libraryId=${libraryId}&limit=500`, { key })).body!.items as { id: string; name: string; status: string }[]);
+  const listed = async () => (await call("GET", `/v1/adapters?libraryId=${libraryId}&limit=500`, { key })).body!.items as { id: string; name: string; status: string }[];
 
   beforeAll(async () => {
     const postgresUrl = inject("postgresUrl");

@@ -1,12 +1,22 @@
-export { createApp, API_VERSION, type App, type AppDeps } from "./app.js";
-export { parseConfig, ConfigError, type ApiConfig, type ServiceConfig } from "@semla/service/config";
-export { createServices, type Services, type ServiceOptions } from "./services.js";
-export { startNodeServer, startServer, type RunningServer } from "./server.js";
-export { startPeriodicSweep, type PeriodicSweep } from "./sweep/periodic.js";
-export { createClient, type Client } from "./client.js";
+export { type ApiConfig, ConfigError, parseConfig, type ServiceConfig } from "@semla/service/config";
+export {
+  type FolderLock,
+  FolderLockError,
+  isAlive,
+  LOCK_FILE,
+  type LockHolder,
+  lockDataFolder,
+  lockHolderOf,
+  readServerFile,
+  runningServer,
+  SERVER_FILE,
+  type ServerFile,
+} from "@semla/service/data-folder";
+export { API_VERSION, type App, type AppDeps, createApp } from "./app.js";
+export { type Client, createClient } from "./client.js";
 export { createLogger, type Logger, type LogLevel } from "./http/logger.js";
-export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry } from "./services.js";
-export { SERVER_FILE, readServerFile, runningServer, type ServerFile } from "@semla/service/data-folder";
-export { lockDataFolder, lockHolderOf, isAlive, FolderLockError, LOCK_FILE, type FolderLock, type LockHolder } from "@semla/service/data-folder";
+export { type ApiKeyView, apiKeyView, TenantSchema } from "./routes/admin.js";
+export { type RunningServer, startNodeServer, startServer } from "./server.js";
+export { createServices, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceOptions, type Services } from "./services.js";
+export { type PeriodicSweep, startPeriodicSweep } from "./sweep/periodic.js";
 export { expireUploads } from "./uploads/expire.js";
-export { TenantSchema, apiKeyView, type ApiKeyView } from "./routes/admin.js";

@@ -45,7 +45,13 @@ describe("Lambda handler", () => {
     const long = await invoke("GET", "/v1/adapters", {}, query);
     expect([long.statusCode, JSON.parse(long.body)]).toEqual([
       414,
-      { error: { code: "api.uri-too-long", message: `the URL's path and query string are ${"/v1/adapters?".length + query.length} bytes, over the 8192-byte limit`, details: { limit: 8192, bytes: "/v1/adapters?".length + query.length } } },
+      {
+        error: {
+          code: "api.uri-too-long",
+          message: `the URL's path and query string are ${"/v1/adapters?".length + query.length} bytes, over the 8192-byte limit`,
+          details: { limit: 8192, bytes: "/v1/adapters?".length + query.length },
+        },
+      },
     ]);
     const fits = await invoke("GET", "/v1/adapters", {}, `name=${"a".repeat(8192 - "/v1/adapters?name=".length)}`);
     expect([fits.statusCode, JSON.parse(fits.body).error.code]).toEqual([401, "api.missing-key"]);

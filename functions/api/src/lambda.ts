@@ -1,6 +1,6 @@
+import { parseConfig } from "@semla/service/config";
 import { handle } from "hono/aws-lambda";
 import { createApp } from "./app.js";
-import { parseConfig } from "@semla/service/config";
 import { createServices } from "./services.js";
 
 /**

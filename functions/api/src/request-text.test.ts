@@ -1,6 +1,6 @@
-import type { ZodType } from "zod";
 import { describe, expect, it } from "vitest";
-import { createApp, type AppDeps } from "./app.js";
+import type { ZodType } from "zod";
+import { type AppDeps, createApp } from "./app.js";
 import { createLogger } from "./http/logger.js";
 
 /**

@@ -1,6 +1,6 @@
-import { startEndpointServer, type RunningServer } from "@semla/endpoint/server";
-import { createApp, type App } from "./app.js";
+import { type RunningServer, startEndpointServer } from "@semla/endpoint/server";
 import type { ApiConfig } from "@semla/service/config";
+import { type App, createApp } from "./app.js";
 import { ApiError, errorReply } from "./http/errors.js";
 import type { Services } from "./services.js";
 import { startPeriodicSweep } from "./sweep/periodic.js";

@@ -1,10 +1,10 @@
 import path from "node:path";
-import { apiKeyView, createClient, openRegistry, parseConfig, runningServer, TenantSchema, type ApiConfig, type ApiKeyView } from "@semla/api";
-import { readAdminToken } from "./embedded/admin-token.js";
+import { type ApiConfig, type ApiKeyView, apiKeyView, createClient, openRegistry, parseConfig, runningServer, TenantSchema } from "@semla/api";
 import { describeIssues, SemlaError } from "@semla/core";
-import { createApiKeyStore, sweep, type SweepReport } from "@semla/registry";
-import { expectOk } from "./remote/connection.js";
+import { createApiKeyStore, type SweepReport, sweep } from "@semla/registry";
+import { readAdminToken } from "./embedded/admin-token.js";
 import { table } from "./format.js";
+import { expectOk } from "./remote/connection.js";
 
 /**
  * Where `semla keys` and `semla sweep` act. A configured deployment (SEMLA_DATABASE_URL): on its

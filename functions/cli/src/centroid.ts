@@ -1,7 +1,7 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { numpy } from "@semla/core";
-import { centroidOfImages, ClipEmbedder } from "@semla/inference";
+import { ClipEmbedder, centroidOfImages } from "@semla/inference";
 import { defaultModelDir, ensureModelFiles } from "@semla/models";
 import { progressBar } from "./progress.js";
 

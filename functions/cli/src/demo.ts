@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createAdapters, type Adapters } from "@semla/adapters";
+import { type Adapters, createAdapters } from "@semla/adapters";
+import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, denseDelta, fusion, type LoraAdapter, numpy, peft, randomAdapter, routing } from "@semla/core";
+import { type AdapterIndex, createPgliteAdapterIndex, importLoraDb, type LibraryRecord } from "@semla/registry";
+import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { generator } from "@semla/world";
-import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, denseDelta, fusion, numpy, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
-import { createPgliteAdapterIndex, importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
-import { createFsBlobStore, type BlobStore } from "@semla/storage";
 import { bar, bytes, table } from "./format.js";
 
 /** Domains of the demo library: combinations of visual shifts, as in the SemLA paper's benchmark. */

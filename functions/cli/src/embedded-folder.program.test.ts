@@ -1,18 +1,18 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LOCK_FILE, openRegistry, parseConfig, SERVER_FILE, type ServerFile } from "@semla/api";
-import { LOCAL_TENANT } from "./embedded/local-key.js";
 import { bytesSource, peft, randomAdapter } from "@semla/core";
 import { onnx, openModelFiles } from "@semla/models";
 import { hashApiKey, moduleShapesOf } from "@semla/registry";
 import { adapterObjectKey, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_TENANT } from "./embedded/local-key.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -74,9 +74,7 @@ describe("the embedded data folder across processes", () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(refused?.code).toBe(1);
-    expect(refused?.stderr).toBe(
-      `semla: the data folder ${dir} is in use by a semla server (pid ${server.pid}, ${running.url}): stop it first, or use another --data-dir (embedded.folder-locked)\n`,
-    );
+    expect(refused?.stderr).toBe(`semla: the data folder ${dir} is in use by a semla server (pid ${server.pid}, ${running.url}): stop it first, or use another --data-dir (embedded.folder-locked)\n`);
     expect(await readFile(path.join(dir, SERVER_FILE), "utf8")).toBe(before);
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   }, 60_000);

@@ -1,16 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { describeIssues, isSemlaError } from "@semla/core";
 import { parseArgs } from "node:util";
+import { describeIssues, isSemlaError } from "@semla/core";
+import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
+import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
 import { connect } from "./remote/connection.js";
-import { runRoute, runSegment, type Combination } from "./remote/inference.js";
+import { type Combination, runRoute, runSegment } from "./remote/inference.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
-import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
 import { runServe } from "./serve.js";
-import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
 
 const USAGE = `usage: semla <command> [options]
 
@@ -160,7 +160,10 @@ async function remote(rest: string[], command: string): Promise<number> {
       await runSegment(connection, {
         imagePath: resolve(positionals[0]!),
         libraryId: required("library", values.library),
-        classNames: required("classes", values.classes).split(",").map((c) => c.trim()).filter(Boolean),
+        classNames: required("classes", values.classes)
+          .split(",")
+          .map((c) => c.trim())
+          .filter(Boolean),
         mode: oneOf("mode", values.mode, ["semla", "uniform", "zeroshot", "adapter"] as const),
         adapter: values.adapter,
         combination: oneOf<Combination>("combination", values.combination, ["cat", "linear", "ties", "dare_linear", "dare_ties", "svd"]),

@@ -1,11 +1,11 @@
-import { catManifestSha256, createAdapters, type Adapters } from "@semla/adapters";
+import { type Adapters, catManifestSha256, createAdapters } from "@semla/adapters";
 import { countingFsStore, smallAdapter, sourcesOf } from "@semla/adapters/testing";
 import { isSemlaError, SemlaError } from "@semla/core";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation } from "@semla/inference";
 import { describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
 import { rawEnvelope } from "./raw-envelope.fixture.js";
+import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
 
 const request: Invocation = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
 
@@ -24,7 +24,6 @@ function setup(options: { ready?: boolean; bodyLimitBytes?: number; adapters?: A
     app.request("/invocations", { method: "POST", headers: { "content-type": contentType }, body: typeof body === "string" ? body : new Uint8Array(body) });
   return { app, segmenter, logged, invoke, setReady: (value: boolean) => (ready = value) };
 }
-
 
 async function errorOf(response: Response): Promise<unknown> {
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -62,15 +61,38 @@ describe("endpoint app", () => {
   });
 
   it.each([
-    ["an empty class list", rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "segment.no-classes", "at least one class name is needed to segment"],
+    [
+      "an empty class list",
+      rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
+      "segment.no-classes",
+      "at least one class name is needed to segment",
+    ],
     // The class list's own codes, as the API answers them (one schema for both).
-    ["duplicate class names", rawEnvelope({ version: 1, classNames: ["road", "sky", "road"], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)), "segment.duplicate-class-name", 'class name "road" is given twice (at 0 and 2)'],
+    [
+      "duplicate class names",
+      rawEnvelope({ version: 1, classNames: ["road", "sky", "road"], adapter: { kind: "none" }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
+      "segment.duplicate-class-name",
+      'class name "road" is given twice (at 0 and 2)',
+    ],
     ["a truncated envelope", new Uint8Array([200, 0, 0, 0, 123]), "transport.invalid-invocation", "the invocation header length is 200 bytes but only 1 follow"],
     ["an empty body", new Uint8Array(0), "transport.invalid-invocation", "the invocation is 0 bytes"],
     ["a JSON body", new TextEncoder().encode('{"classNames":["a"]}'), "transport.invalid-invocation", "over the"],
     [
       "a cat manifest with a forged sha256",
-      rawEnvelope({ version: 1, classNames: ["a"], adapter: { kind: "cat", sha256: "0".repeat(64), sources: [{ sha256: "a".repeat(64), objectKey: `x/${"a".repeat(64)}.safetensors`, config: { peft_type: "LORA", r: 2, lora_alpha: 2, target_modules: ["q"] }, weight: 1 }] }, imageByteLength: 3, weightsByteLength: 0 }, new Uint8Array(3)),
+      rawEnvelope(
+        {
+          version: 1,
+          classNames: ["a"],
+          adapter: {
+            kind: "cat",
+            sha256: "0".repeat(64),
+            sources: [{ sha256: "a".repeat(64), objectKey: `x/${"a".repeat(64)}.safetensors`, config: { peft_type: "LORA", r: 2, lora_alpha: 2, target_modules: ["q"] }, weight: 1 }],
+          },
+          imageByteLength: 3,
+          weightsByteLength: 0,
+        },
+        new Uint8Array(3),
+      ),
       "adapter-reference.integrity",
       "the cat manifest does not match its sha256",
     ],
@@ -94,7 +116,9 @@ describe("endpoint app", () => {
     const { invoke } = setup({ bodyLimitBytes: 1024 });
     const response = await invoke(encodeInvocation({ ...request, image: new Uint8Array(2048).fill(1) }));
     expect(response.status).toBe(413);
-    expect(await errorOf(response)).toEqual({ error: { code: "endpoint.payload-too-large", message: "the request body is over the 1024-byte limit", details: { rule: "payload-too-large", limit: 1024 } } });
+    expect(await errorOf(response)).toEqual({
+      error: { code: "endpoint.payload-too-large", message: "the request body is over the 1024-byte limit", details: { rule: "payload-too-large", limit: 1024 } },
+    });
   });
 
   it("maps the segmenter's SemlaErrors to 400 and anything else to a bare 500, logged", async () => {

@@ -1,6 +1,6 @@
 import type { Adapters } from "@semla/adapters";
-import { type Segmenter, decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE } from "@semla/inference";
 import { errorReplyHeaders } from "@semla/core";
+import { decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RESPONSE_CONTENT_TYPE, type Segmenter } from "@semla/inference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EndpointError, errorReply } from "./errors.js";

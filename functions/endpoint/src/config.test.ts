@@ -30,8 +30,18 @@ describe("parseServeConfig", () => {
   });
 
   it("reads the store under the API's variables, the SEMLA_ADAPTER_* ones as deprecated aliases", () => {
-    expect(parseServeConfig([], { SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "http://127.0.0.1:4569", AWS_REGION: "eu-west-1" }).store).toEqual({ kind: "s3", bucket: "b", region: "eu-west-1", endpoint: "http://127.0.0.1:4569" });
-    expect(parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_S3_REGION: "eu-west-2", SEMLA_ADAPTER_S3_ENDPOINT: "http://s3.local" }).store).toEqual({ kind: "s3", bucket: "b", region: "eu-west-2", endpoint: "http://s3.local" });
+    expect(parseServeConfig([], { SEMLA_BUCKET: "b", SEMLA_S3_ENDPOINT: "http://127.0.0.1:4569", AWS_REGION: "eu-west-1" }).store).toEqual({
+      kind: "s3",
+      bucket: "b",
+      region: "eu-west-1",
+      endpoint: "http://127.0.0.1:4569",
+    });
+    expect(parseServeConfig([], { SEMLA_ADAPTER_BUCKET: "b", SEMLA_ADAPTER_S3_REGION: "eu-west-2", SEMLA_ADAPTER_S3_ENDPOINT: "http://s3.local" }).store).toEqual({
+      kind: "s3",
+      bucket: "b",
+      region: "eu-west-2",
+      endpoint: "http://s3.local",
+    });
     expect(parseServeConfig([], { SEMLA_DATA_DIR: "/data" }).store).toEqual({ kind: "fs", root: path.join("/data", "blobs") });
     expect(parseServeConfig([], {}).store).toEqual({ kind: "none" });
   });

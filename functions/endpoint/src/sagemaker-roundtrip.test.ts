@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { catManifestSha256, createAdapters, type AdapterSource, type Adapters, type Mixture } from "@semla/adapters";
+import { type AdapterSource, type Adapters, catManifestSha256, createAdapters, type Mixture } from "@semla/adapters";
 import { fusion, peft, randomAdapter, SemlaError } from "@semla/core";
-import { createSageMakerBackend, invocationByteLength, type InferenceBackend } from "@semla/inference";
-import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
+import { createSageMakerBackend, type InferenceBackend, invocationByteLength } from "@semla/inference";
+import { adapterObjectKey, type BlobStore, createFsBlobStore, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { startEndpointServer, type RunningServer } from "./server.js";
+import { type RunningServer, startEndpointServer } from "./server.js";
 import { sageMakerFront } from "./test-front.js";
 import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
 
@@ -67,7 +67,10 @@ describe("SageMaker backend against the endpoint (fake segmenter)", () => {
   it("sends a cat fusion over the limit by manifest: rebuilt once on the endpoint, then served from its cache", async () => {
     const { backend, segmenter } = await stack(createAdapters({ store }));
     const mixture: Mixture = { sources, options: { combination: "cat" } };
-    const fused = fusion.fuseAdapters(adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })), { combination: "cat" });
+    const fused = fusion.fuseAdapters(
+      adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })),
+      { combination: "cat" },
+    );
     const first = await backend.infer({ ...request, mixture });
     expect(first.adapter).toEqual({ kind: "cat", sha256: catManifestSha256(sources), cached: false });
     expect(first.fusion).toEqual({ at: "backend", cached: false });

@@ -1,4 +1,4 @@
-import { availableExecutionProviders, OnnxSegmenter, type ExecutionProviderName, type Segmenter } from "@semla/inference";
+import { availableExecutionProviders, type ExecutionProviderName, OnnxSegmenter, type Segmenter } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
 import type { EndpointConfig } from "./config.js";
 

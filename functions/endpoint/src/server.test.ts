@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEndpointServer, type RunningServer } from "./server.js";
+import { type RunningServer, startEndpointServer } from "./server.js";
 
 /** Everything the server writes on one connection until it closes it. */
 function rawExchange(port: number, request: string): Promise<string> {
@@ -19,7 +19,10 @@ const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf(
 describe("the Node server: what its HTTP parser refuses gets the JSON error shape, not Node's bare status", () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startEndpointServer(new Hono().get("/ping", (c) => c.body(null, 200)), { port: 0, hostname: "127.0.0.1" });
+    server = await startEndpointServer(
+      new Hono().get("/ping", (c) => c.body(null, 200)),
+      { port: 0, hostname: "127.0.0.1" },
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -45,7 +48,9 @@ describe("the Node server: what its HTTP parser refuses gets the JSON error shap
   it("answers a request that is not HTTP/1.1 with 400 endpoint.malformed-request", async () => {
     const response = await rawExchange(server.port, "HELLO /ping HTTP/1.1\r\nhost: x\r\n\r\n");
     expect(response.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
-    expect(bodyOf(response)).toEqual({ error: { code: "endpoint.malformed-request", message: "the request is not valid HTTP/1.1 (HPE_INVALID_METHOD)", details: { rule: "malformed-request", reason: "HPE_INVALID_METHOD" } } });
+    expect(bodyOf(response)).toEqual({
+      error: { code: "endpoint.malformed-request", message: "the request is not valid HTTP/1.1 (HPE_INVALID_METHOD)", details: { rule: "malformed-request", reason: "HPE_INVALID_METHOD" } },
+    });
   });
 
   it("keeps serving requests that fit after refusing one", async () => {

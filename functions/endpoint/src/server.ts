@@ -1,8 +1,8 @@
-import { serve, type ServerType } from "@hono/node-server";
-import type { ErrorReply } from "@semla/core";
-import { maxHeaderSize, STATUS_CODES, type Server } from "node:http";
+import { maxHeaderSize, type Server, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { type ServerType, serve } from "@hono/node-server";
+import type { ErrorReply } from "@semla/core";
 import { EndpointError, errorReply } from "./errors.js";
 
 export interface RunningServer {
@@ -69,10 +69,7 @@ function answerClientErrors(server: Server, refuse: RefusalReply): void {
 }
 
 /** Serves the app over HTTP; port 0 picks a free one (tests). */
-export async function startEndpointServer(
-  app: FetchApp,
-  { port, hostname = "0.0.0.0", refuse = endpointRefusal }: { port: number; hostname?: string; refuse?: RefusalReply },
-): Promise<RunningServer> {
+export async function startEndpointServer(app: FetchApp, { port, hostname = "0.0.0.0", refuse = endpointRefusal }: { port: number; hostname?: string; refuse?: RefusalReply }): Promise<RunningServer> {
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started: ServerType = serve({ fetch: app.fetch, port, hostname }, () => resolve(started));
     started.once("error", reject);

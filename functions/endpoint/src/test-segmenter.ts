@@ -2,9 +2,7 @@
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "@semla/inference";
 
 /** A 1x1 greyscale PNG. */
-export const ONE_PIXEL_PNG = new Uint8Array(
-  Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABc3UWCgAAAABJRU5ErkJggg==", "base64"),
-);
+export const ONE_PIXEL_PNG = new Uint8Array(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABc3UWCgAAAABJRU5ErkJggg==", "base64"));
 
 export interface FakeSegmenter extends Segmenter {
   readonly inputs: SegmentationInput[];

@@ -1,19 +1,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { catManifestSha256, createAdapters, type AdapterSource, type Mixture } from "@semla/adapters";
+import { type AdapterSource, catManifestSha256, createAdapters, type Mixture } from "@semla/adapters";
 import { fusion, peft, randomAdapter } from "@semla/core";
-import { createSageMakerBackend, encodeInvocation, invocationByteLength, INVOCATION_CONTENT_TYPE, type InferenceBackend, type Segmenter } from "@semla/inference";
-import { onnx, type ModelFiles } from "@semla/models";
-import { adapterObjectKey, createFsBlobStore, sha256Hex, type BlobStore } from "@semla/storage";
+import { createSageMakerBackend, encodeInvocation, INVOCATION_CONTENT_TYPE, type InferenceBackend, invocationByteLength, type Segmenter } from "@semla/inference";
+import { type ModelFiles, onnx } from "@semla/models";
+import { locateModels } from "@semla/service/models";
+import { adapterObjectKey, type BlobStore, createFsBlobStore, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { locateModels } from "@semla/service/models";
+import { rawEnvelope } from "./raw-envelope.fixture.js";
 import { loadSegmenter } from "./segmenter.js";
-import { startEndpointServer, type RunningServer } from "./server.js";
+import { type RunningServer, startEndpointServer } from "./server.js";
 import { sageMakerFront } from "./test-front.js";
 import { gradientPng } from "./test-png.js";
-import { rawEnvelope } from "./raw-envelope.fixture.js";
 
 /** The reference endpoint with the real (tiny) ONNX models, invoked through the SageMaker SDK on loopback. */
 describe("endpoint with the tiny models", () => {
@@ -80,7 +80,10 @@ describe("endpoint with the tiny models", () => {
   });
 
   it("segments with a cat fusion sent by manifest, as with the fused adapter in-process", async () => {
-    const fused = fusion.fuseAdapters(adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })), { combination: "cat" });
+    const fused = fusion.fuseAdapters(
+      adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })),
+      { combination: "cat" },
+    );
     const request = { image, classNames };
     const mixture: Mixture = { sources, options: { combination: "cat" } };
 
@@ -101,13 +104,15 @@ describe("endpoint with the tiny models", () => {
   });
 
   describe("bad input: a 4xx with the error, and the server stays up", () => {
-    const invoke = (body: Uint8Array) =>
-      fetch(`${server.url}/endpoints/semla/invocations`, { method: "POST", headers: { "content-type": INVOCATION_CONTENT_TYPE }, body: new Uint8Array(body) });
-
+    const invoke = (body: Uint8Array) => fetch(`${server.url}/endpoints/semla/invocations`, { method: "POST", headers: { "content-type": INVOCATION_CONTENT_TYPE }, body: new Uint8Array(body) });
 
     it.each([
       ["an empty class list", () => rawEnvelope({ version: 1, classNames: [], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "segment.no-classes"],
-      ["duplicate class names", () => rawEnvelope({ version: 1, classNames: ["road", "road"], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image), "segment.duplicate-class-name"],
+      [
+        "duplicate class names",
+        () => rawEnvelope({ version: 1, classNames: ["road", "road"], adapter: { kind: "none" }, imageByteLength: image.byteLength, weightsByteLength: 0 }, image),
+        "segment.duplicate-class-name",
+      ],
       ["a truncated PNG", () => encodeInvocation({ image: image.subarray(0, 60), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["an image that is not an image", () => encodeInvocation({ image: new TextEncoder().encode("hello"), classNames, adapter: { kind: "none" } }), "image.undecodable"],
       ["a malformed envelope", () => new Uint8Array([9, 0, 0, 0, 0x7b]), "transport.invalid-invocation"],

@@ -66,9 +66,7 @@ describe("the migrator Lambda against PostgreSQL + pgvector", () => {
   test("a bundle without migrations/ fails the invocation (and so the deploy), saying why", async () => {
     const empty = mkdtempSync(path.join(tmpdir(), "semla-task-"));
     deployEnv({ LAMBDA_TASK_ROOT: empty });
-    await expect(handler({ action: "migrate" })).rejects.toThrow(
-      `no migrations in ${path.join(empty, "migrations")} (meta/_journal.json is missing): the bundle lacks the migrations/ folder`,
-    );
+    await expect(handler({ action: "migrate" })).rejects.toThrow(`no migrations in ${path.join(empty, "migrations")} (meta/_journal.json is missing): the bundle lacks the migrations/ folder`);
   });
 
   test("an unknown action is refused before touching the database", async () => {
@@ -91,9 +89,7 @@ describe("migrator configuration", () => {
 
   test("a database URL that is not postgres:// and a malformed key hash are named", () => {
     expect(() => parseMigratorConfig({ SEMLA_DATABASE_URL: "mysql://db/x", SEMLA_BOOTSTRAP_API_KEY_SHA256: "semla_clear-key" })).toThrow(
-      new MigratorConfigError(
-        "invalid migrator configuration: SEMLA_DATABASE_URL: must be a postgres:// URL; SEMLA_BOOTSTRAP_API_KEY_SHA256: must be the sha256 of the key, 64 lowercase hex digits",
-      ),
+      new MigratorConfigError("invalid migrator configuration: SEMLA_DATABASE_URL: must be a postgres:// URL; SEMLA_BOOTSTRAP_API_KEY_SHA256: must be the sha256 of the key, 64 lowercase hex digits"),
     );
   });
 });

@@ -1,5 +1,5 @@
 import { parseMigratorConfig } from "./config.js";
-import { runMigrations, type MigrationReport } from "./migrate.js";
+import { type MigrationReport, runMigrations } from "./migrate.js";
 
 /**
  * The migrator Lambda (functions/migrator/src/handler.handler), invoked by every deploy whose

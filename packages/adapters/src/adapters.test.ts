@@ -2,7 +2,7 @@ import { fusion, isSemlaError } from "@semla/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAdapters } from "./adapters.js";
 import { catManifestSha256, mixtureSha256 } from "./identity/names.js";
-import { countingFsStore, type CountingStore } from "./testing/counting-store.js";
+import { type CountingStore, countingFsStore } from "./testing/counting-store.js";
 import { smallAdapter, sourceObjectKey, sourcesOf } from "./testing/fixtures.js";
 import type { Mixture } from "./types.js";
 
@@ -35,7 +35,10 @@ describe("createAdapters", () => {
     const stage = <T>(name: string, work: () => Promise<T>) => (stages.push(name), work());
     const first = await unit.fuse(linear, { stage });
     expect(first).toMatchObject({ sha256: mixtureSha256(linear), cached: false });
-    const byHand = fusion.fuseAdapters([0, 2].map((i) => ({ adapter: adapters[i]!, weight: sources[i]!.weight })), { combination: "linear" });
+    const byHand = fusion.fuseAdapters(
+      [0, 2].map((i) => ({ adapter: adapters[i]!, weight: sources[i]!.weight })),
+      { combination: "linear" },
+    );
     expect(first.adapter.modules.map((m) => [...m.b])).toEqual(byHand.modules.map((m) => [...m.b]));
     expect(stages).toEqual(["load", "fuse"]);
     const second = await unit.fuse(linear, { stage });

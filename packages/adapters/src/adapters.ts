@@ -5,7 +5,7 @@ import { mixtureSha256 } from "./identity/names.js";
 import { merge } from "./merge/merge.js";
 import { createResolve } from "./resolve/resolve.js";
 import { readStoredAdapter } from "./source/source.js";
-import { untimed, type AdapterReference, type FusedAdapter, type Mixture, type ResolvedAdapter, type StageClock, type StoredAdapter } from "./types.js";
+import { type AdapterReference, type FusedAdapter, type Mixture, type ResolvedAdapter, type StageClock, type StoredAdapter, untimed } from "./types.js";
 
 /**
  * The one adapter path of a process (as LoRAX's adapter sources + merges behind one manager, or

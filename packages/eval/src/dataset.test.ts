@@ -73,7 +73,11 @@ describe("dataset folders", () => {
     expect(await codeAndMessage(collect(await makeDataset("size", { images: { "a.jpg": jpeg }, labels: { "a.png": small } })))).toMatch(/are 2×2; the image is 4×2/);
     const unknown = await encodeMaskPng({ labels: Uint8Array.of(0, 1, 2, 0, 0, 0, 0, 0), width: 4, height: 2 });
     expect(await codeAndMessage(collect(await makeDataset("class", { images: { "a.jpg": jpeg }, labels: { "a.png": unknown } })))).toMatch(/hold class 2, but the classes file names 2/);
-    const colour = new Uint8Array(await sharp(Uint8Array.of(255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3), { raw: { width: 4, height: 2, channels: 3 } }).png().toBuffer());
+    const colour = new Uint8Array(
+      await sharp(Uint8Array.of(255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3), { raw: { width: 4, height: 2, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     expect(await codeAndMessage(collect(await makeDataset("colour", { images: { "a.jpg": jpeg }, labels: { "a.png": colour } })))).toMatch(/must be greyscale/);
   });
 });

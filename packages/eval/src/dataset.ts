@@ -22,8 +22,7 @@ export interface Dataset {
 
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp"]);
 
-const invalid = (folder: string, message: string, details: Record<string, unknown> = {}) =>
-  new EvaluationError("eval.dataset-invalid", `dataset ${folder}: ${message}`, { folder, ...details });
+const invalid = (folder: string, message: string, details: Record<string, unknown> = {}) => new EvaluationError("eval.dataset-invalid", `dataset ${folder}: ${message}`, { folder, ...details });
 
 async function isDirectory(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null))?.isDirectory() ?? false;
@@ -34,7 +33,11 @@ async function readClassNames(folder: string): Promise<string[]> {
   const json = path.join(folder, "classes.json");
   let names: unknown;
   const text = await readFile(txt, "utf8").catch(() => null);
-  if (text !== null) names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  if (text !== null)
+    names = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
   else {
     const raw = await readFile(json, "utf8").catch(() => null);
     if (raw === null) throw invalid(folder, "no classes.txt (one class name per line) or classes.json (an array of names)");

@@ -1,5 +1,5 @@
 import type { fusion, routing } from "@semla/core";
-import { parseOptions, SegmentOptionsSchema, type Pipeline, type SegmentOptions } from "@semla/pipeline";
+import { type Pipeline, parseOptions, type SegmentOptions, SegmentOptionsSchema } from "@semla/pipeline";
 import { decodeLabelPng } from "./label-png.js";
 import { ConfusionMatrix } from "./miou.js";
 

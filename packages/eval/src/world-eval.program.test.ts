@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
+import { type AdapterIndex, createPgliteAdapterIndex } from "@semla/registry";
 import { createFsBlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openEvalPipeline, type PipelineHandle } from "./local-pipeline.js";
-import { runEvaluation, type EvalResult } from "./runner.js";
-import { worldTargets } from "./world-targets.js";
 import { datasetTarget, openDataset } from "./dataset.js";
+import { openEvalPipeline, type PipelineHandle } from "./local-pipeline.js";
+import { type EvalResult, runEvaluation } from "./runner.js";
+import { worldTargets } from "./world-targets.js";
 
 // The paper's Table 1 ordering, on the tiny world (16 target domains, 3 test images each), every
 // image through the request pipeline with leave-one-out. The world, not this test, makes it hold:

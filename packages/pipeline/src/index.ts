@@ -1,4 +1,4 @@
 export * from "./errors.js";
 export * from "./options.js";
+export { type Contribution, createPipeline, type Pipeline, type PipelineDeps, type PipelineTimings, type RouteInput, type RouteResult, type SegmentInput, type SegmentResult } from "./pipeline.js";
 export { activeAdapters } from "./retrieve.js";
-export { createPipeline, type Contribution, type Pipeline, type PipelineDeps, type PipelineTimings, type RouteInput, type RouteResult, type SegmentInput, type SegmentResult } from "./pipeline.js";

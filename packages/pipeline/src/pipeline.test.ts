@@ -2,14 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createAdapters, mixtureSha256 } from "@semla/adapters";
-import { fusion, peft, randomAdapter, routing, type LoraAdapter } from "@semla/core";
-import { ensureModelFiles, onnx, type ModelFiles } from "@semla/models";
-import { ClipEmbedder, createLocalBackend, OnnxSegmenter, type InferenceBackend, type InferenceRequest } from "@semla/inference";
-import { createPgliteAdapterIndex, registerAdapter, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
-import { createFsBlobStore, type BlobStore } from "@semla/storage";
+import { fusion, type LoraAdapter, peft, randomAdapter, routing } from "@semla/core";
+import { ClipEmbedder, createLocalBackend, type InferenceBackend, type InferenceRequest, OnnxSegmenter } from "@semla/inference";
+import { ensureModelFiles, type ModelFiles, onnx } from "@semla/models";
+import { type AdapterIndex, type AdapterRecord, createPgliteAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
+import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseOptions, RouteOptionsSchema, SegmentOptionsSchema, type RouteOptionsInput, type SegmentOptionsInput } from "./options.js";
+import { parseOptions, type RouteOptionsInput, RouteOptionsSchema, type SegmentOptionsInput, SegmentOptionsSchema } from "./options.js";
 import { createPipeline, type Pipeline } from "./pipeline.js";
 
 // A real pipeline on the embedded stack: PGlite + pgvector, the filesystem store, the tiny generated

@@ -1,11 +1,11 @@
 import type { AdapterSource, Mixture } from "@semla/adapters";
 import type { fusion, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
-import { RegistryError, requireLibrary, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
 import { PipelineError } from "./errors.js";
-import { ROUTE_DEFAULTS, SEGMENT_DEFAULTS, type RouteOptions, type SegmentMode, type SegmentOptions } from "./options.js";
-import { semlaPlan, singleAdapterPlan, uniformPlan, type Retrieved } from "./retrieve.js";
+import { ROUTE_DEFAULTS, type RouteOptions, SEGMENT_DEFAULTS, type SegmentMode, type SegmentOptions } from "./options.js";
+import { type Retrieved, semlaPlan, singleAdapterPlan, uniformPlan } from "./retrieve.js";
 import { StageTimer } from "./stage-timer.js";
 
 export interface PipelineDeps {
@@ -106,11 +106,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
     const found = await requireLibrary(deps.index, tenant, id);
     if (deps.embeddingModelId !== undefined && found.embeddingModelId !== deps.embeddingModelId) {
-      throw new PipelineError(
-        "embedding-model-mismatch",
-        `library ${id} is indexed with ${found.embeddingModelId} embeddings; this service embeds with ${deps.embeddingModelId}`,
-        { library: found.embeddingModelId, service: deps.embeddingModelId },
-      );
+      throw new PipelineError("embedding-model-mismatch", `library ${id} is indexed with ${found.embeddingModelId} embeddings; this service embeds with ${deps.embeddingModelId}`, {
+        library: found.embeddingModelId,
+        service: deps.embeddingModelId,
+      });
     }
     return found;
   }

@@ -1,5 +1,5 @@
 import { LIMITS, routing } from "@semla/core";
-import { RegistryError, type AdapterIndex, type AdapterRecord, type LibraryRecord } from "@semla/registry";
+import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError } from "@semla/registry";
 import { PipelineError } from "./errors.js";
 import type { RouteOptions } from "./options.js";
 

@@ -4,12 +4,12 @@ import path from "node:path";
 import { createAdapters } from "@semla/adapters";
 import { denseDelta } from "@semla/core";
 import { onnx } from "@semla/models";
-import { createPgliteAdapterIndex, type AdapterIndex } from "@semla/registry";
-import { createFsBlobStore, type BlobStore } from "@semla/storage";
+import { type AdapterIndex, createPgliteAdapterIndex } from "@semla/registry";
+import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fitWorld } from "./fit/fit-world.js";
-import { ensureWorldLibrary, worldEmbeddingModelId, type WorldLibrary } from "./library.js";
+import { ensureWorldLibrary, type WorldLibrary, worldEmbeddingModelId } from "./library.js";
 import { WORLD_TINY } from "./spec.js";
 
 // The tiny world end to end through the registry: fitted once, then found again.

@@ -1,12 +1,12 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { numpy, peft } from "@semla/core";
-import { centroidOfImages, ClipEmbedder, encodeMaskPng } from "@semla/inference";
+import { ClipEmbedder, centroidOfImages, encodeMaskPng } from "@semla/inference";
 import { ensureModelFiles, type ModelFiles } from "@semla/models";
-import { importLoraDb, type AdapterIndex, type LibraryRecord } from "@semla/registry";
+import { type AdapterIndex, importLoraDb, type LibraryRecord } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { z } from "zod";
-import { fittedSegmentationGraph, fitWorld, worldBaseModelId, type WorldFit } from "./fit/fit-world.js";
+import { fittedSegmentationGraph, fitWorld, type WorldFit, worldBaseModelId } from "./fit/fit-world.js";
 import { WORLD_CLASSES } from "./generator/classes.js";
 import { encodedSamples } from "./samples.js";
 import { WORLD_DEMO, type WorldSpec } from "./spec.js";
@@ -82,7 +82,10 @@ async function writeLoraDb(root: string, fit: WorldFit, spec: WorldSpec, seed: n
       const adapter = fit.adapters.get(domain);
       if (!adapter) throw new Error(`no adapter was fitted for ${domain}`);
       const samples = await encodedSamples(spec, seed, domain, "train", spec.trainImages);
-      const { centroid } = await centroidOfImages(embedder, samples.map((s) => ({ name: `${domain}-${s.index}.png`, bytes: s.png })));
+      const { centroid } = await centroidOfImages(
+        embedder,
+        samples.map((s) => ({ name: `${domain}-${s.index}.png`, bytes: s.png })),
+      );
       const folder = path.join(root, domain);
       await mkdir(folder, { recursive: true });
       const files = peft.writePeftAdapter(adapter, { semla_world: `${spec.name} seed ${seed} domain ${domain}` });
@@ -119,10 +122,7 @@ class NeedsFit extends Error {}
  * The world's library in the tenant, by name. A library of that name indexed with other embeddings
  * (a world regenerated with other models) is left as it is, and this one is named with its encoder's hash.
  */
-async function findOrCreateLibrary(
-  options: EnsureWorldLibraryOptions,
-  wanted: { name: string; baseModelId: string; embeddingModelId: string; dimension: number },
-): Promise<LibraryRecord> {
+async function findOrCreateLibrary(options: EnsureWorldLibraryOptions, wanted: { name: string; baseModelId: string; embeddingModelId: string; dimension: number }): Promise<LibraryRecord> {
   const libraries = await options.index.listLibraries(options.tenant);
   const fits = (l: LibraryRecord) => l.baseModelId === wanted.baseModelId && l.embeddingModelId === wanted.embeddingModelId && l.dimension === wanted.dimension;
   const byName = libraries.find((l) => l.name === wanted.name);

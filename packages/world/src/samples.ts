@@ -14,7 +14,11 @@ export interface EncodedSample {
 }
 
 export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** The first `count` scenes of a domain's split, PNG-encoded. */

@@ -1,7 +1,7 @@
 import type { ApiKeyStore } from "@semla/registry";
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/env.js";
+import { ApiError } from "../http/errors.js";
 
 /** `Authorization: Bearer <key>` (or `x-api-key: <key>`, for tools that cannot set Authorization). */
 export function presentedKey(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {

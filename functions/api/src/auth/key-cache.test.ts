@@ -1,4 +1,4 @@
-import { createApiKeyStore, createPgliteAdapterIndex, hashApiKey, type ApiKeyStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { type ApiKeyStore, createApiKeyStore, createPgliteAdapterIndex, type DrizzleAdapterIndex, hashApiKey } from "@semla/registry";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cachedKeys } from "./key-cache.js";
 

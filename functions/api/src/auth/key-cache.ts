@@ -1,4 +1,4 @@
-import { hashApiKey, type ApiKeyRecord, type ApiKeyStore } from "@semla/registry";
+import { type ApiKeyRecord, type ApiKeyStore, hashApiKey } from "@semla/registry";
 
 export interface KeyCacheOptions {
   /** How long a valid key is remembered: a revoked key keeps working this long in a warm instance. */

@@ -156,7 +156,14 @@ function centroidField(prng: Prng, world: FuzzWorld): Mutated<string | { name: s
 
 function multipart(
   world: FuzzWorld,
-  fields: { libraryId?: string; name: string; config: string | Uint8Array; weights: Uint8Array; centroid?: string | { name: string; bytes: Uint8Array }; images?: readonly { name: string; bytes: Uint8Array }[] },
+  fields: {
+    libraryId?: string;
+    name: string;
+    config: string | Uint8Array;
+    weights: Uint8Array;
+    centroid?: string | { name: string; bytes: Uint8Array };
+    images?: readonly { name: string; bytes: Uint8Array }[];
+  },
 ): FormData {
   const form = new FormData();
   form.set("libraryId", fields.libraryId ?? world.libraryId);
@@ -220,7 +227,11 @@ const presignedUpload: Generator = (prng, world) => {
     route: "POST /v1/adapters/uploads",
     label: label || "valid",
     async run(send) {
-      const begun = await send({ method: "POST", path: "/v1/adapters/uploads", ...json({ libraryId: world.libraryId, name: name.value, config: config.value, centroid, weightsBytes: declaredBytes.value }) });
+      const begun = await send({
+        method: "POST",
+        path: "/v1/adapters/uploads",
+        ...json({ libraryId: world.libraryId, name: name.value, config: config.value, centroid, weightsBytes: declaredBytes.value }),
+      });
       if (begun.status !== 201) return;
       const grant = begun.body as { uploadId: string; upload: { url: string; headers: Record<string, string> } };
       if (part === 2) {
@@ -255,7 +266,12 @@ export function pngHeader(width: number, height: number): Uint8Array {
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk("IEND", new Uint8Array())];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk("IEND", new Uint8Array()),
+  ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -269,7 +285,14 @@ function imageField(prng: Prng, world: FuzzWorld): Mutated<unknown> {
   const kind = int(prng, 0, 7);
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
   if (kind === 0) {
-    const [w, h] = pick(prng, [[39_000_000, 1], [1, 39_000_000], [100_000, 100_000], [0, 10], [65_535, 65_535], [2 ** 31 - 1, 1]]) as [number, number];
+    const [w, h] = pick(prng, [
+      [39_000_000, 1],
+      [1, 39_000_000],
+      [100_000, 100_000],
+      [0, 10],
+      [65_535, 65_535],
+      [2 ** 31 - 1, 1],
+    ]) as [number, number];
     return { value: b64(pngHeader(w, h)), label: `PNG header ${w}×${h}` };
   }
   if (kind === 1) {
@@ -278,7 +301,10 @@ function imageField(prng: Prng, world: FuzzWorld): Mutated<unknown> {
   }
   if (kind === 2) {
     const bytes = world.image.slice();
-    for (let i = 0; i < 8; i++) { const at = int(prng, 0, bytes.length - 1); bytes[at] = (bytes[at] ?? 0) ^ 0xff; }
+    for (let i = 0; i < 8; i++) {
+      const at = int(prng, 0, bytes.length - 1);
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    }
     return { value: b64(bytes), label: "corrupted PNG" };
   }
   if (kind === 3) return { value: pick(prng, ["", "!!!!", "a", "====", "YQ", `${b64(world.image)}!`, "\u0000"]), label: "not base64" };
@@ -293,13 +319,7 @@ function routeOptions(prng: Prng, world: FuzzWorld): Mutated<unknown> {
   const field = pick(prng, ["k", "temperature", "metric", "exclude", "exact", "efSearch", "unknown", "whole"]);
   if (field === "whole") return { value: pick(prng, [null, [], "semla", 5]), label: "options not an object" };
   if (field === "exclude") {
-    options.exclude = pick(prng, [
-      [hostileString(prng).value],
-      Array.from({ length: int(prng, 1000, 20_000) }, (_, i) => `a${i}`),
-      [world.adapterIds[0], world.adapterNames[0]],
-      [1, 2],
-      "all",
-    ]);
+    options.exclude = pick(prng, [[hostileString(prng).value], Array.from({ length: int(prng, 1000, 20_000) }, (_, i) => `a${i}`), [world.adapterIds[0], world.adapterNames[0]], [1, 2], "all"]);
     return { value: options, label: "exclude" };
   }
   const wrong = pick(prng, [wrongValue(prng), { value: pick(prng, [1e-12, 1e12, 64, 65, 100_000, 0.05, 5]), label: "edge number" }]);
@@ -309,10 +329,7 @@ function routeOptions(prng: Prng, world: FuzzWorld): Mutated<unknown> {
 
 const route: Generator = (prng, world) => {
   const part = int(prng, 0, 3);
-  const embedding =
-    part === 0
-      ? pick(prng, [world.centroid.slice(1), [...world.centroid, 0], new Array(world.dimension).fill(0), [], "x", [[1]], new Array(100_000).fill(0.5)])
-      : world.centroid;
+  const embedding = part === 0 ? pick(prng, [world.centroid.slice(1), [...world.centroid, 0], new Array(world.dimension).fill(0), [], "x", [[1]], new Array(100_000).fill(0.5)]) : world.centroid;
   const options = part === 1 ? routeOptions(prng, world) : { value: { k: int(prng, 1, 6) }, label: "" };
   const image = part === 2 ? imageField(prng, world) : undefined;
   const libraryId = part === 3 ? hostileString(prng).value : world.libraryId;

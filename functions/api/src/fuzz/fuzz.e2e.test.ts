@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ADAPTERS_PREFIX } from "@semla/storage";
-import { keysUnder, startE2eStack, type E2eStack } from "../testing/e2e-harness.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type E2eStack, keysUnder, startE2eStack } from "../testing/e2e-harness.js";
 import { adapterForm, BASE_MODEL, pngImage, tinyAdapterFiles } from "../testing/fixtures.js";
 import { UPLOADS_PREFIX } from "../uploads/upload-store.js";
-import { fuzzCases, type FuzzReply, type FuzzRequest, type FuzzWorld } from "./cases.js";
+import { type FuzzReply, type FuzzRequest, type FuzzWorld, fuzzCases } from "./cases.js";
 
 /**
  * A seeded fuzz suite over every upload and JSON route, on the real stack (PostgreSQL + pgvector,
@@ -64,37 +64,40 @@ describe(`fuzz: ${CASES} seeded cases (seed ${SEED}) over every upload and JSON 
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     let requests = 0;
-    const sendFor = (index: number, route: string, label: string) => async (request: FuzzRequest): Promise<FuzzReply> => {
-      requests++;
-      const url = request.path.startsWith("http") ? request.path : `${stack.url}${request.path}`;
-      const headers = { ...(request.auth === false ? {} : { authorization: `Bearer ${key}` }), ...request.headers };
-      const where = `case ${index} ${route} (${label}): ${request.method} ${request.path.slice(0, 80)}`;
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(url, { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }), signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
-        text = await response.text();
-      } catch (error) {
-        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-        const timedOut = (error as Error).name === "TimeoutError";
-        failures.push(`${where}: ${timedOut ? `no answer within ${REQUEST_BOUND_MS} ms` : `connection failed (${cause?.code ?? ""} ${cause?.message ?? (error as Error).message})`}`);
-        return { status: 0, body: undefined };
-      }
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = text;
-      }
-      if (response.status >= 500) failures.push(`${where}: ${response.status} ${text.slice(0, 200)}`);
-      const isApi = !request.path.startsWith("http");
-      if (isApi && response.status >= 400) {
-        const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-        if (typeof error?.code !== "string" || typeof error.message !== "string" || typeof error.details !== "object") failures.push(`${where}: ${response.status} without the error shape: ${text.slice(0, 200)}`);
-      }
-      return { status: response.status, body };
-    };
+    const sendFor =
+      (index: number, route: string, label: string) =>
+      async (request: FuzzRequest): Promise<FuzzReply> => {
+        requests++;
+        const url = request.path.startsWith("http") ? request.path : `${stack.url}${request.path}`;
+        const headers = { ...(request.auth === false ? {} : { authorization: `Bearer ${key}` }), ...request.headers };
+        const where = `case ${index} ${route} (${label}): ${request.method} ${request.path.slice(0, 80)}`;
+        let response: Response;
+        let text: string;
+        try {
+          response = await fetch(url, { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }), signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+          text = await response.text();
+        } catch (error) {
+          const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+          const timedOut = (error as Error).name === "TimeoutError";
+          failures.push(`${where}: ${timedOut ? `no answer within ${REQUEST_BOUND_MS} ms` : `connection failed (${cause?.code ?? ""} ${cause?.message ?? (error as Error).message})`}`);
+          return { status: 0, body: undefined };
+        }
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = text;
+        }
+        if (response.status >= 500) failures.push(`${where}: ${response.status} ${text.slice(0, 200)}`);
+        const isApi = !request.path.startsWith("http");
+        if (isApi && response.status >= 400) {
+          const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+          if (typeof error?.code !== "string" || typeof error.message !== "string" || typeof error.details !== "object")
+            failures.push(`${where}: ${response.status} without the error shape: ${text.slice(0, 200)}`);
+        }
+        return { status: response.status, body };
+      };
 
     const cases = fuzzCases(SEED, CASES, world);
     const order = ONLY ?? cases.map((_, i) => i);

@@ -51,7 +51,10 @@ export function mutateSafetensors(prng: Prng, valid: Uint8Array): Mutated<Uint8A
     case 0: {
       const out = valid.slice();
       const flips = int(prng, 1, 16);
-      for (let i = 0; i < flips; i++) { const at = int(prng, 0, out.length - 1); out[at] = (out[at] ?? 0) ^ (1 << int(prng, 0, 7)); }
+      for (let i = 0; i < flips; i++) {
+        const at = int(prng, 0, out.length - 1);
+        out[at] = (out[at] ?? 0) ^ (1 << int(prng, 0, 7));
+      }
       return { value: out, label: `${flips} bit flips anywhere` };
     }
     case 1: {
@@ -77,7 +80,17 @@ export function mutateSafetensors(prng: Prng, valid: Uint8Array): Mutated<Uint8A
     case 6:
       return edit((h) => ((h[name] as HeaderEntry).shape = pick(prng, [[], [0], [-1, 2], [1e9, 1e9], [2 ** 53, 2], entry.shape.slice().reverse(), [...entry.shape, 1]])), `${name}: shape`);
     case 7:
-      return edit((h) => ((h[name] as HeaderEntry).data_offsets = pick(prng, [[0, 0], [entry.data_offsets[1], entry.data_offsets[0]], [0, 2 ** 60], [-4, 4], [entry.data_offsets[0] + 4, entry.data_offsets[1] + 4]]) as [number, number]), `${name}: offsets`);
+      return edit(
+        (h) =>
+          ((h[name] as HeaderEntry).data_offsets = pick(prng, [
+            [0, 0],
+            [entry.data_offsets[1], entry.data_offsets[0]],
+            [0, 2 ** 60],
+            [-4, 4],
+            [entry.data_offsets[0] + 4, entry.data_offsets[1] + 4],
+          ]) as [number, number]),
+        `${name}: offsets`,
+      );
     case 8:
       return edit((h) => {
         h[`${name.replace(".weight", "")}.extra.weight`] = entry;

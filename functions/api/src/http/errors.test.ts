@@ -24,7 +24,11 @@ describe("errorReply: the one mapping from an error to a status and {error: {cod
 
   it("keeps the service's own failures out of the reply: a bare 500, or 5xx for the backend", () => {
     expect(errorReply(new Error("connection refused to 10.0.0.5"))).toEqual({ status: 500, body: { error: { code: "api.internal", message: "internal error", details: {} } }, internal: true });
-    expect(errorReply(new SemlaError("ort.session-failed", "libcuda missing", {}, "internal"))).toEqual({ status: 500, body: { error: { code: "api.internal", message: "internal error", details: {} } }, internal: true });
+    expect(errorReply(new SemlaError("ort.session-failed", "libcuda missing", {}, "internal"))).toEqual({
+      status: 500,
+      body: { error: { code: "api.internal", message: "internal error", details: {} } },
+      internal: true,
+    });
     expect(errorReply(new BackendError("timeout", "slow")).status).toBe(504);
     expect(errorReply(new BackendError("unavailable", "down"))).toMatchObject({ status: 503, retryAfter: 5, internal: false });
     expect(errorReply(new RegistryError("unavailable", "the database does not answer"))).toMatchObject({ status: 503, retryAfter: 5, body: { error: { code: "registry.unavailable" } } });

@@ -1,6 +1,6 @@
+import { z } from "@hono/zod-openapi";
 import { type ErrorKind, type ErrorReply, errorReplyOf, kindOfRule, SemlaError } from "@semla/core";
 import { HTTPException } from "hono/http-exception";
-import { z } from "@hono/zod-openapi";
 
 export type ApiRule =
   | "missing-key"

@@ -4,10 +4,15 @@ import { ErrorBodySchema } from "./errors.js";
 
 /** Error responses every authenticated route may give (documented once, reused by each route). */
 export function errorResponses(...statuses: readonly (400 | 401 | 404 | 409 | 413 | 415)[]) {
-  const descriptions = { 400: "Invalid input", 401: "Missing or invalid API key", 404: "Not found (or another tenant's)", 409: "Conflict", 413: "Body over the size limit", 415: "Unsupported media type" } as const;
-  return Object.fromEntries(
-    statuses.map((status) => [status, { description: descriptions[status], content: { "application/json": { schema: ErrorBodySchema } } }]),
-  );
+  const descriptions = {
+    400: "Invalid input",
+    401: "Missing or invalid API key",
+    404: "Not found (or another tenant's)",
+    409: "Conflict",
+    413: "Body over the size limit",
+    415: "Unsupported media type",
+  } as const;
+  return Object.fromEntries(statuses.map((status) => [status, { description: descriptions[status], content: { "application/json": { schema: ErrorBodySchema } } }]));
 }
 
 export const AUTH = [{ bearer: [] }];

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter } from "../http/router.js";
 import { LIMITS, peft, storableJson, text } from "@semla/core";
-import { checkAdapterName, deleteAdapter, registerAdapter, RegistryError, requireLibrary } from "@semla/registry";
+import { checkAdapterName, deleteAdapter, RegistryError, registerAdapter, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
-import { adapterView, AdapterSchema, RegisteredSchema } from "./adapter-view.js";
-import { centroidFrom, type CentroidOfImages } from "./centroid-input.js";
+import { AdapterSchema, adapterView, RegisteredSchema } from "./adapter-view.js";
+import { type CentroidOfImages, centroidFrom } from "./centroid-input.js";
 
 const file = z.instanceof(File).openapi({ type: "string", format: "binary" });
 
@@ -63,7 +63,10 @@ const list = createRoute({
   security: AUTH,
   request: { query: ListQuerySchema },
   responses: {
-    200: { description: "Newest first; pass nextCursor back as cursor", content: { "application/json": { schema: z.object({ items: z.array(AdapterSchema), nextCursor: z.string().nullable() }).openapi("AdapterPage") } } },
+    200: {
+      description: "Newest first; pass nextCursor back as cursor",
+      content: { "application/json": { schema: z.object({ items: z.array(AdapterSchema), nextCursor: z.string().nullable() }).openapi("AdapterPage") } },
+    },
     ...errorResponses(400, 401),
   },
 });
@@ -177,7 +180,13 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       // The same check as a direct upload's: a config the registry would refuse gets no upload URL.
       peft.parsePeftConfig(body.config);
       const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib.dimension, undefined);
-      const grant = await deps.uploads.begin(tenant, "adapter", body.weightsBytes, { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null }, "application/octet-stream");
+      const grant = await deps.uploads.begin(
+        tenant,
+        "adapter",
+        body.weightsBytes,
+        { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null },
+        "application/octet-stream",
+      );
       return c.json(grantView(grant), 201);
     })
     .openapi(completeUpload, async (c) => {
@@ -211,4 +220,3 @@ const DeclaredAdapterSchema = z.object({
   centroid: z.array(z.number()),
   sampleCount: z.number().int().nullable(),
 });
-

@@ -4,7 +4,7 @@ import { hashApiKey, moduleShapesOf } from "@semla/registry";
 import { adapterObjectKey, libraryPrefix, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../app.js";
-import { keysUnder, startE2eStack, type E2eStack } from "../testing/e2e-harness.js";
+import { type E2eStack, keysUnder, startE2eStack } from "../testing/e2e-harness.js";
 import { axis, BASE_MODEL, tinyAdapterFiles } from "../testing/fixtures.js";
 
 const ADMIN_TOKEN = "semla_admin_test-token-0123456789abcdefghijklmnopqrstuvwxyz";

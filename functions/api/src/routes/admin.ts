@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
 import { text } from "@semla/core";
-import { hashApiKey, sweep, type ApiKeyRecord } from "@semla/registry";
+import { type ApiKeyRecord, hashApiKey, sweep } from "@semla/registry";
 import { createMiddleware } from "hono/factory";
 import { presentedKey } from "../auth/api-keys.js";
 import type { ApiDeps, AppEnv } from "../http/env.js";
@@ -28,7 +28,11 @@ export function requireAdminToken(expectedSha256: string | undefined) {
   });
 }
 
-export const TenantSchema = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+export const TenantSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
 export const ApiKeySchema = z
   .object({
@@ -76,7 +80,10 @@ const listKeys = createRoute({
   tags: ["admin"],
   security: ADMIN_AUTH,
   request: { query: z.object({ tenant: TenantSchema.optional().describe("Only this tenant's keys") }) },
-  responses: { 200: { description: "Keys oldest first, revoked ones included; never a key or its hash", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }) } } }, ...errorResponses(400, 401) },
+  responses: {
+    200: { description: "Keys oldest first, revoked ones included; never a key or its hash", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }) } } },
+    ...errorResponses(400, 401),
+  },
 });
 
 const revokeKey = createRoute({
@@ -104,7 +111,19 @@ const sweepRoute = createRoute({
   request: {
     body: {
       required: false,
-      content: { "application/json": { schema: z.strictObject({ olderThanSeconds: z.number().int().min(0).max(365 * 86_400).default(DEFAULT_SWEEP_AGE_S).describe("Spare what is younger: uploads in flight") }) } },
+      content: {
+        "application/json": {
+          schema: z.strictObject({
+            olderThanSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(365 * 86_400)
+              .default(DEFAULT_SWEEP_AGE_S)
+              .describe("Spare what is younger: uploads in flight"),
+          }),
+        },
+      },
     },
   },
   responses: { 200: { description: "What was removed", content: { "application/json": { schema: SweepReportSchema } } }, ...errorResponses(400, 401) },

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS } from "@semla/core";
-import { newRouter } from "../http/router.js";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
+import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { grantView, UploadGrantSchema } from "./adapters.js";
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, routing, text } from "@semla/core";
 import { ClassNamesSchema } from "@semla/inference";
-import { RouteOptionsSchema, SegmentOptionsSchema, type Contribution, type Pipeline } from "@semla/pipeline";
-import { ApiError } from "../http/errors.js";
+import { type Contribution, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ApiDeps } from "../http/env.js";
+import { ApiError } from "../http/errors.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
@@ -33,7 +33,10 @@ const embed = createRoute({
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: z.strictObject(ImageInputShape).openapi("EmbedRequest") } } } },
   responses: {
-    200: { description: "CLIP image embedding", content: { "application/json": { schema: z.object({ embedding: z.array(z.number()), dimension: z.number().int(), timings: Timings }).openapi("Embedding") } } },
+    200: {
+      description: "CLIP image embedding",
+      content: { "application/json": { schema: z.object({ embedding: z.array(z.number()), dimension: z.number().int(), timings: Timings }).openapi("Embedding") } },
+    },
     ...errorResponses(400, 401, 404, 413, 415),
   },
 });
@@ -54,7 +57,10 @@ const route = createRoute({
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: RouteRequestSchema } } } },
   responses: {
-    200: { description: "The fusion plan: top-k adapters, distances, weights", content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), timings: Timings }).openapi("RouteResult") } } },
+    200: {
+      description: "The fusion plan: top-k adapters, distances, weights",
+      content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), timings: Timings }).openapi("RouteResult") } },
+    },
     ...errorResponses(400, 401, 404, 413, 415),
   },
 });
@@ -82,16 +88,17 @@ const SegmentResultSchema = z
         combination: z.string(),
         at: z
           .enum(["api", "backend"])
-          .describe("Where the adapters were fused: api = in the API's process (always with the local backend), backend = rebuilt by the SageMaker endpoint from its cached sources (cat over the payload limit)"),
+          .describe(
+            "Where the adapters were fused: api = in the API's process (always with the local backend), backend = rebuilt by the SageMaker endpoint from its cached sources (cat over the payload limit)",
+          ),
         cached: z.boolean().describe("Whether the fused adapter came from the cache"),
       })
       .nullable(),
-    adapter: z
-      .object({
-        kind: z.string().describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none"),
-        sha256: z.string().nullable().describe("The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat)"),
-        cached: z.boolean().describe("Whether the segmenter's side had it cached"),
-      }),
+    adapter: z.object({
+      kind: z.string().describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none"),
+      sha256: z.string().nullable().describe("The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat)"),
+      cached: z.boolean().describe("Whether the segmenter's side had it cached"),
+    }),
     timings: z.object({ stages: Timings, backend: Timings }),
   })
   .openapi("SegmentResult");

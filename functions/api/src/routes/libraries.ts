@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter } from "../http/router.js";
 import { LIMITS, routing, text } from "@semla/core";
-import { requireLibrary, type LibraryRecord } from "@semla/registry";
+import { type LibraryRecord, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+import { newRouter } from "../http/router.js";
 
 export const NewLibrarySchema = z
   .strictObject({

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter } from "../http/router.js";
 import { text } from "@semla/core";
 import { unknownLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
+import { newRouter } from "../http/router.js";
 
 const ContributionStatsSchema = z
   .object({

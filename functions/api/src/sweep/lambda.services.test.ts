@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createPgAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createScratchDatabase, type ScratchDatabase } from "@semla/registry/testing";
 import { createS3BlobStore } from "@semla/storage";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createScratchDatabase, type ScratchDatabase } from "@semla/registry/testing";
 import { handler } from "./lambda.js";
 
 /** The scheduled sweep's function, on PostgreSQL and s3rver, configured as infra/sweep.ts configures it. */

@@ -1,4 +1,4 @@
-import { sweep, type SweepReport } from "@semla/registry";
+import { type SweepReport, sweep } from "@semla/registry";
 import { parseConfig } from "@semla/service/config";
 import { openRegistry } from "@semla/service/registry";
 

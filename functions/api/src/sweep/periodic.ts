@@ -1,4 +1,4 @@
-import { sweep, type RegistryDeps, type SweepOptions, type SweepReport } from "@semla/registry";
+import { type RegistryDeps, type SweepOptions, type SweepReport, sweep } from "@semla/registry";
 import { errorFields, type Logger } from "../http/logger.js";
 
 export interface PeriodicSweep {
@@ -12,10 +12,7 @@ export interface PeriodicSweep {
  * never keeps the process alive; a failed sweep (the database or the store down) is logged and the
  * next one tries again. Sweeps never overlap.
  */
-export function startPeriodicSweep(
-  registry: RegistryDeps,
-  options: { readonly intervalMs: number; readonly logger: Logger; readonly sweepOptions?: SweepOptions },
-): PeriodicSweep {
+export function startPeriodicSweep(registry: RegistryDeps, options: { readonly intervalMs: number; readonly logger: Logger; readonly sweepOptions?: SweepOptions }): PeriodicSweep {
   if (options.intervalMs === 0) return { stop: async () => {} };
   let running: Promise<void> | undefined;
   let stopped = false;

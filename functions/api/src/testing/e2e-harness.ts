@@ -3,17 +3,17 @@
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createAdapters } from "@semla/adapters";
+import { createEndpointApp } from "@semla/endpoint";
+import { type RunningServer as EndpointServer, startEndpointServer } from "@semla/endpoint/server";
+import { sageMakerFront } from "@semla/endpoint/testing";
 import { OnnxSegmenter } from "@semla/inference";
 import type { ModelFiles } from "@semla/models";
-import { locateModels, parseConfig } from "@semla/service";
-import { createS3BlobStore, type BlobStore } from "@semla/storage";
 import { createScratchDatabase } from "@semla/registry/testing";
-import { createEndpointApp } from "@semla/endpoint";
-import { startEndpointServer, type RunningServer as EndpointServer } from "@semla/endpoint/server";
-import { sageMakerFront } from "@semla/endpoint/testing";
+import { locateModels, parseConfig } from "@semla/service";
+import { type BlobStore, createS3BlobStore } from "@semla/storage";
 import { createApp } from "../app.js";
 import { createLogger } from "../http/logger.js";
-import { startServer, type RunningServer } from "../server.js";
+import { type RunningServer, startServer } from "../server.js";
 import { createServices, type Services } from "../services.js";
 
 export interface E2eStack {

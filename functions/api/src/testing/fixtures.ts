@@ -1,7 +1,7 @@
 // Test fixtures: adapters shaped for the tiny segmentation model, images, multipart forms.
 import { crc32 } from "node:zlib";
 import { createPrng, peft, randomAdapter } from "@semla/core";
-import { onnx, type ModelFiles } from "@semla/models";
+import { type ModelFiles, onnx } from "@semla/models";
 import sharp from "sharp";
 
 export const BASE_MODEL = "semla/segmentation-tiny";
@@ -13,8 +13,16 @@ export function tinyAdapterFiles(models: ModelFiles, seed: number, rank = 2): pe
 
 export async function pngImage(width: number, height: number, rgb: readonly [number, number, number]): Promise<Uint8Array> {
   const raw = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) raw.set(rgb.map((v, c) => (v + ((i * 7 + c * 13) % 31)) % 256), i * 3);
-  return new Uint8Array(await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  for (let i = 0; i < width * height; i++)
+    raw.set(
+      rgb.map((v, c) => (v + ((i * 7 + c * 13) % 31)) % 256),
+      i * 3,
+    );
+  return new Uint8Array(
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** An incompressible PNG (noise): big files for the upload paths. */
@@ -22,7 +30,11 @@ export async function noisePng(width: number, height: number, seed = 1): Promise
   const prng = createPrng(seed);
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(prng.next() * 256);
-  return new Uint8Array(await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** A unit vector along axis i. */

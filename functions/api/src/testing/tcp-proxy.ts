@@ -1,8 +1,9 @@
 // Test helper (not exported): a loopback TCP proxy in front of a real service, to take it away and
 // bring it back without stopping it (the shared PostgreSQL cluster and s3rver serve other test
 // files at the same time).
-import { createServer, type Server, type Socket, connect } from "node:net";
+
 import type { AddressInfo } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
   /** 127.0.0.1:port, the same for the proxy's whole life. */

@@ -2,8 +2,8 @@ import { numpy, SemlaError } from "@semla/core";
 import { readImageFolder } from "@semla/inference";
 import { bytes, table } from "../format.js";
 import { progressBar } from "../progress.js";
-import { findAdapterFolders, readAdapterFiles, type AdapterFolder } from "./adapter-folders.js";
-import { expectOk, putPresigned, type Connection } from "./connection.js";
+import { type AdapterFolder, findAdapterFolders, readAdapterFiles } from "./adapter-folders.js";
+import { type Connection, expectOk, putPresigned } from "./connection.js";
 
 /** Adapters whose files fit this go in one multipart request; larger ones by presigned upload (6 MB limit, with room for the form). */
 export const INLINE_BYTES = 5 * 1024 * 1024;
@@ -33,7 +33,9 @@ async function pushOne(connection: Connection, libraryId: string, folder: Adapte
     if (!files.centroid) throw new SemlaError("cli.no-centroid", `${folder.name}: adapters over ${bytes(inlineLimit)} need a centroid file (sample images go only with smaller ones)`);
     const centroid = await numpy.parseCentroid({ format: numpy.detectCentroidFormat(files.centroid.name, files.centroid.bytes), bytes: files.centroid.bytes }, { key: numpy.SEMLA_CENTROID_KEY });
     const config = JSON.parse(new TextDecoder().decode(files.config)) as Record<string, unknown>;
-    const grant = await expectOk(await connection.client.v1.adapters.uploads.$post({ json: { libraryId, name: folder.name, config, centroid: [...centroid], weightsBytes: files.weights.byteLength } }));
+    const grant = await expectOk(
+      await connection.client.v1.adapters.uploads.$post({ json: { libraryId, name: folder.name, config, centroid: [...centroid], weightsBytes: files.weights.byteLength } }),
+    );
     await putPresigned(grant.upload, files.weights);
     reply = await expectOk(await connection.client.v1.adapters.uploads[":id"].complete.$post({ param: { id: grant.uploadId } }));
   }
@@ -64,7 +66,12 @@ export async function pushAdapters(
     }
   }
   progress.finish();
-  console.log(table(["adapter", "status", "detail"], results.map((r) => [r.name, r.status, r.detail])));
+  console.log(
+    table(
+      ["adapter", "status", "detail"],
+      results.map((r) => [r.name, r.status, r.detail]),
+    ),
+  );
   return results.some((r) => r.status === "failed") ? 1 : 0;
 }
 
@@ -73,7 +80,9 @@ export async function listAdapters(connection: Connection, options: { libraryId?
   let cursor: string | undefined;
   do {
     const page = await expectOk(
-      await connection.client.v1.adapters.$get({ query: { limit: "500", ...(options.libraryId ? { libraryId: options.libraryId } : {}), ...(options.name ? { name: options.name } : {}), ...(cursor ? { cursor } : {}) } }),
+      await connection.client.v1.adapters.$get({
+        query: { limit: "500", ...(options.libraryId ? { libraryId: options.libraryId } : {}), ...(options.name ? { name: options.name } : {}), ...(cursor ? { cursor } : {}) },
+      }),
     );
     for (const a of page.items) rows.push([a.id, a.name, `v${a.version}`, a.status, String(a.rank), bytes(a.byteSize), a.sampleCount === null ? "-" : String(a.sampleCount), a.createdAt]);
     cursor = page.nextCursor ?? undefined;
@@ -88,4 +97,3 @@ export async function removeAdapters(connection: Connection, ids: readonly strin
     console.log(`removed ${id}`);
   }
 }
-

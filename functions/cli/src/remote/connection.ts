@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createClient, runningServer, type Client } from "@semla/api";
-import { LOCAL_KEY_FILE } from "../embedded/local-key.js";
+import { type Client, createClient, runningServer } from "@semla/api";
 import { SemlaError } from "@semla/core";
+import { LOCAL_KEY_FILE } from "../embedded/local-key.js";
 
 export interface Connection {
   readonly url: string;

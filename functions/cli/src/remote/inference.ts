@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { fusion } from "@semla/core";
 import { bar, table } from "../format.js";
-import { expectOk, imageField, type Connection } from "./connection.js";
+import { type Connection, expectOk, imageField } from "./connection.js";
 import { overlayPng } from "./overlay.js";
 
 interface ContributionRow {
@@ -13,10 +13,18 @@ interface ContributionRow {
 }
 
 function printContributions(rows: readonly ContributionRow[]): void {
-  console.log(table(["#", "adapter", "distance", "weight", ""], rows.map((c) => [String(c.rank), `${c.name} v${c.version}`, c.distance?.toFixed(4) ?? "-", c.weight.toFixed(4), bar(c.weight)])));
+  console.log(
+    table(
+      ["#", "adapter", "distance", "weight", ""],
+      rows.map((c) => [String(c.rank), `${c.name} v${c.version}`, c.distance?.toFixed(4) ?? "-", c.weight.toFixed(4), bar(c.weight)]),
+    ),
+  );
 }
 
-const timingsLine = (stages: Readonly<Record<string, number>>) => Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(", ");
+const timingsLine = (stages: Readonly<Record<string, number>>) =>
+  Object.entries(stages)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+    .join(", ");
 
 export interface RoutingFlags {
   readonly k?: number | undefined;
@@ -59,7 +67,17 @@ function fusionOptions(combination: Combination, density = 0.5): fusion.FusionOp
 /** `semla segment IMAGE --library ID --classes a,b`: writes the mask (and an overlay) and prints the scores and plan. */
 export async function runSegment(
   connection: Connection,
-  options: { imagePath: string; libraryId: string; classNames: readonly string[]; mode?: "semla" | "uniform" | "zeroshot" | "adapter" | undefined; adapter?: string | undefined; combination?: Combination | undefined; density?: number | undefined; out: string; overlay?: string | undefined } & RoutingFlags,
+  options: {
+    imagePath: string;
+    libraryId: string;
+    classNames: readonly string[];
+    mode?: "semla" | "uniform" | "zeroshot" | "adapter" | undefined;
+    adapter?: string | undefined;
+    combination?: Combination | undefined;
+    density?: number | undefined;
+    out: string;
+    overlay?: string | undefined;
+  } & RoutingFlags,
 ): Promise<void> {
   const bytes = new Uint8Array(await readFile(options.imagePath));
   const segmentOptions = {
@@ -74,7 +92,12 @@ export async function runSegment(
   const mask = new Uint8Array(Buffer.from(result.mask, "base64"));
   await writeFile(options.out, mask);
   if (options.overlay) await writeFile(options.overlay, await overlayPng(bytes, mask));
-  console.log(table(["class", "pixels", "mean p", ""], result.scores.map((s) => [s.className, `${(s.pixelFraction * 100).toFixed(1)}%`, s.meanProbability.toFixed(3), bar(s.pixelFraction)])));
+  console.log(
+    table(
+      ["class", "pixels", "mean p", ""],
+      result.scores.map((s) => [s.className, `${(s.pixelFraction * 100).toFixed(1)}%`, s.meanProbability.toFixed(3), bar(s.pixelFraction)]),
+    ),
+  );
   if (result.contributions.length > 0) printContributions(result.contributions);
   console.log(`mode ${result.mode}${result.fusion ? `, ${result.fusion.combination}${result.fusion.cached ? " (cached)" : ""}` : ""}; ${timingsLine(result.timings.stages)}`);
   console.log(`mask ${result.width}x${result.height} → ${options.out}${options.overlay ? `, overlay → ${options.overlay}` : ""}`);

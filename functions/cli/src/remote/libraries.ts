@@ -1,9 +1,14 @@
 import { table } from "../format.js";
-import { expectOk, type Connection } from "./connection.js";
+import { type Connection, expectOk } from "./connection.js";
 
 export async function listLibraries(connection: Connection): Promise<void> {
   const { items } = await expectOk(await connection.client.v1.libraries.$get());
-  console.log(table(["id", "name", "dimension", "metric", "base model", "embedding model"], items.map((l) => [l.id, l.name, String(l.dimension), l.metric, l.baseModelId, l.embeddingModelId])));
+  console.log(
+    table(
+      ["id", "name", "dimension", "metric", "base model", "embedding model"],
+      items.map((l) => [l.id, l.name, String(l.dimension), l.metric, l.baseModelId, l.embeddingModelId]),
+    ),
+  );
 }
 
 export async function createLibrary(connection: Connection, input: { name: string; dimension: number; baseModelId: string; embeddingModelId: string; metric: "euclidean" | "cosine" }): Promise<void> {

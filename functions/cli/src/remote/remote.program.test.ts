@@ -3,14 +3,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "@semla/api";
-import { startEmbedded, type EmbeddedServer } from "../embedded/start.js";
 import { numpy, peft, randomAdapter } from "@semla/core";
 import { onnx } from "@semla/models";
 import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type EmbeddedServer, startEmbedded } from "../embedded/start.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./adapters.js";
-import { connect, type Connection } from "./connection.js";
+import { type Connection, connect } from "./connection.js";
 import { runRoute, runSegment } from "./inference.js";
 
 /** A free port: the filesystem store's presigned URLs must name the server's real one. */
@@ -73,7 +73,10 @@ describe("semla CLI against the embedded default", () => {
     expect(out.join("\n")).toMatch(/dawn\s+created[\s\S]*haze\s+created/);
     out.length = 0;
     await listAdapters(connection, { libraryId, name: "haze" });
-    const haze = out.join("\n").split("\n").find((line) => line.includes(" haze "));
+    const haze = out
+      .join("\n")
+      .split("\n")
+      .find((line) => line.includes(" haze "));
     expect(haze).toMatch(/ v1 +active +64 /);
     // Pushing the same folder again finds the same bytes.
     out.length = 0;

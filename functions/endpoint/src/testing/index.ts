@@ -1,4 +1,5 @@
 // Test support, exported as @semla/endpoint/testing (never imported by production code).
-export { sageMakerFront } from "../test-front.js";
+
 export { rawEnvelope } from "../raw-envelope.fixture.js";
+export { sageMakerFront } from "../test-front.js";
 export { gradientPng } from "../test-png.js";

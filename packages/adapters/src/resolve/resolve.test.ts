@@ -1,10 +1,10 @@
 import { bytesSource, fusion, peft } from "@semla/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fusedObjectKey, sha256Hex } from "@semla/storage";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAdapters } from "../adapters.js";
 import { catManifestSha256 } from "../identity/names.js";
 import { adapterByteSize } from "../identity/size.js";
-import { countingFsStore, type CountingStore } from "../testing/counting-store.js";
+import { type CountingStore, countingFsStore } from "../testing/counting-store.js";
 import { safetensorsOf, smallAdapter, sourceObjectKey } from "../testing/fixtures.js";
 import type { AdapterReference, AdapterSource } from "../types.js";
 
@@ -115,7 +115,13 @@ describe("resolve (an adapter reference → adapter)", () => {
   });
 
   it("reads a fused object once, verifying it; a missing or altered one is the service's own failure", async () => {
-    const fused = fusion.fuseAdapters([{ adapter: adapters[0]!, weight: 1 }, { adapter: adapters[2]!, weight: 1 }], { combination: "linear" });
+    const fused = fusion.fuseAdapters(
+      [
+        { adapter: adapters[0]!, weight: 1 },
+        { adapter: adapters[2]!, weight: 1 },
+      ],
+      { combination: "linear" },
+    );
     const bytes = peft.writePeftAdapter(fused).weights;
     const sha256 = sha256Hex(bytes);
     const reference: AdapterReference = { kind: "object", sha256, objectKey: fusedObjectKey(sha256), config: fused.config };

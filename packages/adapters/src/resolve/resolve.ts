@@ -1,5 +1,5 @@
-import { bytesSource, peft, type LoraAdapter } from "@semla/core";
-import { sha256Hex, type BlobStore } from "@semla/storage";
+import { bytesSource, type LoraAdapter, peft } from "@semla/core";
+import { type BlobStore, sha256Hex } from "@semla/storage";
 import type { AdapterCache } from "../cache/adapter-cache.js";
 import { AdapterReferenceError } from "../errors.js";
 import { catManifestSha256 } from "../identity/names.js";

@@ -1,5 +1,5 @@
-import { bytesSource, peft, type LoraAdapter } from "@semla/core";
-import { BlobNotFoundError, sha256Hex, type BlobStore } from "@semla/storage";
+import { bytesSource, type LoraAdapter, peft } from "@semla/core";
+import { BlobNotFoundError, type BlobStore, sha256Hex } from "@semla/storage";
 import { AdapterError } from "../errors.js";
 import type { StoredAdapter } from "../types.js";
 

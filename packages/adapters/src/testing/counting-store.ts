@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createFsBlobStore, type BlobStore } from "@semla/storage";
+import { type BlobStore, createFsBlobStore } from "@semla/storage";
 
 export interface CountingStore extends BlobStore {
   readonly calls: { get: number; put: number; head: number };

@@ -1,5 +1,5 @@
 // Test fixtures: small deterministic adapters, and the keys the registry would give them.
-import { peft, randomAdapter, type LoraAdapter } from "@semla/core";
+import { type LoraAdapter, peft, randomAdapter } from "@semla/core";
 import { sha256Hex } from "@semla/storage";
 import type { AdapterSource } from "../types.js";
 

@@ -9,8 +9,7 @@ export function runToCompletion<T>(steps: Generator<unknown, T>): T {
   }
 }
 
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export async function runCooperatively<T>(steps: Generator<unknown, T>, sliceMs: number, signal?: AbortSignal): Promise<T> {
   let sliceStart = performance.now();

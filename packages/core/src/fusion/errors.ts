@@ -1,14 +1,6 @@
 import { SemlaError } from "../errors.js";
 
-export type FusionRule =
-  | "no-adapters"
-  | "invalid-weight"
-  | "invalid-options"
-  | "shape-mismatch"
-  | "rank-mismatch"
-  | "rank-too-large"
-  | "base-model-mismatch"
-  | "fan-in-fan-out-mismatch";
+export type FusionRule = "no-adapters" | "invalid-weight" | "invalid-options" | "shape-mismatch" | "rank-mismatch" | "rank-too-large" | "base-model-mismatch" | "fan-in-fan-out-mismatch";
 
 /** Adapters that cannot be fused together, or options that make no sense, naming the module. */
 export class FusionError extends SemlaError {

@@ -1,5 +1,5 @@
 import type { LoraAdapter, LoraModule } from "../lora/adapter.js";
-import { fuseCat, catRank } from "./cat.js";
+import { catRank, fuseCat } from "./cat.js";
 import { runCooperatively, runToCompletion } from "./cooperative.js";
 import { FusionError } from "./errors.js";
 import { fusedConfig } from "./fused-config.js";
@@ -22,11 +22,7 @@ function collectParts(inputs: readonly WeightedAdapter[]): Map<string, ModulePar
     if (!Number.isFinite(weight)) throw new FusionError("invalid-weight", `adapter #${index} has weight ${weight}; weights must be finite`, { adapter: index });
     const base = adapter.config.base_model_name_or_path;
     if (base !== null && first.base_model_name_or_path !== null && base !== first.base_model_name_or_path) {
-      throw new FusionError(
-        "base-model-mismatch",
-        `adapter #${index} was trained on ${base}, adapter #0 on ${first.base_model_name_or_path}`,
-        { adapter: index },
-      );
+      throw new FusionError("base-model-mismatch", `adapter #${index} was trained on ${base}, adapter #0 on ${first.base_model_name_or_path}`, { adapter: index });
     }
     if (adapter.config.fan_in_fan_out !== first.fan_in_fan_out) {
       throw new FusionError("fan-in-fan-out-mismatch", `adapter #${index} has fan_in_fan_out ${adapter.config.fan_in_fan_out}, adapter #0 ${first.fan_in_fan_out}`, { adapter: index });
@@ -106,7 +102,14 @@ function* fusionSteps(inputs: readonly WeightedAdapter[], options: FusionOptions
     yield name;
   }
   const adapters = inputs.map((i) => i.adapter);
-  return { config: fusedConfig(adapters, rank, modules.map((m) => m.name)), modules };
+  return {
+    config: fusedConfig(
+      adapters,
+      rank,
+      modules.map((m) => m.name),
+    ),
+    modules,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 export * from "./errors.js";
-export * from "./options.js";
 export * from "./fuse.js";
+export * from "./options.js";
 export { magnitudePrune, randomPrune } from "./prune.js";
-export { mergeTaskTensors, type TaskMerge, type MajoritySign } from "./task-tensors.js";
+export { type MajoritySign, mergeTaskTensors, type TaskMerge } from "./task-tensors.js";

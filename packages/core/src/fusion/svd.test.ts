@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../limits/limits.js";
 import { svd } from "../linalg/svd.js";
 import { denseDelta } from "../lora/adapter.js";
-import { LIMITS } from "../limits/limits.js";
+import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 import { fuseAdapters } from "./fuse.js";
 import { FusionOptionsSchema, parseFusionOptions } from "./options.js";
-import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 
 const [Q, FC] = SMALL_MODULES.map((m) => m.name) as [string, string];
 

@@ -1,4 +1,4 @@
-import { matmul, type Matrix } from "../linalg/matrix.js";
+import { type Matrix, matmul } from "../linalg/matrix.js";
 import { thinQr } from "../linalg/qr.js";
 import { svd } from "../linalg/svd.js";
 import { catRank, fuseCat } from "./cat.js";

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { denseDelta, type LoraModule } from "../lora/adapter.js";
 import { createPrng } from "../random/prng.js";
 import { FusionError } from "./errors.js";
+import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 import { fuseAdapters } from "./fuse.js";
 import { parseFusionOptions } from "./options.js";
-import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 import { mergeTaskTensors } from "./task-tensors.js";
 
 const [Q, FC] = SMALL_MODULES.map((m) => m.name) as [string, string];
@@ -86,8 +86,16 @@ function referenceFactors(
   };
   const ws = parts.map((p) => p.weight * p.module.scaling);
   return {
-    a: merge(parts.map((p) => p.module.a), ws.map((w) => Math.sign(w) * Math.sqrt(Math.abs(w))), "A"),
-    b: merge(parts.map((p) => p.module.b), ws.map((w) => Math.sqrt(Math.abs(w))), "B"),
+    a: merge(
+      parts.map((p) => p.module.a),
+      ws.map((w) => Math.sign(w) * Math.sqrt(Math.abs(w))),
+      "A",
+    ),
+    b: merge(
+      parts.map((p) => p.module.b),
+      ws.map((w) => Math.sqrt(Math.abs(w))),
+      "B",
+    ),
   };
 }
 
@@ -104,7 +112,13 @@ describe("linear-family fusion of adapters", () => {
     { adapter: smallAdapter(23, 3, { alpha: 12 }), weight: -0.25 },
   ];
 
-  for (const [combination, density] of [["linear", 1], ["magnitude_prune", 0.4], ["ties", 0.4], ["dare_linear", 0.6], ["dare_ties", 0.6]] as const) {
+  for (const [combination, density] of [
+    ["linear", 1],
+    ["magnitude_prune", 0.4],
+    ["ties", 0.4],
+    ["dare_linear", 0.6],
+    ["dare_ties", 0.6],
+  ] as const) {
     it(`${combination}: ΔW′ = B′A′ matches PEFT's formulas by dense math, with rank r and scaling 1`, () => {
       const options = combination === "linear" ? { combination } : { combination, density, seed: 11 };
       const fused = fuseAdapters(inputs, parseFusionOptions(options));
@@ -146,9 +160,15 @@ describe("linear-family fusion of adapters", () => {
   });
 
   it("refuses adapters of different ranks, pointing to cat or svd", () => {
-    expect(() => fuseAdapters([{ adapter: smallAdapter(1, 2), weight: 0.5 }, { adapter: smallAdapter(2, 3), weight: 0.5 }], { combination: "linear" })).toThrow(
-      expect.objectContaining({ code: "fusion.rank-mismatch", message: expect.stringMatching(/use cat or svd/) }),
-    );
+    expect(() =>
+      fuseAdapters(
+        [
+          { adapter: smallAdapter(1, 2), weight: 0.5 },
+          { adapter: smallAdapter(2, 3), weight: 0.5 },
+        ],
+        { combination: "linear" },
+      ),
+    ).toThrow(expect.objectContaining({ code: "fusion.rank-mismatch", message: expect.stringMatching(/use cat or svd/) }));
   });
 });
 
@@ -162,13 +182,21 @@ describe("fusion refuses what cannot be fused", () => {
   });
   it("the same module with different shapes, naming it", () => {
     const other = smallAdapter(32, 2, { modules: [{ name: Q, inFeatures: 16, outFeatures: 12 }] as never });
-    expect(() => fuseAdapters([{ adapter: a, weight: 1 }, { adapter: other, weight: 1 }])).toThrow(
-      expect.objectContaining({ code: "fusion.shape-mismatch", details: expect.objectContaining({ module: Q }) }),
-    );
+    expect(() =>
+      fuseAdapters([
+        { adapter: a, weight: 1 },
+        { adapter: other, weight: 1 },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "fusion.shape-mismatch", details: expect.objectContaining({ module: Q }) }));
   });
   it("adapters of different base models", () => {
     const other = { ...a, config: { ...a.config, base_model_name_or_path: "other-model" } };
-    expect(() => fuseAdapters([{ adapter: a, weight: 1 }, { adapter: other, weight: 1 }])).toThrow(FusionError);
+    expect(() =>
+      fuseAdapters([
+        { adapter: a, weight: 1 },
+        { adapter: other, weight: 1 },
+      ]),
+    ).toThrow(FusionError);
   });
   it("invalid options: density out of range, density missing for ties", () => {
     expect(() => parseFusionOptions({ combination: "ties", density: 2 })).toThrow(expect.objectContaining({ code: "fusion.invalid-options" }));

@@ -49,26 +49,35 @@ function disjointMerge(tensors: readonly Float32Array[], weights: readonly numbe
 }
 
 /** `randoms[j]` is the drop-mask stream of tensor j (only DARE draws from it). */
-export function mergeTaskTensors(
-  merge: TaskMerge,
-  tensors: readonly Float32Array[],
-  weights: readonly number[],
-  randoms: () => readonly Prng[],
-): Float32Array {
+export function mergeTaskTensors(merge: TaskMerge, tensors: readonly Float32Array[], weights: readonly number[], randoms: () => readonly Prng[]): Float32Array {
   switch (merge.kind) {
     case "linear":
       return weightedSum(tensors, weights);
     case "magnitude_prune":
-      return weightedSum(tensors.map((t) => magnitudePrune(t, merge.density)), weights);
+      return weightedSum(
+        tensors.map((t) => magnitudePrune(t, merge.density)),
+        weights,
+      );
     case "ties":
-      return disjointMerge(tensors.map((t) => magnitudePrune(t, merge.density)), weights, merge.majoritySign);
+      return disjointMerge(
+        tensors.map((t) => magnitudePrune(t, merge.density)),
+        weights,
+        merge.majoritySign,
+      );
     case "dare_linear": {
       const streams = randoms();
-      return weightedSum(tensors.map((t, j) => randomPrune(t, merge.density, streams[j]!)), weights);
+      return weightedSum(
+        tensors.map((t, j) => randomPrune(t, merge.density, streams[j]!)),
+        weights,
+      );
     }
     case "dare_ties": {
       const streams = randoms();
-      return disjointMerge(tensors.map((t, j) => randomPrune(t, merge.density, streams[j]!)), weights, merge.majoritySign);
+      return disjointMerge(
+        tensors.map((t, j) => randomPrune(t, merge.density, streams[j]!)),
+        weights,
+        merge.majoritySign,
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import wabt from "wabt";
 import { afterEach, describe, expect, it } from "vitest";
+import wabt from "wabt";
 import { createPrng } from "../random/prng.js";
 import { interleaveColumns } from "./interleave-columns.js";
 import { scaleF32 } from "./scale-f32.js";
@@ -60,12 +60,6 @@ describe("WebAssembly copy kernels", () => {
     });
     expect(Array.from(wasm)).toEqual(Array.from(js));
     // Row 5: columns 0-7 from source 0, 8-10 from source 1, 11-15 from source 2, 16-17 zero.
-    expect(Array.from(wasm.subarray(5 * 18, 6 * 18))).toEqual([
-      ...sources[0]!.subarray(5 * 8, 6 * 8),
-      ...sources[1]!.subarray(5 * 3, 6 * 3),
-      ...sources[2]!.subarray(5 * 5, 6 * 5),
-      0,
-      0,
-    ]);
+    expect(Array.from(wasm.subarray(5 * 18, 6 * 18))).toEqual([...sources[0]!.subarray(5 * 8, 6 * 8), ...sources[1]!.subarray(5 * 3, 6 * 3), ...sources[2]!.subarray(5 * 5, 6 * 5), 0, 0]);
   });
 });

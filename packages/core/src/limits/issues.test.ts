@@ -34,7 +34,7 @@ describe("describeIssues: zod's failures on one line", () => {
   const issues = Schema.safeParse({ k: 9, exclude: ["abc"], topK: 1 }).error!.issues;
 
   it("names each issue by its dotted path, the input itself by `whole` or not at all", () => {
-    expect(describeIssues(issues)).toBe("k: Too big: expected number to be <=3; exclude.0: Too big: expected string to have <=2 characters; Unrecognized key: \"topK\"");
+    expect(describeIssues(issues)).toBe('k: Too big: expected number to be <=3; exclude.0: Too big: expected string to have <=2 characters; Unrecognized key: "topK"');
     expect(describeIssues(issues, { whole: "options" })).toMatch(/; options: Unrecognized key: "topK"$/);
     expect(describeIssues(Schema.safeParse({ k: 2, exclude: [] }).error!.issues, { whole: "options" })).toBe("options: k 2 is taken");
   });

@@ -1,4 +1,4 @@
+export * from "./cholesky.js";
 export * from "./matrix.js";
 export * from "./qr.js";
 export * from "./svd.js";
-export * from "./cholesky.js";

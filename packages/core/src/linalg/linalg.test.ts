@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { createPrng } from "../random/prng.js";
+import { choleskySolve } from "./cholesky.js";
 import { matmul, matrix, transpose } from "./matrix.js";
 import { thinQr } from "./qr.js";
 import { svd } from "./svd.js";
-import { choleskySolve } from "./cholesky.js";
 
 function randomMatrix(rows: number, cols: number, seed: number) {
   const random = createPrng(seed);
-  return matrix(rows, cols, Array.from({ length: rows * cols }, () => random.normal()));
+  return matrix(
+    rows,
+    cols,
+    Array.from({ length: rows * cols }, () => random.normal()),
+  );
 }
 
 function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -63,19 +67,31 @@ describe("SVD (one-sided Jacobi)", () => {
     const u = thinQr(randomMatrix(8, 4, 4)).q;
     const v = thinQr(randomMatrix(5, 4, 5)).q;
     const s = [9, 4, 1, 0.25];
-    const us = matrix(8, 4, Array.from(u.data, (x, i) => x * s[i % 4]!));
+    const us = matrix(
+      8,
+      4,
+      Array.from(u.data, (x, i) => x * s[i % 4]!),
+    );
     const x = matmul(us, v, { transposeB: true });
     const result = svd(x);
     expect(maxDiff(result.s.subarray(0, 4), s)).toBeLessThan(1e-12);
     expect(result.s[4]).toBeLessThan(1e-12);
   });
 
-  for (const [rows, cols] of [[12, 5], [5, 12], [6, 6]] as const) {
+  for (const [rows, cols] of [
+    [12, 5],
+    [5, 12],
+    [6, 6],
+  ] as const) {
     it(`reconstructs a ${rows}x${cols} matrix with orthonormal singular vectors and descending values`, () => {
       const x = randomMatrix(rows, cols, rows * 31 + cols);
       const { u, s, v } = svd(x);
       const p = Math.min(rows, cols);
-      const us = matrix(rows, p, Array.from(u.data, (value, i) => value * s[i % p]!));
+      const us = matrix(
+        rows,
+        p,
+        Array.from(u.data, (value, i) => value * s[i % p]!),
+      );
       expect(maxDiff(matmul(us, v, { transposeB: true }).data, x.data)).toBeLessThan(1e-12);
       expect(maxDiff(matmul(u, u, { transposeA: true }).data, identity(p).data)).toBeLessThan(1e-12);
       expect(maxDiff(matmul(v, v, { transposeA: true }).data, identity(p).data)).toBeLessThan(1e-12);

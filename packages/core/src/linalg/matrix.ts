@@ -15,11 +15,7 @@ export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Ma
 }
 
 /** C = A · B (or Aᵀ·B / A·Bᵀ with the transpose flags), accumulated in Float64. */
-export function matmul(
-  a: Matrix<Float32Array | Float64Array>,
-  b: Matrix<Float32Array | Float64Array>,
-  { transposeA = false, transposeB = false } = {},
-): Matrix {
+export function matmul(a: Matrix<Float32Array | Float64Array>, b: Matrix<Float32Array | Float64Array>, { transposeA = false, transposeB = false } = {}): Matrix {
   const m = transposeA ? a.cols : a.rows;
   const k = transposeA ? a.rows : a.cols;
   const kb = transposeB ? b.cols : b.rows;

@@ -1,4 +1,4 @@
-import { transpose, type Matrix } from "./matrix.js";
+import { type Matrix, transpose } from "./matrix.js";
 
 export interface Svd {
   /** [m, p] left singular vectors, p = min(m, n) */

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { cosineDistance, distance, euclideanDistance, MetricSchema } from "./distance.js";
 import { routingErrorFrom } from "./fixtures.js";
 
-
 describe("euclideanDistance", () => {
   it("is the hypotenuse of a 3-4-5 triangle", () => {
     expect(euclideanDistance([0, 0], [3, 4])).toBe(5);

@@ -4,9 +4,7 @@ import { cosineKernel, euclideanKernel } from "./kernels.js";
 import { assertFiniteVector, assertNonZero, assertSameDimension } from "./vector.js";
 
 /** How a query embedding is compared with adapter centroids. */
-export const MetricSchema = z
-  .enum(["euclidean", "cosine"])
-  .describe("Distance between the query embedding and adapter centroids");
+export const MetricSchema = z.enum(["euclidean", "cosine"]).describe("Distance between the query embedding and adapter centroids");
 export type Metric = z.infer<typeof MetricSchema>;
 
 /** Distances must be finite to be ranked; only Float64 overflow can break that here. */

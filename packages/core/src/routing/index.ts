@@ -1,24 +1,25 @@
 /** Routing: pick the adapters whose domain centroids are nearest the query, and weight them. */
+
+export { cosineDistance, distance, euclideanDistance, type Metric, MetricSchema } from "./distance.js";
 export { RoutingError, type RoutingErrorCode } from "./errors.js";
-export { MetricSchema, type Metric, euclideanDistance, cosineDistance, distance } from "./distance.js";
+export { type Candidate, type NearestOptions, nearestAdapters } from "./nearest.js";
+export { compareNeighbors, type Neighbor, NeighborSchema } from "./neighbor.js";
 export {
-  RoutingOptionsSchema,
-  type RoutingOptions,
-  type RoutingOptionsInput,
   parseRoutingOptions,
   ROUTING_DEFAULTS,
+  type RoutingOptions,
+  type RoutingOptionsInput,
+  RoutingOptionsSchema,
 } from "./options.js";
-export { NeighborSchema, type Neighbor, compareNeighbors } from "./neighbor.js";
-export { nearestAdapters, type Candidate, type NearestOptions } from "./nearest.js";
-export { SimilarityKindSchema, type SimilarityKind, similarityFromDistance } from "./similarity.js";
-export { softmaxWeights } from "./softmax.js";
-export {
-  FusionPlanSchema,
-  type FusionPlan,
-  PlannedAdapterSchema,
-  type PlannedAdapter,
-  WeightingSchema,
-  type Weighting,
-} from "./plan-schema.js";
 export { planFromNeighbors, route } from "./plan.js";
-export { uniformPlan, type UniformOptions } from "./uniform.js";
+export {
+  type FusionPlan,
+  FusionPlanSchema,
+  type PlannedAdapter,
+  PlannedAdapterSchema,
+  type Weighting,
+  WeightingSchema,
+} from "./plan-schema.js";
+export { type SimilarityKind, SimilarityKindSchema, similarityFromDistance } from "./similarity.js";
+export { softmaxWeights } from "./softmax.js";
+export { type UniformOptions, uniformPlan } from "./uniform.js";

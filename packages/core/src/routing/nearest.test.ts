@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nearestAdapters, type Candidate } from "./nearest.js";
 import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
-
+import { type Candidate, nearestAdapters } from "./nearest.js";
 
 const library = LIBRARY;
 const origin = ORIGIN;
@@ -16,12 +15,7 @@ describe("nearestAdapters", () => {
   });
 
   it("returns the whole library, sorted, when k exceeds it", () => {
-    expect(nearestAdapters(origin, library, { k: 10, metric: "euclidean" }).map((n) => n.id)).toEqual([
-      "c",
-      "b",
-      "a",
-      "d",
-    ]);
+    expect(nearestAdapters(origin, library, { k: 10, metric: "euclidean" }).map((n) => n.id)).toEqual(["c", "b", "a", "d"]);
   });
 
   it("removes excluded ids before taking the top k, so the next-nearest enters", () => {
@@ -33,9 +27,7 @@ describe("nearestAdapters", () => {
 
   it("returns [] for an empty library or when everything is excluded", () => {
     expect(nearestAdapters(origin, [], { k: 5, metric: "euclidean" })).toEqual([]);
-    expect(nearestAdapters(origin, library, { k: 5, metric: "euclidean", exclude: ["a", "b", "c", "d"] })).toEqual(
-      [],
-    );
+    expect(nearestAdapters(origin, library, { k: 5, metric: "euclidean", exclude: ["a", "b", "c", "d"] })).toEqual([]);
   });
 
   it("breaks distance ties by id, whatever the input order; a tie at the boundary keeps the lower id", () => {
@@ -52,10 +44,7 @@ describe("nearestAdapters", () => {
       { id: "x", distance: 5 },
       { id: "y", distance: 5 },
     ]);
-    expect(nearestAdapters(origin, [...tied].reverse(), { k: 2, metric: "euclidean" }).map((n) => n.id)).toEqual([
-      "z",
-      "w",
-    ]);
+    expect(nearestAdapters(origin, [...tied].reverse(), { k: 2, metric: "euclidean" }).map((n) => n.id)).toEqual(["z", "w"]);
   });
 
   it("ranks by cosine similarity, most similar first (not the reverse, as the SemLA reference does)", () => {
@@ -71,10 +60,7 @@ describe("nearestAdapters", () => {
     expect(found[1]?.distance).toBeCloseTo(1 - 1 / Math.SQRT2, 15);
     expect(found[2]?.distance).toBe(1);
     expect(found[3]?.distance).toBe(2);
-    expect(nearestAdapters([1, 0], directions, { k: 2, metric: "cosine" }).map((n) => n.id)).toEqual([
-      "east",
-      "northeast",
-    ]);
+    expect(nearestAdapters([1, 0], directions, { k: 2, metric: "cosine" }).map((n) => n.id)).toEqual(["east", "northeast"]);
   });
 
   it("works in 3-D", () => {
@@ -95,9 +81,7 @@ describe("nearestAdapters", () => {
 
 describe("nearestAdapters failures", () => {
   it("rejects a centroid of another dimension, naming the candidate and both dimensions", () => {
-    const error = routingErrorFrom(() =>
-      nearestAdapters(origin, [...library, { id: "alps", centroid: [1, 2, 3] }], { k: 5, metric: "euclidean" }),
-    );
+    const error = routingErrorFrom(() => nearestAdapters(origin, [...library, { id: "alps", centroid: [1, 2, 3] }], { k: 5, metric: "euclidean" }));
     expect(error.code).toBe("routing.dimension-mismatch");
     expect(error.message).toBe('candidate "alps" has dimension 3 but query has dimension 2');
   });
@@ -109,45 +93,31 @@ describe("nearestAdapters failures", () => {
   });
 
   it("rejects a non-finite centroid value, naming the candidate", () => {
-    const error = routingErrorFrom(() =>
-      nearestAdapters(origin, [{ id: "fog", centroid: [Infinity, 0] }], { k: 5, metric: "euclidean" }),
-    );
+    const error = routingErrorFrom(() => nearestAdapters(origin, [{ id: "fog", centroid: [Infinity, 0] }], { k: 5, metric: "euclidean" }));
     expect(error.code).toBe("routing.non-finite");
     expect(error.message).toBe('candidate "fog" has a non-finite value Infinity at index 0');
   });
 
   it("rejects a zero query or zero centroid under cosine, naming it", () => {
-    expect(routingErrorFrom(() => nearestAdapters([0, 0], library, { k: 5, metric: "cosine" })).message).toBe(
-      "query is a zero vector, so its cosine distance is undefined",
-    );
-    const error = routingErrorFrom(() =>
-      nearestAdapters([1, 0], [{ id: "void", centroid: [0, 0] }], { k: 5, metric: "cosine" }),
-    );
+    expect(routingErrorFrom(() => nearestAdapters([0, 0], library, { k: 5, metric: "cosine" })).message).toBe("query is a zero vector, so its cosine distance is undefined");
+    const error = routingErrorFrom(() => nearestAdapters([1, 0], [{ id: "void", centroid: [0, 0] }], { k: 5, metric: "cosine" }));
     expect(error.code).toBe("routing.zero-vector");
     expect(error.message).toBe('candidate "void" is a zero vector, so its cosine distance is undefined');
   });
 
   it("allows a zero centroid under euclidean", () => {
-    expect(nearestAdapters([3, 4], [{ id: "o", centroid: [0, 0] }], { k: 1, metric: "euclidean" })).toEqual([
-      { id: "o", distance: 5 },
-    ]);
+    expect(nearestAdapters([3, 4], [{ id: "o", centroid: [0, 0] }], { k: 1, metric: "euclidean" })).toEqual([{ id: "o", distance: 5 }]);
   });
 
   it("does not validate excluded candidates, which take no part", () => {
     const withBroken = [...library, { id: "broken", centroid: [1, 2, 3] }];
-    expect(nearestAdapters(origin, withBroken, { k: 1, metric: "euclidean", exclude: ["broken"] })).toEqual([
-      { id: "c", distance: 1 },
-    ]);
+    expect(nearestAdapters(origin, withBroken, { k: 1, metric: "euclidean", exclude: ["broken"] })).toEqual([{ id: "c", distance: 1 }]);
   });
 
   it("rejects duplicate candidate ids and k < 1", () => {
-    const duplicate = routingErrorFrom(() =>
-      nearestAdapters(origin, [...library, { id: "a", centroid: [1, 1] }], { k: 5, metric: "euclidean" }),
-    );
+    const duplicate = routingErrorFrom(() => nearestAdapters(origin, [...library, { id: "a", centroid: [1, 1] }], { k: 5, metric: "euclidean" }));
     expect(duplicate.code).toBe("routing.duplicate-id");
     expect(duplicate.message).toBe('candidates contain the id "a" more than once');
-    expect(routingErrorFrom(() => nearestAdapters(origin, library, { k: 0, metric: "euclidean" })).code).toBe(
-      "routing.invalid-options",
-    );
+    expect(routingErrorFrom(() => nearestAdapters(origin, library, { k: 0, metric: "euclidean" })).code).toBe("routing.invalid-options");
   });
 });

@@ -1,6 +1,6 @@
 import type { Metric } from "./distance.js";
 import { cosineKernel, euclideanKernel } from "./kernels.js";
-import { assertUniqueIds, selectNeighbors, type Neighbor } from "./neighbor.js";
+import { assertUniqueIds, type Neighbor, selectNeighbors } from "./neighbor.js";
 import { assertFiniteVector, assertNonZero, assertSameDimension } from "./vector.js";
 
 /** An adapter in the library, represented by the CLIP-embedding centroid of its training domain. */
@@ -21,11 +21,7 @@ export interface NearestOptions {
  * returns every candidate that is not excluded. Excluded candidates are neither measured nor
  * validated: they take no part in routing.
  */
-export function nearestAdapters(
-  query: ArrayLike<number>,
-  candidates: readonly Candidate[],
-  options: NearestOptions,
-): Neighbor[] {
+export function nearestAdapters(query: ArrayLike<number>, candidates: readonly Candidate[], options: NearestOptions): Neighbor[] {
   const { metric } = options;
   const exclude = options.exclude ?? [];
   assertFiniteVector(query, "query");

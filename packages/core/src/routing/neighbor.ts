@@ -43,19 +43,11 @@ export function assertK(k: number): void {
 function assertValidDistance(n: Neighbor, metric: Metric): void {
   const d = n.distance;
   if (!Number.isFinite(d)) {
-    throw new RoutingError(
-      "routing.non-finite",
-      `neighbor "${n.id}" has a non-finite distance ${String(d)}`,
-      { id: n.id, distance: String(d) },
-    );
+    throw new RoutingError("routing.non-finite", `neighbor "${n.id}" has a non-finite distance ${String(d)}`, { id: n.id, distance: String(d) });
   }
   if (d < 0 || (metric === "cosine" && d > 2)) {
     const range = metric === "cosine" ? "[0, 2]" : "[0, ∞)";
-    throw new RoutingError(
-      "routing.invalid-distance",
-      `neighbor "${n.id}" has ${metric} distance ${d}, outside ${range}`,
-      { id: n.id, distance: d, metric },
-    );
+    throw new RoutingError("routing.invalid-distance", `neighbor "${n.id}" has ${metric} distance ${d}, outside ${range}`, { id: n.id, distance: d, metric });
   }
 }
 
@@ -63,10 +55,7 @@ function assertValidDistance(n: Neighbor, metric: Metric): void {
  * The k nearest neighbours, nearest first. Excluded ids go first so the next-nearest adapter
  * takes their place (leave-one-out). Re-validates and re-sorts: the list may come from a database.
  */
-export function selectNeighbors(
-  neighbors: readonly Neighbor[],
-  options: { readonly k: number; readonly metric: Metric; readonly exclude: readonly string[] },
-): Neighbor[] {
+export function selectNeighbors(neighbors: readonly Neighbor[], options: { readonly k: number; readonly metric: Metric; readonly exclude: readonly string[] }): Neighbor[] {
   assertK(options.k);
   assertUniqueIds(
     neighbors.map((n) => n.id),

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../limits/limits.js";
-import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
 import { routingErrorFrom } from "./fixtures.js";
-
+import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
 
 describe("RoutingOptionsSchema", () => {
   it("defaults to the SemLA reference: k 5, temperature 0.05, euclidean, nothing excluded", () => {
@@ -48,17 +47,13 @@ describe("parseRoutingOptions failures", () => {
   });
 
   it("rejects an unknown metric", () => {
-    const error = routingErrorFrom(() =>
-      parseRoutingOptions({ metric: "manhattan" } as unknown as Parameters<typeof parseRoutingOptions>[0]),
-    );
+    const error = routingErrorFrom(() => parseRoutingOptions({ metric: "manhattan" } as unknown as Parameters<typeof parseRoutingOptions>[0]));
     expect(error.code).toBe("routing.invalid-options");
     expect(error.message).toMatch(/^invalid routing options: metric: /);
   });
 
   it("rejects a misspelt key instead of silently using the default", () => {
-    const error = routingErrorFrom(() =>
-      parseRoutingOptions({ topK: 3 } as unknown as Parameters<typeof parseRoutingOptions>[0]),
-    );
+    const error = routingErrorFrom(() => parseRoutingOptions({ topK: 3 } as unknown as Parameters<typeof parseRoutingOptions>[0]));
     expect(error.code).toBe("routing.invalid-options");
     expect(error.message).toContain("topK");
   });

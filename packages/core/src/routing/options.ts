@@ -14,11 +14,7 @@ export const RoutingOptionsSchema = z.strictObject({
   // z.number() already rejects NaN and ±Infinity in zod v4.
   temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(0.05).describe("Softmax temperature over similarities"),
   metric: MetricSchema.default("euclidean"),
-  exclude: z
-    .array(z.string().max(LIMITS.adapterName))
-    .max(LIMITS.exclude)
-    .default([])
-    .describe("Adapter ids never chosen, removed before taking the top k (leave-one-out)"),
+  exclude: z.array(z.string().max(LIMITS.adapterName)).max(LIMITS.exclude).default([]).describe("Adapter ids never chosen, removed before taking the top k (leave-one-out)"),
 });
 export type RoutingOptions = z.output<typeof RoutingOptionsSchema>;
 export type RoutingOptionsInput = z.input<typeof RoutingOptionsSchema>;

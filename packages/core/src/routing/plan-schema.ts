@@ -9,11 +9,7 @@ export type Weighting = z.infer<typeof WeightingSchema>;
 export const PlannedAdapterSchema = z.object({
   id: z.string(),
   rank: z.number().int().min(1).describe("1-based position, nearest first"),
-  distance: z
-    .number()
-    .min(0)
-    .nullable()
-    .describe("Distance from the query in the plan's metric; null only in a uniform plan built from bare ids"),
+  distance: z.number().min(0).nullable().describe("Distance from the query in the plan's metric; null only in a uniform plan built from bare ids"),
   similarity: z
     .number()
     .nullable()

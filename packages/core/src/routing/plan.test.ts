@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
 import type { Candidate } from "./nearest.js";
 import type { Neighbor } from "./neighbor.js";
 import { parseRoutingOptions } from "./options.js";
 import { planFromNeighbors, route } from "./plan.js";
-import { FusionPlanSchema, type FusionPlan } from "./plan-schema.js";
-import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
+import { type FusionPlan, FusionPlanSchema } from "./plan-schema.js";
 
 const weightsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.weight);
 const idsOf = (plan: FusionPlan) => plan.adapters.map((a) => a.id);

@@ -1,5 +1,5 @@
-import { nearestAdapters, type Candidate } from "./nearest.js";
-import { selectNeighbors, type Neighbor } from "./neighbor.js";
+import { type Candidate, nearestAdapters } from "./nearest.js";
+import { type Neighbor, selectNeighbors } from "./neighbor.js";
 import { ROUTING_DEFAULTS, type RoutingOptions } from "./options.js";
 import type { FusionPlan } from "./plan-schema.js";
 import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
@@ -38,10 +38,6 @@ export function planFromNeighbors(neighbors: readonly Neighbor[], options: Routi
 }
 
 /** The whole routing step: find the k nearest centroids, weight them. */
-export function route(
-  query: ArrayLike<number>,
-  candidates: readonly Candidate[],
-  options: RoutingOptions = ROUTING_DEFAULTS,
-): FusionPlan {
+export function route(query: ArrayLike<number>, candidates: readonly Candidate[], options: RoutingOptions = ROUTING_DEFAULTS): FusionPlan {
   return planFromNeighbors(nearestAdapters(query, candidates, options), options);
 }

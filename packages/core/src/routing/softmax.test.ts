@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { softmaxWeights } from "./softmax.js";
 import { routingErrorFrom } from "./fixtures.js";
-
+import { softmaxWeights } from "./softmax.js";
 
 describe("softmaxWeights", () => {
   it("is exp(s/T) normalised", () => {

@@ -10,11 +10,7 @@ import { RoutingError } from "./errors.js";
  */
 export function softmaxWeights(similarities: readonly number[], temperature: number): number[] {
   if (!Number.isFinite(temperature) || temperature <= 0) {
-    throw new RoutingError(
-      "routing.invalid-options",
-      `temperature must be a finite number > 0, got ${String(temperature)}`,
-      { temperature: String(temperature) },
-    );
+    throw new RoutingError("routing.invalid-options", `temperature must be a finite number > 0, got ${String(temperature)}`, { temperature: String(temperature) });
   }
   let max = -Infinity;
   let infinite = 0;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { routingErrorFrom } from "./fixtures.js";
 import { FusionPlanSchema } from "./plan-schema.js";
 import { uniformPlan } from "./uniform.js";
-import { routingErrorFrom } from "./fixtures.js";
-
 
 const neighbors = [
   { id: "a", distance: 5 },

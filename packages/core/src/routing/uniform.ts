@@ -1,4 +1,4 @@
-import { assertUniqueIds, selectNeighbors, type Neighbor } from "./neighbor.js";
+import { assertUniqueIds, type Neighbor, selectNeighbors } from "./neighbor.js";
 import { ROUTING_DEFAULTS, type RoutingOptions } from "./options.js";
 import type { FusionPlan, PlannedAdapter } from "./plan-schema.js";
 import { jsonSimilarity, similarityFromDistance, similarityKind } from "./similarity.js";
@@ -23,10 +23,7 @@ export type UniformOptions = Pick<RoutingOptions, "metric" | "exclude"> & { read
  * Unlike routing, an omitted `k` means "every eligible adapter", since the baseline merges the
  * whole library. `temperature` plays no part (null in the plan).
  */
-export function uniformPlan(
-  source: readonly Neighbor[] | readonly string[],
-  given: UniformOptions = { metric: ROUTING_DEFAULTS.metric, exclude: ROUTING_DEFAULTS.exclude },
-): FusionPlan {
+export function uniformPlan(source: readonly Neighbor[] | readonly string[], given: UniformOptions = { metric: ROUTING_DEFAULTS.metric, exclude: ROUTING_DEFAULTS.exclude }): FusionPlan {
   const excluded = new Set(given.exclude);
   const ids = isIdList(source) ? source : source.map((n) => n.id);
   const eligible = ids.filter((id) => !excluded.has(id)).length;

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { findUnstorableText, storableJson, text, textProblem } from "./text.js";
 
 describe("textProblem: what PostgreSQL's UTF-8 text and jsonb refuse", () => {

@@ -1,5 +1,5 @@
-import { createAdapters, mixtureSha256, type Mixture } from "@semla/adapters";
-import { countingFsStore, smallAdapter, sourcesOf, type CountingStore } from "@semla/adapters/testing";
+import { createAdapters, type Mixture, mixtureSha256 } from "@semla/adapters";
+import { type CountingStore, countingFsStore, smallAdapter, sourcesOf } from "@semla/adapters/testing";
 import { fusion } from "@semla/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
@@ -15,7 +15,14 @@ function fakeSegmenter(delayMs = 0): Segmenter & { inputs: SegmentationInput[]; 
       fake.inputs.push(input);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => resolve({ maskPng: ONE_PIXEL_PNG, width: 1, height: 1, scores: input.classNames.map((className) => ({ className, pixelFraction: 0.5, meanProbability: 0.5 })), timings: { segmentMs: delayMs } }),
+          () =>
+            resolve({
+              maskPng: ONE_PIXEL_PNG,
+              width: 1,
+              height: 1,
+              scores: input.classNames.map((className) => ({ className, pixelFraction: 0.5, meanProbability: 0.5 })),
+              timings: { segmentMs: delayMs },
+            }),
           delayMs,
         );
         options.signal?.addEventListener("abort", () => {
@@ -66,7 +73,10 @@ describe("local backend", () => {
     const byHand = fusion.fuseAdapters(adapters.map((adapter, i) => ({ adapter, weight: sources[i]!.weight })));
     expect(segmenter.inputs[0]!.adapter!.modules.map((m) => [...m.a])).toEqual(byHand.modules.map((m) => [...m.a]));
     const second = await backend.infer({ image, classNames: ["a"], mixture });
-    expect([second.adapter, second.fusion]).toEqual([{ kind: "in-process", sha256: mixtureSha256(mixture), cached: true }, { at: "api", cached: true }]);
+    expect([second.adapter, second.fusion]).toEqual([
+      { kind: "in-process", sha256: mixtureSha256(mixture), cached: true },
+      { at: "api", cached: true },
+    ]);
     expect(segmenter.inputs[1]!.adapter).toBe(segmenter.inputs[0]!.adapter);
     await backend.close();
     expect(segmenter.closed).toBe(true);

@@ -1,6 +1,6 @@
-import { untimed, type Adapters } from "@semla/adapters";
-import type { BackendResponse, InferenceBackend, InferenceRequest, InferOptions, Segmenter } from "../types.js";
+import { type Adapters, untimed } from "@semla/adapters";
 import { checkInferenceRequest } from "../transport/envelope.js";
+import type { BackendResponse, InferenceBackend, InferenceRequest, InferOptions, Segmenter } from "../types.js";
 import { deadline } from "./deadline.js";
 import { BackendError } from "./errors.js";
 

@@ -1,6 +1,6 @@
-import { catManifestSha256, createAdapters, mixtureSha256, type AdapterSource, type Mixture } from "@semla/adapters";
-import { countingFsStore, safetensorsOf, smallAdapter, sourceObjectKey, type CountingStore } from "@semla/adapters/testing";
-import { fusion, peft, type LoraAdapter } from "@semla/core";
+import { type AdapterSource, catManifestSha256, createAdapters, type Mixture, mixtureSha256 } from "@semla/adapters";
+import { type CountingStore, countingFsStore, safetensorsOf, smallAdapter, sourceObjectKey } from "@semla/adapters/testing";
+import { fusion, type LoraAdapter, peft } from "@semla/core";
 import { sha256Hex } from "@semla/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { invocationByteLength } from "../transport/envelope.js";
@@ -14,8 +14,20 @@ const sources: AdapterSource[] = [a, b].map((adapter, i) => {
   const sha256 = sha256Hex(safetensorsOf(adapter));
   return { sha256, objectKey: sourceObjectKey(sha256, i), config: adapter.config, weight: i === 0 ? 0.7 : 0.3 };
 });
-const catFused = fusion.fuseAdapters([{ adapter: a, weight: 0.7 }, { adapter: b, weight: 0.3 }], { combination: "cat" });
-const linearFused = fusion.fuseAdapters([{ adapter: a, weight: 0.7 }, { adapter: b, weight: 0.3 }], { combination: "linear" });
+const catFused = fusion.fuseAdapters(
+  [
+    { adapter: a, weight: 0.7 },
+    { adapter: b, weight: 0.3 },
+  ],
+  { combination: "cat" },
+);
+const linearFused = fusion.fuseAdapters(
+  [
+    { adapter: a, weight: 0.7 },
+    { adapter: b, weight: 0.3 },
+  ],
+  { combination: "linear" },
+);
 const SMALL_LIMIT = 2000; // the image fits, no adapter does
 
 describe("adapterReference", () => {

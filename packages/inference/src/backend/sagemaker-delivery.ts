@@ -1,10 +1,10 @@
-import { adapterByteSize, catManifestSha256, untimed, type Adapters, type AdapterReference, type AdapterSource, type StageClock } from "@semla/adapters";
-import { peft, type fusion, type LoraAdapter } from "@semla/core";
-import { fusedObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
-import type { BackendResponse, InferenceRequest, Invocation } from "../types.js";
+import { type AdapterReference, type AdapterSource, type Adapters, adapterByteSize, catManifestSha256, type StageClock, untimed } from "@semla/adapters";
+import { type fusion, type LoraAdapter, peft } from "@semla/core";
+import { type BlobStore, fusedObjectKey, sha256Hex } from "@semla/storage";
 import { invocationByteLength } from "../transport/envelope.js";
 import { TransportError } from "../transport/errors.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
+import type { BackendResponse, InferenceRequest, Invocation } from "../types.js";
 
 /*
  * How a mixture travels to the SageMaker endpoint, the SageMaker backend's own business: the

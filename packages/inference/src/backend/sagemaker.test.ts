@@ -6,7 +6,7 @@ import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
 import type { InferenceRequest, InferenceResponse } from "../types.js";
 import { backoffDelay } from "./retry.js";
 import { createSageMakerBackend, type SageMakerBackendOptions } from "./sagemaker.js";
-import { scriptedServer, type Reply, type ScriptedServer } from "./test-server.js";
+import { type Reply, type ScriptedServer, scriptedServer } from "./test-server.js";
 
 const request: InferenceRequest = { image: new Uint8Array([1, 2, 3, 4]), classNames: ["road", "sky"], mixture: null, requestId: "req-7" };
 const { mixture: _, ...invocation } = { ...request, adapter: { kind: "none" as const } };
@@ -135,7 +135,10 @@ describe("SageMaker backend", () => {
 
   it("maps an unreadable 200 to backend.invalid-response", async () => {
     const backend = await backendFor([{ status: 200, body: '{"maskPng":"nope"}' }]);
-    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.invalid-response", message: expect.stringContaining("endpoint semla-test sent an unreadable response: invalid inference response") });
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "backend.invalid-response",
+      message: expect.stringContaining("endpoint semla-test sent an unreadable response: invalid inference response"),
+    });
   });
 
   it("retries an endpoint it cannot reach, then reports it unavailable", async () => {

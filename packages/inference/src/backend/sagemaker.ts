@@ -1,10 +1,10 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
-import { untimed, type Adapters } from "@semla/adapters";
+import { type Adapters, untimed } from "@semla/adapters";
 import type { BlobStore } from "@semla/storage";
-import type { BackendResponse, InferenceBackend, InferenceRequest, InferenceResponse, InferOptions, Invocation } from "../types.js";
 import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
 import { decodeInferenceResponse, RESPONSE_CONTENT_TYPE } from "../transport/response.js";
+import type { BackendResponse, InferenceBackend, InferenceRequest, InferenceResponse, InferOptions, Invocation } from "../types.js";
 import { deadline } from "./deadline.js";
 import { BackendError } from "./errors.js";
 import { backoffDelay, waitBeforeRetry } from "./retry.js";

@@ -1,6 +1,6 @@
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 import { clipVisionReference } from "./test-support/clip-reference.js";
 

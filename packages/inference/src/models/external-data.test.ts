@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { normalArray } from "./test-support/arrays.js";
 
 describe("a model with external data", () => {

@@ -1,6 +1,6 @@
+import { onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { onnx } from "@semla/models";
 import { maxAbsDifference } from "./test-support/arrays.js";
 
 /** PyTorch's F.interpolate(mode="bilinear", align_corners=False) of one [h, w] plane by an integer factor. */
@@ -52,7 +52,12 @@ describe("graph builder ops in ONNX Runtime", () => {
     expect(Array.from(out["row_mean"]!.data)).toEqual([7 / 3, 2 / 3, 8.75 / 3, 8 / 3].map(Math.fround));
     const e = [1, 2, 4].map(Math.exp);
     const total = e.reduce((a, b) => a + b, 0);
-    expect(maxAbsDifference(out["softmax"]!.data.subarray(0, 3), e.map((v) => v / total))).toBeLessThan(1e-7);
+    expect(
+      maxAbsDifference(
+        out["softmax"]!.data.subarray(0, 3),
+        e.map((v) => v / total),
+      ),
+    ).toBeLessThan(1e-7);
     expect(Array.from(out["every_other"]!.data)).toEqual([1, 4, -3, 5, 0.5, 8, 7, 2]);
   });
 });

@@ -1,9 +1,9 @@
-import { randomAdapter, type LoraAdapter, type LoraModule } from "@semla/core";
+import { type LoraAdapter, type LoraModule, randomAdapter } from "@semla/core";
+import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed, type OrtSession } from "../runtime/ort.js";
-import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "@semla/models";
-import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
+import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
 
 const config = onnx.SEGMENTATION_TINY;
 const SEED = 31;
@@ -56,11 +56,7 @@ describe("segmentation model in ONNX Runtime", () => {
 
   it("with an adapter fed as LoRA inputs (mixed ranks, one module at rank 0) equals the model with it baked in", async () => {
     expect(adapter.modules).toHaveLength(modules.length - 1);
-    const [fed, merged, plain] = await Promise.all([
-      lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), adapter) }),
-      baked.run(baseFeeds()),
-      base.run(baseFeeds()),
-    ]);
+    const [fed, merged, plain] = await Promise.all([lora.run({ ...baseFeeds(), ...loraFeeds(onnx.segmentationLoraModules(config), adapter) }), baked.run(baseFeeds()), base.run(baseFeeds())]);
     expect(maxAbsDifference(fed[SEGMENTATION_OUTPUT]!.data, merged[SEGMENTATION_OUTPUT]!.data)).toBeLessThan(1e-4);
     // ...and the adapter does change the output, so the equality above is not vacuous.
     expect(maxAbsDifference(fed[SEGMENTATION_OUTPUT]!.data, plain[SEGMENTATION_OUTPUT]!.data)).toBeGreaterThan(1e-1);

@@ -1,6 +1,6 @@
+import { onnx, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtOutput, type OrtSession } from "../runtime/ort.js";
-import { onnx, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { maxAbsDifference } from "./test-support/arrays.js";
 
 const config = onnx.TEXT_ENCODER_TINY;
@@ -53,6 +53,11 @@ describe("text encoder in ONNX Runtime", () => {
     const projected = Array.from({ length: D }, (_, o) => mean.reduce((s, v, i) => s + v * projection[o * config.width + i]!, 0));
     const norm = Math.hypot(...projected);
     const out = await embed(["bicycle"]);
-    expect(maxAbsDifference(out.data, projected.map((v) => v / norm))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDifference(
+        out.data,
+        projected.map((v) => v / norm),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });

@@ -1,6 +1,6 @@
 import { onnx } from "@semla/models";
 import sharp, { type Sharp } from "sharp";
-import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedImage, type RawRgbImage } from "./decode.js";
+import { type DecodeOptions, imagePipeline, type OpenedImage, openImage, type RawRgbImage, readRawRgb } from "./decode.js";
 
 /**
  * CLIP image preprocessing, step for step as HF `CLIPImageProcessor` does it:
@@ -103,10 +103,7 @@ export async function clipCropRgb(source: ClipImageSource, options: ClipPreproce
   const size = options.size ?? CLIP_IMAGE_SIZE;
   if (isRaw(source)) {
     const g = clipGeometry(source.width, source.height, size, options.cropSize);
-    const { data, info } = await resizeAndCrop(
-      sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }),
-      g,
-    )
+    const { data, info } = await resizeAndCrop(sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }), g)
       .raw()
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
@@ -135,10 +132,7 @@ export interface ClipBatch {
 }
 
 /** N images → one Float32Array NCHW [N, 3, cropSize, cropSize] (images decoded concurrently). */
-export async function preprocessClipBatch(
-  sources: readonly ClipImageSource[],
-  options: ClipPreprocessOptions = {},
-): Promise<ClipBatch> {
+export async function preprocessClipBatch(sources: readonly ClipImageSource[], options: ClipPreprocessOptions = {}): Promise<ClipBatch> {
   const side = options.cropSize ?? options.size ?? CLIP_IMAGE_SIZE;
   const pixels = side * side;
   const data = new Float32Array(sources.length * 3 * pixels);

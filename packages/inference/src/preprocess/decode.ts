@@ -2,7 +2,7 @@ import { LIMITS } from "@semla/core";
 import { imageSize } from "image-size";
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { ImageError } from "./errors.js";
-import { ACCEPTED_IMAGE_FORMATS, sniffImageFormat, type AcceptedImageFormat } from "./sniff.js";
+import { ACCEPTED_IMAGE_FORMATS, type AcceptedImageFormat, sniffImageFormat } from "./sniff.js";
 
 /**
  * Decoding untrusted images with sharp (libvips). Only JPEG, PNG and WebP are accepted, refused
@@ -66,17 +66,16 @@ function resolveMaxPixels(options: DecodeOptions): number {
 
 function tooLarge(width: number, height: number, maxPixels: number): ImageError {
   const pixels = width * height;
-  return new ImageError(
-    "too-large",
-    `Image is ${width}×${height} (${megapixels(pixels)}), over the limit of ${megapixels(maxPixels)}`,
-    { width, height, pixels, maxPixels },
-  );
+  return new ImageError("too-large", `Image is ${width}×${height} (${megapixels(pixels)}), over the limit of ${megapixels(maxPixels)}`, { width, height, pixels, maxPixels });
 }
 
 /** The first bound a width × height image breaks (pixel count, each side, aspect ratio), as an ImageError. */
 function sizeProblem(width: number, height: number, maxPixels: number): ImageError | undefined {
   if (width * height > maxPixels) return tooLarge(width, height, maxPixels);
-  for (const [side, value] of [["width", width], ["height", height]] as const) {
+  for (const [side, value] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
     if (value > LIMITS.imageSide) {
       return new ImageError("too-large", `Image is ${width}×${height}: its ${side} ${value} is over the limit of ${LIMITS.imageSide} pixels`, {
         width,
@@ -160,10 +159,7 @@ function undecodable(format: AcceptedImageFormat, error: unknown): ImageError {
  * operations (resize, extract) and read it with `readRawRgb`.
  */
 export function imagePipeline(image: OpenedImage): Sharp {
-  return sharp(image.bytes, { limitInputPixels: image.maxPixels, failOn: "error", ignoreIcc: true })
-    .rotate()
-    .flatten({ background: "#ffffff" })
-    .toColourspace("srgb");
+  return sharp(image.bytes, { limitInputPixels: image.maxPixels, failOn: "error", ignoreIcc: true }).rotate().flatten({ background: "#ffffff" }).toColourspace("srgb");
 }
 
 /** Runs `pipeline` (built on `imagePipeline(image)`) to 8-bit RGB, mapping libvips failures to ImageError. */

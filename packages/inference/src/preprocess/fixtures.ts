@@ -12,14 +12,7 @@ function encode(pipeline: Sharp, format: EncodeFormat): Promise<Buffer> {
   return pipeline.png().toBuffer();
 }
 
-export async function encodeRaw(
-  data: Uint8Array,
-  width: number,
-  height: number,
-  channels: 1 | 3 | 4,
-  format: EncodeFormat,
-  orientation?: number,
-): Promise<Uint8Array> {
+export async function encodeRaw(data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4, format: EncodeFormat, orientation?: number): Promise<Uint8Array> {
   let pipeline = sharp(data, { raw: { width, height, channels } });
   if (orientation !== undefined) pipeline = pipeline.withMetadata({ orientation });
   return new Uint8Array(await encode(pipeline, format));

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sniffImageFormat } from "./sniff.js";
 
-const bytes = (...parts: Array<string | number[]>) =>
-  Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? Array.from(p, (c) => c.charCodeAt(0)) : p)));
+const bytes = (...parts: Array<string | number[]>) => Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? Array.from(p, (c) => c.charCodeAt(0)) : p)));
 
 describe("sniffImageFormat", () => {
   it("recognises the accepted formats by signature", () => {

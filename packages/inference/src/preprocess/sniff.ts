@@ -55,6 +55,9 @@ export function sniffImageFormat(bytes: Uint8Array): SniffedFormat | null {
 
 /** SVG is text: an `<svg` element near the start (after an XML prolog, comments or a doctype). */
 function looksLikeSvg(bytes: Uint8Array): boolean {
-  const head = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 4096)).replace(/^\uFEFF/, "").trimStart();
+  const head = new TextDecoder("utf-8", { fatal: false })
+    .decode(bytes.subarray(0, 4096))
+    .replace(/^\uFEFF/, "")
+    .trimStart();
   return head.startsWith("<") && /<svg[\s>]/i.test(head);
 }

@@ -8,7 +8,18 @@ const level = (x: number, c: number) => (x * (CLIP_STD[c] as number) + (CLIP_MEA
 describe("preprocessSquare", () => {
   it("keeps the whole image: a 4:1 image's left and right quarters reach the square's edges", async () => {
     // 400×100: red | blue | blue | green.
-    const png = await encodeRaw(bandsRgb(400, 100, [[255, 0, 0], [0, 0, 255], [0, 0, 255], [0, 255, 0]]), 400, 100, 3, "png");
+    const png = await encodeRaw(
+      bandsRgb(400, 100, [
+        [255, 0, 0],
+        [0, 0, 255],
+        [0, 0, 255],
+        [0, 255, 0],
+      ]),
+      400,
+      100,
+      3,
+      "png",
+    );
     const out = await preprocessSquare(png, { size: 16 });
     expect([out.size, out.width, out.height]).toEqual([16, 400, 100]);
     expect(out.data.length).toBe(3 * 256);

@@ -1,5 +1,5 @@
 import { CLIP_MEAN, CLIP_STD, rgbToNormalisedChw } from "./clip.js";
-import { imagePipeline, openImage, readRawRgb, type DecodeOptions, type OpenedImage } from "./decode.js";
+import { type DecodeOptions, imagePipeline, type OpenedImage, openImage, readRawRgb } from "./decode.js";
 
 /**
  * Preprocessing for dense prediction: the WHOLE image resized to size × size (aspect ratio not

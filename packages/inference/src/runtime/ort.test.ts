@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onnx } from "@semla/models";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableExecutionProviders, createOrtSession, OrtError, type OrtSession } from "./ort.js";
 
 /** y = x · w + b and z = table[ids]: one float and one int64 input, two float outputs. */
@@ -58,9 +58,7 @@ describe("createOrtSession", () => {
     expect(await rejection(session.run({ x, ids, extra: x }))).toMatchObject({ code: "ort.invalid-feeds", details: { unknown: ["extra"] } });
     expect((await rejection(session.run({ x: { ...x, dims: [2, 2] }, ids }))).message).toBe("input x: 2 values for dims [2, 2]");
     expect((await rejection(session.run({ x: { ...x, dims: [1, -2] }, ids }))).code).toBe("ort.invalid-feeds");
-    expect((await rejection(session.run({ x, ids: { type: "float32", data: BigInt64Array.from([0n]), dims: [1] } }))).message).toBe(
-      "input ids: type float32 does not match its BigInt64Array",
-    );
+    expect((await rejection(session.run({ x, ids: { type: "float32", data: BigInt64Array.from([0n]), dims: [1] } }))).message).toBe("input ids: type float32 does not match its BigInt64Array");
   });
 
   it("reports ONNX Runtime's own run errors as run-failed", async () => {

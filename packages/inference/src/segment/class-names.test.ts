@@ -1,6 +1,6 @@
 import { errorOfIssues, LIMITS } from "@semla/core";
 import { describe, expect, it } from "vitest";
-import { checkClassNames, ClassNamesSchema } from "./class-names.js";
+import { ClassNamesSchema, checkClassNames } from "./class-names.js";
 
 /** The code, details and message the schema's refusal carries (what the API and the endpoint answer). */
 function refusal(names: unknown): { code: string; details: Record<string, unknown>; message: string } | undefined {

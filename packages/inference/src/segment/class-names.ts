@@ -18,7 +18,11 @@ export function classNamesProblem(names: readonly string[]): SegmentationError |
     const trimmed = name.trim();
     if (trimmed.length === 0) return new SegmentationError("invalid-class-name", `class name ${index} is blank`, { index });
     if (name.length > LIMITS.className) {
-      return new SegmentationError("class-name-too-long", `class name ${index} has ${name.length} characters, over the limit of ${LIMITS.className}`, { index, length: name.length, max: LIMITS.className });
+      return new SegmentationError("class-name-too-long", `class name ${index} has ${name.length} characters, over the limit of ${LIMITS.className}`, {
+        index,
+        length: name.length,
+        max: LIMITS.className,
+      });
     }
     const first = seen.get(trimmed);
     if (first !== undefined) {

@@ -39,12 +39,7 @@ describe("loraFeeds", () => {
   it("feeds A and B·scaling for the adapter's modules and rank 0 for the others", () => {
     const m = module("blocks.0.q", 2, 4, 3, 0.5);
     const feeds = loraFeeds(TARGETS, adapter(m));
-    expect(Object.keys(feeds)).toEqual([
-      "blocks.0.q.lora_A.weight",
-      "blocks.0.q.lora_B.weight",
-      "blocks.0.fc.lora_A.weight",
-      "blocks.0.fc.lora_B.weight",
-    ]);
+    expect(Object.keys(feeds)).toEqual(["blocks.0.q.lora_A.weight", "blocks.0.q.lora_B.weight", "blocks.0.fc.lora_A.weight", "blocks.0.fc.lora_B.weight"]);
     expect(feeds["blocks.0.q.lora_A.weight"]).toEqual({ type: "float32", data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8), dims: [2, 4] });
     expect(feeds["blocks.0.q.lora_B.weight"]).toEqual({
       type: "float32",
@@ -94,8 +89,6 @@ describe("loraFeeds", () => {
   it("refuses factors whose value counts do not match the declared rank", () => {
     const m = { ...module("blocks.0.fc", 2, 3, 2, 1), a: new Float32Array(5) };
     const error = thrown(() => loraFeeds(TARGETS, adapter(m)));
-    expect(error.message).toBe(
-      "adapter module blocks.0.fc has A [2, 3] and B [2, 2] (holding 5 and 4 values); the model expects A [r, 3] and B [2, r]",
-    );
+    expect(error.message).toBe("adapter module blocks.0.fc has A [2, 3] and B [2, 2] (holding 5 and 4 values); the model expects A [r, 3] and B [2, r]");
   });
 });

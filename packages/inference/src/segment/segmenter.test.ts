@@ -1,15 +1,15 @@
-import { randomAdapter, type LoraAdapter } from "@semla/core";
+import { type LoraAdapter, randomAdapter } from "@semla/core";
+import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { ImageError } from "../preprocess/errors.js";
 import { bandsRgb, encodeRaw, noiseRgb } from "../preprocess/fixtures.js";
 import { preprocessSquare } from "../preprocess/square.js";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
 import type { SegmentationOutput } from "../types.js";
 import { tinyModelFiles } from "../workers/tiny-models.fixture.js";
-import { loraFeeds } from "./lora-feeds.js";
 import { labelMask } from "./label-mask.js";
+import { loraFeeds } from "./lora-feeds.js";
 import { encodeMaskPng } from "./mask-png.js";
 import { OnnxSegmenter } from "./segmenter.js";
 

@@ -1,6 +1,7 @@
 import type { ModuleShape } from "@semla/core";
 import {
   loraInputNames,
+  type ModelFiles,
   onnx,
   SEGMENTATION_OUTPUT,
   SEGMENTATION_PIXELS,
@@ -8,19 +9,18 @@ import {
   TEXT_ENCODER_ATTENTION_MASK,
   TEXT_ENCODER_INPUT_IDS,
   TEXT_ENCODER_OUTPUT,
-  type ModelFiles,
 } from "@semla/models";
-import type { ExecutionProviderName } from "../runtime/ort.js";
 import { CLIP_MEAN, CLIP_STD } from "../preprocess/clip.js";
 import { openImage } from "../preprocess/decode.js";
 import { preprocessSquare } from "../preprocess/square.js";
+import type { ExecutionProviderName } from "../runtime/ort.js";
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "../types.js";
 import { requireModelInterface } from "../workers/model-interface.js";
 import { OrtWorkerPool } from "../workers/pool.js";
+import { checkClassNames } from "./class-names.js";
 import { ClassTextEncoder } from "./class-text.js";
 import { SegmentationError } from "./errors.js";
 import { loraFeeds } from "./lora-feeds.js";
-import { checkClassNames } from "./class-names.js";
 import { encodeMaskPng } from "./mask-png.js";
 
 /**
@@ -97,10 +97,7 @@ export class OnnxSegmenter implements Segmenter {
   }
 
   /** A segmenter for the models ensureModelFiles wrote, configured from their models.json. */
-  static fromModelFiles(
-    files: ModelFiles,
-    options: Pick<OnnxSegmenterOptions, "workers" | "intraOpThreads" | "executionProviders" | "textCacheSize" | "maxPixels"> = {},
-  ): Promise<OnnxSegmenter> {
+  static fromModelFiles(files: ModelFiles, options: Pick<OnnxSegmenterOptions, "workers" | "intraOpThreads" | "executionProviders" | "textCacheSize" | "maxPixels"> = {}): Promise<OnnxSegmenter> {
     const { segmentation, textEncoder } = files.manifest;
     return OnnxSegmenter.create({
       ...options,

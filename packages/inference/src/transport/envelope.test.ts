@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { catManifestSha256, type AdapterReference } from "@semla/adapters";
+import { type AdapterReference, catManifestSha256 } from "@semla/adapters";
 import { safetensorsOf, smallAdapter } from "@semla/adapters/testing";
 import { fusedObjectKey, sha256Hex } from "@semla/storage";
+import { describe, expect, it } from "vitest";
 import type { Invocation } from "../types.js";
 import { decodeInvocation, encodeInvocation, invocationByteLength, MAX_INVOCATION_HEADER_BYTES } from "./envelope.js";
 
@@ -77,7 +77,11 @@ describe("invocation envelope", () => {
   it.each([
     ["an empty image", { image: new Uint8Array(0) }, "imageByteLength: the image is empty"],
     ["a bad sha256", { adapter: { ...references.object, sha256: "XYZ" } as AdapterReference }, "adapter.sha256: must be 64 lowercase hex digits"],
-    ["an object key not made of the sha256", { adapter: { ...references.object, objectKey: "fused/other.safetensors" } as AdapterReference }, "adapter.objectKey: objectKey must be fused/<sha256>.safetensors"],
+    [
+      "an object key not made of the sha256",
+      { adapter: { ...references.object, objectKey: "fused/other.safetensors" } as AdapterReference },
+      "adapter.objectKey: objectKey must be fused/<sha256>.safetensors",
+    ],
     ["inline without weights", { adapter: { ...references.inline, weights: new Uint8Array(0) } as AdapterReference }, "weightsByteLength: an inline adapter needs its weights"],
     ["a non-finite source weight", { adapter: { ...references.cat, sources: [{ ...sources[0]!, weight: Number.NaN }] } as AdapterReference }, "adapter.sources.0.weight"],
     ["a request id with spaces", { requestId: "a b" }, "requestId: must be 1-128 printable ASCII characters"],
@@ -109,7 +113,11 @@ describe("invocation envelope", () => {
       ["a truncated image", body(validHeader, image.subarray(0, 5)), "but its header accounts for"],
       ["trailing bytes", body(validHeader, new Uint8Array([...image, 9])), "but its header accounts for"],
       ["a cat manifest without sources", body({ ...validHeader, adapter: { kind: "cat", sha256: "a".repeat(64), sources: [] } }), "adapter.sources:"],
-      ["a source key outside its sha256", body({ ...validHeader, adapter: { kind: "cat", sha256: "a".repeat(64), sources: [{ ...sources[0], objectKey: "../etc/passwd" }] } }), "adapter.sources.0.objectKey"],
+      [
+        "a source key outside its sha256",
+        body({ ...validHeader, adapter: { kind: "cat", sha256: "a".repeat(64), sources: [{ ...sources[0], objectKey: "../etc/passwd" }] } }),
+        "adapter.sources.0.objectKey",
+      ],
       ["an unsupported adapter config", body({ ...validHeader, adapter: { kind: "object", sha256: sha, objectKey: fusedObjectKey(sha), config: { ...adapter.config, use_dora: true } } }), "use_dora"],
     ])("%s", (_, bytes, message) => {
       expect(decodeError(bytes)).toMatchObject({ code: "transport.invalid-invocation", message: expect.stringContaining(message) });

@@ -1,10 +1,10 @@
+import type { AdapterReference } from "@semla/adapters";
 import { describeIssues, errorOfIssues, issueList, LIMITS } from "@semla/core";
 import { z } from "zod";
-import type { AdapterReference } from "@semla/adapters";
+import { ClassNamesSchema } from "../segment/class-names.js";
 import type { InferenceRequest, Invocation } from "../types.js";
 import { TransportError } from "./errors.js";
-import { ClassNamesSchema } from "../segment/class-names.js";
-import { AdapterReferenceHeaderSchema, type AdapterReferenceHeader } from "./schemas.js";
+import { type AdapterReferenceHeader, AdapterReferenceHeaderSchema } from "./schemas.js";
 
 /**
  * The body the API sends to the endpoint. Binary, because base64 would spend a third of

@@ -1,15 +1,15 @@
-export * from "./errors.js";
-export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
-export { AdapterReferenceHeaderSchema, CatSourceSchema, Sha256Schema, type AdapterReferenceHeader } from "./schemas.js";
 export {
-  INVOCATION_CONTENT_TYPE,
-  INVOCATION_VERSION,
-  InvocationHeaderSchema,
-  MAX_INVOCATION_HEADER_BYTES,
   checkInferenceRequest,
   decodeInvocation,
   encodeInvocation,
-  invocationByteLength,
+  INVOCATION_CONTENT_TYPE,
+  INVOCATION_VERSION,
   type InvocationHeader,
+  InvocationHeaderSchema,
+  invocationByteLength,
+  MAX_INVOCATION_HEADER_BYTES,
 } from "./envelope.js";
-export { InferenceResponseSchema, RESPONSE_CONTENT_TYPE, decodeInferenceResponse, encodeInferenceResponse, toResponseWire, type InferenceResponseWire } from "./response.js";
+export * from "./errors.js";
+export { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "./limits.js";
+export { decodeInferenceResponse, encodeInferenceResponse, InferenceResponseSchema, type InferenceResponseWire, RESPONSE_CONTENT_TYPE, toResponseWire } from "./response.js";
+export { type AdapterReferenceHeader, AdapterReferenceHeaderSchema, CatSourceSchema, Sha256Schema } from "./schemas.js";

@@ -1,6 +1,6 @@
 import { LIMITS, peft } from "@semla/core";
-import { z } from "zod";
 import { FUSED_PREFIX } from "@semla/storage";
+import { z } from "zod";
 
 /** The pieces of the wire format the API and the endpoint both validate. */
 

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageError } from "../preprocess/errors.js";
 import { encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "../preprocess/fixtures.js";
-import { CentroidError, centroidOfImages, type CentroidProgress } from "./centroid.js";
+import { CentroidError, type CentroidProgress, centroidOfImages } from "./centroid.js";
 import { ClipEmbedder, type StagedEmbedder } from "./embedder.js";
 import type { ImageFile } from "./image-files.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
@@ -28,7 +28,12 @@ beforeAll(async () => {
   );
   bad.push(
     { name: "b.txt", bytes: new TextEncoder().encode("not an image") },
-    { name: "d.gif", bytes: await sharp({ create: { width: 4, height: 4, channels: 3, background: "red" } }).gif().toBuffer() },
+    {
+      name: "d.gif",
+      bytes: await sharp({ create: { width: 4, height: 4, channels: 3, background: "red" } })
+        .gif()
+        .toBuffer(),
+    },
   );
   folder = await mkdtemp(path.join(tmpdir(), "semla-centroid-"));
   for (const f of [...good, ...bad]) await writeFile(path.join(folder, f.name), f.bytes);
@@ -79,7 +84,11 @@ describe("centroidOfImages", () => {
 
   it("reads a folder's files in name order, one at a time, ignoring hidden files and sub-folders", async () => {
     const fromFolder = await centroidOfImages(embedder, folder, { batchSize: 4 });
-    const fromList = await centroidOfImages(embedder, [...good, ...bad].sort((x, y) => (x.name < y.name ? -1 : 1)), { batchSize: 4 });
+    const fromList = await centroidOfImages(
+      embedder,
+      [...good, ...bad].sort((x, y) => (x.name < y.name ? -1 : 1)),
+      { batchSize: 4 },
+    );
     expect(fromFolder.count).toBe(3);
     expect(fromFolder.skipped.map((s) => s.name)).toEqual(["b.txt", "d.gif"]);
     expect(Array.from(fromFolder.centroid)).toEqual(Array.from(fromList.centroid));

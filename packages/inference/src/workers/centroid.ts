@@ -1,7 +1,7 @@
 import { SemlaError } from "@semla/core";
 import { ImageError } from "../preprocess/errors.js";
 import type { StagedEmbedder } from "./embedder.js";
-import { readImageFolder, type ImageFile } from "./image-files.js";
+import { type ImageFile, readImageFolder } from "./image-files.js";
 
 /**
  * The centroid of a domain: the mean embedding of its images (SemLA represents each adapter's
@@ -120,10 +120,7 @@ export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSo
   }
 
   if (embedded === 0) {
-    throw new CentroidError(
-      seen === 0 ? "no images to embed: the source is empty" : `none of the ${seen} files could be embedded`,
-      { seen, skipped: skipped.slice(0, 20) },
-    );
+    throw new CentroidError(seen === 0 ? "no images to embed: the source is empty" : `none of the ${seen} files could be embedded`, { seen, skipped: skipped.slice(0, 20) });
   }
   const centroid = new Float32Array(sum.length);
   for (let i = 0; i < sum.length; i++) centroid[i] = (sum[i] as number) / embedded;

@@ -1,3 +1,4 @@
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preprocessClip } from "../preprocess/clip.js";
@@ -7,7 +8,6 @@ import { createOrtSession } from "../runtime/ort.js";
 import { ClipEmbedder, type ClipImageConfig } from "./embedder.js";
 import { OrtWorkerPool } from "./pool.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 
 let models: Awaited<ReturnType<typeof tinyModelFiles>>;
 let embedder: ClipEmbedder;
@@ -64,7 +64,10 @@ describe("ClipEmbedder", () => {
     const raw = embeds!.data;
     const n = norm(raw);
     const [viaWorker] = await embedder.embed([images[1]!]);
-    expectClose(viaWorker!, raw.map((v) => v / n));
+    expectClose(
+      viaWorker!,
+      raw.map((v) => v / n),
+    );
   });
 
   it("gives the same embeddings batched, one by one, and split into smaller batches", async () => {
@@ -89,14 +92,19 @@ describe("ClipEmbedder", () => {
       const [r] = await raw.embed([images[2]!]);
       const [u] = await embedder.embed([images[2]!]);
       expect(Math.abs(norm(r!) - 1)).toBeGreaterThan(1e-3);
-      expectClose(u!, r!.map((v) => v / norm(r!)));
+      expectClose(
+        u!,
+        r!.map((v) => v / norm(r!)),
+      );
     } finally {
       await raw.close();
     }
   });
 
   it("names the bad image of a batch", async () => {
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: "red" } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: "red" } })
+      .gif()
+      .toBuffer();
     const error = await embedder.embed([images[0]!, gif]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageError);
     expect(error).toMatchObject({

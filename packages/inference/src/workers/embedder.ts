@@ -1,6 +1,6 @@
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ModelFiles } from "@semla/models";
-import { ImageError } from "../preprocess/errors.js";
 import { CLIP_MEAN, CLIP_STD, preprocessClip } from "../preprocess/clip.js";
+import { ImageError } from "../preprocess/errors.js";
 import { requireModelInterface } from "./model-interface.js";
 import { OrtWorkerPool } from "./pool.js";
 
@@ -112,10 +112,7 @@ export class ClipEmbedder implements StagedEmbedder {
   }
 
   /** An embedder for the CLIP vision model ensureModelFiles wrote, configured from its models.json. */
-  static fromModelFiles(
-    files: ModelFiles,
-    options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "normalize" | "maxBatch" | "maxPixels"> = {},
-  ): Promise<ClipEmbedder> {
+  static fromModelFiles(files: ModelFiles, options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "normalize" | "maxBatch" | "maxPixels"> = {}): Promise<ClipEmbedder> {
     const { config } = files.manifest.clipVision;
     return ClipEmbedder.create({
       ...options,

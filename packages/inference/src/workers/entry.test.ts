@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ortWorkerEntry, workerEntry } from "./entry.js";
 import { OrtWorkerPool } from "./pool.js";
 import { tinyModelFiles } from "./tiny-models.fixture.js";
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -19,7 +19,9 @@ describe("workerEntry", () => {
   it("starts a .ts entry through a bootstrap that registers tsx in the worker, then imports it", () => {
     const entry = workerEntry(new URL("file:///repo/src/workers/ort-worker.ts"));
     expect(entry.eval).toBe(true);
-    expect(entry.script).toMatch(/^import\("file:\/\/\/.*\/tsx\/dist\/esm\/api\/index\.mjs"\)\.then\(\(tsx\) => \{ tsx\.register\(\); return import\("file:\/\/\/repo\/src\/workers\/ort-worker\.ts"\); \}\);$/);
+    expect(entry.script).toMatch(
+      /^import\("file:\/\/\/.*\/tsx\/dist\/esm\/api\/index\.mjs"\)\.then\(\(tsx\) => \{ tsx\.register\(\); return import\("file:\/\/\/repo\/src\/workers\/ort-worker\.ts"\); \}\);$/,
+    );
   });
 
   it("finds ort-worker.ts next to it when running from source", () => {

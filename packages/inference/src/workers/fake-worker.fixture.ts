@@ -47,7 +47,5 @@ parentPort!.on("message", (message: ToWorker) => {
 
 post({
   type: "ready",
-  models: Object.fromEntries(
-    Object.keys(init.models).map((m) => [m, { inputNames: ["x"], outputNames: ["y", "thread"] }]),
-  ),
+  models: Object.fromEntries(Object.keys(init.models).map((m) => [m, { inputNames: ["x"], outputNames: ["y", "thread"] }])),
 });

@@ -5,11 +5,7 @@ import type { OrtWorkerPool } from "./pool.js";
  * Refuses, at start-up, a model whose inputs and outputs are not the ones a caller feeds and
  * reads (say, an export whose output is `last_hidden_state` rather than `image_embeds`).
  */
-export function requireModelInterface(
-  pool: OrtWorkerPool,
-  model: string,
-  expected: { readonly inputs: readonly string[]; readonly outputs: readonly string[] },
-): void {
+export function requireModelInterface(pool: OrtWorkerPool, model: string, expected: { readonly inputs: readonly string[]; readonly outputs: readonly string[] }): void {
   const info = pool.models[model];
   if (!info) {
     throw new WorkerError("unknown-model", `no model ${JSON.stringify(model)} in this pool`, { model, models: Object.keys(pool.models) });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerError } from "./errors.js";
-import { OrtWorkerPool, type OrtPoolOptions } from "./pool.js";
+import { type OrtPoolOptions, OrtWorkerPool } from "./pool.js";
 import type { Feeds } from "./tensors.js";
 
 /** Pool mechanics against fake-worker.fixture.ts (same protocol, no ONNX Runtime). */
@@ -62,9 +62,7 @@ describe("OrtWorkerPool", () => {
   it("queues requests first in, first out on one worker", async () => {
     const pool = await fakePool();
     const order: number[] = [];
-    await Promise.all(
-      [0, 1, 2, 3, 4].map((i) => pool.run("echo", { x: f32(i), spin: f32(5) }).then(() => order.push(i))),
-    );
+    await Promise.all([0, 1, 2, 3, 4].map((i) => pool.run("echo", { x: f32(i), spin: f32(5) }).then(() => order.push(i))));
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -113,12 +111,8 @@ describe("OrtWorkerPool", () => {
     const pool = await fakePool();
     const unknown = await rejection(pool.run("nope", { x: f32(1) }));
     expect(unknown).toMatchObject({ code: "worker.unknown-model", message: 'no model "nope" in this pool', details: { models: ["echo"] } });
-    await expect(pool.run("echo", { x: { type: "float32", data: new Float32Array(3), dims: [2, 2] } })).rejects.toThrow(
-      "tensor x: 3 values for dims [2, 2] (4 expected)",
-    );
-    await expect(pool.run("echo", { x: { type: "int64", data: new Float32Array(1), dims: [1] } })).rejects.toThrow(
-      "tensor x: type int64 but data is Float32Array",
-    );
+    await expect(pool.run("echo", { x: { type: "float32", data: new Float32Array(3), dims: [2, 2] } })).rejects.toThrow("tensor x: 3 values for dims [2, 2] (4 expected)");
+    await expect(pool.run("echo", { x: { type: "int64", data: new Float32Array(1), dims: [1] } })).rejects.toThrow("tensor x: type int64 but data is Float32Array");
   });
 
   it("fails to start when a worker cannot load a model, naming it", async () => {
@@ -165,8 +159,6 @@ describe("OrtWorkerPool", () => {
   });
 
   it("refuses a worker count that is not a positive integer", async () => {
-    await expect(OrtWorkerPool.create({ models: { echo: "echo" }, workerEntry: FAKE, workers: 0 })).rejects.toThrow(
-      "workers must be a positive integer, got 0",
-    );
+    await expect(OrtWorkerPool.create({ models: { echo: "echo" }, workerEntry: FAKE, workers: 0 })).rejects.toThrow("workers must be a positive integer, got 0");
   });
 });

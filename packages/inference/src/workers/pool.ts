@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { ortWorkerEntry, workerEntry, type WorkerEntry } from "./entry.js";
+import { ortWorkerEntry, type WorkerEntry, workerEntry } from "./entry.js";
 import { WorkerError } from "./errors.js";
 import type { FromWorker, LabelMaskReduced, LabelMaskReduction, ModelInfo, SessionSettings, ToWorker, WorkerInit } from "./protocol.js";
-import { checkTensor, forTransfer, type Feeds, type Outputs } from "./tensors.js";
+import { checkTensor, type Feeds, forTransfer, type Outputs } from "./tensors.js";
 
 /**
  * A pool of worker threads, each holding ONNX Runtime sessions for the same models, created once.
@@ -88,10 +88,7 @@ export class OrtWorkerPool {
 
   private constructor(options: OrtPoolOptions) {
     this.size = positiveInteger(options.workers ?? 1, "workers");
-    const intraOpThreads = positiveInteger(
-      options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.size)),
-      "intraOpThreads",
-    );
+    const intraOpThreads = positiveInteger(options.intraOpThreads ?? Math.max(1, Math.floor(availableParallelism() / this.size)), "intraOpThreads");
     if (Object.keys(options.models).length === 0) throw new RangeError("the pool needs at least one model");
     this.entry = options.workerEntry === undefined ? ortWorkerEntry() : workerEntry(options.workerEntry);
     this.init = {
@@ -205,21 +202,17 @@ export class OrtWorkerPool {
             this.dispatch();
             break;
           case "init-error":
-            slot.initError = new WorkerError(
-              "init-failed",
-              `an inference worker could not load model ${message.model} (${this.init.models[message.model]}): ${message.message}`,
-              { model: message.model, path: this.init.models[message.model], reason: message.message },
-            );
+            slot.initError = new WorkerError("init-failed", `an inference worker could not load model ${message.model} (${this.init.models[message.model]}): ${message.message}`, {
+              model: message.model,
+              path: this.init.models[message.model],
+              reason: message.message,
+            });
             break;
           case "result":
-            this.finish(slot, message.id, (job) =>
-              job.resolve({ outputs: message.outputs, reduced: message.reduced, runMs: message.runMs, waitMs: job.startedAt - job.enqueuedAt }),
-            );
+            this.finish(slot, message.id, (job) => job.resolve({ outputs: message.outputs, reduced: message.reduced, runMs: message.runMs, waitMs: job.startedAt - job.enqueuedAt }));
             break;
           case "error":
-            this.finish(slot, message.id, (job) =>
-              job.reject(new WorkerError("run-failed", `inference of ${job.model} failed: ${message.message}`, { model: job.model, reason: message.message })),
-            );
+            this.finish(slot, message.id, (job) => job.reject(new WorkerError("run-failed", `inference of ${job.model} failed: ${message.message}`, { model: job.model, reason: message.message })));
             break;
         }
       });
@@ -243,8 +236,7 @@ export class OrtWorkerPool {
     const reason = slot.lastError ? slot.lastError.message : `exit code ${code}`;
     if (!slot.ready) {
       // It never loaded its models: replacing it would fail the same way.
-      const error =
-        slot.initError ?? new WorkerError("init-failed", `an inference worker stopped before loading its models (${reason})`, { reason, exitCode: code });
+      const error = slot.initError ?? new WorkerError("init-failed", `an inference worker stopped before loading its models (${reason})`, { reason, exitCode: code });
       this.slots[slot.index] = null;
       rejectReady(error);
       if (this.slots.every((s) => s === null)) this.fail(error);

@@ -44,10 +44,7 @@ function ownsWholeBuffer(data: ArrayBufferView): boolean {
  * from a safetensors file) is sliced first, otherwise the whole underlying buffer would be copied
  * or detached. Without `transfer`, every array is copied and the copies are moved.
  */
-export function forTransfer<T extends InputTensor | OutputTensor>(
-  tensors: Readonly<Record<string, T>>,
-  transfer: boolean,
-): { tensors: Record<string, T>; transferList: ArrayBuffer[] } {
+export function forTransfer<T extends InputTensor | OutputTensor>(tensors: Readonly<Record<string, T>>, transfer: boolean): { tensors: Record<string, T>; transferList: ArrayBuffer[] } {
   const out: Record<string, T> = {};
   const transferList = new Set<ArrayBuffer>();
   for (const [name, tensor] of Object.entries(tensors)) {

@@ -8,7 +8,10 @@ import { SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
 import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, type ModelsManifest } from "./model-files.js";
 import { openModelFiles } from "./open-model-files.js";
 
-const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha256 = async (file: string) =>
+  createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
 
 describe("ensureModelFiles", () => {
   let root: string;

@@ -200,11 +200,7 @@ async function generateModel<Config>(
  * Makes sure `dir` holds the preset's three models and a models.json describing them, generating
  * them when absent or when the preset's configs, seeds or the generator version changed.
  */
-export async function ensureModelFiles(
-  dir: string,
-  presetOrName: onnx.ModelPresetName | onnx.ModelPreset,
-  options: EnsureModelFilesOptions = {},
-): Promise<ModelFiles> {
+export async function ensureModelFiles(dir: string, presetOrName: onnx.ModelPresetName | onnx.ModelPreset, options: EnsureModelFilesOptions = {}): Promise<ModelFiles> {
   const preset = resolvePreset(presetOrName);
   onnx.validateModelPreset(preset);
   const root = path.resolve(dir);

@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { describeIssues, SemlaError } from "@semla/core";
 import { z } from "zod";
-import { MODEL_FILE_NAMES, modelPaths, MODELS_MANIFEST, type ModelFiles, type ModelsManifest } from "./model-files.js";
+import { MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles, type ModelsManifest, modelPaths } from "./model-files.js";
 
 /** A models folder that is not one: no or a broken models.json, or files that are not the ones it lists. */
 export class ModelArtifactsError extends SemlaError {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildClipVision, CLIP_VISION_B16, CLIP_VISION_L14, CLIP_VISION_TINY, type ClipVisionConfig } from "./clip-vision.js";
 import { OnnxError } from "./errors.js";
-import { graphInitializer, type Graph } from "./graph.js";
+import { type Graph, graphInitializer } from "./graph.js";
 import { MODEL_PRESETS, validateModelPreset } from "./presets.js";
 
 /** Parameters of CLIPVisionModelWithProjection for a geometry, counted from its layer shapes. */

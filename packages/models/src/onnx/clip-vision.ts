@@ -1,6 +1,6 @@
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "../tensor-names.js";
-import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, requirePositiveIntegers, requireViTGeometry, type ImageInputConfig } from "./config.js";
-import { GraphBuilder, type Graph } from "./graph.js";
+import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, type ImageInputConfig, requirePositiveIntegers, requireViTGeometry } from "./config.js";
+import { type Graph, GraphBuilder } from "./graph.js";
 import { denseLinear, layerNorm, preLnTransformerBlock } from "./layers.js";
 import { Parameters } from "./weights.js";
 

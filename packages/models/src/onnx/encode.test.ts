@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { concatParts, encodeModel, encodeModelParts, ONNX_OPSET } from "./encode.js";
 import type { OnnxError } from "./errors.js";
-import { attr, GraphBuilder, type Graph } from "./graph.js";
+import { attr, type Graph, GraphBuilder } from "./graph.js";
 import { decodeModelProto, OnnxAttributeType, OnnxDataLocation, OnnxDataType } from "./onnx-proto.js";
 
 /** x [batch, 4] · w [4, 600] + b, then a few attribute kinds on an Identity-free chain. */
@@ -9,7 +9,11 @@ function sampleGraph(): Graph {
   const g = new GraphBuilder("sample");
   const x = g.input("x", "float32", ["batch", 4]);
   const ids = g.input("ids", "int64", ["batch"]);
-  const w = g.initializer("w", Float32Array.from({ length: 4 * 600 }, (_, i) => i / 7), [4, 600]);
+  const w = g.initializer(
+    "w",
+    Float32Array.from({ length: 4 * 600 }, (_, i) => i / 7),
+    [4, 600],
+  );
   const b = g.initializer("b", Float32Array.from([1.5, -2.25]), [2]);
   const table = g.initializer("table", Int32Array.from([7, -8, 9]), [3]);
   g.node("Custom", [x, w, b, table, ids], { f: attr.float(0.25), i: attr.int(-3), fs: attr.floats([0.5, 2]), is: attr.ints([1, -1]), s: attr.string("héllo") });

@@ -1,13 +1,13 @@
 import { OnnxError } from "./errors.js";
 import type { AttributeValue, ElemType, Graph, Initializer, TensorData, TensorValue, ValueInfo } from "./graph.js";
 import {
+  type AttributeFields,
   encodeGraphProto,
   encodeModelProto,
   encodeTensorProto,
   OnnxAttributeType,
   OnnxDataLocation,
   OnnxDataType,
-  type AttributeFields,
   type TensorFields,
   type ValueInfoFields,
 } from "./onnx-proto.js";

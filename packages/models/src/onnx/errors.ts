@@ -1,12 +1,7 @@
 import { SemlaError } from "@semla/core";
 
 /** Stable codes, so callers and tests can branch on the failure without parsing messages. */
-export type OnnxErrorCode =
-  | "onnx.graph-invalid"
-  | "onnx.model-too-large"
-  | "onnx.config-invalid"
-  | "onnx.class-name-empty"
-  | "onnx.adapter-mismatch";
+export type OnnxErrorCode = "onnx.graph-invalid" | "onnx.model-too-large" | "onnx.config-invalid" | "onnx.class-name-empty" | "onnx.adapter-mismatch";
 
 /** A graph, model config or adapter that cannot become (or feed) a valid ONNX model. */
 export class OnnxError extends SemlaError {

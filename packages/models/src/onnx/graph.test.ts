@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OnnxError } from "./errors.js";
-import { attr, graphInitializer, GraphBuilder, initializerBytes } from "./graph.js";
+import { attr, GraphBuilder, graphInitializer, initializerBytes } from "./graph.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

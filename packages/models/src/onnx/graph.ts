@@ -141,7 +141,11 @@ export class GraphBuilder {
 
   /** A 1-D (or scalar, with dims []) int64 constant, named uniquely from `prefix`. */
   int64(values: readonly number[], prefix = "const_i64", dims: readonly number[] = [values.length]): string {
-    return this.addInitializer(this.uniqueName(prefix), BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    return this.addInitializer(
+      this.uniqueName(prefix),
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      dims,
+    );
   }
 
   /** A float32 constant (scalar by default), named uniquely from `prefix`. */
@@ -261,12 +265,7 @@ export class GraphBuilder {
    * Resize by constant per-axis scales. `linear` with `half_pixel` is PyTorch's bilinear
    * interpolation with align_corners=False.
    */
-  resize(
-    x: string,
-    scales: readonly number[],
-    options: { mode?: "nearest" | "linear" | "cubic"; coordinateTransformationMode?: string } = {},
-    name?: string,
-  ): string {
+  resize(x: string, scales: readonly number[], options: { mode?: "nearest" | "linear" | "cubic"; coordinateTransformationMode?: string } = {}, name?: string): string {
     const attributes = {
       mode: attr.string(options.mode ?? "linear"),
       coordinate_transformation_mode: attr.string(options.coordinateTransformationMode ?? "half_pixel"),

@@ -1,11 +1,11 @@
+export * from "./clip-vision.js";
+export * from "./config.js";
+export * from "./encode.js";
 export * from "./errors.js";
 export * from "./graph.js";
-export * from "./encode.js";
 export { decodeModelProto } from "./onnx-proto.js";
-export * from "./config.js";
-export * from "./clip-vision.js";
-export * from "./tokenize.js";
-export * from "./text-encoder.js";
-export * from "./segmentation.js";
 export * from "./presets.js";
+export * from "./segmentation.js";
+export * from "./text-encoder.js";
+export * from "./tokenize.js";
 export { normalWeights } from "./weights.js";

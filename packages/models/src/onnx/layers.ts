@@ -93,8 +93,7 @@ export function preLnTransformerBlock(params: Parameters, h: string, spec: Block
   if (width % heads !== 0) throw new OnnxError("onnx.config-invalid", `width ${width} is not divisible by ${heads} heads`, { width, heads });
   const headDim = width / heads;
   const std = clipInitStd(width, spec.layers);
-  const projection = (x: string, name: string, inFeatures: number, outFeatures: number, s: number) =>
-    linear(x, { name, inFeatures, outFeatures, bias: true, std: s });
+  const projection = (x: string, name: string, inFeatures: number, outFeatures: number, s: number) => linear(x, { name, inFeatures, outFeatures, bias: true, std: s });
 
   const x = layerNorm(params, h, names.ln1, width, spec.layerNormEps);
   const q = g.mul(projection(x, names.q, width, width, std.qkv), g.float32(headDim ** -0.5, `${names.q}/scale`), `${names.q}/Scaled`);

@@ -1,7 +1,7 @@
-import { CLIP_VISION_B16, CLIP_VISION_L14, CLIP_VISION_TINY, validateClipVisionConfig, type ClipVisionConfig } from "./clip-vision.js";
+import { CLIP_VISION_B16, CLIP_VISION_L14, CLIP_VISION_TINY, type ClipVisionConfig, validateClipVisionConfig } from "./clip-vision.js";
 import { OnnxError } from "./errors.js";
-import { SEGMENTATION_SMALL, SEGMENTATION_TINY, validateSegmentationConfig, type SegmentationConfig } from "./segmentation.js";
-import { TEXT_ENCODER_BASE, TEXT_ENCODER_TINY, validateTextEncoderConfig, type TextEncoderConfig } from "./text-encoder.js";
+import { SEGMENTATION_SMALL, SEGMENTATION_TINY, type SegmentationConfig, validateSegmentationConfig } from "./segmentation.js";
+import { TEXT_ENCODER_BASE, TEXT_ENCODER_TINY, type TextEncoderConfig, validateTextEncoderConfig } from "./text-encoder.js";
 
 /**
  * The three models a deployment runs together: the CLIP image encoder (routing), the text encoder
@@ -45,11 +45,9 @@ export function validateModelPreset(preset: ModelPreset): void {
   validateTextEncoderConfig(preset.textEncoder);
   validateSegmentationConfig(preset.segmentation);
   if (preset.textEncoder.embedDim !== preset.segmentation.embedDim) {
-    throw new OnnxError(
-      "onnx.config-invalid",
-      `preset ${preset.name}: text encoder embedDim ${preset.textEncoder.embedDim} ≠ segmentation embedDim ${preset.segmentation.embedDim}`,
-      { preset: preset.name },
-    );
+    throw new OnnxError("onnx.config-invalid", `preset ${preset.name}: text encoder embedDim ${preset.textEncoder.embedDim} ≠ segmentation embedDim ${preset.segmentation.embedDim}`, {
+      preset: preset.name,
+    });
   }
 }
 

@@ -1,8 +1,8 @@
+import { denseDelta, type LoraAdapter, randomAdapter } from "@semla/core";
 import { describe, expect, it } from "vitest";
-import { denseDelta, randomAdapter, type LoraAdapter } from "@semla/core";
+import { loraInputNames, SEGMENTATION_FEATURES, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
 import { OnnxError } from "./errors.js";
 import { graphInitializer } from "./graph.js";
-import { loraInputNames, SEGMENTATION_FEATURES, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
 import { buildSegmentationModel, HEAD_MODULE, SEGMENTATION_TINY, segmentationLoraModules } from "./segmentation.js";
 import { normalWeights } from "./weights.js";
 
@@ -20,14 +20,16 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe("segmentation LoRA targets", () => {
   it("are CAT-Seg's visual CLIP module names, six per block, with their shapes", () => {
-    expect(segmentationLoraModules(config)).toEqual([0, 1].flatMap((i) => [
-      { name: `${P}.${i}.attn.q_proj`, inFeatures: 32, outFeatures: 32 },
-      { name: `${P}.${i}.attn.k_proj`, inFeatures: 32, outFeatures: 32 },
-      { name: `${P}.${i}.attn.v_proj`, inFeatures: 32, outFeatures: 32 },
-      { name: `${P}.${i}.attn.out_proj`, inFeatures: 32, outFeatures: 32 },
-      { name: `${P}.${i}.mlp.c_fc`, inFeatures: 32, outFeatures: 64 },
-      { name: `${P}.${i}.mlp.c_proj`, inFeatures: 64, outFeatures: 32 },
-    ]));
+    expect(segmentationLoraModules(config)).toEqual(
+      [0, 1].flatMap((i) => [
+        { name: `${P}.${i}.attn.q_proj`, inFeatures: 32, outFeatures: 32 },
+        { name: `${P}.${i}.attn.k_proj`, inFeatures: 32, outFeatures: 32 },
+        { name: `${P}.${i}.attn.v_proj`, inFeatures: 32, outFeatures: 32 },
+        { name: `${P}.${i}.attn.out_proj`, inFeatures: 32, outFeatures: 32 },
+        { name: `${P}.${i}.mlp.c_fc`, inFeatures: 32, outFeatures: 64 },
+        { name: `${P}.${i}.mlp.c_proj`, inFeatures: 64, outFeatures: 32 },
+      ]),
+    );
   });
 
   it("are graph inputs A [rank, in] and B [out, rank] with one symbolic rank per module", () => {
@@ -100,7 +102,12 @@ describe("a loraHead model", () => {
   it("takes given weights for named initializers (a fitted head) and refuses ones of the wrong size", () => {
     const weight = Float32Array.from({ length: 16 * 32 }, (_, i) => i / 512);
     const bias = new Float32Array(16).fill(0.5);
-    const graph = buildSegmentationModel(head, 1, { weights: new Map([[`${HEAD_MODULE}.weight`, weight], [`${HEAD_MODULE}.bias`, bias]]) });
+    const graph = buildSegmentationModel(head, 1, {
+      weights: new Map([
+        [`${HEAD_MODULE}.weight`, weight],
+        [`${HEAD_MODULE}.bias`, bias],
+      ]),
+    });
     expect(graphInitializer(graph, `${HEAD_MODULE}.weight`).data).toEqual(weight);
     expect(graphInitializer(graph, `${HEAD_MODULE}.bias`).data).toEqual(bias);
     expect(codeOf(() => buildSegmentationModel(head, 1, { weights: new Map([[`${HEAD_MODULE}.weight`, new Float32Array(3)]]) }))).toBe("onnx.config-invalid");

@@ -1,9 +1,9 @@
 import { denseDelta, type LoraAdapter, type LoraModule, type ModuleShape } from "@semla/core";
 import { loraInputNames, SEGMENTATION_FEATURES, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "../tensor-names.js";
-import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, requirePositiveIntegers, requireViTGeometry, type ImageInputConfig } from "./config.js";
+import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, type ImageInputConfig, requirePositiveIntegers, requireViTGeometry } from "./config.js";
 import { OnnxError } from "./errors.js";
-import { GraphBuilder, type Graph } from "./graph.js";
-import { applyLinear, BIAS_STD, l2Normalize, layerNorm, preLnTransformerBlock, type LinearFactory } from "./layers.js";
+import { type Graph, GraphBuilder } from "./graph.js";
+import { applyLinear, BIAS_STD, type LinearFactory, l2Normalize, layerNorm, preLnTransformerBlock } from "./layers.js";
 import { normalWeights, Parameters } from "./weights.js";
 
 /**
@@ -87,11 +87,9 @@ function matchAdapter(config: SegmentationConfig, adapter: LoraAdapter): Map<str
       throw new OnnxError("onnx.adapter-mismatch", `adapter module ${module.name} is not a LoRA target of the segmentation model`, { module: module.name });
     }
     if (module.inFeatures !== shape.inFeatures || module.outFeatures !== shape.outFeatures) {
-      throw new OnnxError(
-        "onnx.adapter-mismatch",
-        `adapter module ${module.name} is [${module.outFeatures}×${module.inFeatures}]; the model's is [${shape.outFeatures}×${shape.inFeatures}]`,
-        { module: module.name },
-      );
+      throw new OnnxError("onnx.adapter-mismatch", `adapter module ${module.name} is [${module.outFeatures}×${module.inFeatures}]; the model's is [${shape.outFeatures}×${shape.inFeatures}]`, {
+        module: module.name,
+      });
     }
     byName.set(module.name, module);
   }

@@ -1,6 +1,6 @@
 import { TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "../tensor-names.js";
 import { requirePositiveIntegers } from "./config.js";
-import { GraphBuilder, type Graph } from "./graph.js";
+import { type Graph, GraphBuilder } from "./graph.js";
 import { applyLinear, l2Normalize } from "./layers.js";
 import { Parameters } from "./weights.js";
 

@@ -25,7 +25,11 @@ export const DEFAULT_VOCABULARY_SIZE = 4096;
 export const PADDING_ID = 0;
 
 export function normalizeClassName(name: string): string {
-  return name.normalize("NFKC").toLowerCase().replace(/[\s_]+/g, " ").trim();
+  return name
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s_]+/g, " ")
+    .trim();
 }
 
 /** FNV-1a, 32 bits, over bytes, starting from a salted basis so words and trigrams hash apart. */

@@ -28,4 +28,3 @@ export class Parameters {
     return this.graph.initializer(name, new Float32Array(elementCount(dims)).fill(value), dims);
   }
 }
-

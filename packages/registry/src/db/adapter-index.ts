@@ -107,10 +107,7 @@ export interface AdapterIndex {
   findBySha256(libraryId: string, name: string, sha256: string): Promise<AdapterRecord | undefined>;
   getAdapter(tenant: string, id: string): Promise<AdapterRecord | undefined>;
   /** The tenant's adapters, newest first; pending rows are never listed (they are not adapters yet). */
-  listAdapters(
-    tenant: string,
-    filter: { libraryId?: string; name?: string; status?: ListedStatus; limit: number; cursor?: string },
-  ): Promise<AdapterPage>;
+  listAdapters(tenant: string, filter: { libraryId?: string; name?: string; status?: ListedStatus; limit: number; cursor?: string }): Promise<AdapterPage>;
   /**
    * Removes the row; when it was the active version, the newest superseded version of the same name
    * becomes active again. Returns the removed row (its object is the caller's to delete).

@@ -60,7 +60,10 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       storableText("tenant", tenant);
       storableText("name", name);
       const key = generateApiKey();
-      const [record] = await db.insert(apiKeys).values({ tenant, name, keyHash: hashApiKey(key) }).returning(columns);
+      const [record] = await db
+        .insert(apiKeys)
+        .values({ tenant, name, keyHash: hashApiKey(key) })
+        .returning(columns);
       return { key, record: record! };
     },
     async recordHash(tenant, name, keyHash) {
@@ -71,7 +74,10 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       return inserted.length === 1;
     },
     async authenticate(key) {
-      const [record] = await db.select(columns).from(apiKeys).where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
+      const [record] = await db
+        .select(columns)
+        .from(apiKeys)
+        .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
       if (!record) return undefined;
       if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
         await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, record.id));
@@ -83,7 +89,11 @@ export function createApiKeyStore(db: RegistryDatabase): ApiKeyStore {
       storableText("id", id);
       // Compared as text: an id that is not a uuid is simply not found (no cast error).
       const key = and(sql`${apiKeys.id}::text = ${id}`, tenant === undefined ? undefined : eq(apiKeys.tenant, tenant));
-      const [revoked] = await db.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(key, isNull(apiKeys.revokedAt))).returning(columns);
+      const [revoked] = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(key, isNull(apiKeys.revokedAt)))
+        .returning(columns);
       if (revoked) return revoked;
       const [before] = await db.select(columns).from(apiKeys).where(key);
       return before;

@@ -1,21 +1,17 @@
-import type { Metric } from "./adapter-index.js";
 import { RegistryError } from "../errors.js";
+import type { Metric } from "./adapter-index.js";
 
 /**
  * A centroid (or query) must fit its library before it reaches pgvector, whose own errors
  * ("expected 512 dimensions, not 768") would surface as an opaque database failure.
  */
-export function assertCentroid(
-  v: Float32Array,
-  library: { readonly id: string; readonly dimension: number; readonly metric: Metric },
-  label: string,
-): void {
+export function assertCentroid(v: Float32Array, library: { readonly id: string; readonly dimension: number; readonly metric: Metric }, label: string): void {
   if (v.length !== library.dimension) {
-    throw new RegistryError(
-      "dimension-mismatch",
-      `${label} has dimension ${v.length} but library ${library.id} has dimension ${library.dimension}`,
-      { libraryId: library.id, expected: library.dimension, actual: v.length },
-    );
+    throw new RegistryError("dimension-mismatch", `${label} has dimension ${v.length} but library ${library.id} has dimension ${library.dimension}`, {
+      libraryId: library.id,
+      expected: library.dimension,
+      actual: v.length,
+    });
   }
   for (let i = 0; i < v.length; i++) {
     const x = v[i] as number;

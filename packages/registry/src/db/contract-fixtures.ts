@@ -35,12 +35,7 @@ export interface AdapterOverrides {
   readonly byteSize?: number;
 }
 
-export function newAdapter(
-  libraryId: string,
-  name: string,
-  centroid: readonly number[],
-  overrides: AdapterOverrides = {},
-): NewAdapter {
+export function newAdapter(libraryId: string, name: string, centroid: readonly number[], overrides: AdapterOverrides = {}): NewAdapter {
   const id = overrides.id ?? randomUUID();
   const sha256 = overrides.sha256 ?? randomBytes(32).toString("hex");
   return {
@@ -61,13 +56,7 @@ export function newAdapter(
 }
 
 /** Inserts and activates: an adapter as retrieval sees it. */
-export async function addActive(
-  index: AdapterIndex,
-  library: LibraryRecord,
-  name: string,
-  centroid: readonly number[],
-  overrides: AdapterOverrides = {},
-): Promise<AdapterRecord> {
+export async function addActive(index: AdapterIndex, library: LibraryRecord, name: string, centroid: readonly number[], overrides: AdapterOverrides = {}): Promise<AdapterRecord> {
   const pending = await index.insertPending(newAdapter(library.id, name, centroid, overrides));
   return index.activate(pending.id);
 }
@@ -84,10 +73,7 @@ export async function rejection(promise: Promise<unknown>): Promise<SemlaError> 
 }
 
 /** `count` points scattered around `groups` random centres: centroids of related domains cluster. */
-export function clusteredPoints(
-  random: { normal(): number },
-  options: { count: number; dimension: number; groups: number; spread: number },
-): { centres: Float32Array[]; points: Float32Array[] } {
+export function clusteredPoints(random: { normal(): number }, options: { count: number; dimension: number; groups: number; spread: number }): { centres: Float32Array[]; points: Float32Array[] } {
   const { count, dimension, groups, spread } = options;
   const centres = Array.from({ length: groups }, () => Float32Array.from({ length: dimension }, () => random.normal()));
   const points = Array.from({ length: count }, (_, i) => near(random, centres[i % groups] as Float32Array, spread));

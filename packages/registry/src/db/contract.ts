@@ -1,13 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { createPrng, routing } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdapterRecord, LibraryRecord } from "./adapter-index.js";
-import { addActive, clusteredPoints, CONFIG, near, newAdapter, newLibrary, rejection, uniqueTenant } from "./contract-fixtures.js";
-import type { DrizzleAdapterIndex } from "./drizzle-index.js";
 import { API_KEY_PREFIX, createApiKeyStore, hashApiKey } from "./api-keys.js";
+import { addActive, CONFIG, clusteredPoints, near, newAdapter, newLibrary, rejection, uniqueTenant } from "./contract-fixtures.js";
 import { createContributionStore } from "./contributions.js";
+import type { DrizzleAdapterIndex } from "./drizzle-index.js";
 import { hnswIndexName } from "./hnsw.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
 import { toVectorLiteral } from "./vector.js";

@@ -1,16 +1,16 @@
 import { LIMITS } from "@semla/core";
 import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
-import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
 import { RegistryError } from "../errors.js";
+import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { RegistryDatabase } from "./database.js";
 import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
-import { unknownLibrary } from "./require-library.js";
-import { guardOutages, outageClassifierOf } from "./outage.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
+import { guardOutages, outageClassifierOf } from "./outage.js";
+import { unknownLibrary } from "./require-library.js";
 import { adapters, libraries } from "./schema.js";
 import { storableJson, storableText } from "./text.js";
 

@@ -1,5 +1,5 @@
-import { PgDialect } from "drizzle-orm/pg-core";
 import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import { createHnswIndex, hnswIndexName } from "./hnsw.js";
 
@@ -23,9 +23,7 @@ describe("per-library HNSW index", () => {
         "((centroid::vector(512)) vector_l2_ops) WITH (m = 16, ef_construction = 128) " +
         "WHERE library_id = '0b6f7a40-5c1e-4c8e-9a65-2f1d3c4b5a69' AND status = 'active'",
     );
-    expect(render(createHnswIndex({ id, dimension: 768, metric: "cosine" }))?.sql).toContain(
-      "((centroid::vector(768)) vector_cosine_ops)",
-    );
+    expect(render(createHnswIndex({ id, dimension: 768, metric: "cosine" }))?.sql).toContain("((centroid::vector(768)) vector_cosine_ops)");
   });
 
   it("is left out beyond HNSW's 2,000 dimensions (such libraries are scanned exactly)", () => {
@@ -34,8 +32,6 @@ describe("per-library HNSW index", () => {
   });
 
   it("refuses anything but a uuid where literals are inlined", () => {
-    expect(() => createHnswIndex({ id: "x'; DROP TABLE adapters; --", dimension: 3, metric: "cosine" })).toThrow(
-      "invalid library id",
-    );
+    expect(() => createHnswIndex({ id: "x'; DROP TABLE adapters; --", dimension: 3, metric: "cosine" })).toThrow("invalid library id");
   });
 });

@@ -1,17 +1,15 @@
+import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type pg from "pg";
-import { fileURLToPath } from "node:url";
 
 /** The repository's migrations folder: one history for PostgreSQL and PGlite. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../../migrations", import.meta.url));
 
-export type MigrationTarget =
-  | { readonly kind: "pg"; readonly pool: pg.Pool }
-  | { readonly kind: "pglite"; readonly client: PGlite };
+export type MigrationTarget = { readonly kind: "pg"; readonly pool: pg.Pool } | { readonly kind: "pglite"; readonly client: PGlite };
 
 /** Any number of processes may start at once against one database; only one migrates at a time. */
 const MIGRATION_LOCK = 0x5e3a_0001;
@@ -20,10 +18,7 @@ const MIGRATION_LOCK = 0x5e3a_0001;
  * Applies the migrations not yet applied (drizzle records them in drizzle.__drizzle_migrations),
  * so running it again is a no-op. `migrationsFolder` overrides the repository's, for bundles.
  */
-export async function migrateDatabase(
-  target: MigrationTarget,
-  options: { readonly migrationsFolder?: string } = {},
-): Promise<void> {
+export async function migrateDatabase(target: MigrationTarget, options: { readonly migrationsFolder?: string } = {}): Promise<void> {
   const config = { migrationsFolder: options.migrationsFolder ?? MIGRATIONS_FOLDER };
   if (target.kind === "pglite") {
     // PGlite is a single connection in this process: nothing else can race it.

@@ -1,5 +1,5 @@
-import type { ModuleShapes } from "./adapter-index.js";
 import { RegistryError } from "../errors.js";
+import type { ModuleShapes } from "./adapter-index.js";
 
 /**
  * The library's module shapes joined with an adapter's. A module already known with another
@@ -10,11 +10,12 @@ export function mergeModuleShapes(library: ModuleShapes, adapter: ModuleShapes, 
   for (const [module, shape] of Object.entries(adapter)) {
     const known = library[module];
     if (known && (known[0] !== shape[0] || known[1] !== shape[1])) {
-      throw new RegistryError(
-        "module-shape-mismatch",
-        `adapter ${adapterId} has module ${module} with shape [${shape.join(", ")}] but the library has [${known.join(", ")}]`,
-        { adapterId, module, expected: [...known], actual: [...shape] },
-      );
+      throw new RegistryError("module-shape-mismatch", `adapter ${adapterId} has module ${module} with shape [${shape.join(", ")}] but the library has [${known.join(", ")}]`, {
+        adapterId,
+        module,
+        expected: [...known],
+        actual: [...shape],
+      });
     }
     merged[module] = shape;
   }

@@ -43,7 +43,12 @@ function efSearch(options: NearestQuery): number {
 /** Leave-one-out: an entry drops the adapter with that id, and every version of that name. */
 function excluded(exclude: readonly string[]): SQL {
   const values = exclude.map((e) => (isUuid(e) ? e.toLowerCase() : e));
-  return values.length === 0 ? sql`ARRAY[]::text[]` : sql`ARRAY[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+  return values.length === 0
+    ? sql`ARRAY[]::text[]`
+    : sql`ARRAY[${sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )}]::text[]`;
 }
 
 function arguments_(library: IndexedLibrary, query: Float32Array, limit: number, options: NearestQuery): SQL {

@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -7,8 +7,8 @@ import { createApiKeyStore } from "./api-keys.js";
 import { newLibrary, rejection } from "./contract-fixtures.js";
 import { createContributionStore } from "./contributions.js";
 import type { DrizzleAdapterIndex } from "./drizzle-index.js";
-import { createPgAdapterIndex } from "./pg-index.js";
 import { pgOutage } from "./outage.js";
+import { createPgAdapterIndex } from "./pg-index.js";
 import { createPgliteAdapterIndex, openPglite } from "./pglite-index.js";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 

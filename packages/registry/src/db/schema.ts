@@ -1,19 +1,6 @@
 import type { peft } from "@semla/core";
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  check,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { ModuleShapes } from "./adapter-index.js";
 import { vector } from "./vector.js";
 
@@ -73,15 +60,11 @@ export const adapters = pgTable(
   (t) => [
     unique("adapters_library_name_version_unique").on(t.libraryId, t.name, t.version),
     // At most one active version per name: retrieval must never see two versions of one adapter.
-    uniqueIndex("adapters_one_active_per_name")
-      .on(t.libraryId, t.name)
-      .where(sql`${t.status} = 'active'`),
+    uniqueIndex("adapters_one_active_per_name").on(t.libraryId, t.name).where(sql`${t.status} = 'active'`),
     // listAdapters: newest first within a library.
     index("adapters_library_created_idx").on(t.libraryId, t.createdAt, t.id),
     // stalePending: the sweep reads only pending rows.
-    index("adapters_pending_updated_idx")
-      .on(t.updatedAt)
-      .where(sql`${t.status} = 'pending'`),
+    index("adapters_pending_updated_idx").on(t.updatedAt).where(sql`${t.status} = 'pending'`),
     check("adapters_status_check", sql`${t.status} IN ('pending', 'active', 'superseded')`),
     check("adapters_version_check", sql`${t.version} >= 1`),
   ],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { numpy } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LibraryRecord } from "../db/adapter-index.js";
-import { adapterFiles, axis, embeddedBackends, type Backends } from "../testing/harness.js";
+import { adapterFiles, axis, type Backends, embeddedBackends } from "../testing/harness.js";
 import { importLoraDb } from "./loradb.js";
 
 /** A SemLA reference library folder: loradb/<domain>/{adapter_config.json, adapter_model.safetensors, <domain>_statistics.npz}. */
@@ -15,7 +15,10 @@ async function writeLoraDb(root: string, domains: Record<string, { seed: number;
     const files = adapterFiles(seed);
     if (skip !== "config") await writeFile(join(folder, "adapter_config.json"), files.config);
     await writeFile(join(folder, "adapter_model.safetensors"), files.weights);
-    const statistics = numpy.writeNpz({ train_average_embedding: { shape: [1, centroid.length], data: centroid }, train_std: { shape: [1, centroid.length], data: new Float32Array(centroid.length).fill(1) } });
+    const statistics = numpy.writeNpz({
+      train_average_embedding: { shape: [1, centroid.length], data: centroid },
+      train_std: { shape: [1, centroid.length], data: new Float32Array(centroid.length).fill(1) },
+    });
     await writeFile(join(folder, `${domain}_statistics.npz`), statistics);
   }
 }

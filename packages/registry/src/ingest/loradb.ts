@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { numpy } from "@semla/core";
 import type { AdapterIndex } from "../db/adapter-index.js";
 import { requireLibrary } from "../db/require-library.js";
-import { registerAdapter, type RegistryDeps } from "./register.js";
+import { type RegistryDeps, registerAdapter } from "./register.js";
 
 export interface LoraDbImportItem {
   readonly domain: string;

@@ -1,9 +1,8 @@
-import { inject } from "vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "@semla/storage";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdapterIndex, LibraryRecord } from "../db/adapter-index.js";
-import { adapterFiles, axis, embeddedBackends, serverBackends, type Backends } from "../testing/harness.js";
 import { RegistryError } from "../errors.js";
+import { adapterFiles, axis, type Backends, embeddedBackends, serverBackends } from "../testing/harness.js";
 import { deleteAdapter, registerAdapter } from "./register.js";
 import { sweep } from "./sweep.js";
 
@@ -122,7 +121,10 @@ for (const [label, open] of [
         ["another base model", () => ({ ...input("bad"), ...pick(adapterFiles(3, { baseModel: "other-model" })) }), "registry.base-model-mismatch"],
         [
           "a module shaped differently from the library's",
-          () => ({ ...input("bad"), ...pick(adapterFiles(4, { modules: [{ name: "sem_seg_head.predictor.clip_model.visual.transformer.resblocks.0.attn.q_proj", inFeatures: 16, outFeatures: 8 }] })) }),
+          () => ({
+            ...input("bad"),
+            ...pick(adapterFiles(4, { modules: [{ name: "sem_seg_head.predictor.clip_model.visual.transformer.resblocks.0.attn.q_proj", inFeatures: 16, outFeatures: 8 }] })),
+          }),
           "registry.module-shape-mismatch",
         ],
       ];

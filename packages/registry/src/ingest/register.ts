@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { bytesSource, peft } from "@semla/core";
-import { adapterObjectKey, sha256Hex, type BlobStore } from "@semla/storage";
+import { adapterObjectKey, type BlobStore, sha256Hex } from "@semla/storage";
 import type { AdapterIndex, AdapterRecord } from "../db/adapter-index.js";
-import { RegistryError } from "../errors.js";
 import { assertCentroid } from "../db/centroid.js";
 import { requireLibrary } from "../db/require-library.js";
+import { RegistryError } from "../errors.js";
 import { checkAdapterName, checkCompatibility, moduleShapesOf } from "./validate.js";
 
 export interface RegisterAdapterInput {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { peft, randomAdapter } from "@semla/core";
-import { createFsBlobStore, createS3BlobStore, type BlobStore } from "@semla/storage";
+import { type BlobStore, createFsBlobStore, createS3BlobStore } from "@semla/storage";
 import type { AdapterIndex } from "../db/adapter-index.js";
 import { createPgAdapterIndex } from "../db/pg-index.js";
 import { createPgliteAdapterIndex } from "../db/pglite-index.js";
@@ -56,9 +56,7 @@ export const TEST_MODULES = [
 
 /** PEFT files of a small deterministic adapter. */
 export function adapterFiles(seed: number, options: { baseModel?: string; modules?: typeof TEST_MODULES; rank?: number } = {}): peft.PeftFiles {
-  return peft.writePeftAdapter(
-    randomAdapter({ modules: options.modules ?? TEST_MODULES, rank: options.rank ?? 2, seed, baseModel: options.baseModel ?? "catseg-test" }),
-  );
+  return peft.writePeftAdapter(randomAdapter({ modules: options.modules ?? TEST_MODULES, rank: options.rank ?? 2, seed, baseModel: options.baseModel ?? "catseg-test" }));
 }
 
 /** A unit vector along axis `i` scaled by `length`, in `dimension` dimensions. */

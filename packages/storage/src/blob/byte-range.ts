@@ -20,4 +20,3 @@ export function checkRange(key: string, range: ByteRange): void {
     throw new BlobRangeError(key, range);
   }
 }
-

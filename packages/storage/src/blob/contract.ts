@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BlobNotFoundError, blobSource, type BlobInfo, type BlobStore } from "./blob-store.js";
+import { type BlobInfo, BlobNotFoundError, type BlobStore, blobSource } from "./blob-store.js";
 import { BlobRangeError } from "./byte-range.js";
 
 /**
@@ -129,12 +129,7 @@ export function blobStoreContract(name: string, makeStore: () => BlobStore | Pro
       expect(under.every((info) => info.lastModified instanceof Date)).toBe(true);
 
       // A prefix is a string prefix, as in S3: "a/b" also covers the sibling "a/bc/".
-      expect((await listed(`${prefix}a/b`)).map((info) => info.key)).toEqual([
-        `${prefix}a/b/1`,
-        `${prefix}a/b/2`,
-        `${prefix}a/b/c/3`,
-        `${prefix}a/bc/4`,
-      ]);
+      expect((await listed(`${prefix}a/b`)).map((info) => info.key)).toEqual([`${prefix}a/b/1`, `${prefix}a/b/2`, `${prefix}a/b/c/3`, `${prefix}a/bc/4`]);
       expect((await listed(prefix)).map((info) => info.key)).toEqual(keys.map((key) => `${prefix}${key}`));
       expect(await listed(`${prefix}none/`)).toEqual([]);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { presignFsPut, verifyPresignedPut, type PresignedPutRequest } from "./fs-presign.js";
+import { type PresignedPutRequest, presignFsPut, verifyPresignedPut } from "./fs-presign.js";
 
 const SECRET = new TextEncoder().encode("0123456789abcdef0123456789abcdef");
 const CONFIG = { baseUrl: "https://semla.example/api", secret: SECRET };

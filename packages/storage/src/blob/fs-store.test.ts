@@ -2,11 +2,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BlobStore } from "./blob-store.js";
 import { blobStoreContract } from "./contract.js";
 import { InvalidBlobKeyError } from "./fs-key-path.js";
 import { verifyPresignedPut } from "./fs-presign.js";
 import { createFsBlobStore } from "./fs-store.js";
-import type { BlobStore } from "./blob-store.js";
 
 const SECRET = "a test secret of at least 16 bytes";
 const roots: string[] = [];
@@ -21,9 +21,7 @@ afterAll(async () => {
   await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
 });
 
-blobStoreContract("filesystem", async () =>
-  createFsBlobStore({ root: await freshRoot(), presign: { baseUrl: "http://127.0.0.1:8080", secret: SECRET } }),
-);
+blobStoreContract("filesystem", async () => createFsBlobStore({ root: await freshRoot(), presign: { baseUrl: "http://127.0.0.1:8080", secret: SECRET } }));
 
 describe("createFsBlobStore", () => {
   let root: string;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import type { Dirent } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
+import { type BlobInfo, BlobNotFoundError, type BlobStore, type ByteRange } from "./blob-store.js";
 import { BlobRangeError, checkRange } from "./byte-range.js";
 import { checkPrefix, isKeySegment, keyPath } from "./fs-key-path.js";
-import { PRESIGNED_UPLOAD_PATH, presignFsPut, type FsPresignConfig } from "./fs-presign.js";
-import { guardBlobOutages, type BlobOutageClassifier } from "./outage.js";
+import { type FsPresignConfig, PRESIGNED_UPLOAD_PATH, presignFsPut } from "./fs-presign.js";
+import { type BlobOutageClassifier, guardBlobOutages } from "./outage.js";
 
 /**
  * The embedded default: one file per key under root ("a/b/c" is root/a/b/c). Unlike S3, a key
@@ -201,8 +201,7 @@ function createFsDriver(options: FsBlobStoreOptions): BlobStore {
     async presignPut(key, presignOptions) {
       if (presign === undefined) {
         throw new Error(
-          "presigned uploads need a base URL: the filesystem store signs URLs for the embedded API's " +
-            `${PRESIGNED_UPLOAD_PATH}, so create the store with presign: { baseUrl, secret }`,
+          "presigned uploads need a base URL: the filesystem store signs URLs for the embedded API's " + `${PRESIGNED_UPLOAD_PATH}, so create the store with presign: { baseUrl, secret }`,
         );
       }
       return presignFsPut(presign, key, presignOptions);

@@ -58,7 +58,13 @@ describe("object store outages answer store.unavailable (kind unavailable); a mi
     servers.pop()!.close();
     const store = s3Store(endpoint);
     const body = new Uint8Array([1, 2, 3]);
-    for (const attempt of [() => store.get("adapters/a"), () => store.put("adapters/a", body), () => store.head("adapters/a"), () => store.delete("adapters/a"), () => store.list("adapters/")[Symbol.asyncIterator]().next()]) {
+    for (const attempt of [
+      () => store.get("adapters/a"),
+      () => store.put("adapters/a", body),
+      () => store.head("adapters/a"),
+      () => store.delete("adapters/a"),
+      () => store.list("adapters/")[Symbol.asyncIterator]().next(),
+    ]) {
       expect(await semlaFailure(attempt())).toMatchObject({ code: "store.unavailable", kind: "unavailable", details: { rule: "unavailable", store: "s3", reason: "ECONNREFUSED" } });
     }
   });
@@ -78,7 +84,7 @@ describe("object store outages answer store.unavailable (kind unavailable); a mi
     expect(isSemlaError(error)).toBe(false);
     expect((error as Error).name).toBe("AccessDenied");
     const noBucket = s3Store(await serve(404, "NoSuchBucket"));
-    expect((await failure(noBucket.get("adapters/a")) as Error).name).toBe("NoSuchBucket");
+    expect(((await failure(noBucket.get("adapters/a"))) as Error).name).toBe("NoSuchBucket");
     const noKey = s3Store(await serve(404, "NoSuchKey"));
     expect(await failure(noKey.get("adapters/a"))).toBeInstanceOf(BlobNotFoundError);
   });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, AbortMultipartUploadCommand, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, inject, it } from "vitest";
 import { BlobNotFoundError } from "./blob-store.js";
 import { blobStoreContract } from "./contract.js";
@@ -62,7 +62,12 @@ describe("createS3BlobStore", () => {
     const body = new Uint8Array(randomBytes(20 * MiB));
     await blobs.put(key, body, { contentType: "application/octet-stream" });
     expect(count(calls, "CreateMultipartUploadCommand")).toBe(1);
-    expect(calls.filter((call) => call.command === "UploadPartCommand").map(partNumber).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      calls
+        .filter((call) => call.command === "UploadPartCommand")
+        .map(partNumber)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
     expect(count(calls, "CompleteMultipartUploadCommand")).toBe(1);
     expect(count(calls, "PutObjectCommand")).toBe(0);
     expect(sha256(await blobs.get(key))).toBe(sha256(body));

@@ -1,5 +1,6 @@
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -8,16 +9,15 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type S3ClientConfig,
   S3ServiceException,
   UploadPartCommand,
-  type CompletedPart,
-  type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
+import { type BlobInfo, BlobNotFoundError, type BlobStore, type ByteRange } from "./blob-store.js";
 import { BlobRangeError, checkRange } from "./byte-range.js";
 import { mapLimited } from "./map-limited.js";
-import { guardBlobOutages, type BlobOutageClassifier } from "./outage.js";
+import { type BlobOutageClassifier, guardBlobOutages } from "./outage.js";
 
 /** The only module that talks to S3: production storage, and s3rver in the tests. */
 export interface S3BlobStoreOptions {
@@ -179,18 +179,14 @@ function createS3Driver(options: S3BlobStoreOptions): BlobStore {
   async function putMultipart(key: string, body: Uint8Array, contentType: string | undefined): Promise<void> {
     const size = Math.max(partSize, Math.ceil(body.byteLength / MAX_PARTS));
     const count = Math.ceil(body.byteLength / size);
-    const created = await client.send(
-      new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType, ChecksumAlgorithm: "CRC32" }),
-    );
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType, ChecksumAlgorithm: "CRC32" }));
     const UploadId = created.UploadId;
     if (UploadId === undefined) throw new Error(`S3 returned no upload id for ${key}`);
     try {
       const parts = await mapLimited(count, PART_CONCURRENCY, async (index): Promise<CompletedPart> => {
         const PartNumber = index + 1;
         const Body = body.subarray(index * size, Math.min(body.byteLength, (index + 1) * size));
-        const out = await client.send(
-          new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body, ContentLength: Body.byteLength, ChecksumAlgorithm: "CRC32" }),
-        );
+        const out = await client.send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body, ContentLength: Body.byteLength, ChecksumAlgorithm: "CRC32" }));
         if (out.ETag === undefined) throw new Error(`S3 returned no ETag for part ${PartNumber} of ${key}`);
         return { PartNumber, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 };
       });
@@ -199,10 +195,7 @@ function createS3Driver(options: S3BlobStoreOptions): BlobStore {
       try {
         await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId }));
       } catch (abortError) {
-        throw new AggregateError(
-          [error, abortError],
-          `multipart upload ${UploadId} of ${key} failed, and so did aborting it: its parts remain until a lifecycle rule removes them`,
-        );
+        throw new AggregateError([error, abortError], `multipart upload ${UploadId} of ${key} failed, and so did aborting it: its parts remain until a lifecycle rule removes them`);
       }
       throw error;
     }

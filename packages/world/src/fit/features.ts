@@ -1,6 +1,6 @@
 import type { linalg } from "@semla/core";
+import { createOrtSession, type OrtSession, preprocessSquare } from "@semla/inference";
 import { onnx, SEGMENTATION_FEATURES, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
-import { createOrtSession, preprocessSquare, type OrtSession } from "@semla/inference";
 
 /**
  * The segmentation head's inputs per patch, computed by the model itself: a copy of the graph that

@@ -1,4 +1,4 @@
-import { linalg, type LoraAdapter } from "@semla/core";
+import { type LoraAdapter, linalg } from "@semla/core";
 import { onnx } from "@semla/models";
 import { NUM_WORLD_CLASSES, WORLD_CLASSES } from "../generator/classes.js";
 import { encodedSamples } from "../samples.js";

@@ -1,4 +1,4 @@
-import { createPrng, denseDelta, linalg, peft, bytesSource } from "@semla/core";
+import { bytesSource, createPrng, denseDelta, linalg, peft } from "@semla/core";
 import { onnx } from "@semla/models";
 import { describe, expect, it } from "vitest";
 import { singleModuleAdapter } from "./adapter.js";
@@ -8,7 +8,11 @@ import { patchClassFractions, textPseudoInverse } from "./targets.js";
 
 function random(rows: number, cols: number, seed: number): linalg.Matrix {
   const prng = createPrng(seed);
-  return linalg.matrix(rows, cols, Array.from({ length: rows * cols }, () => prng.normal()));
+  return linalg.matrix(
+    rows,
+    cols,
+    Array.from({ length: rows * cols }, () => prng.normal()),
+  );
 }
 
 const maxDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => {
@@ -36,7 +40,11 @@ function denseRidge(x: linalg.Matrix, y: linalg.Matrix, lambda: number, prior?: 
       for (let j = 0; j < 2 * p; j++) aug[r * 2 * p + j]! -= f * aug[c * 2 * p + j]!;
     }
   }
-  const inverse = linalg.matrix(p, p, Array.from({ length: p * p }, (_, k) => aug[Math.floor(k / p) * 2 * p + p + (k % p)]!));
+  const inverse = linalg.matrix(
+    p,
+    p,
+    Array.from({ length: p * p }, (_, k) => aug[Math.floor(k / p) * 2 * p + p + (k % p)]!),
+  );
   const rhs = linalg.matmul(y, x, { transposeA: true }); // [q, p]
   if (prior) for (let k = 0; k < q * p; k++) rhs.data[k]! += lambda * prior.data[k]!;
   return linalg.matmul(rhs, inverse).data;

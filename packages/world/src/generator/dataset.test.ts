@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { isSemlaError } from "@semla/core";
+import { describe, expect, it } from "vitest";
 import { NUM_WORLD_CLASSES } from "./classes.js";
-import { sceneSample, sceneSamples, type SceneSample } from "./dataset.js";
+import { type SceneSample, sceneSample, sceneSamples } from "./dataset.js";
 import { WORLD_DOMAIN_NAMES, WORLD_DOMAINS, worldDomain } from "./domains.js";
 import { channelMeans, contrast, meanBrightness, neighbourDifference } from "./stats.js";
 
@@ -28,8 +28,23 @@ function expectCode(fn: () => unknown, code: string): void {
 describe("world domains", () => {
   it("are 17 named domains: clean, 10 single shifts and 6 combinations", () => {
     expect(WORLD_DOMAIN_NAMES).toEqual([
-      "clean", "fog", "night", "rain", "snow", "overexposure", "warm-cast", "cool-cast", "blur", "noise", "low-contrast",
-      "fog+night", "rain+night", "fog+snow", "night+noise", "blur+noise", "rain+blur",
+      "clean",
+      "fog",
+      "night",
+      "rain",
+      "snow",
+      "overexposure",
+      "warm-cast",
+      "cool-cast",
+      "blur",
+      "noise",
+      "low-contrast",
+      "fog+night",
+      "rain+night",
+      "fog+snow",
+      "night+noise",
+      "blur+noise",
+      "rain+blur",
     ]);
     expect(WORLD_DOMAINS.filter((d) => d.shifts.length >= 2).length).toBe(6);
     expect(new Set(WORLD_DOMAIN_NAMES).size).toBe(WORLD_DOMAINS.length);

@@ -7,8 +7,7 @@
  * different split names in their streams, so their scenes are drawn independently. Shift randomness
  * (raindrops, specks, noise) comes from `world:shift:<domain>:<split>:<index>`.
  */
-import { SemlaError } from "@semla/core";
-import { createPrng } from "@semla/core";
+import { createPrng, SemlaError } from "@semla/core";
 import { type WorldDomain, worldDomain } from "./domains.js";
 import { generateScene, type WorldImageSize } from "./scene.js";
 import { applyShifts } from "./shifts.js";
@@ -39,7 +38,10 @@ function invalid(field: string, message: string, value: unknown): SemlaError {
 
 function resolveSize(size: number | WorldImageSize): WorldImageSize {
   const { height, width } = typeof size === "number" ? { height: size, width: size } : size;
-  for (const [field, value] of [["height", height], ["width", width]] as const) {
+  for (const [field, value] of [
+    ["height", height],
+    ["width", width],
+  ] as const) {
     if (!Number.isInteger(value) || value < 8 || value > 2048) throw invalid(field, `${field} must be an integer in [8, 2048], got ${value}`, value);
   }
   return { height, width };

@@ -27,12 +27,48 @@ export const WORLD_DOMAINS: readonly WorldDomain[] = [
   { name: "blur", shifts: [{ kind: "blur", strength: 1 }] },
   { name: "noise", shifts: [{ kind: "noise", strength: 0.8 }] },
   { name: "low-contrast", shifts: [{ kind: "low-contrast", strength: 0.8 }] },
-  { name: "fog+night", shifts: [{ kind: "fog", strength: 0.7 }, { kind: "night", strength: 0.7 }] },
-  { name: "rain+night", shifts: [{ kind: "rain", strength: 0.7 }, { kind: "night", strength: 0.7 }] },
-  { name: "fog+snow", shifts: [{ kind: "fog", strength: 0.6 }, { kind: "snow", strength: 0.7 }] },
-  { name: "night+noise", shifts: [{ kind: "night", strength: 0.7 }, { kind: "noise", strength: 0.6 }] },
-  { name: "blur+noise", shifts: [{ kind: "blur", strength: 1 }, { kind: "noise", strength: 0.6 }] },
-  { name: "rain+blur", shifts: [{ kind: "rain", strength: 0.7 }, { kind: "blur", strength: 0.5 }] },
+  {
+    name: "fog+night",
+    shifts: [
+      { kind: "fog", strength: 0.7 },
+      { kind: "night", strength: 0.7 },
+    ],
+  },
+  {
+    name: "rain+night",
+    shifts: [
+      { kind: "rain", strength: 0.7 },
+      { kind: "night", strength: 0.7 },
+    ],
+  },
+  {
+    name: "fog+snow",
+    shifts: [
+      { kind: "fog", strength: 0.6 },
+      { kind: "snow", strength: 0.7 },
+    ],
+  },
+  {
+    name: "night+noise",
+    shifts: [
+      { kind: "night", strength: 0.7 },
+      { kind: "noise", strength: 0.6 },
+    ],
+  },
+  {
+    name: "blur+noise",
+    shifts: [
+      { kind: "blur", strength: 1 },
+      { kind: "noise", strength: 0.6 },
+    ],
+  },
+  {
+    name: "rain+blur",
+    shifts: [
+      { kind: "rain", strength: 0.7 },
+      { kind: "blur", strength: 0.5 },
+    ],
+  },
 ];
 
 export const WORLD_DOMAIN_NAMES: readonly string[] = WORLD_DOMAINS.map((d) => d.name);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { createPrng } from "@semla/core";
+import { describe, expect, it } from "vitest";
 import { CLASS, NUM_WORLD_CLASSES, WORLD_CLASSES } from "./classes.js";
 import { generateScene } from "./scene.js";
 

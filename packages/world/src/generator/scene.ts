@@ -4,7 +4,7 @@
  * visual shifts (shifts.ts) act on the rendered image only and never touch the layout.
  */
 import type { Prng } from "@semla/core";
-import { CLASS, WORLD_CLASSES, type Rgb } from "./classes.js";
+import { CLASS, type Rgb, WORLD_CLASSES } from "./classes.js";
 
 export interface WorldImageSize {
   readonly height: number;

@@ -1,6 +1,5 @@
+import { createPrng, isSemlaError } from "@semla/core";
 import { describe, expect, it } from "vitest";
-import { isSemlaError } from "@semla/core";
-import { createPrng } from "@semla/core";
 import { generateScene } from "./scene.js";
 import { applyShift, applyShifts, SHIFT_KINDS, type Shift } from "./shifts.js";
 import { channelMeans, channelStds, clippedFraction, contrast, meanBrightness, neighbourDifference } from "./stats.js";

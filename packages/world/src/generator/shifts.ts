@@ -4,8 +4,7 @@
  * Each returns a new image (the input is not modified); the ones with randomness (rain, snow, noise)
  * take a Prng so a domain is deterministic from its seed.
  */
-import { SemlaError } from "@semla/core";
-import { createPrng, type Prng } from "@semla/core";
+import { createPrng, type Prng, SemlaError } from "@semla/core";
 import type { Rgb } from "./classes.js";
 import type { WorldImageSize } from "./scene.js";
 
@@ -18,9 +17,7 @@ export const SHIFT_KINDS = ["fog", "rain", "snow", "night", "overexposure", "col
 export type ShiftKind = (typeof SHIFT_KINDS)[number];
 
 /** A shift and its strength in [0, 1]; 0 leaves the image unchanged. A colour cast also has a tint direction per channel in [-1, 1]. */
-export type Shift =
-  | { readonly kind: Exclude<ShiftKind, "colour-cast">; readonly strength: number }
-  | { readonly kind: "colour-cast"; readonly strength: number; readonly tint: Rgb };
+export type Shift = { readonly kind: Exclude<ShiftKind, "colour-cast">; readonly strength: number } | { readonly kind: "colour-cast"; readonly strength: number; readonly tint: Rgb };
 
 const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
 

@@ -1,6 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { CentroidError, detectCentroidFormat, parseCentroid, SEMLA_CENTROID_KEY, type CentroidInput, type CentroidOptions } from "./centroid.js";
+import { CentroidError, type CentroidInput, type CentroidOptions, detectCentroidFormat, parseCentroid, SEMLA_CENTROID_KEY } from "./centroid.js";
 import { NumpyFormatError } from "./errors.js";
 import { writeNpy } from "./npy.js";
 import { buildZip, type FixtureMember } from "./zip-fixture.js";

@@ -1,5 +1,5 @@
 import { SemlaError } from "../../errors.js";
-import { readNpy, type NpyArray } from "./npy.js";
+import { type NpyArray, readNpy } from "./npy.js";
 import { hasNpyMagic } from "./npy-header.js";
 import { openNpz } from "./npz.js";
 

@@ -1,18 +1,18 @@
-export { NumpyFormatError, type NumpyFormatErrorOptions, type NumpyRule } from "./errors.js";
-export { readNpy, writeNpy, type NpyArray } from "./npy.js";
-export { MAX_HEADER_LENGTH, NPY_MAGIC, hasNpyMagic, parseNpyHeader, type NpyHeader } from "./npy-header.js";
-export type { NpyFloatDescr } from "./dtype.js";
-export { crc32 } from "./crc32.js";
-export { DEFAULT_MAX_MEMBER_SIZE, readZip, type ReadZipOptions, type ZipArchive } from "./zip.js";
-export { openNpz, readNpz, type NpzArchive } from "./npz.js";
 export {
   CentroidError,
-  SEMLA_CENTROID_KEY,
-  detectCentroidFormat,
-  parseCentroid,
   type CentroidFormat,
   type CentroidInput,
   type CentroidOptions,
   type CentroidRule,
+  detectCentroidFormat,
+  parseCentroid,
+  SEMLA_CENTROID_KEY,
 } from "./centroid.js";
+export { crc32 } from "./crc32.js";
+export type { NpyFloatDescr } from "./dtype.js";
+export { NumpyFormatError, type NumpyFormatErrorOptions, type NumpyRule } from "./errors.js";
+export { type NpyArray, readNpy, writeNpy } from "./npy.js";
+export { hasNpyMagic, MAX_HEADER_LENGTH, NPY_MAGIC, type NpyHeader, parseNpyHeader } from "./npy-header.js";
+export { type NpzArchive, openNpz, readNpz } from "./npz.js";
 export { writeNpz } from "./npz-write.js";
+export { DEFAULT_MAX_MEMBER_SIZE, type ReadZipOptions, readZip, type ZipArchive } from "./zip.js";

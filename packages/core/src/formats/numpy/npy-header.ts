@@ -1,6 +1,6 @@
-import { parseDescr, type NpyFloatDescr } from "./dtype.js";
+import { type NpyFloatDescr, parseDescr } from "./dtype.js";
 import { NumpyFormatError } from "./errors.js";
-import { parsePyLiteral, type PyLiteral } from "./py-literal.js";
+import { type PyLiteral, parsePyLiteral } from "./py-literal.js";
 
 /** "\x93NUMPY": the six bytes every .npy file starts with. */
 export const NPY_MAGIC: readonly number[] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];

@@ -1,9 +1,9 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { failure } from "./failure.js";
 import { writeNpy } from "./npy.js";
 import { openNpz, readNpz } from "./npz.js";
 import { buildZip, type FixtureMember } from "./zip-fixture.js";
-import { failure } from "./failure.js";
 
 /** A member laid out as np.savez writes it (force_zip64 local header), optionally deflated as np.savez_compressed does. */
 function member(name: string, data: Uint8Array, compressed = false): FixtureMember {
@@ -12,7 +12,6 @@ function member(name: string, data: Uint8Array, compressed = false): FixtureMemb
 
 const row = writeNpy([1, 3], new Float32Array([0.25, 0.5, 0.75]));
 const vector = writeNpy([2], new Float32Array([1, -1]));
-
 
 describe("openNpz", () => {
   it.each([false, true])("keys arrays by member name without .npy and parses them (deflated: %s)", async (compressed) => {

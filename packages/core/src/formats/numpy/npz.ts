@@ -1,6 +1,6 @@
 import { NumpyFormatError } from "./errors.js";
-import { readNpy, type NpyArray } from "./npy.js";
-import { readZip, type ReadZipOptions } from "./zip.js";
+import { type NpyArray, readNpy } from "./npy.js";
+import { type ReadZipOptions, readZip } from "./zip.js";
 
 /** An .npz archive (np.savez / np.savez_compressed): a ZIP of .npy members, read lazily by key. */
 export interface NpzArchive {
@@ -15,7 +15,10 @@ const SUFFIX = ".npy";
 /** Opens the archive (validating its central directory now); arrays are parsed on demand. */
 export function openNpz(bytes: Uint8Array, options: ReadZipOptions = {}): NpzArchive {
   const zip = readZip(bytes, options);
-  const keys = zip.names().filter((name) => name.endsWith(SUFFIX)).map((name) => name.slice(0, -SUFFIX.length));
+  const keys = zip
+    .names()
+    .filter((name) => name.endsWith(SUFFIX))
+    .map((name) => name.slice(0, -SUFFIX.length));
   return {
     keys: () => [...keys],
     async array(key) {

@@ -39,7 +39,12 @@ describe("interoperability with numpy", () => {
   });
 
   it("parses the centroid from each of SemLA's possible files", async () => {
-    for (const [name, format] of [["savez.npz", "npz"], ["compressed.npz", "npz"], ["positional.npz", "npz"], ["embedding.npy", "npy"]] as const) {
+    for (const [name, format] of [
+      ["savez.npz", "npz"],
+      ["compressed.npz", "npz"],
+      ["positional.npz", "npz"],
+      ["embedding.npy", "npy"],
+    ] as const) {
       expect(await parseCentroid({ format, bytes: file(name) }, { dimension: 768 })).toEqual(embedding);
     }
   });

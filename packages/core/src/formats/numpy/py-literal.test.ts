@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NumpyFormatError } from "./errors.js";
-import { parsePyLiteral, type PyLiteral } from "./py-literal.js";
+import { type PyLiteral, parsePyLiteral } from "./py-literal.js";
 
 const int = (value: number): PyLiteral => ({ kind: "int", value });
 const str = (value: string): PyLiteral => ({ kind: "str", value });
@@ -62,7 +62,7 @@ describe("parsePyLiteral", () => {
     ["{1: 2}", "expected a string key or '}' at offset 1"],
     ["{'a': 1 'b': 2}", "expected ',' or '}' at offset 8"],
     ["(1 2)", "expected ',' or ')' at offset 3"],
-    ["[1,,]", "unexpected character \",\" at offset 3"],
+    ["[1,,]", 'unexpected character "," at offset 3'],
     ["'abc", "unterminated string at offset 4"],
     ["'ab\ncd'", "unterminated string at offset 3"],
     [String.raw`'\x41'`, "unsupported escape in string at offset 2"],
@@ -72,9 +72,9 @@ describe("parsePyLiteral", () => {
     ["12abc", "unexpected character after integer at offset 2"],
     ["1.5", "unexpected character after integer at offset 1"],
     ["99999999999999999999", "integer out of range at offset 20"],
-    ["Truey", "unexpected character \"T\" at offset 0"],
-    ["None", "unexpected character \"N\" at offset 0"],
-    ["true", "unexpected character \"t\" at offset 0"],
+    ["Truey", 'unexpected character "T" at offset 0'],
+    ["None", 'unexpected character "N" at offset 0'],
+    ["true", 'unexpected character "t" at offset 0'],
   ])("refuses %j: %s", (text, reason) => {
     const error = failure(text);
     expect(error.code).toBe("numpy.header-syntax");

@@ -1,6 +1,6 @@
 import { NumpyFormatError } from "./errors.js";
-import { applyZip64Extra } from "./zip-extra.js";
 import type { ZipDirectoryLocation } from "./zip-end-record.js";
+import { applyZip64Extra } from "./zip-extra.js";
 
 /** One member as the central directory (the archive's authoritative index) describes it. */
 export interface ZipEntry {

@@ -106,7 +106,12 @@ export function buildZip(members: readonly FixtureMember[], options: FixtureOpti
     const localFlags = m.localFlags ?? flags;
     const zeroed = m.dataDescriptor === true;
     const localExtra = m.localExtra ?? (m.zip64Local === true ? zip64Extra(zeroed ? 0 : m.data.length, zeroed ? 0 : payload.length) : new Uint8Array());
-    w.u32(0x04034b50).u16(m.zip64Local === true ? 45 : 20).u16(localFlags).u16(m.localMethod ?? m.method ?? 0).u16(0).u16(0x21);
+    w.u32(0x04034b50)
+      .u16(m.zip64Local === true ? 45 : 20)
+      .u16(localFlags)
+      .u16(m.localMethod ?? m.method ?? 0)
+      .u16(0)
+      .u16(0x21);
     w.u32(zeroed ? 0 : (m.localCrc ?? crc));
     if (m.zip64Local === true) w.u32(0xffffffff).u32(0xffffffff);
     else w.u32(zeroed ? 0 : payload.length).u32(zeroed ? 0 : m.data.length);
@@ -123,7 +128,13 @@ export function buildZip(members: readonly FixtureMember[], options: FixtureOpti
     const uncompressed = m.centralUncompressedSize ?? m.data.length;
     const deferred = [...(m.zip64Central === true ? [uncompressed, compressed] : []), ...(m.zip64Offset === true ? [localOffsets[i]!] : [])];
     const extra = m.centralExtra ?? (deferred.length > 0 ? zip64Extra(...deferred) : new Uint8Array());
-    w.u32(0x02014b50).u16(0x032d).u16(deferred.length > 0 ? 45 : 20).u16(flagsOf(m)).u16(m.method ?? 0).u16(0).u16(0x21);
+    w.u32(0x02014b50)
+      .u16(0x032d)
+      .u16(deferred.length > 0 ? 45 : 20)
+      .u16(flagsOf(m))
+      .u16(m.method ?? 0)
+      .u16(0)
+      .u16(0x21);
     w.u32(m.crc ?? crc32(m.data));
     if (m.zip64Central === true) w.u32(0xffffffff).u32(0xffffffff);
     else w.u32(compressed).u32(uncompressed);

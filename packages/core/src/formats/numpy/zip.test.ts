@@ -1,8 +1,8 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readZip } from "./zip.js";
-import { buildZip, zip64Extra, type FixtureMember } from "./zip-fixture.js";
 import { failure } from "./failure.js";
+import { readZip } from "./zip.js";
+import { buildZip, type FixtureMember, zip64Extra } from "./zip-fixture.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -16,7 +16,6 @@ const deflated = (name: string, data: Uint8Array, extra: Partial<FixtureMember> 
   payload: new Uint8Array(deflateRawSync(data)),
   ...extra,
 });
-
 
 function setU32(bytes: Uint8Array, offset: number, value: number): Uint8Array {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(offset, value, true);
@@ -69,9 +68,7 @@ describe("readZip: members", () => {
   });
 
   it("reads ZIP64 central entries: sizes and local header offset in the 0x0001 extra", async () => {
-    const zip = readZip(
-      buildZip([stored("pad", text("padding")), deflated("z", hello, { zip64Local: true, zip64Central: true, zip64Offset: true })]).bytes,
-    );
+    const zip = readZip(buildZip([stored("pad", text("padding")), deflated("z", hello, { zip64Local: true, zip64Central: true, zip64Offset: true })]).bytes);
     expect(await zip.read("z")).toEqual(hello);
   });
 
@@ -348,9 +345,7 @@ describe("ZipArchive.read: malformed members", () => {
   });
 
   it("refuses member data that runs into the central directory", async () => {
-    const error = await failure(() =>
-      readZip(buildZip([stored("a", hello, { dataDescriptor: true, centralCompressedSize: 100, centralUncompressedSize: 100 })]).bytes).read("a"),
-    );
+    const error = await failure(() => readZip(buildZip([stored("a", hello, { dataDescriptor: true, centralCompressedSize: 100, centralUncompressedSize: 100 })]).bytes).read("a"));
     expect(error.code).toBe("numpy.zip-member-range");
     expect(error.reason).toBe("100 bytes from offset 31 pass the central directory at 74");
   });

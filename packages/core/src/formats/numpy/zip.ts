@@ -110,11 +110,7 @@ function checkLocalHeader(bytes: Uint8Array, entry: ZipEntry, directoryOffset: n
     fail(`the local name ${JSON.stringify(new TextDecoder().decode(name))} differs from the central directory's`);
   }
   const extra = bytes.subarray(at + LOCAL_SIZE + nameLength, dataStart);
-  const sizes = applyZip64Extra(
-    { compressedSize: view.getUint32(at + 18, true), uncompressedSize: view.getUint32(at + 22, true) },
-    extra,
-    `local header of ${JSON.stringify(member)}`,
-  );
+  const sizes = applyZip64Extra({ compressedSize: view.getUint32(at + 18, true), uncompressedSize: view.getUint32(at + 22, true) }, extra, `local header of ${JSON.stringify(member)}`);
   if ((flags & FLAG_DATA_DESCRIPTOR) === 0) {
     const crc = view.getUint32(at + 14, true);
     if (crc !== entry.crc32) fail(`CRC-32 ${hex(crc)}, central directory says ${hex(entry.crc32)}`);

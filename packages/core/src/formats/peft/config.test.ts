@@ -91,7 +91,10 @@ describe("adapter_config.json", () => {
       code: "adapter.pattern",
       details: { field: "target_modules", pattern: "a{1000000000}", reason: "repeat count {1000000000} is over RE2's limit of 1000" },
     });
-    expect(catchError(() => parsePeftConfig({ ...minimal, alpha_pattern: { "(?=q)q_proj": 4 } }))).toMatchObject({ code: "adapter.pattern", details: { field: "alpha_pattern", pattern: "(?=q)q_proj" } });
+    expect(catchError(() => parsePeftConfig({ ...minimal, alpha_pattern: { "(?=q)q_proj": 4 } }))).toMatchObject({
+      code: "adapter.pattern",
+      details: { field: "alpha_pattern", pattern: "(?=q)q_proj" },
+    });
   });
 
   it("returns a config it parsed as it is (patterns compiled once)", () => {

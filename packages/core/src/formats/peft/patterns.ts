@@ -191,10 +191,7 @@ export function isTargetModule(config: Pick<PeftLoraConfig, "target_modules">, m
 }
 
 /** Rank and alpha PEFT gives `module` under `config`. */
-export function moduleRankAndAlpha(
-  config: Pick<PeftLoraConfig, "r" | "lora_alpha" | "rank_pattern" | "alpha_pattern">,
-  module: string,
-): { rank: number; alpha: number } {
+export function moduleRankAndAlpha(config: Pick<PeftLoraConfig, "r" | "lora_alpha" | "rank_pattern" | "alpha_pattern">, module: string): { rank: number; alpha: number } {
   const patterns = peftPatterns(config);
   const rankKey = patterns.rankKey(module);
   const alphaKey = patterns.alphaKey(module);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bytesSource, type ByteSource } from "../../bytes/byte-source.js";
-import { smallAdapter, SMALL_MODULES } from "../../fusion/fixtures.js";
+import { type ByteSource, bytesSource } from "../../bytes/byte-source.js";
+import { SMALL_MODULES, smallAdapter } from "../../fusion/fixtures.js";
 import { LIMITS } from "../../limits/limits.js";
 import { writeSafetensors } from "../safetensors/index.js";
 import { readLoraAdapter } from "./read-adapter.js";
@@ -10,9 +10,7 @@ const Q = SMALL_MODULES[0].name;
 const config = { peft_type: "LORA", r: 2, lora_alpha: 4, target_modules: ["q_proj", "v_proj"] };
 
 function weights(tensors: Record<string, number[]>): ByteSource {
-  return bytesSource(
-    writeSafetensors(Object.entries(tensors).map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(0.5) }))),
-  );
+  return bytesSource(writeSafetensors(Object.entries(tensors).map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(0.5) }))));
 }
 
 describe("reading a PEFT LoRA adapter", () => {
@@ -21,9 +19,7 @@ describe("reading a PEFT LoRA adapter", () => {
     const files = writePeftAdapter(adapter);
     const back = await readLoraAdapter({ config: files.config, weights: bytesSource(files.weights) });
     expect(back.config).toEqual(adapter.config);
-    expect(back.modules.map((m) => [m.name, m.rank, m.inFeatures, m.outFeatures, m.scaling])).toEqual(
-      adapter.modules.map((m) => [m.name, 3, m.inFeatures, m.outFeatures, 3]),
-    );
+    expect(back.modules.map((m) => [m.name, m.rank, m.inFeatures, m.outFeatures, m.scaling])).toEqual(adapter.modules.map((m) => [m.name, 3, m.inFeatures, m.outFeatures, 3]));
     back.modules.forEach((m, i) => {
       expect(Array.from(m.a)).toEqual(Array.from(adapter.modules[i]!.a));
       expect(Array.from(m.b)).toEqual(Array.from(adapter.modules[i]!.b));
@@ -53,15 +49,18 @@ describe("reading a PEFT LoRA adapter", () => {
     [{ "classifier.weight": [5, 6] }, "unknown-tensor", /classifier.weight is not a LoRA weight/],
     [{}, "no-modules", /no LoRA weights/],
   ])("refuses %j (%s), naming the module", async (tensors, rule, message) => {
-    await expect(readLoraAdapter({ config, weights: weights(tensors) })).rejects.toThrow(
-      expect.objectContaining({ code: `adapter.${rule}`, message: expect.stringMatching(message) }),
-    );
+    await expect(readLoraAdapter({ config, weights: weights(tensors) })).rejects.toThrow(expect.objectContaining({ code: `adapter.${rule}`, message: expect.stringMatching(message) }));
   });
 
   it("refuses, before matching, weights whose module names cost more than LIMITS.patternWork against the config's patterns", async () => {
     // a{1000} is 1,002 instructions; matching it over these names would take some 2·10⁷ steps.
     const names = Array.from({ length: Math.ceil(LIMITS.patternWork / 1002 / 200) + 1 }, (_, i) => `${"m".repeat(190)}.${String(i).padStart(5, "0")}.q_proj`);
-    const tensors = Object.fromEntries(names.flatMap((name) => [[`${name}.lora_A.weight`, [2, 1]], [`${name}.lora_B.weight`, [1, 2]]]));
+    const tensors = Object.fromEntries(
+      names.flatMap((name) => [
+        [`${name}.lora_A.weight`, [2, 1]],
+        [`${name}.lora_B.weight`, [1, 2]],
+      ]),
+    );
     await expect(readLoraAdapter({ config: { ...config, target_modules: "a{1000}|.*q_proj" }, weights: weights(tensors) })).rejects.toThrow(
       expect.objectContaining({ code: "adapter.pattern", details: expect.objectContaining({ fields: ["target_modules"], modules: names.length, limit: LIMITS.patternWork }) }),
     );

@@ -1,7 +1,7 @@
 import type { ByteSource } from "../../bytes/byte-source.js";
 import type { LoraAdapter, LoraModule } from "../../lora/adapter.js";
 import { readSafetensorsHeader, readTensor, type SafetensorsHeader, type TensorInfo } from "../safetensors/index.js";
-import { parsePeftConfig, type PeftLoraConfig } from "./config.js";
+import { type PeftLoraConfig, parsePeftConfig } from "./config.js";
 import { AdapterFormatError } from "./errors.js";
 import { isTargetModule, loraScaling, moduleRankAndAlpha, peftPatterns } from "./patterns.js";
 import { classifyTensorName } from "./tensor-names.js";

@@ -26,9 +26,7 @@ export function classifyTensorName(tensorName: string): { module: string; role: 
       throw new AdapterFormatError("unsupported-kind", `tensor ${tensorName}: ${kind} is not supported`, { tensor: tensorName });
     }
   }
-  throw new AdapterFormatError(
-    "unknown-tensor",
-    `tensor ${tensorName} is not a LoRA weight (expected <module>.lora_A.weight or <module>.lora_B.weight; modules_to_save weights are not supported)`,
-    { tensor: tensorName },
-  );
+  throw new AdapterFormatError("unknown-tensor", `tensor ${tensorName} is not a LoRA weight (expected <module>.lora_A.weight or <module>.lora_B.weight; modules_to_save weights are not supported)`, {
+    tensor: tensorName,
+  });
 }

@@ -15,9 +15,7 @@ describe("SafetensorsError", () => {
 
   it("names the tensor and states the rule in plain words", () => {
     const error = new SafetensorsError("offsets-gap", { tensor: "w", reason: "begins at 8, expected 4" });
-    expect(error.message).toBe(
-      `safetensors tensor "w": the tensor's data does not start where the previous tensor's data ends (gap) (begins at 8, expected 4)`,
-    );
+    expect(error.message).toBe(`safetensors tensor "w": the tensor's data does not start where the previous tensor's data ends (gap) (begins at 8, expected 4)`);
   });
 
   it("omits the tensor when the rule is about the whole file", () => {

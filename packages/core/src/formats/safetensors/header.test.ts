@@ -30,8 +30,7 @@ function violation(bytes: Uint8Array): { rule: SafetensorsRule; tensor: string |
   throw new Error("expected a SafetensorsError");
 }
 
-const entry = (dtype: string, shape: number[], begin: number, end: number): string =>
-  JSON.stringify({ dtype, shape, data_offsets: [begin, end] });
+const entry = (dtype: string, shape: number[], begin: number, end: number): string => JSON.stringify({ dtype, shape, data_offsets: [begin, end] });
 
 describe("parseSafetensorsHeader: valid files", () => {
   it("lists tensors sorted by begin offset, with byte lengths and a by-name index", () => {
@@ -96,9 +95,7 @@ describe("parseSafetensorsHeader: one rule per malformed file", () => {
 
   it("truncated: header bytes of the wrong length handed to the parser", () => {
     const bytes = file("{}");
-    expect(() => parseSafetensorsHeader(bytes.subarray(0, 8), bytes.subarray(8, 9), bytes.byteLength)).toThrow(
-      expect.objectContaining({ rule: "truncated" }),
-    );
+    expect(() => parseSafetensorsHeader(bytes.subarray(0, 8), bytes.subarray(8, 9), bytes.byteLength)).toThrow(expect.objectContaining({ rule: "truncated" }));
   });
 
   it("truncated: a data buffer shorter than the offsets say, naming the first tensor cut short", () => {

@@ -1,4 +1,4 @@
-import { DTYPE_SIZES, isDtype, type Dtype } from "./dtype.js";
+import { DTYPE_SIZES, type Dtype, isDtype } from "./dtype.js";
 import { SafetensorsError } from "./errors.js";
 import { findDuplicateTopLevelKey } from "./json-keys.js";
 
@@ -144,7 +144,11 @@ function parseEntry(name: string, entry: unknown): TensorInfo {
     if (!Number.isSafeInteger(bytes)) throw new SafetensorsError("overflow", { tensor: name, reason: `shape [${shape.join(", ")}] of ${dtype}` });
   }
   if (end - begin !== bytes) {
-    throw new SafetensorsError("byte-length", { tensor: name, reason: `data_offsets span ${end - begin} bytes, shape [${shape.join(", ")}] of ${dtype} needs ${bytes}`, extra: { expected: bytes, actual: end - begin } });
+    throw new SafetensorsError("byte-length", {
+      tensor: name,
+      reason: `data_offsets span ${end - begin} bytes, shape [${shape.join(", ")}] of ${dtype} needs ${bytes}`,
+      extra: { expected: bytes, actual: end - begin },
+    });
   }
   return { name, dtype, shape: [...(shape as number[])], begin, end, byteLength: bytes };
 }

@@ -40,7 +40,8 @@ function stringEnd(json: string, start: number): number {
   let i = start + 1;
   while (i < json.length) {
     const c = json.charCodeAt(i);
-    if (c === BACKSLASH) i += 2; // skips \" and \\; \uXXXX digits cannot be quotes
+    if (c === BACKSLASH)
+      i += 2; // skips \" and \\; \uXXXX digits cannot be quotes
     else if (c === QUOTE) return i + 1;
     else i++;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytesSource, type ByteSource } from "../../bytes/byte-source.js";
+import { type ByteSource, bytesSource } from "../../bytes/byte-source.js";
 import { SafetensorsError } from "./errors.js";
 import { readSafetensors, readSafetensorsHeader, readTensor } from "./read.js";
 import { writeSafetensors } from "./write.js";
@@ -110,10 +110,7 @@ describe("readTensor", () => {
 
   it("converts F16, BF16 and F64 to Float32", async () => {
     const data = new Uint8Array([0x00, 0x3c, 0x00, 0xc0, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
-    const bytes = file(
-      `{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]},"d":{"dtype":"F64","shape":[1],"data_offsets":[6,14]}}`,
-      data,
-    );
+    const bytes = file(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]},"d":{"dtype":"F64","shape":[1],"data_offsets":[6,14]}}`, data);
     const { header, tensors } = await readSafetensors(bytesSource(bytes));
     expect(header.tensors.map((t) => t.dtype)).toEqual(["F16", "BF16", "F64"]);
     expect(Object.fromEntries([...tensors].map(([name, v]) => [name, Array.from(v)]))).toEqual({ h: [1, -2], b: [1], d: [1.5] });

@@ -3,7 +3,7 @@ import { bytesSource } from "../../bytes/byte-source.js";
 import { SafetensorsError, type SafetensorsRule } from "./errors.js";
 import { float32Bits } from "./half.js";
 import { readSafetensors } from "./read.js";
-import { writeSafetensors, type TensorToWrite } from "./write.js";
+import { type TensorToWrite, writeSafetensors } from "./write.js";
 
 function violation(tensors: TensorToWrite[], metadata?: Record<string, string>): { rule: SafetensorsRule; tensor: string | undefined } {
   try {
@@ -46,7 +46,12 @@ describe("writeSafetensors: layout", () => {
     const { header, tensors } = await readSafetensors(bytesSource(out));
     expect(header.tensors.map((t) => t.name)).toEqual(names);
     expect(new TextDecoder().decode(out.subarray(8, 8 + header.headerLength)).indexOf(`"b"`)).toBe(1);
-    expect([...tensors].map(([name, v]) => [name, v[0]])).toEqual([["b", 0], ["10", 1], ["a", 2], ["2", 3]]);
+    expect([...tensors].map(([name, v]) => [name, v[0]])).toEqual([
+      ["b", 0],
+      ["10", 1],
+      ["a", 2],
+      ["2", 3],
+    ]);
   });
 
   it("writes only the elements of a subarray view", async () => {
@@ -95,15 +100,19 @@ describe("writeSafetensors: round trips through the reader", () => {
       { name: "b", shape: [1], data: new Float32Array([4]), dtype: "BF16" },
     ]);
     const { header, tensors } = await readSafetensors(bytesSource(out));
-    expect(header.tensors.map((t) => [t.name, t.dtype, t.begin, t.end])).toEqual([["h", "F16", 0, 2], ["f", "F32", 2, 6], ["b", "BF16", 6, 8]]);
+    expect(header.tensors.map((t) => [t.name, t.dtype, t.begin, t.end])).toEqual([
+      ["h", "F16", 0, 2],
+      ["f", "F32", 2, 6],
+      ["b", "BF16", 6, 8],
+    ]);
     expect([...tensors.values()].map((v) => v[0])).toEqual([0.5, 0.25, 4]);
   });
 
   it("metadata, including escapes, unicode and __proto__, comes back unchanged", async () => {
-    const metadata = { format: "pt", "quo\"te": "back\\slash\n", ["__proto__"]: "plain key", "π": "日本" };
+    const metadata = { format: "pt", 'quo"te': "back\\slash\n", ["__proto__"]: "plain key", π: "日本" };
     const { header } = await readSafetensors(bytesSource(writeSafetensors([], metadata)));
     expect(header.metadata).toEqual(metadata);
-    expect(Object.keys(header.metadata ?? {})).toEqual(["format", "quo\"te", "__proto__", "π"]);
+    expect(Object.keys(header.metadata ?? {})).toEqual(["format", 'quo"te', "__proto__", "π"]);
   });
 
   it("zero-size tensors are written and read back", async () => {
@@ -113,8 +122,16 @@ describe("writeSafetensors: round trips through the reader", () => {
       { name: "z", shape: [4, 0], data: new Float32Array(0), dtype: "F16" },
     ]);
     const { header, tensors } = await readSafetensors(bytesSource(out));
-    expect(header.tensors.map((t) => [t.name, t.begin, t.end])).toEqual([["e", 0, 0], ["w", 0, 4], ["z", 4, 4]]);
-    expect([...tensors].map(([name, v]) => [name, v.length])).toEqual([["e", 0], ["w", 1], ["z", 0]]);
+    expect(header.tensors.map((t) => [t.name, t.begin, t.end])).toEqual([
+      ["e", 0, 0],
+      ["w", 0, 4],
+      ["z", 4, 4],
+    ]);
+    expect([...tensors].map(([name, v]) => [name, v.length])).toEqual([
+      ["e", 0],
+      ["w", 1],
+      ["z", 0],
+    ]);
   });
 
   it("tensor names with escapes and lone surrogates come back unchanged", async () => {
@@ -129,7 +146,12 @@ describe("writeSafetensors: invalid input", () => {
   const one = new Float32Array([1]);
 
   it("duplicate-name: two tensors with one name", () => {
-    expect(violation([{ name: "a", shape: [1], data: one }, { name: "a", shape: [1], data: one }])).toEqual({ rule: "duplicate-name", tensor: "a" });
+    expect(
+      violation([
+        { name: "a", shape: [1], data: one },
+        { name: "a", shape: [1], data: one },
+      ]),
+    ).toEqual({ rule: "duplicate-name", tensor: "a" });
   });
 
   it("reserved-name: a tensor named __metadata__", () => {

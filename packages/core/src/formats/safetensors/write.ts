@@ -1,4 +1,4 @@
-import { DTYPE_SIZES, isWritableDtype, writeFloat32, type WritableDtype } from "./dtype.js";
+import { DTYPE_SIZES, isWritableDtype, type WritableDtype, writeFloat32 } from "./dtype.js";
 import { SafetensorsError } from "./errors.js";
 import { MAX_HEADER_LENGTH, PREFIX_LENGTH } from "./header.js";
 
@@ -59,12 +59,17 @@ function checkTensor(t: TensorToWrite, dtype: string, names: Set<string>): asser
   if (!isWritableDtype(dtype)) throw new SafetensorsError("dtype-unsupported", { tensor: t.name, reason: `cannot write dtype ${dtype}`, extra: { dtype } });
   let count = 1;
   for (const dim of t.shape) {
-    if (!Number.isSafeInteger(dim) || dim < 0) throw new SafetensorsError("tensor-entry", { tensor: t.name, reason: `shape [${t.shape.join(", ")}] has a dimension that is not a non-negative integer` });
+    if (!Number.isSafeInteger(dim) || dim < 0)
+      throw new SafetensorsError("tensor-entry", { tensor: t.name, reason: `shape [${t.shape.join(", ")}] has a dimension that is not a non-negative integer` });
     count *= dim;
     if (!Number.isSafeInteger(count)) throw new SafetensorsError("overflow", { tensor: t.name, reason: `shape [${t.shape.join(", ")}]` });
   }
   if (count !== t.data.length) {
-    throw new SafetensorsError("shape-mismatch", { tensor: t.name, reason: `shape [${t.shape.join(", ")}] holds ${count} elements, data has ${t.data.length}`, extra: { expected: count, actual: t.data.length } });
+    throw new SafetensorsError("shape-mismatch", {
+      tensor: t.name,
+      reason: `shape [${t.shape.join(", ")}] holds ${count} elements, data has ${t.data.length}`,
+      extra: { expected: count, actual: t.data.length },
+    });
   }
 }
 
