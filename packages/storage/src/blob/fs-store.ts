@@ -200,9 +200,7 @@ function createFsDriver(options: FsBlobStoreOptions): BlobStore {
 
     async presignPut(key, presignOptions) {
       if (presign === undefined) {
-        throw new Error(
-          "presigned uploads need a base URL: the filesystem store signs URLs for the embedded API's " + `${PRESIGNED_UPLOAD_PATH}, so create the store with presign: { baseUrl, secret }`,
-        );
+        throw new Error(`presigned uploads need a base URL: the filesystem store signs URLs for the embedded API's ${PRESIGNED_UPLOAD_PATH}, so create the store with presign: { baseUrl, secret }`);
       }
       return presignFsPut(presign, key, presignOptions);
     },
