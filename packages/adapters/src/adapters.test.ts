@@ -2,7 +2,7 @@ import { fusion, isSemlaError } from "@semla/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAdapters } from "./adapters.js";
 import { catManifestSha256, mixtureSha256 } from "./identity/names.js";
-import { type CountingStore, countingFsStore } from "./testing/counting-store.js";
+import { type CountingStore, countingStoreWith } from "./testing/counting-store.js";
 import { smallAdapter, sourceObjectKey, sourcesOf } from "./testing/fixtures.js";
 import type { Mixture } from "./types.js";
 
@@ -15,9 +15,7 @@ const linear: Mixture = { sources: [sources[0]!, sources[2]!], options: { combin
 describe("createAdapters", () => {
   let store: CountingStore;
   beforeEach(async () => {
-    store = await countingFsStore();
-    for (const [i, source] of sources.entries()) await store.put(source.objectKey, files[i]!);
-    store.calls.get = store.calls.put = store.calls.head = 0;
+    store = await countingStoreWith(sources, files);
   });
   afterEach(() => store.remove());
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAdapters } from "../adapters.js";
 import { catManifestSha256 } from "../identity/names.js";
 import { adapterByteSize } from "../identity/size.js";
-import { type CountingStore, countingFsStore } from "../testing/counting-store.js";
+import { type CountingStore, countingStoreWith } from "../testing/counting-store.js";
 import { safetensorsOf, smallAdapter, sourceObjectKey } from "../testing/fixtures.js";
 import type { AdapterReference, AdapterSource } from "../types.js";
 
@@ -24,9 +24,7 @@ const expectedCat = fusion.fuseAdapters(
 describe("resolve (an adapter reference → adapter)", () => {
   let store: CountingStore;
   beforeEach(async () => {
-    store = await countingFsStore();
-    for (const [i, source] of sources.entries()) await store.put(source.objectKey, files[i]!);
-    store.calls.get = store.calls.put = store.calls.head = 0;
+    store = await countingStoreWith(sources, files);
   });
   afterEach(() => store.remove());
 

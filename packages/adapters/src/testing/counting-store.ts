@@ -34,3 +34,11 @@ export async function countingFsStore(): Promise<CountingStore> {
     remove: () => rm(root, { recursive: true, force: true }),
   };
 }
+
+/** A counting store holding these sources' files under their object keys, its counters at zero. */
+export async function countingStoreWith(sources: readonly { readonly objectKey: string }[], files: readonly Uint8Array[]): Promise<CountingStore> {
+  const store = await countingFsStore();
+  for (const [i, source] of sources.entries()) await store.put(source.objectKey, files[i]!);
+  store.calls.get = store.calls.put = store.calls.head = 0;
+  return store;
+}

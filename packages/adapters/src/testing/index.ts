@@ -1,3 +1,3 @@
 // Test support for this package and its users (the backends', the endpoint's tests).
-export { type CountingStore, countingFsStore } from "./counting-store.js";
+export { type CountingStore, countingFsStore, countingStoreWith } from "./counting-store.js";
 export { MODULES, safetensorsOf, smallAdapter, sourceObjectKey, sourcesOf } from "./fixtures.js";

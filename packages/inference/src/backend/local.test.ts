@@ -1,5 +1,5 @@
 import { createAdapters, type Mixture, mixtureSha256 } from "@semla/adapters";
-import { type CountingStore, countingFsStore, smallAdapter, sourcesOf } from "@semla/adapters/testing";
+import { type CountingStore, countingStoreWith, smallAdapter, sourcesOf } from "@semla/adapters/testing";
 import { fusion } from "@semla/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
@@ -45,9 +45,7 @@ describe("local backend", () => {
   const image = new Uint8Array([1, 2, 3]);
   let store: CountingStore;
   beforeEach(async () => {
-    store = await countingFsStore();
-    for (const [i, source] of sources.entries()) await store.put(source.objectKey, files[i]!);
-    store.calls.get = store.calls.put = store.calls.head = 0;
+    store = await countingStoreWith(sources, files);
   });
   afterEach(() => store.remove());
 
