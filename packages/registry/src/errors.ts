@@ -10,8 +10,6 @@ export type RegistryRule =
   | "base-model-mismatch"
   | "module-shape-mismatch"
   | "invalid-name"
-  | "missing-object"
-  | "integrity"
   | "invalid-cursor"
   | "invalid-limit"
   | "invalid-dimension"
@@ -24,9 +22,6 @@ const KINDS: Partial<Record<RegistryRule, ErrorKind>> = {
   "unknown-adapter": "not-found",
   "library-exists": "conflict",
   conflict: "conflict",
-  // The service's own store lost or altered an object it acknowledged.
-  "missing-object": "internal",
-  integrity: "internal",
   unavailable: "unavailable",
 };
 
