@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -9,8 +8,8 @@ import { promisify } from "node:util";
 import { LOCK_FILE, openRegistry, parseConfig, SERVER_FILE, type ServerFile } from "@semla/api";
 import { bytesSource, peft, randomAdapter } from "@semla/core";
 import { onnx, openModelFiles } from "@semla/models";
-import { hashApiKey, moduleShapesOf } from "@semla/registry";
-import { adapterObjectKey, sha256Hex } from "@semla/storage";
+import { hashApiKey, newAdapterOf } from "@semla/registry";
+import { sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TENANT } from "./embedded/local-key.js";
 
@@ -119,7 +118,7 @@ describe("the embedded data folder across processes", () => {
     // A registration interrupted between its object and `active` (an outage, a crash).
     const config = parseConfig(env);
     const registry = await openRegistry(config);
-    const id = randomUUID();
+    let id = "";
     let objectKey = "";
     try {
       const models = await openModelFiles(path.join(dir, "world", "world-tiny-seed7", "models"));
@@ -127,21 +126,11 @@ describe("the embedded data folder across processes", () => {
       const files = peft.writePeftAdapter(randomAdapter({ modules, rank: 2, seed: 3, baseModel: "semla/world" }));
       const adapter = await peft.readLoraAdapter({ config: files.config, weights: bytesSource(files.weights) });
       const sha256 = sha256Hex(files.weights);
-      const pending = await registry.index.insertPending({
-        id,
-        libraryId: running.libraryId,
-        name: "interrupted",
-        rank: adapter.config.r,
-        alpha: adapter.config.lora_alpha,
-        targetModules: adapter.config.target_modules,
-        moduleShapes: moduleShapesOf(adapter),
-        config: adapter.config,
-        objectKey: (version) => adapterObjectKey({ libraryId: running.libraryId, adapterId: id, version, sha256 }),
-        byteSize: files.weights.byteLength,
-        sha256,
-        centroid: new Float32Array(models.manifest.clipVision.config.projectionDim).fill(0.1),
-        sampleCount: null,
-      });
+      const centroid = new Float32Array(models.manifest.clipVision.config.projectionDim).fill(0.1);
+      const pending = await registry.index.insertPending(
+        newAdapterOf({ libraryId: running.libraryId, name: "interrupted", adapter, byteSize: files.weights.byteLength, sha256, centroid, sampleCount: null }),
+      );
+      id = pending.id;
       await registry.store.put(pending.objectKey, files.weights);
       objectKey = pending.objectKey;
       expect((await registry.index.getAdapter(LOCAL_TENANT, id))?.status).toBe("pending");

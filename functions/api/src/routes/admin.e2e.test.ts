@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { bytesSource, peft } from "@semla/core";
-import { hashApiKey, moduleShapesOf } from "@semla/registry";
+import { hashApiKey, newAdapterOf } from "@semla/registry";
 import { adapterObjectKey, libraryPrefix, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../app.js";
@@ -81,23 +81,11 @@ describe("admin routes", () => {
     // What registerAdapter leaves when the process dies between the object and `active`.
     const files = tinyAdapterFiles(stack.models, 91);
     const adapter = await peft.readLoraAdapter({ config: files.config, weights: bytesSource(files.weights) });
-    const id = randomUUID();
     const sha256 = sha256Hex(files.weights);
-    const pending = await stack.services.index.insertPending({
-      id,
-      libraryId,
-      name: "interrupted",
-      rank: adapter.config.r,
-      alpha: adapter.config.lora_alpha,
-      targetModules: adapter.config.target_modules,
-      moduleShapes: moduleShapesOf(adapter),
-      config: adapter.config,
-      objectKey: (version) => adapterObjectKey({ libraryId, adapterId: id, version, sha256 }),
-      byteSize: files.weights.byteLength,
-      sha256,
-      centroid: new Float32Array(axis(dimension, 0)),
-      sampleCount: null,
-    });
+    const pending = await stack.services.index.insertPending(
+      newAdapterOf({ libraryId, name: "interrupted", adapter, byteSize: files.weights.byteLength, sha256, centroid: new Float32Array(axis(dimension, 0)), sampleCount: null }),
+    );
+    const { id } = pending;
     await stack.store.put(pending.objectKey, files.weights);
     const orphan = adapterObjectKey({ libraryId, adapterId: randomUUID(), version: 1, sha256 });
     await stack.store.put(orphan, files.weights);

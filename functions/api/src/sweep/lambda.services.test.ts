@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createPgAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
-import { createScratchDatabase, type ScratchDatabase } from "@semla/registry/testing";
+import { createScratchDatabase, newAdapter, type ScratchDatabase } from "@semla/registry/testing";
 import { createS3BlobStore } from "@semla/storage";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -38,24 +38,7 @@ describe("the sweep function", () => {
 
   it("removes a pending row abandoned an hour ago and an orphan object, and keeps what is in use", async () => {
     const library = await index.createLibrary({ tenant: "t", name: "l", baseModelId: "m", embeddingModelId: "e", dimension: 2, metric: "euclidean" });
-    const pending = async (name: string) => {
-      const id = randomUUID();
-      return index.insertPending({
-        id,
-        libraryId: library.id,
-        name,
-        rank: 1,
-        alpha: 1,
-        targetModules: ["q"],
-        moduleShapes: { q: [2, 2] },
-        config: { r: 1, lora_alpha: 1, target_modules: ["q"] } as never,
-        objectKey: (version) => `adapters/${library.id}/${id}/v${version}/${"0".repeat(64)}.safetensors`,
-        byteSize: 1,
-        sha256: "0".repeat(64),
-        centroid: Float32Array.from([1, 0]),
-        sampleCount: null,
-      });
-    };
+    const pending = (name: string) => index.insertPending(newAdapter(library.id, name, [1, 0]));
     const abandoned = await pending("abandoned");
     const inFlight = await pending("in-flight");
     await index.db.execute(sql`UPDATE adapters SET updated_at = now() - interval '1 hour' WHERE id = ${abandoned.id}`);

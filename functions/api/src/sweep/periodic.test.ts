@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPgliteAdapterIndex, type DrizzleAdapterIndex, openPglite } from "@semla/registry";
+import { newAdapter } from "@semla/registry/testing";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../http/logger.js";
@@ -29,23 +30,7 @@ describe("the Node server's periodic sweep", () => {
   /** What PostgreSQL going down mid-upload leaves: a pending row, its object never written. */
   async function abandonedUpload(): Promise<string> {
     const library = await index.createLibrary({ tenant: "t", name: `lib-${randomUUID()}`, baseModelId: "m", embeddingModelId: "e", dimension: 2, metric: "euclidean" });
-    const id = randomUUID();
-    await index.insertPending({
-      id,
-      libraryId: library.id,
-      name: "halfway",
-      rank: 1,
-      alpha: 1,
-      targetModules: ["q"],
-      moduleShapes: { q: [2, 2] },
-      config: { r: 1, lora_alpha: 1, target_modules: ["q"] } as never,
-      objectKey: (version) => `adapters/${library.id}/${id}/v${version}/${"0".repeat(64)}.safetensors`,
-      byteSize: 1,
-      sha256: "0".repeat(64),
-      centroid: Float32Array.from([1, 0]),
-      sampleCount: null,
-    });
-    return id;
+    return (await index.insertPending(newAdapter(library.id, "halfway", [1, 0]))).id;
   }
 
   it("sweeps at start: the abandoned pending row is gone once stop() returns, and the removal is logged", async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { bytesSource, peft } from "@semla/core";
+import { bytesSource, type LoraAdapter, peft } from "@semla/core";
 import { adapterObjectKey, type BlobStore, sha256Hex } from "@semla/storage";
-import type { AdapterIndex, AdapterRecord } from "../db/adapter-index.js";
+import type { AdapterIndex, AdapterRecord, NewAdapter } from "../db/adapter-index.js";
 import { assertCentroid } from "../db/centroid.js";
 import { requireLibrary } from "../db/require-library.js";
 import { RegistryError } from "../errors.js";
@@ -64,22 +64,9 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
     return { adapter: existing, created: false };
   }
 
-  const id = randomUUID();
-  const pending = await deps.index.insertPending({
-    id,
-    libraryId: library.id,
-    name,
-    rank: adapter.config.r,
-    alpha: adapter.config.lora_alpha,
-    targetModules: adapter.config.target_modules,
-    moduleShapes: moduleShapesOf(adapter),
-    config: adapter.config,
-    objectKey: (version) => adapterObjectKey({ libraryId: library.id, adapterId: id, version, sha256 }),
-    byteSize: input.weights.byteLength,
-    sha256,
-    centroid: input.centroid,
-    sampleCount: input.sampleCount ?? null,
-  });
+  const pending = await deps.index.insertPending(
+    newAdapterOf({ libraryId: library.id, name, adapter, byteSize: input.weights.byteLength, sha256, centroid: input.centroid, sampleCount: input.sampleCount ?? null }),
+  );
   try {
     await deps.store.put(pending.objectKey, input.weights, { contentType: "application/octet-stream" });
     return { adapter: await deps.index.activate(pending.id), created: true };
@@ -87,6 +74,35 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
     await undo(deps, pending);
     throw error;
   }
+}
+
+/** The pending row of a read adapter: its rank, alpha, targets and shapes from its config, its object keyed by id, version and sha256. */
+export function newAdapterOf(input: {
+  readonly libraryId: string;
+  readonly name: string;
+  readonly adapter: LoraAdapter;
+  readonly byteSize: number;
+  readonly sha256: string;
+  readonly centroid: Float32Array;
+  readonly sampleCount: number | null;
+}): NewAdapter {
+  const { libraryId, adapter, sha256 } = input;
+  const id = randomUUID();
+  return {
+    id,
+    libraryId,
+    name: input.name,
+    rank: adapter.config.r,
+    alpha: adapter.config.lora_alpha,
+    targetModules: adapter.config.target_modules,
+    moduleShapes: moduleShapesOf(adapter),
+    config: adapter.config,
+    objectKey: (version) => adapterObjectKey({ libraryId, adapterId: id, version, sha256 }),
+    byteSize: input.byteSize,
+    sha256,
+    centroid: input.centroid,
+    sampleCount: input.sampleCount,
+  };
 }
 
 /**
