@@ -16,7 +16,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { adapterForm, axis, BASE_MODEL, noisePng, startE2eStack, tinyAdapterFiles } from "@semla/api/testing";
 import { table } from "@semla/cli/format";
-import { MODEL_FILE_NAMES, MODELS_MANIFEST } from "@semla/models";
+import { MODEL_FILE_NAMES, MODEL_PACK_MANIFEST } from "@semla/models";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
 import { percentile, writeResult } from "./stats.js";
@@ -43,7 +43,7 @@ const s3 = await startS3Server();
 const stack = await startE2eStack({ postgresUrl: postgres.url, s3Endpoint: s3.endpoint });
 try {
   const { key, tenant } = await stack.tenant("bench");
-  const dimension = stack.models.manifest.clipVision.config.projectionDim;
+  const dimension = stack.models.imageEncoder.dimension;
   const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
   for (let i = 0; i < ADAPTERS; i++) {
     const files = tinyAdapterFiles(stack.models, 100 + i, 4);
@@ -61,7 +61,7 @@ try {
   // deployed (the process downloads them).
   const prefix = "models/clip-vision/";
   const modelDir = stack.models.dir;
-  for (const file of [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
+  for (const file of [MODEL_PACK_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
 
   async function startApiProcess() {
     const spawned = Date.now();

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createServices, parseConfig } from "@semla/api";
 import { axis, BASE_MODEL, noisePng, tinyAdapterFiles } from "@semla/api/testing";
-import { defaultModelDir, ensureModelFiles } from "@semla/models";
+import { defaultModelDir, ensureGeneratedPack } from "@semla/models";
 import { registerAdapter } from "@semla/registry";
 import { percentile, writeResult } from "./stats.js";
 
@@ -19,11 +19,11 @@ const REQUESTS = Number(process.env.SEMLA_BENCH_EMBEDDED_REQUESTS ?? 200);
 const CLASSES = ["road", "sky", "building", "vegetation", "car", "person"];
 
 const dir = await mkdtemp(path.join(tmpdir(), "semla-embedded-bench-"));
-const models = await ensureModelFiles(defaultModelDir("tiny"), "tiny");
+const models = await ensureGeneratedPack(defaultModelDir("tiny"), "tiny");
 const services = await createServices(parseConfig({ SEMLA_DATA_DIR: dir, SEMLA_LOG_LEVEL: "error" }), { models });
 try {
   const tenant = "bench";
-  const dimension = models.manifest.clipVision.config.projectionDim;
+  const dimension = models.imageEncoder.dimension;
   const library = await services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
   for (let i = 0; i < ADAPTERS; i++) {
     const files = tinyAdapterFiles(models, 100 + i, 4);

@@ -10,7 +10,7 @@
 import { table } from "@semla/cli/format";
 import { createPrng } from "@semla/core";
 import { ClipEmbedder, createOrtSession, preprocessClip } from "@semla/inference";
-import { CLIP_VISION_INPUT, defaultModelDir, ensureModelFiles } from "@semla/models";
+import { CLIP_VISION_INPUT, defaultModelDir, ensureGeneratedPack, generatedConfigs } from "@semla/models";
 import sharp from "sharp";
 import { measureServerStall } from "./server-stall.js";
 import { median, percentile, writeResult } from "./stats.js";
@@ -54,8 +54,8 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number[]
   return times;
 }
 
-const files = await ensureModelFiles(defaultModelDir("b16"), "b16");
-const vision = files.manifest.clipVision.config;
+const files = await ensureGeneratedPack(defaultModelDir("b16"), "b16");
+const vision = generatedConfigs(files)!.clipVision;
 const jpeg = await testJpeg("photo");
 const noisyJpeg = await testJpeg("noise");
 const RUNS = 20;
@@ -66,21 +66,21 @@ const pixels = await preprocessClip(jpeg, { size: vision.imageSize });
 
 const latency: Record<number, number[]> = {};
 for (const threads of [1, 2]) {
-  const embedder = await ClipEmbedder.fromModelFiles(files, { workers: 1, intraOpThreads: threads });
+  const embedder = await ClipEmbedder.fromPack(files, { workers: 1, intraOpThreads: threads });
   latency[threads] = await timed(RUNS, () => embedder.embedPreprocessed([pixels.slice()]));
   await embedder.close();
 }
 
-const embedder = await ClipEmbedder.fromModelFiles(files, { workers: 1, intraOpThreads: 2 });
+const embedder = await ClipEmbedder.fromPack(files, { workers: 1, intraOpThreads: 2 });
 const inWorker = await measureServerStall(() => embedder.embed([jpeg]), 10);
 await embedder.close();
-const session = await createOrtSession(files.paths.clipVision, { intraOpThreads: 2 });
+const session = await createOrtSession(files.imageEncoder.path, { intraOpThreads: 2 });
 const onMainThread = await measureServerStall(() => session.run({ [CLIP_VISION_INPUT]: { type: "float32", data: pixels.slice(), dims: [1, 3, vision.imageSize, vision.imageSize] } }), 10);
 await session.release();
 
 const pre = median(preprocessTimes);
 const embed2 = median(latency[2]!);
-console.log(`CLIP ViT-B/16 (generated, ${(files.manifest.clipVision.bytes / 1e6).toFixed(0)} MB, random weights) on this machine, median of ${RUNS}\n`);
+console.log(`CLIP ViT-B/16 (generated, ${(files.imageEncoder.bytes / 1e6).toFixed(0)} MB, random weights) on this machine, median of ${RUNS}\n`);
 console.log(
   table(
     ["operation", "median ms", "p99 ms", "share of embedding", "target"],
@@ -146,5 +146,5 @@ await writeResult("embedding", {
   latency,
   inWorker,
   onMainThread,
-  modelBytes: files.manifest.clipVision.bytes,
+  modelBytes: files.imageEncoder.bytes,
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { numpy } from "@semla/core";
 import { ClipEmbedder } from "@semla/inference";
-import { defaultModelDir, ensureModelFiles } from "@semla/models";
+import { defaultModelDir, ensureGeneratedPack } from "@semla/models";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -34,7 +34,7 @@ describe("semla centroid FOLDER (the CLIP centroid that indexes an adapter's dom
     expect(stderr).toMatch(/5 embedded, 1 skipped/);
     expect(stderr).toMatch(/skipped README.txt: .*expected JPEG, PNG or WebP/);
 
-    const embedder = await ClipEmbedder.fromModelFiles(await ensureModelFiles(defaultModelDir("tiny"), "tiny"));
+    const embedder = await ClipEmbedder.fromPack(await ensureGeneratedPack(defaultModelDir("tiny"), "tiny"));
     const embeddings = await embedder.embed(images);
     await embedder.close();
     const mean = embeddings[0]!.map((_, j) => embeddings.reduce((sum, e) => sum + e[j]!, 0) / embeddings.length);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { loadSegmenter } from "@semla/endpoint";
 import { gradientPng } from "@semla/endpoint/testing";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE } from "@semla/inference";
-import { ensureModelFiles } from "@semla/models";
+import { ensureGeneratedPack } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type BundledFile, bundleNode, ENDPOINT_ENTRIES, ROOT } from "../infra/bundle.js";
 
@@ -25,7 +25,7 @@ let url: string;
 
 beforeAll(async () => {
   files = await bundleNode(ENDPOINT_ENTRIES, outdir);
-  await ensureModelFiles(models, "tiny");
+  await ensureGeneratedPack(models, "tiny");
   child = spawn(process.execPath, [path.join(outdir, "main.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--preset", "tiny", "--device", "cpu", "--models-cache", models], {
     env: { ...process.env, SM_MODEL_DIR: path.join(models, "absent") },
     stdio: ["ignore", "ignore", "pipe"],
@@ -66,7 +66,7 @@ describe("the endpoint bundle", () => {
     });
     expect(response.status).toBe(200);
     const remote = decodeInferenceResponse(new Uint8Array(await response.arrayBuffer()));
-    const segmenter = await loadSegmenter(await ensureModelFiles(models, "tiny"), ["cpu"]);
+    const segmenter = await loadSegmenter(await ensureGeneratedPack(models, "tiny"), ["cpu"]);
     try {
       const local = await segmenter.segment({ image, classNames, adapter: null });
       expect([remote.width, remote.height]).toEqual([40, 30]);

@@ -50,8 +50,8 @@ describe("adapter configs through the HTTP API (issue 11)", () => {
   beforeAll(async () => {
     stack = await startE2eStack({ postgresUrl: inject("postgresUrl"), s3Endpoint: inject("s3Endpoint") });
     ({ key } = await stack.tenant());
-    dimension = stack.models.manifest.clipVision.config.projectionDim;
-    const created = await call("POST", "/v1/libraries", { body: { name: "patterns", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    dimension = stack.models.imageEncoder.dimension;
+    const created = await call("POST", "/v1/libraries", { body: { name: "patterns", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension } });
     expect(created.status).toBe(201);
     libraryId = created.body!.id;
   }, 120_000);

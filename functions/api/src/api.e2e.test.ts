@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { LIMITS, numpy } from "@semla/core";
 import { rawEnvelope } from "@semla/endpoint/testing";
 import { INVOCATION_CONTENT_TYPE } from "@semla/inference";
-import { onnx } from "@semla/models";
 import { adapterObjectKey, libraryPrefix } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -41,8 +40,8 @@ describe("SemLA Serve API end to end", () => {
     stack = await startE2eStack({ postgresUrl: inject("postgresUrl"), s3Endpoint: inject("s3Endpoint"), bodyLimitBytes: BODY_LIMIT });
     ({ key } = await stack.tenant());
     ({ key: otherKey } = await stack.tenant());
-    dimension = stack.models.manifest.clipVision.config.projectionDim;
-    const created = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    dimension = stack.models.imageEncoder.dimension;
+    const created = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension } });
     expect(created.status).toBe(201);
     libraryId = created.body!.id;
   }, 120_000);
@@ -370,7 +369,7 @@ describe("SemLA Serve API end to end", () => {
         expect(reply.body!.error.message).toContain(`options.fusion.rank: Too big: expected number to be <=${LIMITS.svdRank}`);
       }
       // Within LIMITS.svdRank but over min(in, out) of the model's smallest module: refused by fusion, naming the module.
-      const smallest = Math.min(...onnx.segmentationLoraModules(stack.models.manifest.segmentation.config).map((m) => Math.min(m.inFeatures, m.outFeatures)));
+      const smallest = Math.min(...stack.models.segmenter!.loraModules.map((m) => Math.min(m.inFeatures, m.outFeatures)));
       expect(smallest).toBeLessThan(LIMITS.svdRank);
       const overModule = await segment({ options: { k: 2, fusion: { combination: "svd", rank: smallest + 1 } } });
       expect([overModule.status, errorCode(overModule)]).toEqual([400, "fusion.rank-too-large"]);

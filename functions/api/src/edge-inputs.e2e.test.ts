@@ -41,8 +41,8 @@ describe("edge inputs through the real HTTP API", () => {
   beforeAll(async () => {
     stack = await startE2eStack({ postgresUrl: inject("postgresUrl"), s3Endpoint: inject("s3Endpoint") });
     ({ key } = await stack.tenant());
-    dimension = stack.models.manifest.clipVision.config.projectionDim;
-    const created = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    dimension = stack.models.imageEncoder.dimension;
+    const created = await call("POST", "/v1/libraries", { key, body: { name: "street", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension } });
     expect(created.status).toBe(201);
     libraryId = created.body!.id;
     image = Buffer.from(await pngImage(16, 16, [90, 120, 200])).toString("base64");

@@ -94,8 +94,8 @@ describe("outages of PostgreSQL, the object store and the endpoint", () => {
       },
     });
     ({ key, tenant } = await stack.tenant());
-    dimension = stack.models.manifest.clipVision.config.projectionDim;
-    const created = await call("POST", "/v1/libraries", { key, body: { name: "outages", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    dimension = stack.models.imageEncoder.dimension;
+    const created = await call("POST", "/v1/libraries", { key, body: { name: "outages", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension } });
     expect(created.status).toBe(201);
     libraryId = created.body!.id;
     for (const name of ["clear", "fog", "night"]) expect((await upload(name)).status).toBe(201);

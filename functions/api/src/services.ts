@@ -1,6 +1,7 @@
 import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
+import { checkEmbeddingModel } from "@semla/pipeline";
 import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
@@ -10,7 +11,7 @@ export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
 
 export interface Services extends AppDeps {
   readonly index: DrizzleAdapterIndex;
-  readonly models: ModelFiles;
+  readonly models: ModelPack;
   close(): Promise<void>;
 }
 
@@ -18,7 +19,7 @@ export interface ServiceOptions {
   /** An opened registry to run on (the embedded default seeds it first); else opened here. */
   readonly registry?: Registry;
   /** Models to run instead of locating them (the embedded default passes its demo library's). */
-  readonly models?: ModelFiles;
+  readonly models?: ModelPack;
   readonly logger?: Logger;
   /** Where the API is reached: the filesystem store's presigned URLs point at it. Default publicUrlOf(config). */
   readonly publicUrl?: string;
@@ -34,7 +35,14 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
   };
   try {
     const models =
-      options.models ?? (await locateModels({ store, prefix: config.SEMLA_MODELS_PREFIX, preset: config.SEMLA_MODEL_PRESET, log: (message, fields) => logger.log("info", message, fields) }));
+      options.models ??
+      (await locateModels({
+        ...(config.SEMLA_MODELS_DIR !== undefined && { dir: config.SEMLA_MODELS_DIR, required: true }),
+        store,
+        prefix: config.SEMLA_MODELS_PREFIX,
+        preset: config.SEMLA_MODEL_PRESET,
+        log: (message, fields) => logger.log("info", message, fields),
+      }));
     // One per process: every path that needs an adapter goes through it (one cache).
     const adapters = createAdapters({ store });
     const backend = await openBackend(config, { models, store, adapters });
@@ -52,7 +60,12 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       ...(secret ? { presignSecret: secret } : {}),
       ...(config.SEMLA_ADMIN_TOKEN_SHA256 ? { adminTokenSha256: config.SEMLA_ADMIN_TOKEN_SHA256 } : {}),
       pipeline,
-      centroidOfImages: (images) => centroidOfImages(embedder, images, { strict: true }),
+      centroidOfImages: (images, library) => {
+        // Sample images of a library indexed with another encoder would give centroids it cannot compare.
+        checkEmbeddingModel(library, models.imageEncoder.id);
+        return centroidOfImages(embedder, images, { strict: true });
+      },
+      baseModelModules: (baseModelId) => (models.segmenter?.id === baseModelId ? models.segmenter.loraModules : undefined),
       close,
     };
   } catch (error) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LOCK_FILE, openRegistry, parseConfig, SERVER_FILE, type ServerFile } from "@semla/api";
 import { bytesSource, peft, randomAdapter } from "@semla/core";
-import { onnx, openModelFiles } from "@semla/models";
+import { openModelPack } from "@semla/models";
 import { hashApiKey, newAdapterOf } from "@semla/registry";
 import { sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,12 +121,12 @@ describe("the embedded data folder across processes", () => {
     let id = "";
     let objectKey = "";
     try {
-      const models = await openModelFiles(path.join(dir, "world", "world-tiny-seed7", "models"));
-      const modules = onnx.segmentationLoraModules(models.manifest.segmentation.config);
+      const models = await openModelPack(path.join(dir, "world", "world-tiny-seed7", "models"));
+      const modules = models.segmenter!.loraModules;
       const files = peft.writePeftAdapter(randomAdapter({ modules, rank: 2, seed: 3, baseModel: "semla/world" }));
       const adapter = await peft.readLoraAdapter({ config: files.config, weights: bytesSource(files.weights) });
       const sha256 = sha256Hex(files.weights);
-      const centroid = new Float32Array(models.manifest.clipVision.config.projectionDim).fill(0.1);
+      const centroid = new Float32Array(models.imageEncoder.dimension).fill(0.1);
       const pending = await registry.index.insertPending(
         newAdapterOf({ libraryId: running.libraryId, name: "interrupted", adapter, byteSize: files.weights.byteLength, sha256, centroid, sampleCount: null }),
       );

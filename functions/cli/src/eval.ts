@@ -5,7 +5,7 @@ import { createAdapters } from "@semla/adapters";
 import { describeIssues, fusion, LIMITS, routing } from "@semla/core";
 import { datasetTarget, EVAL_METHODS, type EvalResult, type EvalTarget, EvaluationError, openDataset, openEvalPipeline, runEvaluation, worldTargets, writeReports } from "@semla/eval";
 import type { InferenceBackend } from "@semla/inference";
-import { type ModelFiles, openModelFiles } from "@semla/models";
+import { type ModelPack, openModelPack } from "@semla/models";
 import { type AdapterIndex, createPgliteAdapterIndex } from "@semla/registry";
 import { ConfigSchema, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
@@ -128,7 +128,7 @@ function openBackend(config: ServiceConfig, store: BlobStore): InferenceBackend 
 async function evaluate(
   args: EvalArgs,
   log: (line: string) => void,
-  setup: { models: ModelFiles; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
+  setup: { models: ModelPack; index: AdapterIndex; store: BlobStore; libraryId: string; classNames: readonly string[]; targets: EvalTarget[] },
 ): Promise<EvalResult> {
   const backend = openBackend(args.config, setup.store);
   const handle = await openEvalPipeline({ models: setup.models, index: setup.index, store: setup.store, ...(backend && { backend }) });
@@ -160,7 +160,7 @@ export async function runEval(args: EvalArgs, log: (line: string) => void = (lin
     const other = datasets.find((d) => d.classNames.join("\n") !== classNames.join("\n"));
     if (other) throw new TypeError(`dataset ${other.folder} names other classes than ${datasets[0]!.folder}: one evaluation uses one class list`);
     const modelsDir = args.models ?? path.join(dataDir, "world", `${WORLD_SPECS.demo.name}-seed${DEFAULT_WORLD_SEED}`, "models");
-    const models = await openModelFiles(modelsDir);
+    const models = await openModelPack(modelsDir);
     const registry = await openConfiguredRegistry({ ...args.config, SEMLA_DATA_DIR: dataDir }, dataDir);
     try {
       const targets = datasets.map((d) => datasetTarget(d, { exclude: list(args.exclude) ?? [], oracle: args.oracle ?? null }));

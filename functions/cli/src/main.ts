@@ -6,6 +6,7 @@ import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
 import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
+import { runModelsCheck, runModelsInspect } from "./models.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
 import { connect } from "./remote/connection.js";
 import { type Combination, runRoute, runSegment } from "./remote/inference.js";
@@ -15,9 +16,13 @@ import { runServe } from "./serve.js";
 const USAGE = `usage: semla <command> [options]
 
 commands:
-  serve [--port N] [--host H] [--data-dir DIR]
+  serve [--port N] [--host H] [--data-dir DIR] [--models DIR]
                                 the API on this machine: the embedded default (PGlite, filesystem store, local
-                                inference, demo library) unless SEMLA_DATABASE_URL / SEMLA_BUCKET are set
+                                inference, demo library) unless SEMLA_DATABASE_URL / SEMLA_BUCKET are set;
+                                --models (or SEMLA_MODELS_DIR) serves a model pack instead of the demo models
+  models inspect DIR [--json]   a model pack's models: inputs, outputs, dimensions, LoRA modules, sizes
+  models check DIR [--json]     runs each model of a pack once on a probe input and checks the shapes its
+                                manifest promises (exit status 1 when a check fails)
   libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID [--metric euclidean|cosine]
   adapters push PATH --library ID [--name N] [--centroid FILE] [--images DIR]
                                 an adapter folder (or its .safetensors), or a folder of adapter folders
@@ -34,8 +39,9 @@ commands:
                                 keys and sweep act on SEMLA_DATABASE_URL when set, else on the embedded folder
                                 (through its running server, or directly under the folder's lock)
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
-  centroid FOLDER [--preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
-                                CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP)
+  centroid FOLDER [--models DIR | --preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]
+                                CLIP-embedding centroid of a folder of images (JPEG, PNG, WebP), with a model
+                                pack's image encoder (or a generated preset's)
   eval [--world demo|tiny] [--seed N] [--dataset FOLDER]... [--library ID] [--exclude A,B] [--oracle NAME]
        [--methods zeroshot,uniform,semla,oracle] [--k N] [--temperature T] [--metric euclidean|cosine]
        [--combination cat|linear|ties|...] [--backend local|sagemaker] [--models DIR] [--out DIR]
@@ -193,21 +199,33 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { preset: { type: "string", default: "b16" }, out: { type: "string" }, batch: { type: "string", default: "16" } },
+        options: { preset: { type: "string" }, models: { type: "string" }, out: { type: "string" }, batch: { type: "string", default: "16" } },
       });
       const [folder] = positionals;
       if (folder === undefined || positionals.length > 1) throw new UsageError("centroid takes one image folder");
-      const preset = PRESETS.find((p) => p === values.preset);
-      if (!preset) throw new UsageError(`--preset must be one of ${PRESETS.join(", ")}, got ${values.preset}`);
+      if (values.models !== undefined && values.preset !== undefined) throw new UsageError("give --models or --preset, not both");
+      const preset = oneOf("preset", values.preset ?? "b16", PRESETS) as (typeof PRESETS)[number];
       const batchSize = Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch must be a positive integer, got ${values.batch}`);
-      await runCentroid({ folder: resolve(folder), preset, batchSize, ...(values.out === undefined ? {} : { out: resolve(values.out) }) });
+      await runCentroid({
+        folder: resolve(folder),
+        models: values.models === undefined ? { preset } : { dir: resolve(values.models) },
+        batchSize,
+        ...(values.out === undefined ? {} : { out: resolve(values.out) }),
+      });
       return 0;
     }
     case "serve": {
-      const { values } = parseArgs({ args: rest, options: { port: { type: "string" }, host: { type: "string" }, "data-dir": { type: "string" } } });
-      await runServe({ SEMLA_PORT: values.port, SEMLA_HOST: values.host, SEMLA_DATA_DIR: values["data-dir"] });
+      const { values } = parseArgs({ args: rest, options: { port: { type: "string" }, host: { type: "string" }, "data-dir": { type: "string" }, models: { type: "string" } } });
+      await runServe({ SEMLA_PORT: values.port, SEMLA_HOST: values.host, SEMLA_DATA_DIR: values["data-dir"], SEMLA_MODELS_DIR: values.models === undefined ? undefined : resolve(values.models) });
       return 0;
+    }
+    case "models": {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
+      if ((sub !== "inspect" && sub !== "check") || positionals.length !== 1) throw new UsageError("models inspect DIR [--json] | models check DIR [--json]");
+      const dir = resolve(positionals[0]!);
+      return sub === "inspect" ? runModelsInspect(dir, { json: values.json }) : runModelsCheck(dir, { json: values.json });
     }
     case "keys": {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: "string", default: "cli" }, tenant: { type: "string" } } });

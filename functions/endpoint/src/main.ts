@@ -1,6 +1,6 @@
 import { createAdapters } from "@semla/adapters";
 import type { Segmenter } from "@semla/inference";
-import { locateModels } from "@semla/service/models";
+import { describePack, locateModels } from "@semla/service/models";
 import { describeStore, openStore } from "@semla/service/store";
 import { createEndpointApp } from "./app.js";
 import { ConfigError, type EndpointConfig, parseServeConfig, SERVE_USAGE } from "./config.js";
@@ -51,7 +51,7 @@ async function serve(config: EndpointConfig): Promise<void> {
   const providers = chooseExecutionProviders(config.executionProvider);
   const started = performance.now();
   loaded = await loadSegmenter(files, providers);
-  log(`ready: ${files.manifest.preset} models on ${providers.join(" > ")} in ${Math.round(performance.now() - started)} ms`);
+  log(`ready: ${describePack(files)} on ${providers.join(" > ")} in ${Math.round(performance.now() - started)} ms`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { availableExecutionProviders, type ExecutionProviderName, OnnxSegmenter, type Segmenter } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import type { EndpointConfig } from "./config.js";
 
 /** Providers for the sessions: CUDA when this installation can run it (auto), else CPU. */
@@ -13,6 +13,6 @@ export function chooseExecutionProviders(requested: EndpointConfig["executionPro
 }
 
 /** The ONNX segmenter over the model files, on the chosen providers (closing it closes its pool). */
-export function loadSegmenter(files: ModelFiles, executionProviders: readonly ExecutionProviderName[], options: { workers?: number } = {}): Promise<Segmenter> {
-  return OnnxSegmenter.fromModelFiles(files, { executionProviders, ...(options.workers === undefined ? {} : { workers: options.workers }) });
+export function loadSegmenter(files: ModelPack, executionProviders: readonly ExecutionProviderName[], options: { workers?: number } = {}): Promise<Segmenter> {
+  return OnnxSegmenter.fromPack(files, { executionProviders, ...(options.workers === undefined ? {} : { workers: options.workers }) });
 }

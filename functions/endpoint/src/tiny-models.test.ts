@@ -4,7 +4,7 @@ import path from "node:path";
 import { type AdapterSource, catManifestSha256, createAdapters, type Mixture } from "@semla/adapters";
 import { fusion, peft, randomAdapter } from "@semla/core";
 import { createSageMakerBackend, encodeInvocation, INVOCATION_CONTENT_TYPE, type InferenceBackend, invocationByteLength, type Segmenter } from "@semla/inference";
-import { type ModelFiles, onnx } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import { locateModels } from "@semla/service/models";
 import { adapterObjectKey, type BlobStore, createFsBlobStore, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ describe("endpoint with the tiny models", () => {
   const image = gradientPng(40, 30);
   const classNames = ["sky", "road", "tree"];
   let root: string;
-  let files: ModelFiles;
+  let files: ModelPack;
   let store: BlobStore;
   let segmenter: Segmenter;
   let server: RunningServer;
@@ -38,7 +38,7 @@ describe("endpoint with the tiny models", () => {
     files = await locateModels({ dir: path.join(root, "opt-ml-model"), cacheDir: path.join(root, "models"), preset: "tiny", log: (line) => logs.push(line) });
     segmenter = await loadSegmenter(files, ["cpu"]);
     store = createFsBlobStore({ root: path.join(root, "blobs") });
-    const targets = onnx.segmentationLoraModules(files.manifest.segmentation.config);
+    const targets = files.segmenter!.loraModules;
     adapters = [1, 2].map((seed) => randomAdapter({ modules: targets, rank: 4, seed, std: 0.3, baseModel: "semla-tiny" }));
     for (const [i, adapter] of adapters.entries()) {
       const weights = peft.writePeftAdapter(adapter).weights;
@@ -65,7 +65,7 @@ describe("endpoint with the tiny models", () => {
 
   it("generated the models into the cache folder and said so", () => {
     expect(files.dir).toBe(path.join(root, "models"));
-    expect(logs[0]).toBe(`models: ${path.join(root, "opt-ml-model")} holds no models.json; using the generated tiny models in ${path.join(root, "models")} (generating them if needed)`);
+    expect(logs[0]).toBe(`models: ${path.join(root, "opt-ml-model")} holds no semla-models.json; using the generated tiny models in ${path.join(root, "models")} (generating them if needed)`);
     expect(logs[1]).toBe(`models: generated tiny into ${path.join(root, "models")}`);
   });
 

@@ -1,9 +1,10 @@
 export * from "./backend/index.js";
+export { checkModelPack, type InspectedModel, inspectModelPack, type PackCheck } from "./pack/check-pack.js";
 export { type ClipPreprocessOptions, preprocessClip, preprocessClipBatch } from "./preprocess/clip.js";
 export { type DecodedImage, type DecodeOptions, decodeImage, openImage } from "./preprocess/decode.js";
 export * from "./preprocess/errors.js";
 export { preprocessSquare, type SquarePixels } from "./preprocess/square.js";
-export { availableExecutionProviders, createOrtSession, type ExecutionProviderName, OrtError, type OrtSession, type OrtSessionOptions } from "./runtime/ort.js";
+export { availableExecutionProviders, createOrtSession, type ExecutionProviderName, OrtError, type OrtSession, type OrtSessionOptions, type OrtValueInfo } from "./runtime/ort.js";
 export { ClassNamesSchema, checkClassNames, classNamesProblem } from "./segment/class-names.js";
 export { ClassTextEncoder } from "./segment/class-text.js";
 export * from "./segment/errors.js";

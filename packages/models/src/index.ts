@@ -1,4 +1,3 @@
-export * from "./files/model-files.js";
-export * from "./files/open-model-files.js";
 export * as onnx from "./onnx/index.js";
+export * from "./pack/index.js";
 export * from "./tensor-names.js";

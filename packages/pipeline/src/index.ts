@@ -1,4 +1,15 @@
 export * from "./errors.js";
 export * from "./options.js";
-export { type Contribution, createPipeline, type Pipeline, type PipelineDeps, type PipelineTimings, type RouteInput, type RouteResult, type SegmentInput, type SegmentResult } from "./pipeline.js";
+export {
+  type Contribution,
+  checkEmbeddingModel,
+  createPipeline,
+  type Pipeline,
+  type PipelineDeps,
+  type PipelineTimings,
+  type RouteInput,
+  type RouteResult,
+  type SegmentInput,
+  type SegmentResult,
+} from "./pipeline.js";
 export { activeAdapters } from "./retrieve.js";

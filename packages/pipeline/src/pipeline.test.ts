@@ -4,7 +4,7 @@ import path from "node:path";
 import { createAdapters, mixtureSha256 } from "@semla/adapters";
 import { fusion, type LoraAdapter, peft, randomAdapter, routing } from "@semla/core";
 import { ClipEmbedder, createLocalBackend, type InferenceBackend, type InferenceRequest, OnnxSegmenter } from "@semla/inference";
-import { ensureModelFiles, type ModelFiles, onnx } from "@semla/models";
+import { ensureGeneratedPack, type ModelPack } from "@semla/models";
 import { type AdapterIndex, type AdapterRecord, createPgliteAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import sharp from "sharp";
@@ -23,7 +23,7 @@ const routeOptions = (input: RouteOptionsInput) => parseOptions(RouteOptionsSche
 const segmentOptions = (input: SegmentOptionsInput) => parseOptions(SegmentOptionsSchema, input);
 const CLASSES = ["sky", "road", "car"];
 let dir: string;
-let models: ModelFiles;
+let models: ModelPack;
 let index: AdapterIndex;
 let store: BlobStore;
 /** Every get and put on the store, by key. */
@@ -59,7 +59,7 @@ function centroidAt(distance: number, axis: number): Float32Array {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "semla-pipeline-"));
-  models = await ensureModelFiles(path.join(dir, "models"), "tiny");
+  models = await ensureGeneratedPack(path.join(dir, "models"), "tiny");
   index = await createPgliteAdapterIndex();
   const fsStore = createFsBlobStore({ root: path.join(dir, "blobs") });
   store = {
@@ -67,8 +67,8 @@ beforeAll(async () => {
     get: (key, range) => (storeCalls.push({ op: "get", key }), fsStore.get(key, range)),
     put: (key, body, options) => (storeCalls.push({ op: "put", key }), fsStore.put(key, body, options)),
   };
-  embedder = await ClipEmbedder.fromModelFiles(models, { workers: 1 });
-  segmenter = await OnnxSegmenter.fromModelFiles(models, { workers: 1 });
+  embedder = await ClipEmbedder.fromPack(models, { workers: 1 });
+  segmenter = await OnnxSegmenter.fromPack(models, { workers: 1 });
   const inner = createLocalBackend({ segmenter, adapters: createAdapters({ store }) });
   backend = { kind: inner.kind, close: () => inner.close(), infer: (request, options) => (requests.push(request), inner.infer(request, options)) };
   pipeline = createPipeline({ index, embedder, backend, embeddingModelId: "clip-tiny" });
@@ -76,7 +76,7 @@ beforeAll(async () => {
   image = await rawImage(1);
   [embedding] = (await embedder.embed([image])) as [Float32Array];
   library = await index.createLibrary({ tenant: TENANT, name: "world", baseModelId: "seg-tiny", embeddingModelId: "clip-tiny", dimension: embedder.dimension, metric: "euclidean" });
-  const targets = onnx.segmentationLoraModules(models.manifest.segmentation.config);
+  const targets = models.segmenter!.loraModules;
   // Distances 0.10, 0.12, 0.20, 0.50: softmax(1/d / 0.05) gives the first two most of the weight.
   const layout = [
     { name: "fog", distance: 0.1, axis: 0, rank: 2 },

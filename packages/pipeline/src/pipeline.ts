@@ -88,6 +88,19 @@ export interface SegmentResult {
   readonly timings: PipelineTimings;
 }
 
+/**
+ * A library's centroids are comparable only with embeddings of the image encoder it was indexed with:
+ * embedding, routing or segmenting for it with another encoder is refused, naming both.
+ */
+export function checkEmbeddingModel(library: Pick<LibraryRecord, "id" | "name" | "embeddingModelId">, embeddingModelId: string): void {
+  if (library.embeddingModelId === embeddingModelId) return;
+  throw new PipelineError(
+    "embedding-model-mismatch",
+    `library ${library.name} (${library.id}) is indexed with ${library.embeddingModelId} embeddings; this service's image encoder is ${embeddingModelId}: serve it with that encoder's model pack, or use a library indexed with ${embeddingModelId}`,
+    { library: library.embeddingModelId, service: embeddingModelId },
+  );
+}
+
 export interface Pipeline {
   embed(image: Uint8Array, options?: { signal?: AbortSignal }): Promise<{ embedding: Float32Array; timings: Readonly<Record<string, number>> }>;
   route(input: RouteInput): Promise<RouteResult>;
@@ -105,12 +118,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
     const found = await requireLibrary(deps.index, tenant, id);
-    if (deps.embeddingModelId !== undefined && found.embeddingModelId !== deps.embeddingModelId) {
-      throw new PipelineError("embedding-model-mismatch", `library ${id} is indexed with ${found.embeddingModelId} embeddings; this service embeds with ${deps.embeddingModelId}`, {
-        library: found.embeddingModelId,
-        service: deps.embeddingModelId,
-      });
-    }
+    if (deps.embeddingModelId !== undefined) checkEmbeddingModel(found, deps.embeddingModelId);
     return found;
   }
 

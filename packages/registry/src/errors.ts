@@ -9,6 +9,7 @@ export type RegistryRule =
   | "invalid-centroid"
   | "base-model-mismatch"
   | "module-shape-mismatch"
+  | "unknown-module"
   | "invalid-name"
   | "invalid-cursor"
   | "invalid-limit"

@@ -1,6 +1,6 @@
 import type { Adapters } from "@semla/adapters";
 import { createLocalBackend, createSageMakerBackend, type InferenceBackend, OnnxSegmenter } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";
 
@@ -23,7 +23,7 @@ export function openSageMakerBackend(config: ServiceConfig, { adapters, store }:
 }
 
 export interface LocalBackendOptions {
-  readonly models: ModelFiles;
+  readonly models: ModelPack;
   /** The process's adapters (one per process: one cache); the mixture is fused through them. */
   readonly adapters: Adapters;
   /** ONNX Runtime worker threads; default its own. */
@@ -34,7 +34,7 @@ export interface LocalBackendOptions {
 
 /** The local backend: the segmenter in this process (on the CPU), over the models. */
 export async function openLocalBackend(options: LocalBackendOptions): Promise<InferenceBackend> {
-  const segmenter = await OnnxSegmenter.fromModelFiles(options.models, { executionProviders: ["cpu"], ...(options.workers !== undefined && { workers: options.workers }) });
+  const segmenter = await OnnxSegmenter.fromPack(options.models, { executionProviders: ["cpu"], ...(options.workers !== undefined && { workers: options.workers }) });
   return createLocalBackend({ segmenter, adapters: options.adapters, ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
 }
 

@@ -45,6 +45,9 @@ export const ConfigSchema = z
       .min(0)
       .max(86_400_000)
       .default(15 * 60_000),
+    /** A model pack's folder (semla-models.json beside its model files; README, "Model packs"): served instead of the bucket's or the generated models. */
+    SEMLA_MODELS_DIR: optional,
+    /** Where the deployed API finds its model pack in the bucket (copied to /tmp and verified on a cold start). */
     SEMLA_MODELS_PREFIX: z.string().default("models/clip-vision/"),
     /**
      * Models to generate (random weights) when none are under SEMLA_MODELS_PREFIX. Unset: a bucket

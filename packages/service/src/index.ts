@@ -4,7 +4,7 @@
 export { type LocalBackendOptions, openBackend, openLocalBackend, openSageMakerBackend } from "./backend.js";
 export { type ApiConfig, ConfigError, ConfigSchema, parseConfig, type ServiceConfig, StoreSettingsSchema } from "./config.js";
 export * from "./data-folder/index.js";
-export { type LocateModelsOptions, locateModels, ModelArtifactsError } from "./models.js";
+export { describePack, type LocateModelsOptions, locateModels, ModelPackError } from "./models.js";
 export { openPipeline, type PipelineHandle, type PipelineOptions } from "./pipeline.js";
 export { openRegistry, publicUrlOf, type Registry } from "./registry.js";
 export { adapterStoreSpecOf, describeStore, openServiceStore, openStore, type StoreSpec } from "./store.js";

@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { defaultModelDir, ensureModelFiles, MODEL_FILE_NAMES, MODELS_MANIFEST, type ModelFiles } from "@semla/models";
+import { defaultModelDir, ensureGeneratedPack, MODEL_FILE_NAMES, MODEL_PACK_MANIFEST, type ModelPack } from "@semla/models";
 import { type BlobStore, createS3BlobStore } from "@semla/storage";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigError } from "./config.js";
 import { locateModels } from "./models.js";
 
 const log = () => {};
-let tiny: ModelFiles;
+let tiny: ModelPack;
 
 async function bucketStore(): Promise<BlobStore> {
   const bucket = `semla-models-${randomBytes(4).toString("hex")}`;
@@ -23,30 +23,30 @@ async function upload(store: BlobStore, prefix: string, files: readonly string[]
 }
 
 beforeAll(async () => {
-  tiny = await ensureModelFiles(defaultModelDir("tiny"), "tiny");
+  tiny = await ensureGeneratedPack(defaultModelDir("tiny"), "tiny");
 });
 
 describe("locating the models", () => {
   it("copies the models under the prefix from the bucket and checks them against their manifest", async () => {
     const store = await bucketStore();
-    await upload(store, "models/clip-vision/", [MODELS_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]);
+    await upload(store, "models/clip-vision/", [MODEL_PACK_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]);
     const files = await locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log });
-    expect(files.generated).toBe(false);
+    expect(files.dir).not.toBe(tiny.dir);
     expect(files.manifest).toEqual(tiny.manifest);
-    expect(await readFile(files.paths.clipVision)).toEqual(await readFile(tiny.paths.clipVision));
+    expect(await readFile(files.imageEncoder.path)).toEqual(await readFile(tiny.imageEncoder.path));
   });
 
   it("refuses a models folder missing a file its manifest names", async () => {
     const store = await bucketStore();
-    await upload(store, "models/clip-vision/", [MODELS_MANIFEST, MODEL_FILE_NAMES.clipVision]);
-    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/text-encoder\.onnx is missing/);
+    await upload(store, "models/clip-vision/", [MODEL_PACK_MANIFEST, MODEL_FILE_NAMES.clipVision]);
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/text-encoder\.onnx \(textEncoder\.file\) is missing/);
   });
 
   it("refuses a bucket without models unless a preset to generate is configured", async () => {
     const store = await bucketStore();
     const missing = locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log });
     await expect(missing).rejects.toBeInstanceOf(ConfigError);
-    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/no models under models\/clip-vision\/ in the bucket .*SEMLA_MODEL_PRESET/);
+    await expect(locateModels({ store, prefix: "models/clip-vision/", preset: undefined, log })).rejects.toThrow(/no model pack under models\/clip-vision\/ in the bucket .*SEMLA_MODEL_PRESET/);
     const generated = await locateModels({ store, prefix: "models/clip-vision/", preset: "tiny", log });
     expect(generated.dir).toBe(tiny.dir);
   });

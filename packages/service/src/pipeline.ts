@@ -1,6 +1,6 @@
 import { createAdapters } from "@semla/adapters";
 import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
 import type { AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
@@ -16,11 +16,12 @@ export interface PipelineHandle {
 }
 
 export interface PipelineOptions {
-  readonly models: ModelFiles;
+  readonly models: ModelPack;
   readonly index: AdapterIndex;
   readonly store: BlobStore;
   /** The backend to forward to; default the local one over the models (the embedded default), with adapters of its own over the store. */
   readonly backend?: InferenceBackend;
+  /** The image encoder libraries must be indexed with; default the pack's (`imageEncoder.id`). */
   readonly embeddingModelId?: string;
   /** ONNX Runtime worker threads of the embedder and the local backend. */
   readonly workers?: number;
@@ -32,7 +33,7 @@ export interface PipelineOptions {
  */
 export async function openPipeline(options: PipelineOptions): Promise<PipelineHandle> {
   const workers = options.workers;
-  const embedder = await ClipEmbedder.fromModelFiles(options.models, { ...(workers !== undefined && { workers }) });
+  const embedder = await ClipEmbedder.fromPack(options.models, { ...(workers !== undefined && { workers }) });
   let backend = options.backend;
   try {
     backend ??= await openLocalBackend({ models: options.models, adapters: createAdapters({ store: options.store }), ...(workers !== undefined && { workers }) });
@@ -44,7 +45,7 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
     index: options.index,
     embedder,
     backend,
-    ...(options.embeddingModelId !== undefined && { embeddingModelId: options.embeddingModelId }),
+    embeddingModelId: options.embeddingModelId ?? options.models.imageEncoder.id,
   });
   const owned = backend;
   return {

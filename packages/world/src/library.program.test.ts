@@ -49,10 +49,12 @@ describe("ensureWorldLibrary", () => {
     expect(denseDelta(stored.modules[0]!)).toEqual(denseDelta(fit.adapters.get("fog")!.modules[0]!));
   });
 
-  it("writes a models folder the loaders read (the head as a LoRA target) and the test scenes as PNG files with label maps", async () => {
-    const manifest = JSON.parse(await readFile(path.join(first.models.dir, "models.json"), "utf8"));
-    expect(manifest.segmentation.config.loraHead).toBe(true);
-    expect(onnx.segmentationLoraModules(first.models.manifest.segmentation.config).at(-1)!.name).toBe(onnx.HEAD_MODULE);
+  it("writes a model pack the loaders read (the head as a LoRA target) and the test scenes as PNG files with label maps", async () => {
+    const manifest = JSON.parse(await readFile(path.join(first.models.dir, "semla-models.json"), "utf8"));
+    expect(manifest.generator.configs.segmentation.loraHead).toBe(true);
+    expect(manifest.segmenter.id).toBe(first.library.baseModelId);
+    expect(manifest.imageEncoder.id).toBe(first.library.embeddingModelId);
+    expect(first.models.segmenter!.loraModules.at(-1)!.name).toBe(onnx.HEAD_MODULE);
     expect(first.testImages).toHaveLength(WORLD_TINY.domains.length * WORLD_TINY.testImages);
     const image = first.testImages.find((t) => t.domain === "fog+night")!;
     const meta = await sharp(image.path).metadata();

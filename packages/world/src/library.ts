@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { numpy, peft } from "@semla/core";
 import { ClipEmbedder, centroidOfImages, encodeMaskPng } from "@semla/inference";
-import { ensureModelFiles, type ModelFiles } from "@semla/models";
+import { ensureGeneratedPack, type GeneratedPack, type ModelPack } from "@semla/models";
 import { type AdapterIndex, importLoraDb, type LibraryRecord } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { z } from "zod";
@@ -37,7 +37,7 @@ export interface WorldTestImage {
 
 export interface WorldLibrary {
   readonly library: LibraryRecord;
-  readonly models: ModelFiles;
+  readonly models: GeneratedPack;
   readonly classNames: string[];
   readonly testImages: WorldTestImage[];
   /** `<root>/test/<domain>/` is a dataset folder (images/, labels/, classes.txt) per domain. */
@@ -48,9 +48,9 @@ export interface WorldLibrary {
 
 const MarkerSchema = z.object({ version: z.string(), spec: z.string(), seed: z.number().int(), testImages: z.number().int(), domains: z.array(z.string()) });
 
-/** The id libraries of this world record as their embedding model: the CLIP file's hash, so other encoders are refused. */
-export function worldEmbeddingModelId(models: ModelFiles): string {
-  return `${models.manifest.preset}/clip-vision@${models.manifest.clipVision.sha256.slice(0, 16)}`;
+/** The id libraries of this world record as their embedding model: the pack's image encoder's (its file's hash), so other encoders are refused. */
+export function worldEmbeddingModelId(models: ModelPack): string {
+  return models.imageEncoder.id;
 }
 
 export function worldClassNames(): string[] {
@@ -75,8 +75,8 @@ async function readMarker(file: string): Promise<z.infer<typeof MarkerSchema> | 
 }
 
 /** The SemLA loradb layout importLoraDb reads: `<domain>/{adapter_config.json, adapter_model.safetensors, <domain>_statistics.npz}`. */
-async function writeLoraDb(root: string, fit: WorldFit, spec: WorldSpec, seed: number, models: ModelFiles, onProgress: (m: string) => void): Promise<void> {
-  const embedder = await ClipEmbedder.fromModelFiles(models, { workers: 1 });
+async function writeLoraDb(root: string, fit: WorldFit, spec: WorldSpec, seed: number, models: ModelPack, onProgress: (m: string) => void): Promise<void> {
+  const embedder = await ClipEmbedder.fromPack(models, { workers: 1 });
   try {
     for (const domain of spec.domains) {
       const adapter = fit.adapters.get(domain);
@@ -150,7 +150,8 @@ export async function ensureWorldLibrary(options: EnsureWorldLibraryOptions): Pr
   const variant = `${WORLD_FIT_VERSION}:${spec.name}:seed${seed}`;
   let fit: WorldFit | null = null;
   const ensureModels = () =>
-    ensureModelFiles(path.join(root, "models"), spec.models, {
+    ensureGeneratedPack(path.join(root, "models"), spec.models, {
+      segmenterId: worldBaseModelId(spec, seed),
       custom: {
         variant,
         graphs: {
@@ -162,7 +163,7 @@ export async function ensureWorldLibrary(options: EnsureWorldLibraryOptions): Pr
       },
     });
 
-  let models: ModelFiles | null = null;
+  let models: GeneratedPack | null = null;
   if (found && JSON.stringify(found) === JSON.stringify(marker)) {
     try {
       models = await ensureModels();

@@ -28,9 +28,13 @@ describe(`fuzz: ${CASES} seeded cases (seed ${SEED}) over every upload and JSON 
   beforeAll(async () => {
     stack = await startE2eStack({ postgresUrl: inject("postgresUrl"), s3Endpoint: inject("s3Endpoint") });
     ({ key } = await stack.tenant());
-    const dimension = stack.models.manifest.clipVision.config.projectionDim;
+    const dimension = stack.models.imageEncoder.dimension;
     const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-    const library = await fetch(`${stack.url}/v1/libraries`, { method: "POST", headers, body: JSON.stringify({ name: "fuzz", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension }) });
+    const library = await fetch(`${stack.url}/v1/libraries`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: "fuzz", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension }),
+    });
     const libraryId = ((await library.json()) as { id: string }).id;
     const adapterIds: string[] = [];
     const adapterNames = ["fog", "night", "rain"];

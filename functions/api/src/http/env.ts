@@ -1,3 +1,4 @@
+import type { ModuleShape } from "@semla/core";
 import type { AdapterIndex, ApiKeyStore, ContributionStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import type { Logger } from "./logger.js";
@@ -15,6 +16,8 @@ export interface ApiDeps {
   readonly presignSecret?: string;
   /** sha256 of the token the admin routes accept; absent: they are off. */
   readonly adminTokenSha256?: string;
+  /** The LoRA-targetable modules of the base models served here (the model pack's segmenter): uploads for them are checked against these. */
+  readonly baseModelModules?: (baseModelId: string) => readonly ModuleShape[] | undefined;
 }
 
 /** Hono's per-request variables: set by the request-id and auth middleware. */

@@ -134,7 +134,7 @@ export function grantView(grant: { uploadId: string; upload: { url: string; meth
 }
 
 export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidOfImages?: CentroidOfImages }) {
-  const registry = { index: deps.index, store: deps.store };
+  const registry = { index: deps.index, store: deps.store, ...(deps.baseModelModules && { baseModelModules: deps.baseModelModules }) };
 
   return newRouter()
     .openapi(create, async (c) => {
@@ -144,7 +144,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       // The config (size, nesting, schema, patterns) is checked before images are embedded or anything stored.
       const config = peft.parsePeftConfig(typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer()));
       const images = form.images === undefined ? [] : Array.isArray(form.images) ? form.images : [form.images];
-      const { centroid, sampleCount } = await centroidFrom({ centroid: form.centroid, images }, lib.dimension, deps.centroidOfImages);
+      const { centroid, sampleCount } = await centroidFrom({ centroid: form.centroid, images }, lib, deps.centroidOfImages);
       const weights = new Uint8Array(await form.weights.arrayBuffer());
       const result = await registerAdapter(registry, { tenant, libraryId: lib.id, name: form.name, config, weights, centroid, sampleCount });
       const body = { adapter: adapterView(result.adapter), created: result.created };
@@ -179,7 +179,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       checkAdapterName(body.name);
       // The same check as a direct upload's: a config the registry would refuse gets no upload URL.
       peft.parsePeftConfig(body.config);
-      const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib.dimension, undefined);
+      const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib, undefined);
       const grant = await deps.uploads.begin(
         tenant,
         "adapter",

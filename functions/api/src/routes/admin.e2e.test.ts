@@ -75,8 +75,8 @@ describe("admin routes", () => {
 
   it("sweep removes the pending row and object an interrupted registration left, and an object no row references", async () => {
     const { tenant, key } = await stack.tenant();
-    const dimension = stack.models.manifest.clipVision.config.projectionDim;
-    const library = await call("POST", "/v1/libraries", { token: key, body: { name: "sweep", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension } });
+    const dimension = stack.models.imageEncoder.dimension;
+    const library = await call("POST", "/v1/libraries", { token: key, body: { name: "sweep", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension } });
     const libraryId = library.body!.id as string;
     // What registerAdapter leaves when the process dies between the object and `active`.
     const files = tinyAdapterFiles(stack.models, 91);

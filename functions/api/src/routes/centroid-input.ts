@@ -1,5 +1,6 @@
 import { numpy } from "@semla/core";
 import type { ImageFile } from "@semla/inference";
+import type { LibraryRecord } from "@semla/registry";
 import { ApiError } from "../http/errors.js";
 
 /**
@@ -7,7 +8,7 @@ import { ApiError } from "../http/errors.js";
  * image with its own error naming it (image.too-large, image.undecodable, …); absent when the service
  * has no embedder.
  */
-export type CentroidOfImages = (images: readonly ImageFile[]) => Promise<{ centroid: Float32Array; count: number }>;
+export type CentroidOfImages = (images: readonly ImageFile[], library: LibraryRecord) => Promise<{ centroid: Float32Array; count: number }>;
 
 export type CentroidPart = File | string | number[] | undefined;
 
@@ -17,20 +18,21 @@ export type CentroidPart = File | string | number[] | undefined;
  */
 export async function centroidFrom(
   part: { centroid: CentroidPart; images: readonly File[] },
-  dimension: number,
+  library: LibraryRecord,
   centroidOfImages: CentroidOfImages | undefined,
 ): Promise<{ centroid: Float32Array; sampleCount: number | null }> {
   if (part.centroid !== undefined && part.images.length > 0) throw new ApiError("invalid-request", "give either a centroid or sample images, not both");
   if (part.centroid !== undefined) {
     const { centroid } = part;
-    if (Array.isArray(centroid)) return { centroid: await numpy.parseCentroid({ format: "json", bytes: new TextEncoder().encode(JSON.stringify(centroid)) }, { dimension }), sampleCount: null };
+    if (Array.isArray(centroid))
+      return { centroid: await numpy.parseCentroid({ format: "json", bytes: new TextEncoder().encode(JSON.stringify(centroid)) }, { dimension: library.dimension }), sampleCount: null };
     const bytes = typeof centroid === "string" ? new TextEncoder().encode(centroid) : new Uint8Array(await centroid.arrayBuffer());
     const format = typeof centroid === "string" ? "json" : numpy.detectCentroidFormat(centroid.name, bytes);
-    return { centroid: await numpy.parseCentroid({ format, bytes }, { dimension, key: numpy.SEMLA_CENTROID_KEY }), sampleCount: null };
+    return { centroid: await numpy.parseCentroid({ format, bytes }, { dimension: library.dimension, key: numpy.SEMLA_CENTROID_KEY }), sampleCount: null };
   }
   if (part.images.length === 0) throw new ApiError("invalid-request", "an adapter needs a centroid (file or JSON array) or sample images to compute it from");
   if (!centroidOfImages) throw new ApiError("not-available", "this deployment computes no centroids: upload the centroid instead");
   const images = await Promise.all(part.images.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
-  const result = await centroidOfImages(images);
+  const result = await centroidOfImages(images, library);
   return { centroid: result.centroid, sampleCount: result.count };
 }

@@ -7,7 +7,7 @@ import { createEndpointApp } from "@semla/endpoint";
 import { type RunningServer as EndpointServer, startEndpointServer } from "@semla/endpoint/server";
 import { sageMakerFront } from "@semla/endpoint/testing";
 import { OnnxSegmenter } from "@semla/inference";
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import { createScratchDatabase } from "@semla/registry/testing";
 import { locateModels, parseConfig } from "@semla/service";
 import { type BlobStore, createS3BlobStore } from "@semla/storage";
@@ -19,7 +19,7 @@ import { createServices, type Services } from "../services.js";
 export interface E2eStack {
   readonly url: string;
   readonly services: Services;
-  readonly models: ModelFiles;
+  readonly models: ModelPack;
   /** The bucket, as the API and the endpoint see it: to assert what was (not) left behind. */
   readonly store: BlobStore;
   readonly logs: string[];
@@ -55,7 +55,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const store = createS3BlobStore({ client: s3, bucket });
 
-  const segmenter = await OnnxSegmenter.fromModelFiles(models, { executionProviders: ["cpu"], workers: 1 });
+  const segmenter = await OnnxSegmenter.fromPack(models, { executionProviders: ["cpu"], workers: 1 });
   const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
   const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
 

@@ -1,13 +1,13 @@
 // Test fixtures: adapters shaped for the tiny segmentation model, images, multipart forms.
 import { crc32 } from "node:zlib";
 import { createPrng, peft, randomAdapter } from "@semla/core";
-import { type ModelFiles, onnx } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import sharp from "sharp";
 
 export const BASE_MODEL = "semla/segmentation-tiny";
 
-export function tinyAdapterFiles(models: ModelFiles, seed: number, rank = 2): peft.PeftFiles {
-  const modules = onnx.segmentationLoraModules(models.manifest.segmentation.config);
+export function tinyAdapterFiles(models: ModelPack, seed: number, rank = 2): peft.PeftFiles {
+  const modules = models.segmenter!.loraModules;
   return peft.writePeftAdapter(randomAdapter({ modules, rank, seed, baseModel: BASE_MODEL }));
 }
 

@@ -1,4 +1,4 @@
-import type { ModelFiles } from "@semla/models";
+import type { ModelPack } from "@semla/models";
 import type { AdapterIndex, LibraryRecord } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 
@@ -18,7 +18,7 @@ export interface SeedLibraryInput {
 
 export interface SeededLibrary {
   readonly library: LibraryRecord;
-  readonly models: ModelFiles;
+  readonly models: ModelPack;
   readonly classNames: readonly string[];
   readonly testImages: readonly { readonly domain: string; readonly path: string }[];
 }

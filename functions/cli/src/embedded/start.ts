@@ -7,6 +7,7 @@ import { removeServerFile, writeServerFile } from "@semla/service/data-folder";
 import { ensureWorldLibrary, WORLD_SPECS } from "@semla/world";
 import { ensureAdminToken } from "./admin-token.js";
 import { ensureLocalKey, LOCAL_TENANT } from "./local-key.js";
+import { packLibrary } from "./pack-library.js";
 import type { SeededLibrary, SeedLibrary } from "./seed.js";
 
 export interface EmbeddedServer {
@@ -38,7 +39,9 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
     const expired = await expireUploads(registry.store);
     if (expired.length > 0) logger.log("info", "expired abandoned uploads", { objects: expired.length });
     const adminToken = await ensureAdminToken(dataDir);
-    const seeded = await (options.seedLibrary ?? ((input) => ensureWorldLibrary({ ...input, spec: WORLD_SPECS[config.SEMLA_WORLD] })))({
+    const seedLibrary =
+      options.seedLibrary ?? (config.SEMLA_MODELS_DIR !== undefined ? packLibrary(config.SEMLA_MODELS_DIR) : (input) => ensureWorldLibrary({ ...input, spec: WORLD_SPECS[config.SEMLA_WORLD] }));
+    const seeded = await seedLibrary({
       dataDir,
       index: registry.index,
       store: registry.store,
@@ -80,16 +83,20 @@ function shellQuote(word: string): string {
 export function usageExamples(server: { url: string; apiKey: string }, library: LibraryRecord, seeded: Pick<SeededLibrary, "classNames" | "testImages">): string {
   const image = seeded.testImages[0]?.path ?? "IMAGE.png";
   const classes = seeded.classNames;
-  const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${shellQuote(image)})"'"}`;
+  // A model pack's library starts empty (no test images either): its examples add adapters and segment zero-shot until then.
+  const pack = seeded.testImages.length === 0;
+  const mode = pack ? `,"mode":"zeroshot"` : "";
+  const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${shellQuote(image)})"'"${mode}}`;
   return [
     `SemLA Serve is running at ${server.url} (embedded: PGlite + pgvector, filesystem store, local CPU inference)`,
-    `demo library "${library.name}" ${library.id}; tenant "${LOCAL_TENANT}" (its API key is kept in SEMLA_DATA_DIR/api-key)`,
+    `${pack ? "model pack library" : "demo library"} "${library.name}" ${library.id}; tenant "${LOCAL_TENANT}" (its API key is kept in SEMLA_DATA_DIR/api-key)`,
     "",
     "Try it:",
+    ...(pack ? [`  npx semla adapters push ADAPTER_DIR --library ${library.id} --images TRAINING_IMAGES_DIR`] : []),
     `  curl -s ${server.url}/v1/segment -H 'authorization: Bearer ${server.apiKey}' -H 'content-type: application/json' \\`,
     `    -d '${body}' | head -c 400; echo`,
     "",
-    `  npx semla segment ${shellQuote(image)} --library ${library.id} --classes ${shellQuote(classes.join(","))} --out mask.png --overlay overlay.png`,
+    `  npx semla segment ${shellQuote(image)} --library ${library.id} --classes ${shellQuote(classes.join(","))}${pack ? " --mode zeroshot" : ""} --out mask.png --overlay overlay.png`,
     `  npx semla adapters ls --library ${library.id}`,
     "",
     `API reference: ${server.url}/openapi.json`,

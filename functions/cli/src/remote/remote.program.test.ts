@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "@semla/api";
 import { numpy, peft, randomAdapter } from "@semla/core";
-import { onnx } from "@semla/models";
 import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -52,7 +51,7 @@ describe("semla CLI against the embedded default", () => {
   /** A loradb: <domain>/{adapter_config.json, adapter_model.safetensors, <domain>_statistics.npz}. */
   async function writeLoraDb(root: string, domains: Record<string, number>, rank: (i: number) => number): Promise<void> {
     const { library, models } = server.seeded;
-    const modules = onnx.segmentationLoraModules(models.manifest.segmentation.config);
+    const modules = models.segmenter!.loraModules;
     for (const [i, [domain, axis]] of Object.entries(domains).entries()) {
       const folder = path.join(root, domain);
       await mkdir(folder, { recursive: true });

@@ -26,6 +26,10 @@ export const LIMITS = {
   libraryName: 128,
   /** A model id a library records (base segmentation model, embedding model): a Hugging Face repo id with room. */
   modelId: 256,
+  /** LoRA-targetable modules of one segmenter (a model pack's list): a SemLA CAT-Seg-L adapter targets 214. */
+  loraModules: 4096,
+  /** A module's dotted name (`backbone.layers.0.self_attn.q_proj`): deep torch trees stay under a few hundred characters. */
+  moduleName: 512,
   /** Classes in one segmentation: the mask is 8-bit and 255 is kept for "ignore" in label maps. */
   classes: 255,
   /** A class name, in characters: CLIP's text encoder reads 77 tokens, so a longer name is truncated anyway. */

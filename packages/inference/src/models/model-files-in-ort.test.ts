@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, ensureModelFiles, onnx, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "@semla/models";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, ensureGeneratedPack, onnx, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
 
@@ -15,20 +15,20 @@ describe("model files in ONNX Runtime", () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it("loads each of a preset's models by path, with one output", async () => {
-    const files = await ensureModelFiles(path.join(root, "tiny"), "tiny");
-    for (const key of ["clipVision", "textEncoder", "segmentation"] as const) {
-      const session = await createOrtSession(files.paths[key]);
+    const files = await ensureGeneratedPack(path.join(root, "tiny"), "tiny");
+    for (const file of [files.imageEncoder.path, (files.textEncoder as { path: string }).path, files.segmenter!.path]) {
+      const session = await createOrtSession(file);
       expect(session.outputNames.length).toBe(1);
       await session.release();
     }
   });
 
   it("computes from weights kept in <file>.data what it computes from inline ones", async () => {
-    const inline = await ensureModelFiles(path.join(root, "tiny"), "tiny");
-    const external = await ensureModelFiles(path.join(root, "external"), "tiny", { externalDataThresholdBytes: 0 });
-    expect(external.manifest.clipVision.externalData).not.toBeNull();
+    const inline = await ensureGeneratedPack(path.join(root, "tiny"), "tiny");
+    const external = await ensureGeneratedPack(path.join(root, "external"), "tiny", { externalDataThresholdBytes: 0 });
+    expect(external.manifest.imageEncoder.externalData).toEqual([expect.objectContaining({ path: "clip-vision.onnx.data" })]);
     const feeds = { [CLIP_VISION_INPUT]: { type: "float32" as const, data: new Float32Array(3 * 32 * 32).fill(0.5), dims: [1, 3, 32, 32] } };
-    const [a, b] = await Promise.all([createOrtSession(inline.paths.clipVision), createOrtSession(external.paths.clipVision)]);
+    const [a, b] = await Promise.all([createOrtSession(inline.imageEncoder.path), createOrtSession(external.imageEncoder.path)]);
     expect((await b.run(feeds))[CLIP_VISION_OUTPUT]).toEqual((await a.run(feeds))[CLIP_VISION_OUTPUT]);
     await Promise.all([a.release(), b.release()]);
   });
@@ -36,8 +36,8 @@ describe("model files in ONNX Runtime", () => {
   it("loads a variant's custom graph (no LoRA inputs here)", async () => {
     const { segmentation, seeds } = onnx.MODEL_PRESETS.tiny;
     const graph = () => onnx.buildSegmentationModel(segmentation, seeds.segmentation, { loraInputs: false });
-    const files = await ensureModelFiles(path.join(root, "fitted"), "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } });
-    const session = await createOrtSession(files.paths.segmentation);
+    const files = await ensureGeneratedPack(path.join(root, "fitted"), "tiny", { custom: { variant: "fit-a", graphs: { segmentation: graph } } });
+    const session = await createOrtSession(files.segmenter!.path);
     expect(session.inputNames).toEqual([SEGMENTATION_PIXELS, SEGMENTATION_TEXT]);
     await session.release();
   });

@@ -39,9 +39,19 @@ export interface OrtOutput {
   readonly dims: number[];
 }
 
+/** A graph input or output as the session reports it: element type and shape (a string for a symbolic dimension). */
+export interface OrtValueInfo {
+  readonly name: string;
+  /** "float32", "int64", … ; "non-tensor" for sequences and maps. */
+  readonly type: string;
+  readonly dims: readonly (number | string)[];
+}
+
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputs: readonly OrtValueInfo[];
+  readonly outputs: readonly OrtValueInfo[];
   /** The providers the session was created with, in preference order. */
   readonly executionProviders: readonly ExecutionProviderName[];
   /** Runs the model; every input must be fed, and every output must be float32. */
@@ -172,9 +182,13 @@ export async function createOrtSession(model: Uint8Array | string, options: OrtS
   }
 
   let released = false;
+  const info = (m: ort.InferenceSession.ValueMetadata): OrtValueInfo =>
+    m.isTensor ? { name: m.name, type: m.type, dims: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : String(d))) } : { name: m.name, type: "non-tensor", dims: [] };
   return {
     inputNames: [...session.inputNames],
     outputNames: [...session.outputNames],
+    inputs: session.inputMetadata.map(info),
+    outputs: session.outputMetadata.map(info),
     executionProviders: used,
     async run(feeds) {
       if (released) throw new OrtError("ort.released", "the session was released");

@@ -1,6 +1,15 @@
 import { SemlaError } from "@semla/core";
 
-export type SegmentationRule = "no-classes" | "too-many-classes" | "invalid-class-name" | "class-name-too-long" | "duplicate-class-name" | "unknown-module" | "module-shape" | "model-output";
+export type SegmentationRule =
+  | "unknown-class"
+  | "no-classes"
+  | "too-many-classes"
+  | "invalid-class-name"
+  | "class-name-too-long"
+  | "duplicate-class-name"
+  | "unknown-module"
+  | "module-shape"
+  | "model-output";
 
 /** A segmentation request that cannot be carried out, naming what was wrong. */
 export class SegmentationError extends SemlaError {

@@ -1,7 +1,7 @@
 import { LIMITS } from "@semla/core";
 
 /**
- * From segmentation logits [C, S, S] to the answer: the per-pixel argmax as a label mask at the
+ * From segmentation logits [C, h, w] (any grid: a model may answer at a fraction of its input size) to the answer: the per-pixel argmax as a label mask at the
  * original image size (nearest neighbour, half-pixel centres as PIL's NEAREST), and per-class scores
  * measured on that mask. Each output pixel copies one model pixel, so the scores are exact weighted
  * sums over model pixels, the weight of (sy, sx) being rows(sy) · cols(sx), the number of output
@@ -31,19 +31,20 @@ export function nearestSource(outSize: number, inSize: number): Int32Array {
 // Pixels per tile: a tile's slice of every class plane stays in cache while it is visited C times.
 const TILE = 512;
 
-/** logits: [classes, size, size] of one image. Ties go to the lower class index. */
-export function labelMask(logits: Float32Array, classes: number, size: number, width: number, height: number): LabelMask {
-  const plane = size * size;
+/** logits: [classes, h, w] of one image (`grid` h × w, or a side for a square one). Ties go to the lower class index. */
+export function labelMask(logits: Float32Array, classes: number, grid: number | { readonly height: number; readonly width: number }, width: number, height: number): LabelMask {
+  const { height: gridHeight, width: gridWidth } = typeof grid === "number" ? { height: grid, width: grid } : grid;
+  const plane = gridHeight * gridWidth;
   if (classes < 1 || classes > LIMITS.classes) throw new RangeError(`between 1 and ${LIMITS.classes} classes fit an 8-bit mask, got ${classes}`);
-  if (logits.length !== classes * plane) throw new RangeError(`logits hold ${logits.length} values, expected ${classes}×${size}×${size}`);
+  if (logits.length !== classes * plane) throw new RangeError(`logits hold ${logits.length} values, expected ${classes}×${gridHeight}×${gridWidth}`);
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`mask size must be positive integers, got ${width}×${height}`);
   }
 
-  const srcX = nearestSource(width, size);
-  const srcY = nearestSource(height, size);
-  const cols = new Float64Array(size);
-  const rows = new Float64Array(size);
+  const srcX = nearestSource(width, gridWidth);
+  const srcY = nearestSource(height, gridHeight);
+  const cols = new Float64Array(gridWidth);
+  const rows = new Float64Array(gridHeight);
   for (const x of srcX) cols[x]! += 1;
   for (const y of srcY) rows[y]! += 1;
 
@@ -80,7 +81,7 @@ export function labelMask(logits: Float32Array, classes: number, size: number, w
     // weight / sum per pixel, then each class's weighted probability.
     for (let i = 0; i < n; i++) {
       const p = start + i;
-      const weight = (rows[Math.floor(p / size)] as number) * (cols[p % size] as number);
+      const weight = (rows[Math.floor(p / gridWidth)] as number) * (cols[p % gridWidth] as number);
       labelled[argmax[p] as number]! += weight;
       sum[i] = weight / (sum[i] as number);
     }
@@ -94,7 +95,7 @@ export function labelMask(logits: Float32Array, classes: number, size: number, w
 
   const labels = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
-    const row = (srcY[y] as number) * size;
+    const row = (srcY[y] as number) * gridWidth;
     const out = y * width;
     for (let x = 0; x < width; x++) labels[out + x] = argmax[row + (srcX[x] as number)] as number;
   }

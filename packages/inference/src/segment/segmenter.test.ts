@@ -23,11 +23,11 @@ let photo: Uint8Array;
 
 beforeAll(async () => {
   models = await tinyModelFiles();
-  config = models.manifest.segmentation.config;
+  config = models.configs.segmentation;
   targets = onnx.segmentationLoraModules(config);
   // Large factors so the adapter visibly changes the answer.
   adapter = randomAdapter({ modules: targets, rank: 4, seed: 7, std: 0.5 });
-  segmenter = await OnnxSegmenter.fromModelFiles(models);
+  segmenter = await OnnxSegmenter.fromPack(models);
   photo = await encodeRaw(noiseRgb(37, 23, 5), 37, 23, 3, "png");
 });
 
@@ -45,7 +45,7 @@ async function maskOf(output: SegmentationOutput): Promise<number[]> {
 /** The same request computed on the main thread from the pieces: decode → text → model → mask. */
 async function reference(image: Uint8Array, classNames: readonly string[], model: string | Uint8Array, lora: Record<string, OrtFeed>) {
   const pixels = await preprocessSquare(image, { size: config.imageSize, mean: config.imageMean, std: config.imageStd });
-  const tokens = onnx.tokenizeClassNames(classNames, { length: models.manifest.textEncoder.config.contextLength });
+  const tokens = onnx.tokenizeClassNames(classNames, { length: models.configs.textEncoder.contextLength });
   const text = await createOrtSession(models.paths.textEncoder);
   const seg = await createOrtSession(model);
   try {
@@ -98,7 +98,7 @@ describe("OnnxSegmenter", () => {
   it("applies an adapter as the model with W + scaling·B·A baked into its weights does", async () => {
     const zeroShot = await segmenter.segment({ image: photo, classNames: CLASSES, adapter: null });
     const adapted = await segmenter.segment({ image: photo, classNames: CLASSES, adapter });
-    const baked = onnx.encodeModel(onnx.buildSegmentationModel(config, models.manifest.segmentation.seed, { bakedAdapter: adapter }));
+    const baked = onnx.encodeModel(onnx.buildSegmentationModel(config, models.configs.seeds.segmentation, { bakedAdapter: adapter }));
     const expected = await reference(photo, CLASSES, baked, {});
     const mask = await maskOf(adapted);
     const zeroShotMask = await maskOf(zeroShot);
@@ -145,7 +145,7 @@ describe("OnnxSegmenter", () => {
     const requests = images.flatMap((image) => [null, adapter].map((a) => ({ image, classNames: CLASSES, adapter: a })));
     const one: SegmentationOutput[] = [];
     for (const r of requests) one.push(await segmenter.segment(r));
-    const three = await OnnxSegmenter.fromModelFiles(models, { workers: 3 });
+    const three = await OnnxSegmenter.fromPack(models, { workers: 3 });
     try {
       const parallel = await Promise.all(requests.map((r) => three.segment(r)));
       parallel.forEach((p, i) => {
@@ -158,7 +158,7 @@ describe("OnnxSegmenter", () => {
   });
 
   it("caches class-name embeddings, bounded", async () => {
-    const small = await OnnxSegmenter.fromModelFiles(models, { textCacheSize: 2 });
+    const small = await OnnxSegmenter.fromPack(models, { textCacheSize: 2 });
     try {
       await small.segment({ image: photo, classNames: ["sky", "tree", "road"], adapter: null });
       expect(small.cachedClassNames).toBe(2);
@@ -208,7 +208,7 @@ describe("OnnxSegmenter", () => {
   });
 
   it("rejects with worker.closed after close()", async () => {
-    const closing = await OnnxSegmenter.fromModelFiles(models);
+    const closing = await OnnxSegmenter.fromPack(models);
     await closing.close();
     await expect(closing.segment({ image: photo, classNames: CLASSES, adapter: null })).rejects.toMatchObject({ code: "worker.closed" });
   });

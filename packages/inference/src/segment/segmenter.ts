@@ -1,15 +1,5 @@
 import type { ModuleShape } from "@semla/core";
-import {
-  loraInputNames,
-  type ModelFiles,
-  onnx,
-  SEGMENTATION_OUTPUT,
-  SEGMENTATION_PIXELS,
-  SEGMENTATION_TEXT,
-  TEXT_ENCODER_ATTENTION_MASK,
-  TEXT_ENCODER_INPUT_IDS,
-  TEXT_ENCODER_OUTPUT,
-} from "@semla/models";
+import { loraInputNames, type ModelPack, requireSegmenter, type SegmenterSpec, type TextEncoderSpec } from "@semla/models";
 import { CLIP_MEAN, CLIP_STD } from "../preprocess/clip.js";
 import { openImage } from "../preprocess/decode.js";
 import { preprocessSquare } from "../preprocess/square.js";
@@ -24,31 +14,23 @@ import { loraFeeds } from "./lora-feeds.js";
 import { encodeMaskPng } from "./mask-png.js";
 
 /**
- * The Segmenter over ONNX Runtime workers: the segmentation model (`pixel_values` [1, 3, S, S],
- * `text_embeds` [C, D] and the LoRA factors of every targeted module → `logits` [1, C, S, S]) and
- * the text encoder for the class names. Each request runs whole in one worker, so the answer does
- * not depend on how many workers there are.
+ * The Segmenter over ONNX Runtime workers: the pack's segmenter (pixels [1, 3, S, S], text
+ * embeddings [C, D] and the LoRA factors of every targeted module → logits [1, C, h, w], under the
+ * names the pack's manifest gives) and its text encoder for the class names. Each request runs whole
+ * in one worker, so the answer does not depend on how many workers there are.
  */
 
 export interface OnnxSegmenterOptions {
-  /** Model paths: the segmenter starts (and closes) its own pool. */
-  readonly models?: { readonly segmentation: string; readonly textEncoder: string };
-  /** Or a pool holding both models under `modelNames` (left open by close()). */
+  /** The pack's segmenter and text encoder. */
+  readonly segmenter: SegmenterSpec;
+  readonly textEncoder: TextEncoderSpec;
+  /** Or a pool holding the models under `modelNames` (left open by close()); default: a pool of its own over the specs' files. */
   readonly pool?: OrtWorkerPool;
   readonly modelNames?: { readonly segmentation?: string; readonly textEncoder?: string };
   readonly workers?: number;
   readonly intraOpThreads?: number;
   /** Providers of the pool's sessions (CUDA first when the endpoint has a GPU); default CPU. */
   readonly executionProviders?: readonly ExecutionProviderName[];
-  readonly segmentation: {
-    /** Input side S. */
-    readonly imageSize: number;
-    readonly imageMean?: readonly [number, number, number];
-    readonly imageStd?: readonly [number, number, number];
-    /** Every LoRA-targeted linear of the model, with its shape. */
-    readonly loraTargets: readonly ModuleShape[];
-  };
-  readonly text: { readonly contextLength: number; readonly vocabularySize?: number };
   /** Class names whose text embeddings are kept. Default 1024. */
   readonly textCacheSize?: number;
   /** Pixel limit for decoding (see decode.ts). */
@@ -58,35 +40,39 @@ export interface OnnxSegmenterOptions {
 const elapsed = (since: number) => performance.now() - since;
 
 export class OnnxSegmenter implements Segmenter {
+  private readonly loraTargets: readonly ModuleShape[];
+
   private constructor(
     private readonly pool: OrtWorkerPool,
     private readonly ownsPool: boolean,
     private readonly segmentationModel: string,
     private readonly text: ClassTextEncoder,
     private readonly options: OnnxSegmenterOptions,
-  ) {}
+  ) {
+    this.loraTargets = options.segmenter.loraModules;
+  }
 
   static async create(options: OnnxSegmenterOptions): Promise<OnnxSegmenter> {
     const segmentationModel = options.modelNames?.segmentation ?? "segmentation";
     const textModel = options.modelNames?.textEncoder ?? "text-encoder";
-    if ((options.pool === undefined) === (options.models === undefined)) {
-      throw new TypeError("give the models as exactly one of models (paths) or pool");
-    }
+    const { segmenter, textEncoder } = options;
     const pool =
       options.pool ??
       (await OrtWorkerPool.create({
-        models: { [segmentationModel]: options.models!.segmentation, [textModel]: options.models!.textEncoder },
+        models: { [segmentationModel]: segmenter.path, ...(textEncoder.kind === "onnx" && { [textModel]: textEncoder.path }) },
         ...(options.workers !== undefined && { workers: options.workers }),
         ...(options.intraOpThreads !== undefined && { intraOpThreads: options.intraOpThreads }),
         ...(options.executionProviders !== undefined && { executionProviders: options.executionProviders }),
       }));
     const ownsPool = options.pool === undefined;
     try {
-      const loraInputs = options.segmentation.loraTargets.flatMap((t) => [loraInputNames(t.name).a, loraInputNames(t.name).b]);
-      requireModelInterface(pool, segmentationModel, { inputs: [SEGMENTATION_PIXELS, SEGMENTATION_TEXT, ...loraInputs], outputs: [SEGMENTATION_OUTPUT] });
-      requireModelInterface(pool, textModel, { inputs: [TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_ATTENTION_MASK], outputs: [TEXT_ENCODER_OUTPUT] });
-      const text = new ClassTextEncoder(pool, textModel, {
-        ...options.text,
+      const loraInputs = segmenter.loraModules.flatMap((t) => [loraInputNames(t.name).a, loraInputNames(t.name).b]);
+      requireModelInterface(pool, segmentationModel, { inputs: [segmenter.inputs.pixels, segmenter.inputs.text, ...loraInputs], outputs: [segmenter.outputs.logits] });
+      if (textEncoder.kind === "onnx") {
+        const mask = textEncoder.inputs.attentionMask;
+        requireModelInterface(pool, textModel, { inputs: [textEncoder.inputs.ids, ...(mask ? [mask.name] : [])], outputs: [textEncoder.outputs.embeddings] });
+      }
+      const text = new ClassTextEncoder(textEncoder.kind === "onnx" ? pool : null, textModel, textEncoder, {
         ...(options.textCacheSize !== undefined && { cacheSize: options.textCacheSize }),
       });
       return new OnnxSegmenter(pool, ownsPool, segmentationModel, text, options);
@@ -96,20 +82,9 @@ export class OnnxSegmenter implements Segmenter {
     }
   }
 
-  /** A segmenter for the models ensureModelFiles wrote, configured from their models.json. */
-  static fromModelFiles(files: ModelFiles, options: Pick<OnnxSegmenterOptions, "workers" | "intraOpThreads" | "executionProviders" | "textCacheSize" | "maxPixels"> = {}): Promise<OnnxSegmenter> {
-    const { segmentation, textEncoder } = files.manifest;
-    return OnnxSegmenter.create({
-      ...options,
-      models: { segmentation: files.paths.segmentation, textEncoder: files.paths.textEncoder },
-      segmentation: {
-        imageSize: segmentation.config.imageSize,
-        imageMean: segmentation.config.imageMean,
-        imageStd: segmentation.config.imageStd,
-        loraTargets: onnx.segmentationLoraModules(segmentation.config),
-      },
-      text: { contextLength: textEncoder.config.contextLength, vocabularySize: textEncoder.config.vocabularySize },
-    });
+  /** A segmenter for a model pack's segmenter and text encoder (refused, naming what is missing, when it has none). */
+  static fromPack(pack: ModelPack, options: Omit<OnnxSegmenterOptions, "segmenter" | "textEncoder" | "pool" | "modelNames"> = {}): Promise<OnnxSegmenter> {
+    return OnnxSegmenter.create({ ...options, ...requireSegmenter(pack) });
   }
 
   /** Names in the text-embedding cache. */
@@ -124,15 +99,17 @@ export class OnnxSegmenter implements Segmenter {
     checkClassNames(classNames);
     signal?.throwIfAborted();
     // Adapter checks first: a mismatched adapter fails before any decoding or inference.
-    const lora = loraFeeds(this.options.segmentation.loraTargets, adapter);
-    const { imageSize: size, imageMean, imageStd } = this.options.segmentation;
+    const lora = loraFeeds(this.loraTargets, adapter);
+    const { segmenter } = this.options;
+    const size = segmenter.imageSize;
+    const normalize = segmenter.preprocessing.normalize;
     const { maxPixels } = this.options;
 
     // Decoding and the text encoder are independent: run them side by side.
     const preprocessing = (async () => {
       const t = performance.now();
       const image = await openImage(input.image, maxPixels !== undefined ? { maxPixels } : {});
-      const pixels = await preprocessSquare(image, { size, mean: imageMean ?? CLIP_MEAN, std: imageStd ?? CLIP_STD });
+      const pixels = await preprocessSquare(image, { size, mean: normalize?.mean ?? CLIP_MEAN, std: normalize?.std ?? CLIP_STD });
       return { pixels, ms: elapsed(t) };
     })();
     const texting = (async () => {
@@ -151,13 +128,13 @@ export class OnnxSegmenter implements Segmenter {
     const run = await this.pool.run(
       this.segmentationModel,
       {
-        [SEGMENTATION_PIXELS]: { type: "float32", data: pixels.data, dims: [1, 3, size, size] },
-        [SEGMENTATION_TEXT]: { type: "float32", data: embeddings.data, dims: [classNames.length, embeddings.dimension] },
+        [segmenter.inputs.pixels]: { type: "float32", data: pixels.data, dims: [1, 3, size, size] },
+        [segmenter.inputs.text]: { type: "float32", data: embeddings.data, dims: [classNames.length, embeddings.dimension] },
         ...lora,
       },
       {
         ...(signal && { signal }),
-        reduce: { kind: "label-mask", output: SEGMENTATION_OUTPUT, classes: classNames.length, size, width: pixels.width, height: pixels.height },
+        reduce: { kind: "label-mask", output: segmenter.outputs.logits, classes: classNames.length, width: pixels.width, height: pixels.height },
       },
     );
     const mask = run.reduced;

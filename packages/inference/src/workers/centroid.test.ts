@@ -19,7 +19,7 @@ const bad: ImageFile[] = [];
 
 beforeAll(async () => {
   models = await tinyModelFiles();
-  const { imageSize, imageMean, imageStd } = models.manifest.clipVision.config;
+  const { imageSize, imageMean, imageStd } = models.configs.clipVision;
   embedder = await ClipEmbedder.create({ modelPath: models.paths.clipVision, image: { imageSize, imageMean, imageStd } });
   good.push(
     { name: "a.png", bytes: await solidImage(40, 30, [200, 30, 60]) },

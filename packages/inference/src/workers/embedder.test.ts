@@ -16,7 +16,7 @@ const images: Uint8Array[] = [];
 
 beforeAll(async () => {
   models = await tinyModelFiles();
-  const config = models.manifest.clipVision.config;
+  const config = models.configs.clipVision;
   image = { imageSize: config.imageSize, imageMean: config.imageMean, imageStd: config.imageStd };
   embedder = await ClipEmbedder.create({ modelPath: models.paths.clipVision, image, intraOpThreads: 1 });
   images.push(
@@ -142,8 +142,8 @@ describe("ClipEmbedder", () => {
     }
   });
 
-  it("is configured from models.json by fromModelFiles", async () => {
-    const fromFiles = await ClipEmbedder.fromModelFiles(models);
+  it("is configured from models.json by fromPack", async () => {
+    const fromFiles = await ClipEmbedder.fromPack(models);
     try {
       expect([fromFiles.dimension, fromFiles.imageSize]).toEqual([16, 32]);
       const [e] = await fromFiles.embed([images[3]!]);

@@ -1,4 +1,4 @@
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ModelFiles } from "@semla/models";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ImageEncoderSpec, type ModelPack } from "@semla/models";
 import { CLIP_MEAN, CLIP_STD, preprocessClip } from "../preprocess/clip.js";
 import { ImageError } from "../preprocess/errors.js";
 import { requireModelInterface } from "./model-interface.js";
@@ -53,6 +53,8 @@ export interface ClipEmbedderOptions {
   readonly maxBatch?: number;
   /** Pixel limit for decoding (see decode.ts). */
   readonly maxPixels?: number;
+  /** The graph's input and output names; default a standard export's (`pixel_values` → `image_embeds`). */
+  readonly names?: { readonly input: string; readonly output: string };
 }
 
 function l2Normalize(vector: Float32Array): Float32Array {
@@ -72,6 +74,7 @@ export class ClipEmbedder implements StagedEmbedder {
   private readonly model: string;
   private readonly options: ClipEmbedderOptions;
   private readonly maxBatch: number;
+  private readonly names: { readonly input: string; readonly output: string };
 
   private constructor(pool: OrtWorkerPool, ownsPool: boolean, model: string, dimension: number, options: ClipEmbedderOptions) {
     this.pool = pool;
@@ -81,6 +84,7 @@ export class ClipEmbedder implements StagedEmbedder {
     this.imageSize = options.image.imageSize;
     this.options = options;
     this.maxBatch = options.maxBatch ?? 16;
+    this.names = options.names ?? { input: CLIP_VISION_INPUT, output: CLIP_VISION_OUTPUT };
   }
 
   static async create(options: ClipEmbedderOptions): Promise<ClipEmbedder> {
@@ -99,7 +103,8 @@ export class ClipEmbedder implements StagedEmbedder {
       }));
     const ownsPool = options.pool === undefined;
     try {
-      requireModelInterface(pool, model, { inputs: [CLIP_VISION_INPUT], outputs: [CLIP_VISION_OUTPUT] });
+      const names = options.names ?? { input: CLIP_VISION_INPUT, output: CLIP_VISION_OUTPUT };
+      requireModelInterface(pool, model, { inputs: [names.input], outputs: [names.output] });
       const probe = new ClipEmbedder(pool, ownsPool, model, options.dimension ?? 0, options);
       if (options.dimension !== undefined) return probe;
       const size = options.image.imageSize;
@@ -111,14 +116,21 @@ export class ClipEmbedder implements StagedEmbedder {
     }
   }
 
-  /** An embedder for the CLIP vision model ensureModelFiles wrote, configured from its models.json. */
-  static fromModelFiles(files: ModelFiles, options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "normalize" | "maxBatch" | "maxPixels"> = {}): Promise<ClipEmbedder> {
-    const { config } = files.manifest.clipVision;
+  /** An embedder for a model pack's image encoder, configured from its manifest. */
+  static fromPack(pack: ModelPack | ImageEncoderSpec, options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "maxBatch" | "maxPixels"> = {}): Promise<ClipEmbedder> {
+    const spec = "imageEncoder" in pack ? pack.imageEncoder : pack;
+    const { crop, resize, normalize } = spec.preprocessing;
     return ClipEmbedder.create({
       ...options,
-      modelPath: files.paths.clipVision,
-      image: { imageSize: config.imageSize, imageMean: config.imageMean, imageStd: config.imageStd },
-      dimension: config.projectionDim,
+      modelPath: spec.path,
+      image: {
+        imageSize: crop?.height ?? (resize && "height" in resize ? resize.height : 0),
+        ...(resize && "shortestEdge" in resize && { resizeSize: resize.shortestEdge }),
+        ...(normalize && { imageMean: normalize.mean, imageStd: normalize.std }),
+      },
+      dimension: spec.dimension,
+      normalize: spec.normalize,
+      names: { input: spec.inputs.pixels, output: spec.outputs.embeddings },
     });
   }
 
@@ -146,13 +158,13 @@ export class ClipEmbedder implements StagedEmbedder {
       });
       const { outputs } = await this.pool.run(
         this.model,
-        { [CLIP_VISION_INPUT]: { type: "float32", data: batch, dims: [chunk.length, 3, size, size] } },
+        { [this.names.input]: { type: "float32", data: batch, dims: [chunk.length, 3, size, size] } },
         options.signal ? { signal: options.signal } : {},
       );
-      const out = outputs[CLIP_VISION_OUTPUT];
+      const out = outputs[this.names.output];
       const dimension = out?.dims[1];
       if (out?.dims.length !== 2 || out.dims[0] !== chunk.length || dimension === undefined) {
-        throw new RangeError(`${CLIP_VISION_OUTPUT} has dims [${out?.dims.join(", ")}], expected [${chunk.length}, D]`);
+        throw new RangeError(`${this.names.output} has dims [${out?.dims.join(", ")}], expected [${chunk.length}, D]`);
       }
       for (let i = 0; i < chunk.length; i++) {
         const row = out.data.slice(i * dimension, (i + 1) * dimension);

@@ -23,13 +23,12 @@ export interface ModelInfo {
 
 /**
  * Post-processing done in the worker on one output, which then does not travel back: segmentation
- * logits [1, classes, size, size] → label mask at width × height and per-class scores.
+ * logits [1, classes, h, w] → label mask at width × height and per-class scores.
  */
 export interface LabelMaskReduction {
   readonly kind: "label-mask";
   readonly output: string;
   readonly classes: number;
-  readonly size: number;
   readonly width: number;
   readonly height: number;
 }

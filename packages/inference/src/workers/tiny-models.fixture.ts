@@ -1,11 +1,26 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ensureModelFiles, type ModelFiles } from "@semla/models";
+import { ensureGeneratedPack, generatedConfigs, type ModelPack, type onnx, requireSegmenter } from "@semla/models";
 
-/** The tiny preset's three models generated into a fresh temporary folder (tests never download models). */
-export async function tinyModelFiles(): Promise<ModelFiles & { remove(): Promise<void> }> {
+export interface TinyModels extends ModelPack {
+  /** The generated configs (the builders' inputs), for tests that rebuild or probe the graphs. */
+  readonly configs: onnx.ModelPreset;
+  /** The three .onnx files, by the generator's names. */
+  readonly paths: { readonly clipVision: string; readonly textEncoder: string; readonly segmentation: string };
+  remove(): Promise<void>;
+}
+
+/** The tiny preset's three models generated as a pack into a fresh temporary folder (tests never download models). */
+export async function tinyModelFiles(): Promise<TinyModels> {
   const dir = await mkdtemp(path.join(tmpdir(), "semla-tiny-models-"));
-  const files = await ensureModelFiles(dir, "tiny");
-  return { ...files, remove: () => rm(dir, { recursive: true, force: true }) };
+  const pack = await ensureGeneratedPack(dir, "tiny");
+  const { segmenter, textEncoder } = requireSegmenter(pack);
+  if (textEncoder.kind !== "onnx") throw new Error("the generated pack has an ONNX text encoder");
+  return {
+    ...pack,
+    configs: generatedConfigs(pack) as onnx.ModelPreset,
+    paths: { clipVision: pack.imageEncoder.path, textEncoder: textEncoder.path, segmentation: segmenter.path },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { bytesSource, type LoraAdapter, peft } from "@semla/core";
+import { bytesSource, type LoraAdapter, type ModuleShape, peft } from "@semla/core";
 import { adapterObjectKey, type BlobStore, sha256Hex } from "@semla/storage";
 import type { AdapterIndex, AdapterRecord, NewAdapter } from "../db/adapter-index.js";
 import { assertCentroid } from "../db/centroid.js";
 import { requireLibrary } from "../db/require-library.js";
 import { RegistryError } from "../errors.js";
-import { checkAdapterName, checkCompatibility, moduleShapesOf } from "./validate.js";
+import { checkAdapterName, checkCompatibility, checkTargetModules, moduleShapesOf } from "./validate.js";
 
 export interface RegisterAdapterInput {
   readonly tenant: string;
@@ -33,6 +33,12 @@ export interface RegisterResult {
 export interface RegistryDeps {
   readonly index: AdapterIndex;
   readonly store: BlobStore;
+  /**
+   * The LoRA-targetable modules of the base models this service serves (its model pack's segmenter),
+   * by base model id: an adapter for one of them must target only those modules, with their shapes.
+   * Libraries of other base models are checked against each other only.
+   */
+  readonly baseModelModules?: (baseModelId: string) => readonly ModuleShape[] | undefined;
 }
 
 /**
@@ -49,6 +55,8 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
   // row or object exists: peft.parsePeftConfig inside readLoraAdapter is that one check.
   const adapter = await peft.readLoraAdapter({ config: input.config, weights: bytesSource(input.weights) });
   checkCompatibility(library, adapter, name);
+  const modules = deps.baseModelModules?.(library.baseModelId);
+  if (modules) checkTargetModules(adapter, library.baseModelId, modules, name);
 
   const sha256 = sha256Hex(input.weights);
   const existing = await deps.index.findBySha256(library.id, name, sha256);

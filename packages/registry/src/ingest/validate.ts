@@ -1,4 +1,4 @@
-import { LIMITS, type LoraAdapter } from "@semla/core";
+import { LIMITS, type LoraAdapter, type ModuleShape } from "@semla/core";
 import type { LibraryRecord, ModuleShapes } from "../db/adapter-index.js";
 import { mergeModuleShapes } from "../db/module-shapes.js";
 import { RegistryError } from "../errors.js";
@@ -27,4 +27,37 @@ export function checkCompatibility(library: LibraryRecord, adapter: LoraAdapter,
   }
   // Activation checks again under the library lock; this refuses early, before anything is stored.
   mergeModuleShapes(library.moduleShapes, moduleShapesOf(adapter), name);
+}
+
+/**
+ * Every module the adapter targets is one the base model's graph takes LoRA factors for, with its
+ * shape (the service's model pack lists them): an adapter that could never be served is refused at
+ * upload, not at its first segmentation. Names the first few offenders.
+ */
+export function checkTargetModules(adapter: LoraAdapter, baseModelId: string, modules: readonly ModuleShape[], name: string): void {
+  const known = new Map(modules.map((m) => [m.name, m]));
+  const unknown: string[] = [];
+  const misshapen: string[] = [];
+  for (const m of adapter.modules) {
+    const target = known.get(m.name);
+    if (!target) unknown.push(m.name);
+    else if (target.inFeatures !== m.inFeatures || target.outFeatures !== m.outFeatures) {
+      misshapen.push(`${m.name} is [${m.outFeatures}, ${m.inFeatures}], the model's [${target.outFeatures}, ${target.inFeatures}]`);
+    }
+  }
+  const few = (list: string[]) => `${list.slice(0, 5).join("; ")}${list.length > 5 ? `; and ${list.length - 5} more` : ""}`;
+  if (unknown.length > 0) {
+    throw new RegistryError("unknown-module", `adapter ${name} targets ${unknown.length} module(s) ${baseModelId} has no LoRA inputs for: ${few(unknown)}`, {
+      baseModelId,
+      modules: unknown.slice(0, 20),
+      count: unknown.length,
+    });
+  }
+  if (misshapen.length > 0) {
+    throw new RegistryError("module-shape-mismatch", `adapter ${name} does not fit ${baseModelId}: ${few(misshapen)} ([out, in])`, {
+      baseModelId,
+      modules: misshapen.slice(0, 20),
+      count: misshapen.length,
+    });
+  }
 }
