@@ -135,7 +135,7 @@ export async function checkModelPack(pack: ModelPack): Promise<PackCheck[]> {
     const out = await run("segmenter", segmenter.path, { inputs: [segmenter.inputs.pixels, segmenter.inputs.text, ...lora.map(([n]) => n)], outputs: [segmenter.outputs.logits] }, (session) => {
       const textInput = session.inputs.find((i) => i.name === segmenter.inputs.text);
       const declared = textInput ? fixed(textInput.dims, text.dimension)[1] : text.dimension;
-      if (declared !== text.dimension) report("segmenter", "text dimension", false, `${segmenter.inputs.text} takes ${declared}-d embeddings; the text encoder gives ${text.dimension}`);
+      if (declared !== text.dimension) report("segmenter", "text dimension", false, `input ${segmenter.inputs.text} takes ${declared}-d embeddings; the text encoder gives ${text.dimension}`);
       return {
         [segmenter.inputs.pixels]: { type: "float32", data: new Float32Array(3 * s * s), dims: [1, 3, s, s] },
         [segmenter.inputs.text]: { type: "float32", data: new Float32Array(2 * text.dimension).fill(1 / Math.sqrt(text.dimension)), dims: [2, text.dimension] },
