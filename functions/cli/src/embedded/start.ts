@@ -85,7 +85,7 @@ export function usageExamples(server: { url: string; apiKey: string }, library: 
   const classes = seeded.classNames;
   // A model pack's library starts empty (no test images either): its examples add adapters and segment zero-shot until then.
   const pack = seeded.testImages.length === 0;
-  const mode = pack ? `,"mode":"zeroshot"` : "";
+  const mode = pack ? `,"options":{"mode":"zeroshot"}` : "";
   const body = `{"libraryId":"${library.id}","classNames":${JSON.stringify(classes)},"image":"'"$(base64 -w0 ${shellQuote(image)})"'"${mode}}`;
   return [
     `SemLA Serve is running at ${server.url} (embedded: PGlite + pgvector, filesystem store, local CPU inference)`,
