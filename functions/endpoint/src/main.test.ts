@@ -55,7 +55,9 @@ describe("main.ts serve (the container command)", () => {
   it("answers /ping 200 once the models are loaded, refuses bad input, and stops on SIGTERM", async () => {
     await until("/ping 200", async () => ((await fetch(`${url}/ping`)).status === 200 ? true : undefined));
     expect(server.output()).toContain(`holds no semla-models.json; using the generated tiny models in ${path.join(root, "models")}`);
-    expect(server.output()).toMatch(/ready: semla generated tiny: image encoder tiny\/clip-vision@[0-9a-f]{16} \(16-d\), text encoder, segmenter tiny\/segmentation@[0-9a-f]{16} \(12 LoRA modules\) on cpu in \d+ ms/);
+    expect(server.output()).toMatch(
+      /ready: semla generated tiny: image encoder tiny\/clip-vision@[0-9a-f]{16} \(16-d\), text encoder, segmenter tiny\/segmentation@[0-9a-f]{16} \(12 LoRA modules\) on cpu in \d+ ms/,
+    );
 
     const bad = await fetch(`${url}/invocations`, { method: "POST", headers: { "content-type": "application/x-semla-invocation" }, body: new Uint8Array([1, 2]) });
     expect(bad.status).toBe(400);

@@ -2,6 +2,7 @@ import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { openModelPack } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClipEmbedder } from "../workers/embedder.js";
 import { type TinyModels, tinyModelFiles } from "../workers/tiny-models.fixture.js";
 import { checkModelPack, inspectModelPack } from "./check-pack.js";
 
@@ -70,6 +71,18 @@ describe("checking a model pack", () => {
       { role: "segmenter", check: "text dimension", ok: false, detail: "input text_embeds takes 16-d embeddings; the text encoder gives 8" },
       { role: "segmenter", check: "probe", ok: false, detail: expect.stringMatching(/^ONNX Runtime failed to run the model: Got invalid dimensions for input: text_embeds/) },
     ]);
+  });
+
+  it("refuses, at start, an image encoder whose embeddings are not the manifest's dimension", async () => {
+    const wrong = await openModelPack(
+      await edited("dimension", (m) => {
+        m.imageEncoder.dimension = 12;
+      }),
+    );
+    await expect(ClipEmbedder.fromPack(wrong, { workers: 1 })).rejects.toMatchObject({
+      code: "models.interface",
+      message: `${wrong.imageEncoder.path} gives 16-d embeddings; the manifest says 12`,
+    });
   });
 
   it("fails a segmenter whose manifest lists a LoRA module the graph has no inputs for", async () => {

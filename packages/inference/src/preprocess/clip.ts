@@ -1,4 +1,4 @@
-import { onnx } from "@semla/models";
+import { type ImagePreprocessing, onnx } from "@semla/models";
 import sharp, { type Sharp } from "sharp";
 import { type DecodeOptions, imagePipeline, type OpenedImage, openImage, type RawRgbImage, readRawRgb } from "./decode.js";
 
@@ -35,26 +35,61 @@ export interface ClipGeometry {
   readonly cropSize: number;
 }
 
-/** transformers' get_resize_output_image_size (default_to_square=False) and center_crop offsets. */
+/** Where the resize and the crop put an image: the resized size, the crop's offset, the output size. */
+export interface PreprocessGeometry {
+  readonly resizeWidth: number;
+  readonly resizeHeight: number;
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const positiveInteger = (name: string, value: number) => {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+};
+
+/**
+ * transformers' resize (get_resize_output_image_size: the shortest edge to `shortestEdge`, the long
+ * one int(shortestEdge × long / short), or a fixed height × width) and center_crop offsets
+ * ((size − crop) // 2), for an image of width × height.
+ */
+export function preprocessGeometry(width: number, height: number, preprocessing: Pick<ImagePreprocessing, "resize" | "crop">): PreprocessGeometry {
+  const { resize, crop } = preprocessing;
+  let resizeWidth = width;
+  let resizeHeight = height;
+  if (resize && "shortestEdge" in resize) {
+    positiveInteger("the shortest edge", resize.shortestEdge);
+    const shortIsWidth = width <= height;
+    const short = shortIsWidth ? width : height;
+    const long = shortIsWidth ? height : width;
+    // Python: int(size * long / short), a float division truncated.
+    const newLong = Math.trunc((resize.shortestEdge * long) / short);
+    resizeWidth = shortIsWidth ? resize.shortestEdge : newLong;
+    resizeHeight = shortIsWidth ? newLong : resize.shortestEdge;
+  } else if (resize) {
+    positiveInteger("the resize height", resize.height);
+    positiveInteger("the resize width", resize.width);
+    resizeWidth = resize.width;
+    resizeHeight = resize.height;
+  }
+  if (!crop) return { resizeWidth, resizeHeight, left: 0, top: 0, width: resizeWidth, height: resizeHeight };
+  positiveInteger("the crop height", crop.height);
+  positiveInteger("the crop width", crop.width);
+  if (crop.width > resizeWidth || crop.height > resizeHeight) {
+    throw new RangeError(`a ${crop.height}×${crop.width} crop does not fit the ${resizeHeight}×${resizeWidth} resized image`);
+  }
+  return { resizeWidth, resizeHeight, left: Math.floor((resizeWidth - crop.width) / 2), top: Math.floor((resizeHeight - crop.height) / 2), width: crop.width, height: crop.height };
+}
+
+/** transformers' get_resize_output_image_size (default_to_square=False) and center_crop offsets, for a square crop. */
 export function clipGeometry(width: number, height: number, size: number, cropSize = size): ClipGeometry {
   if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
   if (!Number.isSafeInteger(cropSize) || cropSize <= 0 || cropSize > size) {
     throw new RangeError(`cropSize must be an integer in [1, ${size}], got ${cropSize}`);
   }
-  const shortIsWidth = width <= height;
-  const short = shortIsWidth ? width : height;
-  const long = shortIsWidth ? height : width;
-  // Python: int(size * long / short), a float division truncated.
-  const newLong = Math.trunc((size * long) / short);
-  const resizeWidth = shortIsWidth ? size : newLong;
-  const resizeHeight = shortIsWidth ? newLong : size;
-  return {
-    resizeWidth,
-    resizeHeight,
-    left: Math.floor((resizeWidth - cropSize) / 2),
-    top: Math.floor((resizeHeight - cropSize) / 2),
-    cropSize,
-  };
+  const g = preprocessGeometry(width, height, { resize: { shortestEdge: size }, crop: { height: cropSize, width: cropSize } });
+  return { resizeWidth: g.resizeWidth, resizeHeight: g.resizeHeight, left: g.left, top: g.top, cropSize };
 }
 
 /**
@@ -62,13 +97,13 @@ export function clipGeometry(width: number, height: number, size: number, cropSi
  * float32 first, as numpy evaluates it on a float32 image (f64 then one rounding to f32 is the
  * correctly rounded f32 result for these operations).
  */
-function normalisationTables(mean: readonly number[], std: readonly number[]): Float32Array[] {
+function normalisationTables(mean: readonly number[], std: readonly number[], rescale: number | null = 1 / 255): Float32Array[] {
   return [0, 1, 2].map((c) => {
     const m = Math.fround(mean[c] as number);
     const s = Math.fround(std[c] as number);
     if (!(s > 0)) throw new RangeError(`std must be positive, got ${std[c]}`);
     const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = Math.fround(Math.fround(Math.fround(v * (1 / 255)) - m) / s);
+    for (let v = 0; v < 256; v++) table[v] = Math.fround(Math.fround(Math.fround(rescale === null ? v : v * rescale) - m) / s);
     return table;
   });
 }
@@ -81,9 +116,10 @@ export function rgbToNormalisedChw(
   std: readonly number[] = CLIP_STD,
   out: Float32Array = new Float32Array(3 * pixels),
   offset = 0,
+  rescale: number | null = 1 / 255,
 ): Float32Array {
   if (rgb.length !== 3 * pixels) throw new RangeError(`expected ${3 * pixels} RGB bytes, got ${rgb.length}`);
-  const tables = normalisationTables(mean, std);
+  const tables = normalisationTables(mean, std, rescale);
   for (let c = 0; c < 3; c++) {
     const table = tables[c] as Float32Array;
     const plane = offset + c * pixels;
@@ -98,31 +134,59 @@ function isRaw(source: ClipImageSource): source is RawRgbImage {
   return !(source instanceof Uint8Array) && "data" in source;
 }
 
-/** Resized and cropped 8-bit RGB, cropSize × cropSize. */
-export async function clipCropRgb(source: ClipImageSource, options: ClipPreprocessOptions = {}): Promise<RawRgbImage> {
+/** CLIPImageProcessor's steps for a square crop: the options as a preprocessing. */
+export function clipPreprocessing(options: ClipPreprocessOptions = {}): ImagePreprocessing {
   const size = options.size ?? CLIP_IMAGE_SIZE;
+  const cropSize = options.cropSize ?? size;
+  clipGeometry(size, size, size, cropSize); // refuses what clipGeometry refuses, before any decoding
+  return {
+    resize: { shortestEdge: size },
+    resample: "bicubic",
+    crop: { height: cropSize, width: cropSize },
+    rescaleFactor: 1 / 255,
+    normalize: { mean: [...(options.mean ?? CLIP_MEAN)] as [number, number, number], std: [...(options.std ?? CLIP_STD)] as [number, number, number] },
+  };
+}
+
+/** Resized and cropped 8-bit RGB, cropSize × cropSize. */
+export function clipCropRgb(source: ClipImageSource, options: ClipPreprocessOptions = {}): Promise<RawRgbImage> {
+  return preprocessedRgb(source, clipPreprocessing(options), options);
+}
+
+const KERNELS = { nearest: "nearest", bilinear: "linear", bicubic: "cubic" } as const;
+
+/** The resized and cropped 8-bit RGB of a preprocessing (sharp: nearest, linear or cubic, like PIL's filters). */
+export async function preprocessedRgb(source: ClipImageSource, preprocessing: ImagePreprocessing, options: DecodeOptions = {}): Promise<RawRgbImage> {
+  const kernel = KERNELS[preprocessing.resample];
+  const apply = (pipeline: Sharp, g: PreprocessGeometry) => {
+    const resized = preprocessing.resize ? pipeline.resize({ width: g.resizeWidth, height: g.resizeHeight, fit: "fill", kernel, fastShrinkOnLoad: false }) : pipeline;
+    return preprocessing.crop ? resized.extract({ left: g.left, top: g.top, width: g.width, height: g.height }) : resized;
+  };
   if (isRaw(source)) {
-    const g = clipGeometry(source.width, source.height, size, options.cropSize);
-    const { data, info } = await resizeAndCrop(sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }), g)
+    const g = preprocessGeometry(source.width, source.height, preprocessing);
+    const { data, info } = await apply(sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }), g)
       .raw()
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   }
   const image = source instanceof Uint8Array ? await openImage(source, options) : source;
-  const g = clipGeometry(image.width, image.height, size, options.cropSize);
-  return readRawRgb(image, resizeAndCrop(imagePipeline(image), g));
+  return readRawRgb(image, apply(imagePipeline(image), preprocessGeometry(image.width, image.height, preprocessing)));
 }
 
-function resizeAndCrop(pipeline: Sharp, g: ClipGeometry): Sharp {
-  return pipeline
-    .resize({ width: g.resizeWidth, height: g.resizeHeight, fit: "fill", kernel: "cubic", fastShrinkOnLoad: false })
-    .extract({ left: g.left, top: g.top, width: g.cropSize, height: g.cropSize });
+/**
+ * One image through a model's preprocessing (a Hugging Face preprocessor_config.json's steps: resize,
+ * center crop, rescale, normalise) → Float32Array CHW [3, height, width].
+ */
+export async function preprocessImage(source: ClipImageSource, preprocessing: ImagePreprocessing, options: DecodeOptions = {}): Promise<{ data: Float32Array; width: number; height: number }> {
+  const rgb = await preprocessedRgb(source, preprocessing, options);
+  const { normalize } = preprocessing;
+  const data = rgbToNormalisedChw(rgb.data, rgb.width * rgb.height, normalize?.mean ?? [0, 0, 0], normalize?.std ?? [1, 1, 1], undefined, 0, preprocessing.rescaleFactor);
+  return { data, width: rgb.width, height: rgb.height };
 }
 
 /** One image → Float32Array CHW [3, cropSize, cropSize]. */
 export async function preprocessClip(source: ClipImageSource, options: ClipPreprocessOptions = {}): Promise<Float32Array> {
-  const crop = await clipCropRgb(source, options);
-  return rgbToNormalisedChw(crop.data, crop.width * crop.height, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD);
+  return (await preprocessImage(source, clipPreprocessing(options), options)).data;
 }
 
 export interface ClipBatch {

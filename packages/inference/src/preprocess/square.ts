@@ -1,5 +1,5 @@
-import { CLIP_MEAN, CLIP_STD, rgbToNormalisedChw } from "./clip.js";
-import { type DecodeOptions, imagePipeline, type OpenedImage, openImage, readRawRgb } from "./decode.js";
+import { CLIP_MEAN, CLIP_STD, preprocessImage } from "./clip.js";
+import { type DecodeOptions, type OpenedImage, openImage } from "./decode.js";
 
 /**
  * Preprocessing for dense prediction: the WHOLE image resized to size × size (aspect ratio not
@@ -26,8 +26,8 @@ export async function preprocessSquare(source: Uint8Array | OpenedImage, options
   const { size } = options;
   if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
   const image = source instanceof Uint8Array ? await openImage(source, options) : source;
-  const pipeline = imagePipeline(image).resize({ width: size, height: size, fit: "fill", kernel: "cubic", fastShrinkOnLoad: false });
-  const rgb = await readRawRgb(image, pipeline);
-  const data = rgbToNormalisedChw(rgb.data, size * size, options.mean ?? CLIP_MEAN, options.std ?? CLIP_STD);
+  const mean = [...(options.mean ?? CLIP_MEAN)] as [number, number, number];
+  const std = [...(options.std ?? CLIP_STD)] as [number, number, number];
+  const { data } = await preprocessImage(image, { resize: { height: size, width: size }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean, std } });
   return { data, size, width: image.width, height: image.height };
 }

@@ -1,8 +1,7 @@
 import type { ModuleShape } from "@semla/core";
 import { loraInputNames, type ModelPack, requireSegmenter, type SegmenterSpec, type TextEncoderSpec } from "@semla/models";
-import { CLIP_MEAN, CLIP_STD } from "../preprocess/clip.js";
+import { preprocessImage } from "../preprocess/clip.js";
 import { openImage } from "../preprocess/decode.js";
-import { preprocessSquare } from "../preprocess/square.js";
 import type { ExecutionProviderName } from "../runtime/ort.js";
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "../types.js";
 import { requireModelInterface } from "../workers/model-interface.js";
@@ -102,15 +101,15 @@ export class OnnxSegmenter implements Segmenter {
     const lora = loraFeeds(this.loraTargets, adapter);
     const { segmenter } = this.options;
     const size = segmenter.imageSize;
-    const normalize = segmenter.preprocessing.normalize;
     const { maxPixels } = this.options;
 
     // Decoding and the text encoder are independent: run them side by side.
     const preprocessing = (async () => {
       const t = performance.now();
       const image = await openImage(input.image, maxPixels !== undefined ? { maxPixels } : {});
-      const pixels = await preprocessSquare(image, { size, mean: normalize?.mean ?? CLIP_MEAN, std: normalize?.std ?? CLIP_STD });
-      return { pixels, ms: elapsed(t) };
+      // The whole image, resized to the segmenter's input (no crop: the mask maps back onto every pixel).
+      const { data } = await preprocessImage(image, segmenter.preprocessing);
+      return { pixels: { data, width: image.width, height: image.height }, ms: elapsed(t) };
     })();
     const texting = (async () => {
       const t = performance.now();

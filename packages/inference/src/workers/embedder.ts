@@ -1,5 +1,5 @@
-import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ImageEncoderSpec, type ModelPack } from "@semla/models";
-import { CLIP_MEAN, CLIP_STD, preprocessClip } from "../preprocess/clip.js";
+import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ImageEncoderSpec, type ImagePreprocessing, type ModelPack, ModelPackError, preprocessedSize } from "@semla/models";
+import { CLIP_MEAN, CLIP_STD, preprocessImage } from "../preprocess/clip.js";
 import { ImageError } from "../preprocess/errors.js";
 import { requireModelInterface } from "./model-interface.js";
 import { OrtWorkerPool } from "./pool.js";
@@ -35,8 +35,8 @@ export interface ClipImageConfig {
 }
 
 export interface ClipEmbedderOptions {
-  /** The model's image preprocessing. */
-  readonly image: ClipImageConfig;
+  /** The model's image preprocessing: a square CLIP config, or any preprocessing with a fixed output size (a model pack's). */
+  readonly image: ClipImageConfig | ImagePreprocessing;
   /** Path of the CLIP vision .onnx: the embedder starts (and closes) its own pool. */
   readonly modelPath?: string;
   /** Or a pool holding the model under `model` (not closed by the embedder). */
@@ -45,6 +45,8 @@ export interface ClipEmbedderOptions {
   readonly model?: string;
   readonly workers?: number;
   readonly intraOpThreads?: number;
+  /** The embedding size the model must give (a pack's manifest): checked by the probe inference at start. */
+  readonly expectDimension?: number;
   /** Embedding size; found by one probe inference when not given. */
   readonly dimension?: number;
   /** L2-normalise each embedding (default true), as CLIP's similarity expects; false keeps the raw projection. */
@@ -66,9 +68,26 @@ function l2Normalize(vector: Float32Array): Float32Array {
   return vector;
 }
 
+/** A square CLIP config as the preprocessing it stands for (CLIPImageProcessor's steps). */
+function preprocessingOf(image: ClipImageConfig | ImagePreprocessing): ImagePreprocessing {
+  if ("resample" in image) return image;
+  const side = image.imageSize;
+  return {
+    resize: { shortestEdge: image.resizeSize ?? side },
+    resample: "bicubic",
+    crop: { height: side, width: side },
+    rescaleFactor: 1 / 255,
+    normalize: { mean: [...(image.imageMean ?? CLIP_MEAN)] as [number, number, number], std: [...(image.imageStd ?? CLIP_STD)] as [number, number, number] },
+  };
+}
+
 export class ClipEmbedder implements StagedEmbedder {
   readonly dimension: number;
+  /** The input's height and width (the preprocessing's output). */
+  readonly inputSize: { readonly height: number; readonly width: number };
+  /** The input's height (its side, for a square encoder). */
   readonly imageSize: number;
+  private readonly preprocessing: ImagePreprocessing;
   private readonly pool: OrtWorkerPool;
   private readonly ownsPool: boolean;
   private readonly model: string;
@@ -81,7 +100,11 @@ export class ClipEmbedder implements StagedEmbedder {
     this.ownsPool = ownsPool;
     this.model = model;
     this.dimension = dimension;
-    this.imageSize = options.image.imageSize;
+    this.preprocessing = preprocessingOf(options.image);
+    const size = preprocessedSize(this.preprocessing);
+    if (!size) throw new RangeError("the image preprocessing must give a fixed size (a center crop, or a resize to height × width)");
+    this.inputSize = size;
+    this.imageSize = size.height;
     this.options = options;
     this.maxBatch = options.maxBatch ?? 16;
     this.names = options.names ?? { input: CLIP_VISION_INPUT, output: CLIP_VISION_OUTPUT };
@@ -107,9 +130,17 @@ export class ClipEmbedder implements StagedEmbedder {
       requireModelInterface(pool, model, { inputs: [names.input], outputs: [names.output] });
       const probe = new ClipEmbedder(pool, ownsPool, model, options.dimension ?? 0, options);
       if (options.dimension !== undefined) return probe;
-      const size = options.image.imageSize;
-      const [embedding] = await probe.embedPreprocessed([new Float32Array(3 * size * size)]);
-      return new ClipEmbedder(pool, ownsPool, model, (embedding as Float32Array).length, options);
+      const { height, width } = probe.inputSize;
+      const [embedding] = await probe.embedPreprocessed([new Float32Array(3 * height * width)]);
+      const dimension = (embedding as Float32Array).length;
+      if (options.expectDimension !== undefined && dimension !== options.expectDimension) {
+        throw new ModelPackError("interface", `${options.modelPath ?? model} gives ${dimension}-d embeddings; the manifest says ${options.expectDimension}`, {
+          file: options.modelPath ?? model,
+          dimension,
+          expected: options.expectDimension,
+        });
+      }
+      return new ClipEmbedder(pool, ownsPool, model, dimension, options);
     } catch (error) {
       if (ownsPool) await pool.close();
       throw error;
@@ -119,46 +150,36 @@ export class ClipEmbedder implements StagedEmbedder {
   /** An embedder for a model pack's image encoder, configured from its manifest. */
   static fromPack(pack: ModelPack | ImageEncoderSpec, options: Pick<ClipEmbedderOptions, "workers" | "intraOpThreads" | "maxBatch" | "maxPixels"> = {}): Promise<ClipEmbedder> {
     const spec = "imageEncoder" in pack ? pack.imageEncoder : pack;
-    const { crop, resize, normalize } = spec.preprocessing;
     return ClipEmbedder.create({
       ...options,
       modelPath: spec.path,
-      image: {
-        imageSize: crop?.height ?? (resize && "height" in resize ? resize.height : 0),
-        ...(resize && "shortestEdge" in resize && { resizeSize: resize.shortestEdge }),
-        ...(normalize && { imageMean: normalize.mean, imageStd: normalize.std }),
-      },
-      dimension: spec.dimension,
+      image: spec.preprocessing,
+      // One probe at start: an encoder whose output is not the manifest's size is refused now, not mid-request.
+      expectDimension: spec.dimension,
       normalize: spec.normalize,
       names: { input: spec.inputs.pixels, output: spec.outputs.embeddings },
     });
   }
 
-  preprocess(image: Uint8Array): Promise<Float32Array> {
-    const { image: config, maxPixels } = this.options;
-    return preprocessClip(image, {
-      size: config.resizeSize ?? config.imageSize,
-      cropSize: config.imageSize,
-      mean: config.imageMean ?? CLIP_MEAN,
-      std: config.imageStd ?? CLIP_STD,
-      ...(maxPixels !== undefined && { maxPixels }),
-    });
+  async preprocess(image: Uint8Array): Promise<Float32Array> {
+    const { maxPixels } = this.options;
+    return (await preprocessImage(image, this.preprocessing, maxPixels !== undefined ? { maxPixels } : {})).data;
   }
 
   async embedPreprocessed(pixels: readonly Float32Array[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-    const size = this.imageSize;
-    const plane = 3 * size * size;
+    const { height, width } = this.inputSize;
+    const plane = 3 * height * width;
     const embeddings: Float32Array[] = [];
     for (let start = 0; start < pixels.length; start += this.maxBatch) {
       const chunk = pixels.slice(start, start + this.maxBatch);
       const batch = new Float32Array(chunk.length * plane);
       chunk.forEach((p, i) => {
-        if (p.length !== plane) throw new RangeError(`preprocessed image ${start + i} has ${p.length} values, expected 3×${size}×${size}`);
+        if (p.length !== plane) throw new RangeError(`preprocessed image ${start + i} has ${p.length} values, expected 3×${height}×${width}`);
         batch.set(p, i * plane);
       });
       const { outputs } = await this.pool.run(
         this.model,
-        { [this.names.input]: { type: "float32", data: batch, dims: [chunk.length, 3, size, size] } },
+        { [this.names.input]: { type: "float32", data: batch, dims: [chunk.length, 3, height, width] } },
         options.signal ? { signal: options.signal } : {},
       );
       const out = outputs[this.names.output];

@@ -1,6 +1,5 @@
 export * from "./errors.js";
 export * from "./generate.js";
-export type { ImagePreprocessing } from "./image-preprocessing.js";
 export * from "./json-schema.js";
 export * from "./manifest.js";
 export * from "./open-pack.js";

@@ -1,5 +1,6 @@
 import { LIMITS } from "@semla/core";
 import { z } from "zod";
+import { ImagePreprocessingSchema } from "../preprocessing/image-preprocessing.js";
 import {
   CLIP_VISION_INPUT,
   CLIP_VISION_OUTPUT,
@@ -10,7 +11,6 @@ import {
   TEXT_ENCODER_INPUT_IDS,
   TEXT_ENCODER_OUTPUT,
 } from "../tensor-names.js";
-import { ImagePreprocessingSchema } from "./image-preprocessing.js";
 
 /**
  * A model pack's manifest, `semla-models.json`: the one format every deployment reads (the embedded

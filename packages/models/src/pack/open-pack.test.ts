@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { numpy } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ImagePreprocessing } from "./image-preprocessing.js";
+import type { ImagePreprocessing } from "../preprocessing/image-preprocessing.js";
 import { modelPackJsonSchemaText } from "./json-schema.js";
 import type { ModelPackManifestInput, PackFile } from "./manifest.js";
 import { openModelPack, requireSegmenter } from "./open-pack.js";

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { describeIssues, numpy } from "@semla/core";
-import { type ImagePreprocessing, parsePreprocessorConfig } from "../preprocessing/index.js";
+import { type ImagePreprocessing, parsePreprocessorConfig, preprocessedSize } from "../preprocessing/index.js";
 import { type ClassTokenizer, HashedClassTokenizer, loadTokenizer } from "../tokenizer/index.js";
 import { ModelPackError } from "./errors.js";
 import { type ImageEncoderManifest, MODEL_PACK_MANIFEST, type ModelPackManifest, ModelPackManifestSchema, type PackFile, type SegmenterManifest, type TextEncoderManifest } from "./manifest.js";
@@ -165,13 +165,6 @@ async function preprocessingOf(root: string, source: ImageEncoderManifest["prepr
   } catch (error) {
     throw new ModelPackError("preprocessing", (error as Error).message, { file: full });
   }
-}
-
-/** The [height, width] a preprocessing gives: the crop, else a fixed resize; null when it depends on the image. */
-export function preprocessedSize(preprocessing: ImagePreprocessing): { height: number; width: number } | null {
-  if (preprocessing.crop) return preprocessing.crop;
-  if (preprocessing.resize && "height" in preprocessing.resize) return preprocessing.resize;
-  return null;
 }
 
 function modelFile(root: string, file: PackFile): PackModelFile {

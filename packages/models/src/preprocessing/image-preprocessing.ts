@@ -25,3 +25,10 @@ export const ImagePreprocessingSchema = z
   .strict();
 
 export type ImagePreprocessing = z.output<typeof ImagePreprocessingSchema>;
+
+/** The [height, width] a preprocessing gives: the crop, else a fixed resize; null when it depends on the image. */
+export function preprocessedSize(preprocessing: ImagePreprocessing): { height: number; width: number } | null {
+  if (preprocessing.crop) return preprocessing.crop;
+  if (preprocessing.resize && "height" in preprocessing.resize) return preprocessing.resize;
+  return null;
+}
