@@ -88,14 +88,16 @@ describe("a model pack of torch exports", () => {
     }
   });
 
-  it("preprocesses image.png as CLIPImageProcessor does, square and non-square crops, within libvips-vs-PIL resampling", async () => {
-    // sharp's cubic kernel is PIL's BICUBIC (Catmull-Rom, support scaled when shrinking), but libvips
-    // rounds its passes differently: measured here, 2 grey levels at most for the 32×32 crop and 7 at
-    // one edge pixel of the 24×36 one, 0.0003 and 0.0008 on average (normalised units).
+  it("preprocesses image.png as CLIPImageProcessor does: square and non-square crops, shrinking (libvips) and enlarging (PIL's algorithm, exact)", async () => {
+    // Shrinking runs on sharp: its cubic kernel is PIL's BICUBIC (Catmull-Rom, support scaled), but
+    // libvips rounds its passes differently: measured here, 2 grey levels at most for the 32×32 crop
+    // and 7 at one edge pixel of the 24×36 one, 0.0003 and 0.0008 on average (normalised units).
+    // Enlarging runs PIL's own algorithm in JS: the same bytes, so the same float32 values.
     const png = new Uint8Array(await readFile(torchExportFile("image.png")));
     for (const [config, npy, shape, maxLevels, meanError] of [
       ["preprocessor_config.json", "image-pixels.npy", [1, 3, 32, 32], 2.5, 5e-4],
       ["preprocessor_config.noncrop.json", "image-pixels.noncrop.npy", [1, 3, 24, 36], 7.5, 1.5e-3],
+      ["preprocessor_config.enlarge.json", "image-pixels.enlarge.npy", [1, 3, 56, 60], 0, 0],
     ] as const) {
       const preprocessing = parsePreprocessorConfig(JSON.parse(await readFile(torchExportFile(config), "utf8")), { file: config });
       const got = await preprocessImage(png, preprocessing);

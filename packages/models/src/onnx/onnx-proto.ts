@@ -229,6 +229,8 @@ interface OnnxTypes {
   readonly model: protobuf.Type;
   readonly graph: protobuf.Type;
   readonly tensor: protobuf.Type;
+  readonly node: protobuf.Type;
+  readonly valueInfo: protobuf.Type;
 }
 
 let types: OnnxTypes | undefined;
@@ -241,6 +243,8 @@ function onnxTypes(): OnnxTypes {
       model: root.lookupType("onnx.ModelProto"),
       graph: root.lookupType("onnx.GraphProto"),
       tensor: root.lookupType("onnx.TensorProto"),
+      node: root.lookupType("onnx.NodeProto"),
+      valueInfo: root.lookupType("onnx.ValueInfoProto"),
     };
   }
   return types;
@@ -265,4 +269,18 @@ export function encodeTensorProto(fields: TensorFields): Uint8Array {
 export function decodeModelProto(bytes: Uint8Array): ModelFields {
   const type = onnxTypes().model;
   return type.toObject(type.decode(bytes), { longs: Number, enums: Number, arrays: true }) as ModelFields;
+}
+
+export function encodeNodeProto(fields: NodeFields): Uint8Array {
+  return onnxTypes().node.encode(fields).finish();
+}
+
+export function encodeValueInfoProto(fields: ValueInfoFields): Uint8Array {
+  return onnxTypes().valueInfo.encode(fields).finish();
+}
+
+/** A node as plain objects (attributes of the subset's types; others are skipped): for reading a graph, never for rewriting it. */
+export function decodeNodeProto(bytes: Uint8Array): NodeFields {
+  const type = onnxTypes().node;
+  return type.toObject(type.decode(bytes), { longs: Number, enums: Number, arrays: true, defaults: true }) as NodeFields;
 }

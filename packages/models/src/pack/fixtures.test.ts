@@ -22,6 +22,7 @@ describe("the torch-export fixtures (packages/models/fixtures/torch-export)", ()
       "text-embeds.npy": [4, 16],
       "image-pixels.npy": [1, 3, 32, 32],
       "image-pixels.noncrop.npy": [1, 3, 24, 36],
+      "image-pixels.enlarge.npy": [1, 3, 56, 60],
       "image-embeds-from-png.npy": [1, 16],
       "segmenter-pixels.npy": [1, 3, 32, 32],
       "segmenter-text-embeds.npy": [3, 16],
