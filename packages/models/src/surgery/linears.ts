@@ -66,7 +66,13 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
     if (op === "Conv") {
       const weight = init(input[1]);
       const module = (weight && strip(weight.name, ".weight")) ?? scopeModule(name);
-      if (module) unadaptable.push({ module, kind: "Conv", node: name, reason: "a convolution: LoRA inputs here are for nn.Linear layers; target the model's linear layers (attention projections, MLPs) instead" });
+      if (module)
+        unadaptable.push({
+          module,
+          kind: "Conv",
+          node: name,
+          reason: "a convolution: LoRA inputs here are for nn.Linear layers; target the model's linear layers (attention projections, MLPs) instead",
+        });
       continue;
     }
     if (op !== "MatMul" && op !== "Gemm") continue;
@@ -86,7 +92,7 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
         }
       }
     }
-    if (!weight || weight.dims.length !== 2) continue; // an activation × activation product (attention scores), not a layer
+    if (weight?.dims.length !== 2) continue; // an activation × activation product (attention scores), not a layer
     let inFeatures = weightLayout === "in-out" ? (weight.dims[0] as number) : (weight.dims[1] as number);
     let outFeatures = weightLayout === "in-out" ? (weight.dims[1] as number) : (weight.dims[0] as number);
     let biasAdd: GraphNode | null = null;
@@ -103,7 +109,13 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
       if (bias) biasName = bias.name;
       if (intAttribute(node.fields, "transA", 0) !== 0 || floatAttribute(node.fields, "alpha", 1) !== 1 || (c !== undefined && floatAttribute(node.fields, "beta", 1) !== 1)) {
         const module = mapping.size > 0 ? (byNodeName.get(name) ?? scopeModule(name)) : ((bias && strip(bias.name, ".bias")) ?? strip(weight.name, ".weight") ?? scopeModule(name));
-        if (module) unadaptable.push({ module, kind: "unsupported-linear", node: name, reason: "a Gemm with transA, alpha or beta other than a linear layer's (0, 1, 1): export the layer as a plain nn.Linear" });
+        if (module)
+          unadaptable.push({
+            module,
+            kind: "unsupported-linear",
+            node: name,
+            reason: "a Gemm with transA, alpha or beta other than a linear layer's (0, 1, 1): export the layer as a plain nn.Linear",
+          });
         continue;
       }
     } else {
