@@ -6,7 +6,7 @@ import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
 import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
-import { runModelsCheck, runModelsInspect } from "./models.js";
+import { runModelsCheck, runModelsInspect, runModelsPrepare } from "./models.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
 import { connect } from "./remote/connection.js";
 import { type Combination, runRoute, runSegment } from "./remote/inference.js";
@@ -23,6 +23,10 @@ commands:
   models inspect DIR [--json]   a model pack's models: inputs, outputs, dimensions, LoRA modules, sizes
   models check DIR [--json]     runs each model of a pack once on a probe input and checks the shapes its
                                 manifest promises (exit status 1 when a check fails)
+  models prepare --segmenter EXPORT.onnx --targets (ADAPTER_DIR | adapter_config.json | q_proj,v_proj | REGEX)
+          [--map MAPPING.json] --from PACK --out DIR [--id ID] [--size S] [--json]
+                                a plain segmentation export made LoRA-ready (LoRA inputs on the targeted
+                                nn.Linear layers), written as a pack with PACK's image and text encoders
   libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID [--metric euclidean|cosine]
   adapters push PATH --library ID [--name N] [--centroid FILE] [--images DIR]
                                 an adapter folder (or its .safetensors), or a folder of adapter folders
@@ -50,6 +54,7 @@ commands:
 `;
 
 const PRESETS = ["tiny", "b16", "l14"] as const;
+const MODELS_USAGE = "models inspect DIR [--json] | models check DIR [--json] | models prepare --segmenter EXPORT.onnx --targets T --from PACK --out DIR";
 
 /** Where the remote commands connect: --url/--api-key, SEMLA_URL/SEMLA_API_KEY, else the running embedded default. */
 const CONNECTION = { url: { type: "string" }, "api-key": { type: "string" } } as const;
@@ -222,8 +227,36 @@ async function main(argv: string[]): Promise<number> {
     }
     case "models": {
       const [sub, ...args] = rest;
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
-      if ((sub !== "inspect" && sub !== "check") || positionals.length !== 1) throw new UsageError("models inspect DIR [--json] | models check DIR [--json]");
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          json: { type: "boolean", default: false },
+          segmenter: { type: "string" },
+          targets: { type: "string" },
+          map: { type: "string" },
+          from: { type: "string" },
+          out: { type: "string" },
+          id: { type: "string" },
+          size: { type: "string" },
+        },
+      });
+      if (sub === "prepare") {
+        if (positionals.length > 0) throw new UsageError("models prepare takes options only");
+        const size = numberFlag("size", values.size, true);
+        if (size !== undefined && (size < 1 || size > 8192)) throw new UsageError(`--size must be from 1 to 8192, got ${values.size}`);
+        return runModelsPrepare({
+          segmenter: resolve(required("segmenter", values.segmenter)),
+          targets: required("targets", values.targets),
+          ...(values.map !== undefined && { map: resolve(values.map) }),
+          from: resolve(required("from", values.from)),
+          out: resolve(required("out", values.out)),
+          ...(values.id !== undefined && { id: values.id }),
+          ...(size !== undefined && { size }),
+          json: values.json,
+        });
+      }
+      if ((sub !== "inspect" && sub !== "check") || positionals.length !== 1) throw new UsageError(MODELS_USAGE);
       const dir = resolve(positionals[0]!);
       return sub === "inspect" ? runModelsInspect(dir, { json: values.json }) : runModelsCheck(dir, { json: values.json });
     }

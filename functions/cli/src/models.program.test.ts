@@ -57,7 +57,7 @@ describe("semla models, and serving a model pack", () => {
       stdout: expect.stringMatching(/FAIL\s+imageEncoder\s+probe\s+image_embeds \[1, 16\] for one 32×32 image; the manifest says dimension 32[\s\S]*1 check\(s\) failed/),
     });
     await expect(semla("models", "inspect", root)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`${root} holds no readable semla-models.json`) });
-    await expect(semla("models", "list", pack.dir)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("models inspect DIR [--json] | models check DIR [--json]") });
+    await expect(semla("models", "list", pack.dir)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("models inspect DIR [--json] | models check DIR [--json] | models prepare") });
   }, 120_000);
 
   it("centroid --models embeds with the pack's image encoder, as --preset does with the same models", async () => {

@@ -1,5 +1,5 @@
 import { checkModelPack, inspectModelPack } from "@semla/inference";
-import { type ModelPack, openModelPack } from "@semla/models";
+import { type ModelPack, openModelPack, preparePack, readMapping, targetsFromArgument } from "@semla/models";
 import { bytes, table } from "./format.js";
 
 /**
@@ -92,4 +92,40 @@ export async function runModelsCheck(dir: string, options: { json: boolean }): P
     process.stdout.write(`${lines.join("\n")}\n`);
   }
   return ok ? 0 : 1;
+}
+
+export interface PrepareCommand {
+  readonly segmenter: string;
+  readonly targets: string;
+  readonly map?: string;
+  readonly from: string;
+  readonly out: string;
+  readonly id?: string;
+  readonly size?: number;
+  readonly json: boolean;
+}
+
+/** `semla models prepare`: prints the mapping (module → node, weight, shapes) it wrote into the pack. */
+export async function runModelsPrepare(command: PrepareCommand): Promise<number> {
+  const base = await openModelPack(command.from);
+  const preprocessing =
+    command.size === undefined ? undefined : { ...(base.segmenter?.preprocessing ?? base.imageEncoder.preprocessing), resize: { height: command.size, width: command.size }, crop: null };
+  const prepared = await preparePack({
+    segmenter: command.segmenter,
+    targets: await targetsFromArgument(command.targets),
+    ...(command.map !== undefined && { mapping: await readMapping(command.map) }),
+    from: command.from,
+    out: command.out,
+    ...(command.id !== undefined && { segmenterId: command.id }),
+    ...(preprocessing && { preprocessing }),
+  });
+  if (command.json) {
+    process.stdout.write(`${JSON.stringify({ dir: prepared.dir, modules: prepared.modules }, null, 2)}\n`);
+    return 0;
+  }
+  const rows = prepared.modules.map((m) => [m.name, `${m.kind} ${m.node}`, m.weight, String(m.inFeatures), String(m.outFeatures), m.namedBy]);
+  process.stdout.write(
+    `${table(["module", "node", "weight", "in", "out", "named by"], rows)}\n\n${prepared.modules.length} LoRA-ready modules; the pack is in ${prepared.dir} (check it with semla models check)\n`,
+  );
+  return 0;
 }

@@ -175,6 +175,7 @@ export const SegmenterSchema = z
       .max(LIMITS.loraModules)
       .default([])
       .describe("Modules whose LoRA factors the graph takes as <module>.lora_A.weight [r, in] and <module>.lora_B.weight [out, r]"),
+    loraMapping: PackFileSchema.optional().describe("semla models prepare's record of where each LoRA module is in the export (module → node, weight, shapes)"),
   })
   .strict();
 

@@ -128,6 +128,7 @@ function listedFiles(manifest: ModelPackManifest): [string, PackFile][] {
   if (manifest.segmenter) {
     model("segmenter", manifest.segmenter);
     preprocessing("segmenter", manifest.segmenter.preprocessing);
+    if (manifest.segmenter.loraMapping) files.push(["segmenter.loraMapping", manifest.segmenter.loraMapping]);
   }
   return files;
 }

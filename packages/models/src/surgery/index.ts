@@ -1,0 +1,5 @@
+export { readModelGraph } from "./graph.js";
+export { type FoundLayers, findLayers, type LinearSite, scopeModule, type UnadaptableSite } from "./linears.js";
+export { type PreparedGraph, type PreparedModule, PrepareError, type PrepareRule, type PrepareTargets, prepareSegmenter, prepareTargets } from "./prepare.js";
+export { concat as joinParts, type Parts } from "./wire.js";
+export { LORA_MAPPING_FILE, PREPARED_SEGMENTER_FILE, type PreparedPack, type PreparePackOptions, preparePack, readMapping, targetsFromArgument } from "./write-prepared.js";
