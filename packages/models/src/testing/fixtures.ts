@@ -12,6 +12,24 @@ export async function readTorchExportJson<T>(name: string): Promise<T> {
   return JSON.parse(await readFile(torchExportFile(name), "utf8")) as T;
 }
 
+/**
+ * The CAT-Seg-shaped export (plain and Gemm), its two PEFT adapters and torch's merged logits
+ * (packages/models/fixtures/catseg-export, README there).
+ */
+export const CATSEG_EXPORT_DIR = fileURLToPath(new URL("../../fixtures/catseg-export/", import.meta.url));
+
+/** A file of the CAT-Seg fixtures, by its path inside the folder (`adapter-fog/adapter_config.json`). */
+export const catsegExportFile = (name: string) => path.join(CATSEG_EXPORT_DIR, name);
+
+export async function readCatsegExportJson<T>(name: string): Promise<T> {
+  return JSON.parse(await readFile(catsegExportFile(name), "utf8")) as T;
+}
+
+/** A float .npy of the CAT-Seg fixtures (core's reader). */
+export async function readCatsegNpy(name: string): Promise<numpy.NpyArray> {
+  return numpy.readNpy(new Uint8Array(await readFile(catsegExportFile(name))));
+}
+
 /** A float .npy of the fixture folder (core's reader). */
 export async function readFloatNpy(name: string): Promise<numpy.NpyArray> {
   return numpy.readNpy(new Uint8Array(await readFile(torchExportFile(name))));
