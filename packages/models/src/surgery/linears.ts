@@ -143,17 +143,19 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
     linears.push({ module, namedBy, kind, node, input: x, weight: weight.name, inFeatures, outFeatures, biasAdd, output: biasAdd ?? node });
   }
 
-  // nn.MultiheadAttention keeps q, k and v packed in one parameter: found by its name.
-  for (const name of graph.initializers.keys()) {
-    const module = strip(name, ".in_proj_weight");
-    if (module) {
-      unadaptable.push({
-        module,
-        kind: "MultiheadAttention",
-        node: name,
-        reason: "nn.MultiheadAttention packs q, k and v in one in_proj_weight: export it with separate q_proj / k_proj / v_proj nn.Linear layers (as CAT-Seg's CLIP does), or target its out_proj only",
-      });
-    }
+  // nn.MultiheadAttention keeps q, k and v packed in one parameter: found by its name. Its packed
+  // in-projection exports as MatMuls against slices of it, scoped to the attention module itself:
+  // those are not layers of their own (its out_proj, a plain nn.Linear, is).
+  // (Constant folding may leave only its in_proj_bias under the parameter's name.)
+  const attention = new Set([...graph.initializers.keys()].flatMap((name) => strip(name, ".in_proj_weight") ?? strip(name, ".in_proj_bias") ?? []));
+  for (let i = linears.length - 1; i >= 0; i--) if (attention.has((linears[i] as LinearSite).module)) linears.splice(i, 1);
+  for (const module of attention) {
+    unadaptable.push({
+      module,
+      kind: "MultiheadAttention",
+      node: `${module}.in_proj_weight`,
+      reason: "nn.MultiheadAttention packs q, k and v in one in_proj_weight: export it with separate q_proj / k_proj / v_proj nn.Linear layers (as CAT-Seg's CLIP does), or target its out_proj only",
+    });
   }
   return { linears, unadaptable };
 }
