@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ensureGeneratedPack, type GeneratedPack } from "@semla/models";
+import { catsegExportFile, torchExportFile, writeTorchExportPack } from "@semla/models/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -141,5 +142,82 @@ describe("semla models, and serving a model pack", () => {
         message: expect.stringContaining(`is indexed with openai/clip-vit-large-patch14 embeddings; this service's image encoder is ${pack.imageEncoder.id}`),
       });
     });
+  });
+
+  describe("models prepare, then serving the prepared pack", () => {
+    let server: ChildProcess;
+    let stdout = "";
+    let url: string;
+    let key: string;
+    let libraryId: string;
+    let prepared: string;
+    let env: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+      const base = path.join(root, "torch-base");
+      await writeTorchExportPack(base);
+      prepared = path.join(root, "catseg-pack");
+      const { stdout: printed } = await semla(
+        "models",
+        "prepare",
+        "--segmenter",
+        catsegExportFile("segmenter.onnx"),
+        "--targets",
+        catsegExportFile("adapter-fog"),
+        "--from",
+        base,
+        "--out",
+        prepared,
+        "--id",
+        "fixture/catseg-tiny",
+        "--size",
+        "32",
+      );
+      expect(printed).toContain("4 LoRA-ready modules");
+      expect(printed).toMatch(/sem_seg_head\.predictor\.clip_model\.visual\.transformer\.resblocks\.0\.attn\.q_proj\s+MatMul \/sem_seg_head\/.*\/q_proj\/MatMul\s+onnx::MatMul_\d+\s+32\s+32\s+bias/);
+      const dataDir = path.join(root, "prepared-data");
+      const { SEMLA_DATABASE_URL, SEMLA_BUCKET, SEMLA_URL, SEMLA_API_KEY, SEMLA_ADMIN_TOKEN, ...rest } = process.env;
+      env = { ...rest, SEMLA_DATA_DIR: dataDir, SEMLA_LOG_LEVEL: "error" };
+      server = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--port", String(await freePort()), "--models", prepared], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      server.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      server.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once("exit", (code) => reject(new Error(`semla serve exited ${code}: ${stderr}`)));
+        server.stderr!.on("data", () => void (stderr.includes("ready in") && resolve()));
+      });
+      url = /running at (\S+)/.exec(stdout)![1]!;
+      key = (await readFile(path.join(dataDir, "api-key"), "utf8")).trim();
+      libraryId = /model pack library "pack-[0-9a-f]{8}" (\S+);/.exec(stdout)![1]!;
+    }, 180_000);
+    afterAll(() => {
+      server.kill("SIGTERM");
+    });
+
+    it("takes the adapter the pack was prepared for, refuses one targeting modules the graph does not expose, and segments in every mode", async () => {
+      const centroid = path.join(root, "centroid.json");
+      await writeFile(centroid, JSON.stringify(new Array(16).fill(0.25)));
+      const remote = { ...env, SEMLA_URL: url, SEMLA_API_KEY: key };
+      const push = (adapter: string) =>
+        run(process.execPath, [BIN, "adapters", "push", catsegExportFile(adapter), "--library", libraryId, "--centroid", centroid], { cwd: ROOT, env: remote, timeout: 60_000 });
+      await push("adapter-fog");
+      const refused = (await push("adapter-night").catch((error: { code: number; stdout: string; stderr: string }) => error)) as { code: number; stdout: string; stderr: string };
+      expect(refused.code).toBe(1);
+      expect(refused.stdout + refused.stderr).toMatch(/registry\.unknown-module/);
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      const image = (await readFile(torchExportFile("image.png"))).toString("base64");
+      for (const mode of ["semla", "uniform", "zeroshot", "adapter"] as const) {
+        const body = { libraryId, classNames: ["road", "sky", "car"], image, options: { mode, ...(mode === "adapter" && { adapter: "adapter-fog" }) } };
+        const answer = await fetch(`${url}/v1/segment`, { method: "POST", headers, body: JSON.stringify(body) });
+        expect([mode, answer.status]).toEqual([mode, 200]);
+        const result = (await answer.json()) as { width: number; height: number; contributions: { name: string }[] };
+        expect([result.width, result.height]).toEqual([61, 47]);
+        if (mode !== "zeroshot") expect(result.contributions.map((c) => c.name)).toEqual(["adapter-fog"]);
+      }
+    }, 120_000);
   });
 });
