@@ -9,7 +9,7 @@ import { type BlobStore, createFsBlobStore, createS3BlobStore } from "@semla/sto
 import type { AdapterIndex } from "../db/adapter-index.js";
 import { createPgAdapterIndex } from "../db/pg-index.js";
 import { createPgliteAdapterIndex } from "../db/pglite-index.js";
-import { createScratchDatabase } from "../db/scratch-database.js";
+import { createScratchDatabase } from "./scratch-database.js";
 
 export interface Backends {
   readonly index: AdapterIndex;

@@ -3,14 +3,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createPrng, routing } from "@semla/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdapterRecord, LibraryRecord } from "./adapter-index.js";
-import { API_KEY_PREFIX, createApiKeyStore, hashApiKey } from "./api-keys.js";
-import { addActive, CONFIG, clusteredPoints, near, newAdapter, newLibrary, rejection, uniqueTenant } from "./contract-fixtures.js";
-import { createContributionStore } from "./contributions.js";
-import type { DrizzleAdapterIndex } from "./drizzle-index.js";
-import { hnswIndexName } from "./hnsw.js";
-import { MIGRATIONS_FOLDER } from "./migrate.js";
-import { toVectorLiteral } from "./vector.js";
+import type { AdapterRecord, LibraryRecord } from "../../db/adapter-index.js";
+import { API_KEY_PREFIX, createApiKeyStore, hashApiKey } from "../../db/api-keys.js";
+import { createContributionStore } from "../../db/contributions.js";
+import type { DrizzleAdapterIndex } from "../../db/drizzle-index.js";
+import { hnswIndexName } from "../../db/hnsw.js";
+import { MIGRATIONS_FOLDER } from "../../db/migrate.js";
+import { toVectorLiteral } from "../../db/vector.js";
+import { addActive, CONFIG, clusteredPoints, near, newAdapter, newLibrary, rejection, uniqueTenant } from "../fixtures.js";
 
 /**
  * The AdapterIndex contract, written once and run against every driver (pg-index.services.test.ts,
