@@ -3,6 +3,7 @@
 export { createHnswIndex, hnswIndexName } from "../db/hnsw.js";
 export { defaultEfSearch } from "../db/nearest.js";
 export { toVectorLiteral } from "../db/vector.js";
+export { type ContractDatabase, type ContractDriver, describeAdapterIndexContract } from "./adapter-index-contract/index.js";
 export { newAdapter, newLibrary, uniqueTenant } from "./fixtures.js";
 export * from "./harness.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
