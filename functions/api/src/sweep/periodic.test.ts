@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createPgliteAdapterIndex, type DrizzleAdapterIndex, openPglite } from "@semla/registry";
-import { newAdapter } from "@semla/registry/testing";
+import { createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createTestPgliteIndex, newAdapter, openTestPglite } from "@semla/registry/testing";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../http/logger.js";
@@ -18,7 +18,7 @@ describe("the Node server's periodic sweep", () => {
 
   beforeEach(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-sweep-"));
-    index = await createPgliteAdapterIndex();
+    index = await createTestPgliteIndex();
     store = createFsBlobStore({ root });
     lines.length = 0;
   });
@@ -62,7 +62,7 @@ describe("the Node server's periodic sweep", () => {
   });
 
   it("a sweep that fails (the database down) is logged as a warning and never throws; the server goes on", async () => {
-    const client = await openPglite();
+    const client = await openTestPglite();
     const closedIndex = await createPgliteAdapterIndex({ client });
     await client.close();
     await startPeriodicSweep({ index: closedIndex, store }, { intervalMs: 60_000, logger }).stop();

@@ -6,4 +6,5 @@ export { toVectorLiteral } from "../db/vector.js";
 export { type ContractDatabase, type ContractDriver, describeAdapterIndexContract } from "./adapter-index-contract/index.js";
 export { newAdapter, newLibrary, uniqueTenant } from "./fixtures.js";
 export * from "./harness.js";
+export { createTestPgliteIndex, openTestPglite } from "./pglite.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
