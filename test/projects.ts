@@ -5,8 +5,9 @@
  *
  * - `unit`: every other test. No PostgreSQL, no s3rver (PGlite, the filesystem store, loopback
  *   HTTP servers and generated models are fine). `npm run test:unit` runs these alone.
- * - `programs`: `*.program.test.ts`, a whole program at work without the services: the CLI as
- *   processes, the demo and evaluation worlds fitted and scored (seconds each, not milliseconds).
+ * - `programs`: `*.program.test.ts`, a whole program at work without the services: the CLI and the
+ *   endpoint's main as processes, the endpoint's bundle, the API's Lambda handler starting every
+ *   service, the deploy stack under Pulumi's mocks, the demo and evaluation worlds fitted and scored (seconds each, not milliseconds).
  * - `services`: a test that reads `inject("postgresUrl")` or `inject("s3Endpoint")` is named
  *   `*.services.test.ts`, or `*.e2e.test.ts` when it drives the whole API over HTTP; only this
  *   project starts the throwaway PostgreSQL cluster and s3rver (test/setup/).

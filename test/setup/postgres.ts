@@ -8,7 +8,7 @@ import type { TestProject } from "vitest/node";
 /**
  * vitest globalSetup: a throwaway PostgreSQL + pgvector cluster (scripts/services/postgres.sh),
  * its URL provided to tests as `postgresUrl`. Test files do not share a database: each creates
- * its own from this URL (packages/registry/src/db/scratch-database.ts), so files run in parallel.
+ * its own from this URL (packages/registry/src/testing/scratch-database.ts), so files run in parallel.
  *
  * postgres.sh keeps one cluster per checkout, so vitest runs started side by side in one checkout
  * share it: each registers under .cache/services/postgres.users/, and the last one out stops it.

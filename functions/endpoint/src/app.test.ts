@@ -4,8 +4,8 @@ import { isSemlaError, SemlaError } from "@semla/core";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation } from "@semla/inference";
 import { describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { rawEnvelope } from "./raw-envelope.fixture.js";
-import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
+import { fakeSegmenter, ONE_PIXEL_PNG } from "./testing/fake-segmenter.js";
+import { rawEnvelope } from "./testing/raw-envelope.js";
 
 const request: Invocation = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"], adapter: { kind: "none" }, requestId: "r-1" };
 

@@ -8,8 +8,8 @@ import { adapterObjectKey, type BlobStore, createFsBlobStore, sha256Hex } from "
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { type RunningServer, startEndpointServer } from "./server.js";
-import { sageMakerFront } from "./test-front.js";
-import { fakeSegmenter, ONE_PIXEL_PNG } from "./test-segmenter.js";
+import { fakeSegmenter, ONE_PIXEL_PNG } from "./testing/fake-segmenter.js";
+import { sageMakerFront } from "./testing/sagemaker-front.js";
 
 /** The SageMaker backend, through the SDK, against the endpoint app behind a loopback server. */
 describe("SageMaker backend against the endpoint (fake segmenter)", () => {

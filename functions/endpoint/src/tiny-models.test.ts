@@ -9,11 +9,11 @@ import { locateModels } from "@semla/service/models";
 import { adapterObjectKey, type BlobStore, createFsBlobStore, sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
-import { rawEnvelope } from "./raw-envelope.fixture.js";
 import { loadSegmenter } from "./segmenter.js";
 import { type RunningServer, startEndpointServer } from "./server.js";
-import { sageMakerFront } from "./test-front.js";
-import { gradientPng } from "./test-png.js";
+import { gradientPng } from "./testing/gradient-png.js";
+import { rawEnvelope } from "./testing/raw-envelope.js";
+import { sageMakerFront } from "./testing/sagemaker-front.js";
 
 /** The reference endpoint with the real (tiny) ONNX models, invoked through the SageMaker SDK on loopback. */
 describe("endpoint with the tiny models", () => {

@@ -5,7 +5,8 @@ import { createAdapters, mixtureSha256 } from "@semla/adapters";
 import { fusion, type LoraAdapter, peft, randomAdapter, routing } from "@semla/core";
 import { ClipEmbedder, createLocalBackend, type InferenceBackend, type InferenceRequest, OnnxSegmenter } from "@semla/inference";
 import { ensureGeneratedPack, type ModelPack } from "@semla/models";
-import { type AdapterIndex, type AdapterRecord, createPgliteAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
+import { type AdapterIndex, type AdapterRecord, type LibraryRecord, registerAdapter } from "@semla/registry";
+import { createTestPgliteIndex } from "@semla/registry/testing";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,7 +61,7 @@ function centroidAt(distance: number, axis: number): Float32Array {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "semla-pipeline-"));
   models = await ensureGeneratedPack(path.join(dir, "models"), "tiny");
-  index = await createPgliteAdapterIndex();
+  index = await createTestPgliteIndex();
   const fsStore = createFsBlobStore({ root: path.join(dir, "blobs") });
   store = {
     ...fsStore,

@@ -1,11 +1,12 @@
-import { createApiKeyStore, createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createApiKeyStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createTestPgliteIndex } from "@semla/registry/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cachedKeys } from "./key-cache.js";
 
 describe("the key cache on revocation", () => {
   let index: DrizzleAdapterIndex;
   beforeAll(async () => {
-    index = await createPgliteAdapterIndex();
+    index = await createTestPgliteIndex();
   });
   afterAll(() => index.close());
 

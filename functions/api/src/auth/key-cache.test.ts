@@ -1,4 +1,5 @@
-import { type ApiKeyStore, createApiKeyStore, createPgliteAdapterIndex, type DrizzleAdapterIndex, hashApiKey } from "@semla/registry";
+import { type ApiKeyStore, createApiKeyStore, type DrizzleAdapterIndex, hashApiKey } from "@semla/registry";
+import { createTestPgliteIndex } from "@semla/registry/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cachedKeys } from "./key-cache.js";
 
@@ -12,7 +13,7 @@ describe("cachedKeys: one database lookup per key and TTL, for valid and invalid
   let index: DrizzleAdapterIndex;
   let store: ApiKeyStore;
   beforeAll(async () => {
-    index = await createPgliteAdapterIndex();
+    index = await createTestPgliteIndex();
     store = createApiKeyStore(index.db);
   });
   afterAll(async () => {

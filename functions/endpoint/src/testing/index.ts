@@ -1,5 +1,6 @@
 // Test support, exported as @semla/endpoint/testing (never imported by production code).
 
-export { rawEnvelope } from "../raw-envelope.fixture.js";
-export { sageMakerFront } from "../test-front.js";
-export { gradientPng } from "../test-png.js";
+export { type FakeSegmenter, fakeSegmenter, ONE_PIXEL_PNG } from "./fake-segmenter.js";
+export { gradientPng } from "./gradient-png.js";
+export { rawEnvelope } from "./raw-envelope.js";
+export { sageMakerFront } from "./sagemaker-front.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { denseDelta } from "../lora/adapter.js";
-import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
+import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "../testing/fusion.js";
 import { fuseAdapters } from "./fuse.js";
 
 const [Q, FC, PROJ, TEXT_V] = SMALL_MODULES.map((m) => m.name) as [string, string, string, string];

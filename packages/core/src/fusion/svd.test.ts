@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../limits/limits.js";
 import { svd } from "../linalg/svd.js";
 import { denseDelta } from "../lora/adapter.js";
-import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
+import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "../testing/fusion.js";
 import { fuseAdapters } from "./fuse.js";
 import { FusionOptionsSchema, parseFusionOptions } from "./options.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { denseDelta, type LoraModule } from "../lora/adapter.js";
 import { createPrng } from "../random/prng.js";
+import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "../testing/fusion.js";
 import { FusionError } from "./errors.js";
-import { expectedDelta, maxAbsDifference, moduleNamed, SMALL_MODULES, smallAdapter } from "./fixtures.js";
 import { fuseAdapters } from "./fuse.js";
 import { parseFusionOptions } from "./options.js";
 import { mergeTaskTensors } from "./task-tensors.js";

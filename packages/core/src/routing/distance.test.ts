@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { routingErrorFrom } from "../testing/routing.js";
 import { cosineDistance, distance, euclideanDistance, MetricSchema } from "./distance.js";
-import { routingErrorFrom } from "./fixtures.js";
 
 describe("euclideanDistance", () => {
   it("is the hypotenuse of a 3-4-5 triangle", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
+import { LIBRARY, ORIGIN, routingErrorFrom } from "../testing/routing.js";
 import { type Candidate, nearestAdapters } from "./nearest.js";
 
 const library = LIBRARY;

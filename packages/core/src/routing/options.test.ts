@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../limits/limits.js";
-import { routingErrorFrom } from "./fixtures.js";
+import { routingErrorFrom } from "../testing/routing.js";
 import { parseRoutingOptions, RoutingOptionsSchema } from "./options.js";
 
 describe("RoutingOptionsSchema", () => {

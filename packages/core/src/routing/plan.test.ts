@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIBRARY, ORIGIN, routingErrorFrom } from "./fixtures.js";
+import { LIBRARY, ORIGIN, routingErrorFrom } from "../testing/routing.js";
 import type { Candidate } from "./nearest.js";
 import type { Neighbor } from "./neighbor.js";
 import { parseRoutingOptions } from "./options.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { routingErrorFrom } from "./fixtures.js";
+import { routingErrorFrom } from "../testing/routing.js";
 import { FusionPlanSchema } from "./plan-schema.js";
 import { uniformPlan } from "./uniform.js";
 

@@ -3,14 +3,14 @@ import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { newLibrary, rejection } from "../testing/fixtures.js";
+import { createScratchDatabase, type ScratchDatabase } from "../testing/scratch-database.js";
 import { createApiKeyStore } from "./api-keys.js";
-import { newLibrary, rejection } from "./contract-fixtures.js";
 import { createContributionStore } from "./contributions.js";
 import type { DrizzleAdapterIndex } from "./drizzle-index.js";
 import { pgOutage } from "./outage.js";
 import { createPgAdapterIndex } from "./pg-index.js";
 import { createPgliteAdapterIndex, openPglite } from "./pglite-index.js";
-import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 
 /** A loopback port nothing listens on: a stopped server. */
 async function closedPort(): Promise<number> {

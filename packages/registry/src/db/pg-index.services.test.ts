@@ -1,9 +1,9 @@
 import pg from "pg";
 import { inject } from "vitest";
-import { describeAdapterIndexContract } from "./contract.js";
+import { describeAdapterIndexContract } from "../testing/adapter-index-contract/index.js";
+import { createScratchDatabase } from "../testing/scratch-database.js";
 import { migrateDatabase } from "./migrate.js";
 import { createPgAdapterIndex, ignoreConnectionErrors } from "./pg-index.js";
-import { createScratchDatabase } from "./scratch-database.js";
 
 describeAdapterIndexContract({
   name: "PostgreSQL + pgvector",

@@ -1,4 +1,4 @@
-import { describeAdapterIndexContract } from "./contract.js";
+import { describeAdapterIndexContract } from "../testing/adapter-index-contract/index.js";
 import { migrateDatabase } from "./migrate.js";
 import { createPgliteAdapterIndex, openPglite } from "./pglite-index.js";
 

@@ -1,4 +1,4 @@
-// Test harness (not exported from the package): a registry over real backends, isolated per test file.
+// Test harness: a registry over real backends, isolated per test file.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,8 +8,8 @@ import { peft, randomAdapter } from "@semla/core";
 import { type BlobStore, createFsBlobStore, createS3BlobStore } from "@semla/storage";
 import type { AdapterIndex } from "../db/adapter-index.js";
 import { createPgAdapterIndex } from "../db/pg-index.js";
-import { createPgliteAdapterIndex } from "../db/pglite-index.js";
-import { createScratchDatabase } from "../db/scratch-database.js";
+import { createTestPgliteIndex } from "./pglite.js";
+import { createScratchDatabase } from "./scratch-database.js";
 
 export interface Backends {
   readonly index: AdapterIndex;
@@ -20,7 +20,7 @@ export interface Backends {
 /** PGlite + filesystem: the embedded default. */
 export async function embeddedBackends(): Promise<Backends> {
   const root = await mkdtemp(join(tmpdir(), "semla-blobs-"));
-  const index = await createPgliteAdapterIndex();
+  const index = await createTestPgliteIndex();
   return {
     index,
     store: createFsBlobStore({ root }),

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, inject, it } from "vitest";
+import { blobStoreContract } from "../testing/blob-store-contract.js";
 import { BlobNotFoundError } from "./blob-store.js";
-import { blobStoreContract } from "./contract.js";
 import { createS3BlobStore, type S3BlobStoreOptions } from "./s3-store.js";
 
 // s3rver from test/setup/s3.ts: any credentials are accepted.

@@ -1,9 +1,9 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { buildZip, type FixtureMember } from "../../testing/zip.js";
 import { CentroidError, type CentroidInput, type CentroidOptions, detectCentroidFormat, parseCentroid, SEMLA_CENTROID_KEY } from "./centroid.js";
 import { NumpyFormatError } from "./errors.js";
 import { writeNpy } from "./npy.js";
-import { buildZip, type FixtureMember } from "./zip-fixture.js";
 
 const json = (text: string): CentroidInput => ({ format: "json", bytes: new TextEncoder().encode(text) });
 const npy = (shape: number[], values: number[]): CentroidInput => ({ format: "npy", bytes: writeNpy(shape, new Float32Array(values)) });

@@ -1,9 +1,9 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { failure } from "./failure.js";
+import { numpyFailure } from "../../testing/numpy.js";
+import { buildZip, type FixtureMember } from "../../testing/zip.js";
 import { writeNpy } from "./npy.js";
 import { openNpz, readNpz } from "./npz.js";
-import { buildZip, type FixtureMember } from "./zip-fixture.js";
 
 /** A member laid out as np.savez writes it (force_zip64 local header), optionally deflated as np.savez_compressed does. */
 function member(name: string, data: Uint8Array, compressed = false): FixtureMember {
@@ -34,20 +34,20 @@ describe("openNpz", () => {
 
   it("refuses a key it does not have, listing the keys it has", async () => {
     const npz = openNpz(buildZip([member("a.npy", vector), member("b.npy", vector)]).bytes);
-    const error = await failure(() => npz.array("c"));
+    const error = await numpyFailure(() => npz.array("c"));
     expect(error.code).toBe("numpy.npz-missing-key");
     expect(error.message).toBe('numpy archive member "c.npy": the .npz archive has no array with this key (key "c"; keys: "a", "b")');
     expect(error.details).toEqual({ rule: "npz-missing-key", member: "c.npy", key: "c", keys: ["a", "b"] });
-    expect((await failure(() => openNpz(buildZip([]).bytes).array("a"))).reason).toBe('key "a"; keys: none');
+    expect((await numpyFailure(() => openNpz(buildZip([]).bytes).array("a"))).reason).toBe('key "a"; keys: none');
   });
 
   it("does not accept the member name with its suffix as a key", async () => {
-    expect((await failure(() => openNpz(buildZip([member("a.npy", vector)]).bytes).array("a.npy"))).code).toBe("numpy.npz-missing-key");
+    expect((await numpyFailure(() => openNpz(buildZip([member("a.npy", vector)]).bytes).array("a.npy"))).code).toBe("numpy.npz-missing-key");
   });
 
   it("names the member when an array inside is malformed", async () => {
     const npz = openNpz(buildZip([member("bad.npy", row.subarray(0, row.length - 1))]).bytes);
-    const error = await failure(() => npz.array("bad"));
+    const error = await numpyFailure(() => npz.array("bad"));
     expect(error.code).toBe("numpy.truncated");
     expect(error.member).toBe("bad.npy");
     expect(error.message).toBe('numpy archive member "bad.npy": the file is shorter than its header says (shape (1, 3) of <f4 needs 12 data bytes, 11 present)');
@@ -55,23 +55,23 @@ describe("openNpz", () => {
   });
 
   it("names the member when a member is not .npy at all", async () => {
-    const error = await failure(() => openNpz(buildZip([member("x.npy", new TextEncoder().encode("{}"))]).bytes).array("x"));
+    const error = await numpyFailure(() => openNpz(buildZip([member("x.npy", new TextEncoder().encode("{}"))]).bytes).array("x"));
     expect(error.code).toBe("numpy.magic");
     expect(error.member).toBe("x.npy");
   });
 
   it("passes ZIP errors through, naming the member (CRC mismatch)", async () => {
-    const error = await failure(() => openNpz(buildZip([{ ...member("a.npy", vector), crc: 1, localCrc: 1 }]).bytes).array("a"));
+    const error = await numpyFailure(() => openNpz(buildZip([{ ...member("a.npy", vector), crc: 1, localCrc: 1 }]).bytes).array("a"));
     expect(error.code).toBe("numpy.zip-crc");
     expect(error.member).toBe("a.npy");
   });
 
   it("refuses a non-ZIP at open time", async () => {
-    expect((await failure(() => openNpz(row))).code).toBe("numpy.zip-eocd");
+    expect((await numpyFailure(() => openNpz(row))).code).toBe("numpy.zip-eocd");
   });
 
   it("applies maxMemberSize to the members it reads", async () => {
-    const error = await failure(() => openNpz(buildZip([member("a.npy", row, true)]).bytes, { maxMemberSize: 100 }).array("a"));
+    const error = await numpyFailure(() => openNpz(buildZip([member("a.npy", row, true)]).bytes, { maxMemberSize: 100 }).array("a"));
     expect(error.code).toBe("numpy.zip-member-too-large");
     expect(error.reason).toBe("140 bytes, limit 100");
   });
@@ -89,7 +89,7 @@ describe("readNpz", () => {
   });
 
   it("fails on the first malformed array", async () => {
-    const error = await failure(() => readNpz(buildZip([member("x.npy", vector), member("y.npy", new Uint8Array(3))]).bytes));
+    const error = await numpyFailure(() => readNpz(buildZip([member("x.npy", vector), member("y.npy", new Uint8Array(3))]).bytes));
     expect(error.member).toBe("y.npy");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ByteSource, bytesSource } from "../../bytes/byte-source.js";
-import { SMALL_MODULES, smallAdapter } from "../../fusion/fixtures.js";
 import { LIMITS } from "../../limits/limits.js";
+import { SMALL_MODULES, smallAdapter } from "../../testing/fusion.js";
 import { writeSafetensors } from "../safetensors/index.js";
 import { readLoraAdapter } from "./read-adapter.js";
 import { writePeftAdapter } from "./write-adapter.js";

@@ -1,6 +1,6 @@
-// Test fixtures (not exported from the package).
-import { RoutingError } from "./errors.js";
-import type { Candidate } from "./nearest.js";
+// Test fixtures for routing: a small library of candidates and the RoutingError a call throws.
+import { RoutingError } from "../routing/errors.js";
+import type { Candidate } from "../routing/nearest.js";
 
 /** Runs fn and returns the RoutingError it throws (failing the test otherwise). */
 export function routingErrorFrom(fn: () => unknown): RoutingError {

@@ -1,4 +1,4 @@
-// Test fixtures (not exported from the package): small adapters with CAT-Seg-like module names.
+// Test fixtures for fusion: small adapters with CAT-Seg-like module names.
 import { loraScaling } from "../formats/peft/patterns.js";
 import type { LoraAdapter, LoraModule } from "../lora/adapter.js";
 import { denseDelta } from "../lora/adapter.js";

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { peft, SemlaError } from "@semla/core";
 import { adapterObjectKey } from "@semla/storage";
-import type { AdapterIndex, AdapterRecord, LibraryRecord, ModuleShapes, NewAdapter, NewLibrary } from "./adapter-index.js";
+import type { AdapterIndex, AdapterRecord, LibraryRecord, ModuleShapes, NewAdapter, NewLibrary } from "../db/adapter-index.js";
 
-/** Builders for the contract suite: every test makes its own tenant and libraries. */
+/** Builders for the contract suite and the registry's other tests: every test makes its own tenant and libraries. */
 
 export function uniqueTenant(): string {
   return `tenant-${randomUUID()}`;

@@ -1,10 +1,10 @@
 /**
  * TEST-ONLY: assembles ZIP archives byte by byte for the reader's tests, including the exact
  * layouts Python's zipfile produces for numpy (force_zip64 local headers) and deliberately
- * malformed ones. Not exported from index.ts. Compression is the caller's (tests use Node's zlib),
+ * malformed ones. Exported through @semla/core/testing, never from index.ts. Compression is the caller's (tests use Node's zlib),
  * keeping this file free of runtime-specific imports like the rest of core.
  */
-import { crc32 } from "./crc32.js";
+import { crc32 } from "../formats/numpy/crc32.js";
 
 export interface FixtureMember {
   readonly name: string;

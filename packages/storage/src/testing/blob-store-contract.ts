@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type BlobInfo, BlobNotFoundError, type BlobStore, blobSource } from "./blob-store.js";
-import { BlobRangeError } from "./byte-range.js";
+import { type BlobInfo, BlobNotFoundError, type BlobStore, blobSource } from "../blob/blob-store.js";
+import { BlobRangeError } from "../blob/byte-range.js";
 
 /**
  * What every BlobStore promises, run against each implementation by its own test file. Each test

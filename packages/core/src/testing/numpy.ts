@@ -1,8 +1,8 @@
-// Test support (not exported from the package).
-import { NumpyFormatError } from "./errors.js";
+// Test support: the numpy readers' failures.
+import { NumpyFormatError } from "../formats/numpy/errors.js";
 
 /** The NumpyFormatError `action` throws or rejects with (any other outcome fails the test). */
-export async function failure(action: () => unknown): Promise<NumpyFormatError> {
+export async function numpyFailure(action: () => unknown): Promise<NumpyFormatError> {
   try {
     await action();
   } catch (error) {
