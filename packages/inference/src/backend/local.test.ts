@@ -2,7 +2,7 @@ import { createAdapters, type Mixture, mixtureSha256 } from "@semla/adapters";
 import { type CountingStore, countingStoreWith, smallAdapter, sourcesOf } from "@semla/adapters/testing";
 import { fusion } from "@semla/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
+import { ONE_PIXEL_PNG } from "../testing/transport.js";
 import type { SegmentationInput, SegmentationOutput, Segmenter } from "../types.js";
 import { createLocalBackend } from "./local.js";
 

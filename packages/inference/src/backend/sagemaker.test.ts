@@ -1,12 +1,12 @@
 import { createAdapters } from "@semla/adapters";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Reply, type ScriptedServer, scriptedServer } from "../testing/sagemaker-server.js";
+import { ONE_PIXEL_PNG } from "../testing/transport.js";
 import { decodeInvocation } from "../transport/envelope.js";
 import { encodeInferenceResponse } from "../transport/response.js";
-import { ONE_PIXEL_PNG } from "../transport/test-fixtures.js";
 import type { InferenceRequest, InferenceResponse } from "../types.js";
 import { backoffDelay } from "./retry.js";
 import { createSageMakerBackend, type SageMakerBackendOptions } from "./sagemaker.js";
-import { type Reply, type ScriptedServer, scriptedServer } from "./test-server.js";
 
 const request: InferenceRequest = { image: new Uint8Array([1, 2, 3, 4]), classNames: ["road", "sky"], mixture: null, requestId: "req-7" };
 const { mixture: _, ...invocation } = { ...request, adapter: { kind: "none" as const } };

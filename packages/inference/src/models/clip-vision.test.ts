@@ -1,8 +1,8 @@
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
-import { clipVisionReference } from "./test-support/clip-reference.js";
+import { maxAbs, maxAbsDifference, normalArray } from "../testing/arrays.js";
+import { clipVisionReference } from "../testing/clip-reference.js";
 
 const config = onnx.CLIP_VISION_TINY;
 const graph = onnx.buildClipVision(config, 11);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
-import { normalArray } from "./test-support/arrays.js";
+import { normalArray } from "../testing/arrays.js";
 
 describe("a model with external data", () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { onnx } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtSession } from "../runtime/ort.js";
-import { maxAbsDifference } from "./test-support/arrays.js";
+import { maxAbsDifference } from "../testing/arrays.js";
 
 /** PyTorch's F.interpolate(mode="bilinear", align_corners=False) of one [h, w] plane by an integer factor. */
 function bilinearUpsample(plane: readonly number[], h: number, w: number, factor: number): number[] {

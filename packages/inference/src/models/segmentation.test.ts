@@ -3,7 +3,7 @@ import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT } fro
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed, type OrtSession } from "../runtime/ort.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
-import { maxAbs, maxAbsDifference, normalArray } from "./test-support/arrays.js";
+import { maxAbs, maxAbsDifference, normalArray } from "../testing/arrays.js";
 
 const config = onnx.SEGMENTATION_TINY;
 const SEED = 31;

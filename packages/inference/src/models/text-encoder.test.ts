@@ -1,7 +1,7 @@
 import { onnx, TEXT_ENCODER_ATTENTION_MASK, TEXT_ENCODER_INPUT_IDS, TEXT_ENCODER_OUTPUT } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtOutput, type OrtSession } from "../runtime/ort.js";
-import { maxAbsDifference } from "./test-support/arrays.js";
+import { maxAbsDifference } from "../testing/arrays.js";
 
 const config = onnx.TEXT_ENCODER_TINY;
 const D = config.embedDim;

@@ -2,8 +2,8 @@ import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { openModelPack } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TinyModels, tinyModelFiles } from "../testing/tiny-models.js";
 import { ClipEmbedder } from "../workers/embedder.js";
-import { type TinyModels, tinyModelFiles } from "../workers/tiny-models.fixture.js";
 import { checkModelPack, inspectModelPack } from "./check-pack.js";
 
 describe("checking a model pack", () => {

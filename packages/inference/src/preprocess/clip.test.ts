@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { bandsRgb, encodeRaw, noiseRgb, type Rgb, solidImage } from "../testing/images.js";
 import { CLIP_MEAN, CLIP_STD, clipCropRgb, clipGeometry, preprocessClip, preprocessClipBatch, rgbToNormalisedChw } from "./clip.js";
 import { decodeImage } from "./decode.js";
 import { ImageError } from "./errors.js";
-import { bandsRgb, encodeRaw, noiseRgb, type Rgb, solidImage } from "./fixtures.js";
 
 const SIDE = 224;
 const PLANE = SIDE * SIDE;

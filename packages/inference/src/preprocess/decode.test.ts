@@ -1,9 +1,9 @@
 import { LIMITS } from "@semla/core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { bandsRgb, encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "../testing/images.js";
 import { decodeImage, imagePipeline, openImage, readRawRgb } from "./decode.js";
 import { ImageError } from "./errors.js";
-import { bandsRgb, encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "./fixtures.js";
 import { sniffImageFormat } from "./sniff.js";
 
 async function imageError(promise: Promise<unknown>): Promise<ImageError> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { bandsRgb, encodeRaw, solidImage } from "../testing/images.js";
 import { CLIP_MEAN, CLIP_STD } from "./clip.js";
-import { bandsRgb, encodeRaw, solidImage } from "./fixtures.js";
 import { preprocessSquare } from "./square.js";
 
 const level = (x: number, c: number) => (x * (CLIP_STD[c] as number) + (CLIP_MEAN[c] as number)) * 255;

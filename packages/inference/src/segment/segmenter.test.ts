@@ -3,11 +3,11 @@ import { onnx, SEGMENTATION_OUTPUT, SEGMENTATION_PIXELS, SEGMENTATION_TEXT, TEXT
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageError } from "../preprocess/errors.js";
-import { bandsRgb, encodeRaw, noiseRgb } from "../preprocess/fixtures.js";
 import { preprocessSquare } from "../preprocess/square.js";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
+import { bandsRgb, encodeRaw, noiseRgb } from "../testing/images.js";
+import { tinyModelFiles } from "../testing/tiny-models.js";
 import type { SegmentationOutput } from "../types.js";
-import { tinyModelFiles } from "../workers/tiny-models.fixture.js";
 import { labelMask } from "./label-mask.js";
 import { loraFeeds } from "./lora-feeds.js";
 import { encodeMaskPng } from "./mask-png.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ONE_PIXEL_PNG } from "../testing/transport.js";
 import type { InferenceResponse } from "../types.js";
 import { decodeInferenceResponse, encodeInferenceResponse } from "./response.js";
-import { ONE_PIXEL_PNG } from "./test-fixtures.js";
 
 const response: InferenceResponse = {
   maskPng: ONE_PIXEL_PNG,

@@ -5,11 +5,11 @@ import { LIMITS } from "@semla/core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageError } from "../preprocess/errors.js";
-import { encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "../preprocess/fixtures.js";
+import { encodeRaw, noiseRgb, pngHeaderOnly, solidImage } from "../testing/images.js";
+import { tinyModelFiles } from "../testing/tiny-models.js";
 import { CentroidError, type CentroidProgress, centroidOfImages } from "./centroid.js";
 import { ClipEmbedder, type StagedEmbedder } from "./embedder.js";
 import type { ImageFile } from "./image-files.js";
-import { tinyModelFiles } from "./tiny-models.fixture.js";
 
 let models: Awaited<ReturnType<typeof tinyModelFiles>>;
 let embedder: ClipEmbedder;

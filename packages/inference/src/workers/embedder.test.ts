@@ -3,11 +3,11 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preprocessClip } from "../preprocess/clip.js";
 import { ImageError } from "../preprocess/errors.js";
-import { encodeRaw, noiseRgb, solidImage } from "../preprocess/fixtures.js";
 import { createOrtSession } from "../runtime/ort.js";
+import { encodeRaw, noiseRgb, solidImage } from "../testing/images.js";
+import { tinyModelFiles } from "../testing/tiny-models.js";
 import { ClipEmbedder, type ClipImageConfig } from "./embedder.js";
 import { OrtWorkerPool } from "./pool.js";
-import { tinyModelFiles } from "./tiny-models.fixture.js";
 
 let models: Awaited<ReturnType<typeof tinyModelFiles>>;
 let embedder: ClipEmbedder;

@@ -4,9 +4,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyModelFiles } from "../testing/tiny-models.js";
 import { ortWorkerEntry, workerEntry } from "./entry.js";
 import { OrtWorkerPool } from "./pool.js";
-import { tinyModelFiles } from "./tiny-models.fixture.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,8 +1,8 @@
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT } from "@semla/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession } from "../runtime/ort.js";
+import { tinyModelFiles } from "../testing/tiny-models.js";
 import { OrtWorkerPool } from "./pool.js";
-import { tinyModelFiles } from "./tiny-models.fixture.js";
 
 /** The real worker (ort-worker.ts, loaded from source through tsx) running the tiny CLIP vision model. */
 

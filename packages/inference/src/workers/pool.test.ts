@@ -3,9 +3,9 @@ import { WorkerError } from "./errors.js";
 import { type OrtPoolOptions, OrtWorkerPool } from "./pool.js";
 import type { Feeds } from "./tensors.js";
 
-/** Pool mechanics against fake-worker.fixture.ts (same protocol, no ONNX Runtime). */
+/** Pool mechanics against testing/fake-worker.ts (same protocol, no ONNX Runtime). */
 
-const FAKE = new URL("./fake-worker.fixture.ts", import.meta.url);
+const FAKE = new URL("../testing/fake-worker.ts", import.meta.url);
 const pools: OrtWorkerPool[] = [];
 
 async function fakePool(options: Partial<OrtPoolOptions> = {}): Promise<OrtWorkerPool> {

@@ -122,7 +122,9 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
       const next = graph.consumers.get(output[0] ?? "") ?? [];
       const add = next.length === 1 && next[0]?.fields.op_type === "Add" ? next[0] : undefined;
       const other = add?.fields.input.find((i) => i !== output[0]);
-      const bias = init(other);
+      // The exporter merges equal initializers and feeds the copies through Identity nodes.
+      const identity = other === undefined ? undefined : graph.producer.get(other);
+      const bias = init(other) ?? (identity?.fields.op_type === "Identity" ? init(identity.fields.input[0]) : undefined);
       if (add && bias && bias.dims.length === 1 && bias.dims[0] === outFeatures) {
         biasAdd = add;
         biasName = bias.name;
@@ -149,6 +151,21 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
   // (Constant folding may leave only its in_proj_bias under the parameter's name.)
   const attention = new Set([...graph.initializers.keys()].flatMap((name) => strip(name, ".in_proj_weight") ?? strip(name, ".in_proj_bias") ?? []));
   for (let i = linears.length - 1; i >= 0; i--) if (attention.has((linears[i] as LinearSite).module)) linears.splice(i, 1);
+  // Its out_proj is an nn.Linear the attention never calls (it reads the weight itself), so a LoRA on
+  // it would change nothing in torch: adapting the graph's product there would not match the adapter.
+  for (let i = linears.length - 1; i >= 0; i--) {
+    const site = linears[i] as LinearSite;
+    const owner = [...attention].find((m) => site.module.startsWith(`${m}.`));
+    if (owner) {
+      linears.splice(i, 1);
+      unadaptable.push({
+        module: site.module,
+        kind: "MultiheadAttention",
+        node: site.node.fields.name,
+        reason: `it belongs to the nn.MultiheadAttention ${owner}, which reads its weight directly instead of calling it: a LoRA on it has no effect in torch; export the attention with separate q_proj / k_proj / v_proj / out_proj nn.Linear layers (as CAT-Seg's CLIP does)`,
+      });
+    }
+  }
   for (const module of attention) {
     unadaptable.push({
       module,

@@ -65,7 +65,9 @@ function matchSites(graph: ModelGraph, targets: PrepareTargets, mapping: Readonl
     if (!graph.nodes.some((n) => n.fields.name === node))
       throw new PrepareError("mapping", `the mapping names node ${JSON.stringify(node)} for ${module}; the graph has no such node`, { module, node });
   }
-  const blocked: UnadaptableSite[] = unadaptable.filter((u) => targets.isTarget(u.module));
+  // With an adapter's shapes at hand, only layers it has weights for matter (PEFT may match an
+  // attention's unused out_proj by suffix and train nothing there worth serving: it has no effect).
+  const blocked: UnadaptableSite[] = unadaptable.filter((u) => targets.isTarget(u.module) && (!targets.shapes || targets.shapes.has(u.module)));
   if (blocked.length > 0) {
     const first = blocked[0] as UnadaptableSite;
     throw new PrepareError("unadaptable", `${first.module} (${first.kind}, ${first.node}) cannot take LoRA inputs: ${first.reason}`, {

@@ -1,6 +1,6 @@
 import { parentPort, threadId, workerData } from "node:worker_threads";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
-import type { OutputTensor } from "./tensors.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../workers/protocol.js";
+import type { OutputTensor } from "../workers/tensors.js";
 
 /**
  * A stand-in for ort-worker.ts that speaks the same protocol without ONNX Runtime, so the pool's
