@@ -11,7 +11,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, ...SERVICE_TEST_FILES, ...PROGRAM_TEST_FILES] },
+        // One process for all unit files (isolate: false): on 2 cores starting a process and importing
+        // the modules per file was half the project's time (92.9 s → 49.9 s, back to back). A unit test
+        // that changes process-wide state (process.env, globals, timers) restores it in its hooks.
+        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, ...SERVICE_TEST_FILES, ...PROGRAM_TEST_FILES], isolate: false },
       },
       {
         extends: true,
