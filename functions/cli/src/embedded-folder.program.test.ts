@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,20 +11,12 @@ import { hashApiKey, newAdapterOf } from "@semla/registry";
 import { sha256Hex } from "@semla/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TENANT } from "./embedded/local-key.js";
+import { freePort } from "./testing/serve.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const BIN = path.join(ROOT, "functions/cli/bin/semla.js");
 const MAIN = path.join(ROOT, "functions/cli/src/main.ts");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /**
  * The embedded data folder shared by processes, as a user meets it: `semla serve` in one terminal,

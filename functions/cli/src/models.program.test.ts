@@ -1,28 +1,15 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ensureGeneratedPack, type GeneratedPack } from "@semla/models";
 import { catsegExportFile, torchExportFile, writeTorchExportPack } from "@semla/models/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, embeddedEnv, ROOT, type ServingProcess, startServe } from "./testing/serve.js";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const BIN = path.join(ROOT, "functions/cli/bin/semla.js");
-const MAIN = path.join(ROOT, "functions/cli/src/main.ts");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** A user with a model pack: inspect it, check it, compute a centroid with it, serve it. */
 describe("semla models, and serving a model pack", () => {
@@ -77,7 +64,7 @@ describe("semla models, and serving a model pack", () => {
   }, 120_000);
 
   describe("serve --models", () => {
-    let server: ChildProcess;
+    let server: ServingProcess;
     let stdout = "";
     let url: string;
     let key: string;
@@ -85,26 +72,14 @@ describe("semla models, and serving a model pack", () => {
 
     beforeAll(async () => {
       const dataDir = path.join(root, "data");
-      const { SEMLA_DATABASE_URL, SEMLA_BUCKET, SEMLA_URL, SEMLA_API_KEY, SEMLA_ADMIN_TOKEN, ...rest } = process.env;
-      const env = { ...rest, SEMLA_DATA_DIR: dataDir, SEMLA_LOG_LEVEL: "error" };
-      server = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--port", String(await freePort()), "--models", pack.dir], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      server.stdout!.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      server.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once("exit", (code) => reject(new Error(`semla serve exited ${code}: ${stderr}`)));
-        server.stderr!.on("data", () => void (stderr.includes("ready in") && resolve()));
-      });
+      server = await startServe(["--models", pack.dir], embeddedEnv(dataDir));
+      stdout = server.stdout();
       url = /running at (\S+)/.exec(stdout)![1]!;
       key = (await readFile(path.join(dataDir, "api-key"), "utf8")).trim();
       libraryId = /model pack library "pack-[0-9a-f]{8}" (\S+);/.exec(stdout)![1]!;
     }, 120_000);
     afterAll(() => {
-      server.kill("SIGTERM");
+      server.child.kill("SIGTERM");
     });
 
     it("serves the pack: a library indexed with its encoder, zero-shot segmentation, and examples that say so", async () => {
@@ -145,7 +120,7 @@ describe("semla models, and serving a model pack", () => {
   });
 
   describe("models prepare, then serving the prepared pack", () => {
-    let server: ChildProcess;
+    let server: ServingProcess;
     let stdout = "";
     let url: string;
     let key: string;
@@ -176,26 +151,15 @@ describe("semla models, and serving a model pack", () => {
       expect(printed).toContain("4 LoRA-ready modules");
       expect(printed).toMatch(/sem_seg_head\.predictor\.clip_model\.visual\.transformer\.resblocks\.0\.attn\.q_proj\s+MatMul \/sem_seg_head\/.*\/q_proj\/MatMul\s+onnx::MatMul_\d+\s+32\s+32\s+bias/);
       const dataDir = path.join(root, "prepared-data");
-      const { SEMLA_DATABASE_URL, SEMLA_BUCKET, SEMLA_URL, SEMLA_API_KEY, SEMLA_ADMIN_TOKEN, ...rest } = process.env;
-      env = { ...rest, SEMLA_DATA_DIR: dataDir, SEMLA_LOG_LEVEL: "error" };
-      server = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--port", String(await freePort()), "--models", prepared], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      server.stdout!.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      server.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once("exit", (code) => reject(new Error(`semla serve exited ${code}: ${stderr}`)));
-        server.stderr!.on("data", () => void (stderr.includes("ready in") && resolve()));
-      });
+      env = embeddedEnv(dataDir);
+      server = await startServe(["--models", prepared], env);
+      stdout = server.stdout();
       url = /running at (\S+)/.exec(stdout)![1]!;
       key = (await readFile(path.join(dataDir, "api-key"), "utf8")).trim();
       libraryId = /model pack library "pack-[0-9a-f]{8}" (\S+);/.exec(stdout)![1]!;
     }, 180_000);
     afterAll(() => {
-      server.kill("SIGTERM");
+      server.child.kill("SIGTERM");
     });
 
     it("takes the adapter the pack was prepared for, refuses one targeting modules the graph does not expose, and segments in every mode", async () => {

@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "@semla/api";
@@ -8,19 +7,12 @@ import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type EmbeddedServer, startEmbedded } from "../embedded/start.js";
+import { freePort } from "../testing/serve.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./adapters.js";
 import { type Connection, connect } from "./connection.js";
 import { runRoute, runSegment } from "./inference.js";
 
 /** A free port: the filesystem store's presigned URLs must name the server's real one. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** The CLI's remote commands against the embedded default (PGlite, filesystem store, local inference). */
 describe("semla CLI against the embedded default", () => {

@@ -1,4 +1,5 @@
 export * from "./cholesky.js";
 export * from "./matrix.js";
+export * from "./normalize.js";
 export * from "./qr.js";
 export * from "./svd.js";

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
 import { OnnxSegmenter } from "../segment/segmenter.js";
+import { relativeError } from "../testing/arrays.js";
 import { checkModelPack } from "./check-pack.js";
 
 // A CAT-Seg-shaped export made by torch (packages/models/fixtures/catseg-export, README there), made
@@ -17,17 +18,6 @@ import { checkModelPack } from "./check-pack.js";
 const VISUAL = "sem_seg_head.predictor.clip_model.visual";
 /** Every module either adapter targets (PEFT's full-match regex). */
 const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / scale;
-}
 
 async function adapter(name: string): Promise<LoraAdapter> {
   const dir = catsegExportFile(name);

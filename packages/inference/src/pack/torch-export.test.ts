@@ -8,36 +8,13 @@ import { preprocessImage } from "../preprocess/clip.js";
 import { createOrtSession } from "../runtime/ort.js";
 import { ClassTextEncoder } from "../segment/class-text.js";
 import { OnnxSegmenter } from "../segment/segmenter.js";
+import { l2NormalizedRows, relativeError } from "../testing/arrays.js";
 import { ClipEmbedder } from "../workers/embedder.js";
 import { OrtWorkerPool } from "../workers/pool.js";
 import { checkModelPack } from "./check-pack.js";
 
 // Exports made by another tool (torch.onnx.export, packages/models/fixtures/torch-export, README
 // there), packed unchanged, against the values torch computed for them.
-
-/** max |a − b| / max |b|: 1e-4 is float32 agreement between two runtimes on the same graph. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / scale;
-}
-
-function l2NormalizeRows(data: Float32Array, dimension: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < data.length / dimension; r++) {
-    const row = data.subarray(r * dimension, (r + 1) * dimension);
-    const norm = Math.hypot(...row);
-    row.forEach((v, j) => {
-      out[r * dimension + j] = v / norm;
-    });
-  }
-  return out;
-}
 
 describe("a model pack of torch exports", () => {
   let dir: string;
@@ -82,7 +59,7 @@ describe("a model pack of torch exports", () => {
       const embeddings = await embedder.embedPreprocessed([pixels.data.slice(0, plane), pixels.data.slice(plane)]);
       const joined = new Float32Array(32);
       for (const [i, e] of embeddings.entries()) joined.set(e, i * 16);
-      expect(relativeError(joined, l2NormalizeRows(expected.data, 16))).toBeLessThan(1e-4);
+      expect(relativeError(joined, l2NormalizedRows(expected.data, 16))).toBeLessThan(1e-4);
     } finally {
       await embedder.close();
     }
@@ -135,7 +112,7 @@ describe("a model pack of torch exports", () => {
       const prompts = await readTorchExportJson<string[]>("text-prompts.json");
       const embedded = await text.embed(prompts);
       expect(embedded.dimension).toBe(16);
-      expect(relativeError(embedded.data, l2NormalizeRows(expected.data, 16))).toBeLessThan(1e-4);
+      expect(relativeError(embedded.data, l2NormalizedRows(expected.data, 16))).toBeLessThan(1e-4);
     } finally {
       await pool.close();
     }
@@ -151,7 +128,7 @@ describe("a model pack of torch exports", () => {
       const mean = prompts.subarray(0, 16).map((v, j) => v + (prompts[16 + j] as number));
       const averaged = new ClassTextEncoder(pool, "text", { ...textEncoder, templates } as typeof textEncoder);
       const car = await averaged.embed(["car"]);
-      expect(relativeError(car.data, l2NormalizeRows(mean, 16))).toBeLessThan(1e-6);
+      expect(relativeError(car.data, l2NormalizedRows(mean, 16))).toBeLessThan(1e-6);
     } finally {
       await pool.close();
     }

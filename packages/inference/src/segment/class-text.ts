@@ -1,4 +1,4 @@
-import { SemlaError } from "@semla/core";
+import { linalg, SemlaError } from "@semla/core";
 import type { TextEncoderSpec } from "@semla/models";
 import type { OrtFeed } from "../runtime/ort.js";
 import type { OrtWorkerPool } from "../workers/pool.js";
@@ -24,14 +24,6 @@ export interface ClassEmbeddings {
 
 /** Prompts run through the encoder at once: 255 classes × a few templates stay one or two runs. */
 const PROMPTS_PER_RUN = 512;
-
-function l2Normalize(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
-  return vector;
-}
 
 type OnnxText = Extract<TextEncoderSpec, { kind: "onnx" }>;
 type TableText = Extract<TextEncoderSpec, { kind: "table" }>;
@@ -138,11 +130,11 @@ export class ClassTextEncoder {
         throw new SegmentationError("model-output", `${spec.outputs.embeddings} has dims [${out?.dims.join(", ")}], expected [${chunk.length}, ${dimension}]`);
       }
       for (let p = 0; p < chunk.length; p++) {
-        const prompt = l2Normalize(out.data.slice(p * dimension, (p + 1) * dimension));
+        const prompt = linalg.l2NormalizeInPlace(out.data.slice(p * dimension, (p + 1) * dimension));
         const sum = sums[Math.floor((start + p) / templates.length)] as Float32Array;
         for (let j = 0; j < dimension; j++) sum[j] = (sum[j] as number) + (prompt[j] as number);
       }
     }
-    return new Map(names.map((name, i) => [name, l2Normalize(sums[i] as Float32Array)]));
+    return new Map(names.map((name, i) => [name, linalg.l2NormalizeInPlace(sums[i] as Float32Array)]));
   }
 }

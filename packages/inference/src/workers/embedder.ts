@@ -1,3 +1,4 @@
+import { linalg } from "@semla/core";
 import { CLIP_VISION_INPUT, CLIP_VISION_OUTPUT, type ImageEncoderSpec, type ImagePreprocessing, type ModelPack, ModelPackError, preprocessedSize } from "@semla/models";
 import { CLIP_MEAN, CLIP_STD, preprocessImage } from "../preprocess/clip.js";
 import { ImageError } from "../preprocess/errors.js";
@@ -57,15 +58,6 @@ export interface ClipEmbedderOptions {
   readonly maxPixels?: number;
   /** The graph's input and output names; default a standard export's (`pixel_values` → `image_embeds`). */
   readonly names?: { readonly input: string; readonly output: string };
-}
-
-function l2Normalize(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum);
-  // A zero vector has no direction: it stays zero rather than becoming NaN.
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
-  return vector;
 }
 
 /** A square CLIP config as the preprocessing it stands for (CLIPImageProcessor's steps). */
@@ -189,7 +181,7 @@ export class ClipEmbedder implements StagedEmbedder {
       }
       for (let i = 0; i < chunk.length; i++) {
         const row = out.data.slice(i * dimension, (i + 1) * dimension);
-        embeddings.push(this.options.normalize === false ? row : l2Normalize(row));
+        embeddings.push(this.options.normalize === false ? row : linalg.l2NormalizeInPlace(row));
       }
     }
     return embeddings;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { describeIssues, numpy } from "@semla/core";
+import { describeIssues, linalg, numpy } from "@semla/core";
 import { type ImagePreprocessing, parsePreprocessorConfig, preprocessedSize } from "../preprocessing/index.js";
 import { type ClassTokenizer, HashedClassTokenizer, loadTokenizer } from "../tokenizer/index.js";
 import { ModelPackError } from "./errors.js";
@@ -189,17 +189,6 @@ async function imageEncoderOf(root: string, manifest: ImageEncoderManifest): Pro
   };
 }
 
-function l2NormalizeRows(data: Float32Array, dimension: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let row = 0; row < data.length / dimension; row++) {
-    let sum = 0;
-    for (let j = 0; j < dimension; j++) sum += (data[row * dimension + j] as number) ** 2;
-    const norm = Math.sqrt(sum) || 1;
-    for (let j = 0; j < dimension; j++) out[row * dimension + j] = (data[row * dimension + j] as number) / norm;
-  }
-  return out;
-}
-
 async function textEncoderOf(root: string, manifest: TextEncoderManifest): Promise<TextEncoderSpec> {
   if (manifest.kind === "table") {
     const namesFile = path.join(root, manifest.names.path);
@@ -223,7 +212,7 @@ async function textEncoderOf(root: string, manifest: TextEncoderManifest): Promi
         { file: embeddingsFile, shape: table.shape },
       );
     }
-    return { kind: "table", dimension: manifest.dimension, names: names as string[], embeddings: l2NormalizeRows(table.data, manifest.dimension) };
+    return { kind: "table", dimension: manifest.dimension, names: names as string[], embeddings: linalg.l2NormalizeRowsInPlace(table.data, manifest.dimension) };
   }
   let tokenizer: ClassTokenizer;
   const spec = manifest.tokenizer;

@@ -3,7 +3,7 @@ import { encodeNodeProto, encodeValueInfoProto, OnnxAttributeType, OnnxDataType 
 import { loraInputNames } from "../tensor-names.js";
 import { GRAPH_INPUT, GRAPH_NODE, type ModelGraph, readModelGraph } from "./graph.js";
 import { findLayers, type LinearSite, type UnadaptableSite } from "./linears.js";
-import { type Parts, parts, payload, push, pushField, stringValue, wireFields } from "./wire.js";
+import { concat, type Parts, parts, payload, push, pushField, stringValue, wireFields } from "./wire.js";
 
 /**
  * Makes a plain export LoRA-ready (as Olive's ExtractAdapters and TensorRT Edge-LLM's insert-lora do
@@ -138,13 +138,7 @@ function renameOutput(bytes: Uint8Array, from: string, to: string): Uint8Array {
     if (f.field === 2 && stringValue(bytes, f) === from) pushField(out, 2, new TextEncoder().encode(to));
     else push(out, bytes.subarray(f.start, f.end));
   }
-  const merged = new Uint8Array(out.byteLength);
-  let at = 0;
-  for (const p of out.parts) {
-    merged.set(p, at);
-    at += p.byteLength;
-  }
-  return merged;
+  return concat(out);
 }
 
 /**
