@@ -1,4 +1,4 @@
-import { access, mkdtemp, writeFile } from "node:fs/promises";
+import { access, mkdtemp, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defaultModelDir, ensureGeneratedPack, MODEL_PACK_MANIFEST, type ModelPack, openModelPack } from "@semla/models";
@@ -33,6 +33,21 @@ export interface LocateModelsOptions {
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Bytes of an object read at once when copying a pack: a 1.7 GB external-data file never sits in memory whole. */
+const COPY_CHUNK_BYTES = 64 * 1024 * 1024;
+
+async function copyObject(store: BlobStore, object: { key: string; size: number }, file: string): Promise<void> {
+  const handle = await open(file, "w");
+  try {
+    for (let offset = 0; offset < object.size; offset += COPY_CHUNK_BYTES) {
+      const chunk = await store.get(object.key, { offset, length: Math.min(COPY_CHUNK_BYTES, object.size - offset) });
+      for (let written = 0; written < chunk.byteLength; ) written += (await handle.write(chunk, written, chunk.byteLength - written)).bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 const exists = (file: string) =>
   access(file).then(
     () => true,
@@ -64,7 +79,7 @@ export async function locateModels(options: LocateModelsOptions): Promise<ModelP
       const name = object.key.slice(prefix.length);
       // Only the flat files a manifest can name; nothing in a key can climb out of the folder.
       if (name.includes("/") || name.startsWith(".")) continue;
-      await writeFile(path.join(target, name), await store.get(object.key));
+      await copyObject(store, object, path.join(target, name));
     }
     const copied = performance.now();
     // Checked against its manifest (every file there, of the size and sha256 it names), not trusted.
