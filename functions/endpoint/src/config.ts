@@ -31,7 +31,7 @@ export const SERVE_USAGE = `usage: endpoint serve [options]
 options (environment variable in brackets):
   --port N              [SEMLA_ENDPOINT_PORT, SAGEMAKER_BIND_TO_PORT] default 8080
   --host H              [SEMLA_ENDPOINT_HOST] default 0.0.0.0
-  --model-dir DIR       [SM_MODEL_DIR] model artifacts (models.json + ONNX files), default /opt/ml/model
+  --model-dir DIR       [SM_MODEL_DIR] a model pack (semla-models.json + its files), default /opt/ml/model
   --models-cache DIR    [SEMLA_MODELS_CACHE] where to generate models when --model-dir has none
                         (default <repo>/.cache/models/<preset>)
   --preset NAME         [SEMLA_MODEL_PRESET] preset to generate: tiny | b16 | l14, default tiny

@@ -142,7 +142,7 @@ describe("ClipEmbedder", () => {
     }
   });
 
-  it("is configured from models.json by fromPack", async () => {
+  it("is configured from its pack's manifest by fromPack", async () => {
     const fromFiles = await ClipEmbedder.fromPack(models);
     try {
       expect([fromFiles.dimension, fromFiles.imageSize]).toEqual([16, 32]);

@@ -25,7 +25,7 @@ export interface StagedEmbedder extends Embedder {
   embedPreprocessed(pixels: readonly Float32Array[], options?: { signal?: AbortSignal }): Promise<Float32Array[]>;
 }
 
-/** What preprocessing needs from the model's config (transformers' preprocessor_config.json, or models.json). */
+/** A square CLIP encoder's preprocessing, stated briefly (a model pack states any preprocessing: ImagePreprocessing). */
 export interface ClipImageConfig {
   /** Input side S (crop size): the exported graph's fixed H and W. */
   readonly imageSize: number;
