@@ -63,6 +63,13 @@ export interface StageSettings {
   readonly logRetention: "1 week" | "1 month" | "3 months";
 }
 
+/**
+ * The VPC every stage gets (infra/network.ts builds it; infra/costs.ts prices it): two AZs (an
+ * Aurora/RDS subnet group needs two), no NAT gateway, a free S3 gateway endpoint and these
+ * interface endpoints, each billed per AZ-hour whether used or not.
+ */
+export const VPC_LAYOUT = { availabilityZones: 2, natGateways: 0, interfaceEndpoints: ["sagemaker.runtime"] } as const;
+
 /** Aurora PostgreSQL 16.3+ supports 0 ACU (auto-pause); pgvector 0.8 ships with it. */
 export const AURORA_POSTGRES_VERSION = "16.6";
 export const RDS_POSTGRES_VERSION = "16.6";

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
+import { VPC_LAYOUT } from "./settings";
 import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
@@ -83,6 +84,13 @@ describe("network", () => {
     expect(stack.ofType("aws:ec2/natGateway:NatGateway")).toEqual([]);
     expect(stack.ofType("aws:ec2/instance:Instance")).toEqual([]);
     expect(stack.ofType("aws:ec2/eip:Eip")).toEqual([]);
+  });
+
+  test("is the layout the cost model prices: its AZs, its interface endpoints, no NAT", () => {
+    const interfaces = stack.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
+    expect(interfaces.map((endpoint) => endpoint.inputs.serviceName)).toEqual(VPC_LAYOUT.interfaceEndpoints.map((service) => `com.amazonaws.us-east-1.${service}`));
+    expect(stack.ofType("aws:ec2/subnet:Subnet").filter((subnet) => subnet.name.startsWith("VpcPrivateSubnet")).length).toBe(VPC_LAYOUT.availabilityZones);
+    expect(stack.ofType("aws:ec2/natGateway:NatGateway").length).toBe(VPC_LAYOUT.natGateways);
   });
 
   test("S3 through a gateway endpoint on the private route tables", () => {
