@@ -43,6 +43,7 @@ export default $config({
       api: api.url,
       bucket: storage.bucket.name,
       endpoint: endpoint.endpoint.name,
+      inferenceComponent: endpoint.componentName,
     };
   },
 });

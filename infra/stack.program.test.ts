@@ -70,11 +70,12 @@ describe("the dev stack", () => {
     }
   });
 
-  test("outputs the API URL, the bucket and the endpoint name", () => {
+  test("outputs the API URL, the bucket, the endpoint's and the inference component's names", () => {
     expect(stack.outputs).toEqual({
       api: "https://apiurl.lambda-url.us-east-1.on.aws/",
       bucket,
       endpoint: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
+      inferenceComponent: COMPONENT,
     });
   });
 });
