@@ -16,7 +16,7 @@ export default $config({
     };
   },
   async run() {
-    const { stageSettings } = await import("./infra/settings");
+    const { deployOptions, stageSettings } = await import("./infra/settings");
     const { parseEcrImage } = await import("./infra/image");
     const { createNetwork } = await import("./infra/network");
     const { createStorage } = await import("./infra/storage");
@@ -27,7 +27,7 @@ export default $config({
     const { createMigrations } = await import("./infra/migrations");
     const { createSweep } = await import("./infra/sweep");
 
-    const settings = stageSettings($app.stage, { database: process.env.SEMLA_DATABASE });
+    const settings = stageSettings($app.stage, deployOptions(process.env));
     const image = parseEcrImage(process.env.SEMLA_ENDPOINT_IMAGE);
 
     const network = createNetwork();
@@ -43,6 +43,7 @@ export default $config({
       api: api.url,
       bucket: storage.bucket.name,
       endpoint: endpoint.endpoint.name,
+      inferenceComponent: endpoint.componentName,
     };
   },
 });

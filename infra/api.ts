@@ -36,6 +36,8 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       SEMLA_BUCKET: storage.bucket.name,
       SEMLA_BACKEND: "sagemaker",
       SEMLA_SAGEMAKER_ENDPOINT: endpoint.endpoint.name,
+      // The segmenter is the endpoint's inference component: requests name it.
+      SEMLA_SAGEMAKER_INFERENCE_COMPONENT: endpoint.componentName,
       SEMLA_MODELS_PREFIX: PREFIXES.clipVision,
       // /tmp is the only writable folder of a Lambda function.
       SEMLA_DATA_DIR: "/tmp/semla",
@@ -44,7 +46,7 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       SEMLA_MIGRATE: "false",
       ...FUNCTION_CA_ENV,
     },
-    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn)],
+    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn, endpoint.componentArn)],
     nodejs: {
       // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules,
       // at the versions the code was tested with.

@@ -59,8 +59,9 @@ export const ENDPOINT_BUCKET_ACCESS: PrefixAccess = {
   write: [],
 };
 
-export function invokeEndpointPermission(endpointArn: $util.Input<string>): Permission {
-  return { actions: ["sagemaker:InvokeEndpoint"], resources: [endpointArn] };
+/** InvokeEndpoint names the endpoint and, for a request to an inference component, the component too. */
+export function invokeEndpointPermission(endpointArn: $util.Input<string>, componentArn: $util.Input<string>): Permission {
+  return { actions: ["sagemaker:InvokeEndpoint"], resources: [endpointArn, componentArn] };
 }
 
 /**

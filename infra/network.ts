@@ -1,3 +1,5 @@
+import { VPC_LAYOUT } from "./settings";
+
 /**
  * The VPC of the database and of the functions that reach it. No NAT gateway (≈ $33 a month
  * each, idle or not): the only AWS services the in-VPC functions call are S3 (a free gateway
@@ -6,7 +8,7 @@
  */
 export function createNetwork() {
   // Two AZs: an RDS/Aurora subnet group needs subnets in at least two.
-  const vpc = new sst.aws.Vpc("Vpc", { az: 2 });
+  const vpc = new sst.aws.Vpc("Vpc", { az: VPC_LAYOUT.availabilityZones });
   const region = aws.getRegionOutput().region;
 
   const s3Gateway = new aws.ec2.VpcEndpoint("S3GatewayEndpoint", {
@@ -25,7 +27,7 @@ export function createNetwork() {
 
   const sagemakerRuntime = new aws.ec2.VpcEndpoint("SageMakerRuntimeEndpoint", {
     vpcId: vpc.id,
-    serviceName: $interpolate`com.amazonaws.${region}.sagemaker.runtime`,
+    serviceName: $interpolate`com.amazonaws.${region}.${VPC_LAYOUT.interfaceEndpoints[0]}`,
     vpcEndpointType: "Interface",
     privateDnsEnabled: true,
     subnetIds: vpc.privateSubnets,

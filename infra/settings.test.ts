@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { type StageSettings, StageSettingsError, stageSettings, validateSettings } from "./settings";
+import { deployOptions, type StageSettings, StageSettingsError, stageSettings, validateSettings } from "./settings";
 
 describe("stage settings", () => {
-  test("dev is the smallest stack: Aurora scaling to 0 ACU, one GPU instance, short retention", () => {
+  test("dev is the smallest stack: Aurora scaling to 0 ACU, the GPU scaling to zero after 15 idle minutes, short retention", () => {
     expect(stageSettings("dev")).toEqual({
       database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
       api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
-      endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
+      endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
       storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
       sweepSchedule: "rate(1 day)",
       logRetention: "1 week",
@@ -17,11 +17,11 @@ describe("stage settings", () => {
     expect(stageSettings("pr-42")).toEqual(stageSettings("dev"));
   });
 
-  test("production keeps capacity warm and autoscales the endpoint from 1 to 4 instances", () => {
+  test("production keeps capacity warm and autoscales the endpoint from 1 to 4 copies (one instance each)", () => {
     const production = stageSettings("production");
     expect(production.database).toEqual({ kind: "aurora", minAcu: 0.5, maxAcu: 8 });
     expect(production.api).toEqual({ memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 });
-    expect(production.endpoint).toEqual({ instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 });
+    expect(production.endpoint).toEqual({ instanceType: "ml.g5.xlarge", minCopies: 1, maxCopies: 4, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 });
     expect(production.logRetention).toBe("3 months");
     expect(production.sweepSchedule).toBe("rate(1 hour)");
   });
@@ -34,6 +34,49 @@ describe("stage settings", () => {
 
   test("an unknown database kind is refused by name", () => {
     expect(() => stageSettings("dev", { database: "dynamodb" })).toThrow(new StageSettingsError('SEMLA_DATABASE = "dynamodb": must be "aurora" or "rds"'));
+  });
+
+  test("the deploy options come from SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES and _IDLE_MINUTES", () => {
+    expect(deployOptions({ SEMLA_DATABASE: "rds", SEMLA_ENDPOINT_MIN_COPIES: "0", SEMLA_ENDPOINT_MAX_COPIES: "2", SEMLA_ENDPOINT_IDLE_MINUTES: "30", HOME: "/root" })).toEqual({
+      database: "rds",
+      minCopies: "0",
+      maxCopies: "2",
+      scaleToZeroAfterMinutes: "30",
+    });
+    expect(deployOptions({})).toEqual({ database: undefined, minCopies: undefined, maxCopies: undefined, scaleToZeroAfterMinutes: undefined });
+  });
+
+  test("production may scale to zero: minimum 0 takes dev's idle time unless one is given", () => {
+    expect(stageSettings("production", { minCopies: "0" }).endpoint).toEqual({
+      instanceType: "ml.g5.xlarge",
+      minCopies: 0,
+      maxCopies: 4,
+      scaleToZeroAfterMinutes: 15,
+      invocationsPerCopyPerMinute: 600,
+      copyMemoryMb: 8192,
+    });
+    expect(stageSettings("production", { minCopies: "0", scaleToZeroAfterMinutes: "60" }).endpoint.scaleToZeroAfterMinutes).toBe(60);
+  });
+
+  test("dev may keep copies warm: a minimum above 0 drops the idle time", () => {
+    expect(stageSettings("dev", { minCopies: "1" }).endpoint).toEqual({
+      instanceType: "ml.g4dn.xlarge",
+      minCopies: 1,
+      maxCopies: 1,
+      invocationsPerCopyPerMinute: 600,
+      copyMemoryMb: 8192,
+    });
+    expect(stageSettings("dev", { minCopies: "", maxCopies: "", scaleToZeroAfterMinutes: "" })).toEqual(stageSettings("dev"));
+  });
+
+  test("deploy options are refused by variable name", () => {
+    expect(() => stageSettings("dev", { minCopies: "-1" })).toThrow(new StageSettingsError('SEMLA_ENDPOINT_MIN_COPIES = "-1": must be a whole number'));
+    expect(() => stageSettings("dev", { maxCopies: "two" })).toThrow(new StageSettingsError('SEMLA_ENDPOINT_MAX_COPIES = "two": must be a whole number'));
+    expect(() => stageSettings("dev", { scaleToZeroAfterMinutes: "1.5" })).toThrow(new StageSettingsError('SEMLA_ENDPOINT_IDLE_MINUTES = "1.5": must be a whole number'));
+    expect(() => stageSettings("production", { scaleToZeroAfterMinutes: "30" })).toThrow(
+      new StageSettingsError("stage setting endpoint.scaleToZeroAfterMinutes = 30: applies only when endpoint.minCopies is 0 (the endpoint never scales to zero otherwise)"),
+    );
+    expect(() => stageSettings("production", { minCopies: "5" })).toThrow(new StageSettingsError("stage setting endpoint.maxCopies = 4: must be a whole number ≥ 1 and ≥ endpoint.minCopies (5)"));
   });
 });
 
@@ -65,20 +108,42 @@ describe("validateSettings refuses values AWS would reject, naming the setting",
     ["Lambda timeout over 15 minutes", { ...dev, api: { ...dev.api, timeoutSeconds: 901 } }, "stage setting api.timeoutSeconds = 901: must be 1–900 s"],
     ["/tmp under 512 MB", { ...dev, api: { ...dev.api, ephemeralStorageMb: 256 } }, "stage setting api.ephemeralStorageMb = 256: must be 512–10240 MB"],
     [
-      "instance type without ml.",
+      "an instance type the price table does not list",
       { ...dev, endpoint: { ...dev.endpoint, instanceType: "g5.xlarge" } },
-      'stage setting endpoint.instanceType = "g5.xlarge": must be a SageMaker instance type, e.g. "ml.g5.xlarge"',
+      'stage setting endpoint.instanceType = "g5.xlarge": must be a SageMaker GPU instance type infra/prices.ts prices (ml.g4dn.xlarge, ml.g5.xlarge); add a row there for another',
     ],
     [
-      "an endpoint scaled to 0 instances",
-      { ...dev, endpoint: { ...dev.endpoint, minInstances: 0 } },
-      "stage setting endpoint.minInstances = 0: must be a whole number ≥ 1 (a real-time endpoint cannot scale to 0 instances)",
+      "a negative minimum",
+      { ...dev, endpoint: { ...dev.endpoint, minCopies: -1 } },
+      "stage setting endpoint.minCopies = -1: must be a whole number ≥ 0 (0 scales the endpoint to zero instances when idle)",
+    ],
+    ["a maximum of 0", { ...dev, endpoint: { ...dev.endpoint, maxCopies: 0 } }, "stage setting endpoint.maxCopies = 0: must be a whole number ≥ 1 and ≥ endpoint.minCopies (0)"],
+    [
+      "max copies below min",
+      { ...dev, endpoint: { ...dev.endpoint, minCopies: 2, maxCopies: 1, scaleToZeroAfterMinutes: undefined } },
+      "stage setting endpoint.maxCopies = 1: must be a whole number ≥ 1 and ≥ endpoint.minCopies (2)",
     ],
     [
-      "max instances below min",
-      { ...dev, endpoint: { ...dev.endpoint, minInstances: 2, maxInstances: 1 } },
-      "stage setting endpoint.maxInstances = 1: must be a whole number ≥ endpoint.minInstances (2)",
+      "idle time missing at 0 copies",
+      { ...dev, endpoint: { ...dev.endpoint, scaleToZeroAfterMinutes: undefined } },
+      "stage setting endpoint.scaleToZeroAfterMinutes = undefined: must be a whole number of minutes from 1 to 1440 (a CloudWatch alarm evaluates at most one day)",
     ],
+    [
+      "idle time beyond a day",
+      { ...dev, endpoint: { ...dev.endpoint, scaleToZeroAfterMinutes: 1441 } },
+      "stage setting endpoint.scaleToZeroAfterMinutes = 1441: must be a whole number of minutes from 1 to 1440 (a CloudWatch alarm evaluates at most one day)",
+    ],
+    [
+      "idle time with copies kept",
+      { ...dev, endpoint: { ...dev.endpoint, minCopies: 1 } },
+      "stage setting endpoint.scaleToZeroAfterMinutes = 15: applies only when endpoint.minCopies is 0 (the endpoint never scales to zero otherwise)",
+    ],
+    [
+      "a copy larger than its instance",
+      { ...dev, endpoint: { ...dev.endpoint, copyMemoryMb: 16385 } },
+      "stage setting endpoint.copyMemoryMb = 16385: must be a whole number of MB from 128 to the instance's memory (16384 MB on ml.g4dn.xlarge)",
+    ],
+    ["a non-positive load target", { ...dev, endpoint: { ...dev.endpoint, invocationsPerCopyPerMinute: 0 } }, "stage setting endpoint.invocationsPerCopyPerMinute = 0: must be positive"],
     [
       "a sweep schedule EventBridge cannot read",
       { ...dev, sweepSchedule: "rate(1 fortnight)" },

@@ -4,6 +4,7 @@
  * `production` gets the production settings; every other stage (dev, personal stages, pull
  * requests) gets the smallest ones, which scale to zero where AWS allows it.
  */
+import { SAGEMAKER_INSTANCES } from "./prices.js";
 
 export type DatabaseSettings =
   | {
@@ -32,12 +33,21 @@ export interface StageSettings {
      */
     readonly ephemeralStorageMb: number;
   };
+  /**
+   * The GPU endpoint hosts the segmenter as an inference component; each copy takes one GPU, so
+   * copies are instances (the endpoint's managed instance scaling follows the copies).
+   */
   readonly endpoint: {
     readonly instanceType: string;
-    readonly minInstances: number;
-    readonly maxInstances: number;
-    /** Target of the autoscaling policy (SageMakerVariantInvocationsPerInstance, per minute). */
-    readonly invocationsPerInstancePerMinute: number;
+    /** Copies kept with no traffic: 0 lets the endpoint scale to zero instances (and cost nothing at rest). */
+    readonly minCopies: number;
+    readonly maxCopies: number;
+    /** Minutes without a request before the last copy goes; only with minCopies 0. */
+    readonly scaleToZeroAfterMinutes?: number;
+    /** Target of the load policy (SageMakerInferenceComponentInvocationsPerCopy, per minute). */
+    readonly invocationsPerCopyPerMinute: number;
+    /** Memory one copy reserves on its instance (the inference component's MinMemoryRequiredInMb). */
+    readonly copyMemoryMb: number;
   };
   readonly storage: {
     /** The fused-adapter cache is content-addressed and rebuilt on demand: expire it. */
@@ -53,6 +63,13 @@ export interface StageSettings {
   readonly logRetention: "1 week" | "1 month" | "3 months";
 }
 
+/**
+ * The VPC every stage gets (infra/network.ts builds it; infra/costs.ts prices it): two AZs (an
+ * Aurora/RDS subnet group needs two), no NAT gateway, a free S3 gateway endpoint and these
+ * interface endpoints, each billed per AZ-hour whether used or not.
+ */
+export const VPC_LAYOUT = { availabilityZones: 2, natGateways: 0, interfaceEndpoints: ["sagemaker.runtime"] } as const;
+
 /** Aurora PostgreSQL 16.3+ supports 0 ACU (auto-pause); pgvector 0.8 ships with it. */
 export const AURORA_POSTGRES_VERSION = "16.6";
 export const RDS_POSTGRES_VERSION = "16.6";
@@ -61,7 +78,8 @@ const dev: StageSettings = {
   database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
   // 2048 MB is 1.16 vCPU: ViT-B/16 embeds in ~250 ms with one intra-op thread.
   api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
-  endpoint: { instanceType: "ml.g4dn.xlarge", minInstances: 1, maxInstances: 1, invocationsPerInstancePerMinute: 600 },
+  // Scaled to zero after 15 idle minutes: the first request after that waits minutes for a GPU.
+  endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
   storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
   // Daily: a paused dev cluster is woken once a day, not every few minutes.
   sweepSchedule: "rate(1 day)",
@@ -73,7 +91,8 @@ const production: StageSettings = {
   database: { kind: "aurora", minAcu: 0.5, maxAcu: 8 },
   // 3584 MB is two full vCPUs: ViT-B/16 embeds in ~150 ms with two intra-op threads.
   api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
-  endpoint: { instanceType: "ml.g5.xlarge", minInstances: 1, maxInstances: 4, invocationsPerInstancePerMinute: 600 },
+  // One copy kept warm (SEMLA_ENDPOINT_MIN_COPIES=0 lets production scale to zero too).
+  endpoint: { instanceType: "ml.g5.xlarge", minCopies: 1, maxCopies: 4, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
   storage: { fusedExpiryDays: 30, uploadsExpiryDays: 1 },
   sweepSchedule: "rate(1 hour)",
   logRetention: "3 months",
@@ -87,7 +106,51 @@ function check(condition: boolean, setting: string, rule: string, value: unknown
   if (!condition) throw new StageSettingsError(`stage setting ${setting} = ${JSON.stringify(value)}: ${rule}`);
 }
 
-/** Every limit here is AWS's own (Lambda, Aurora Serverless v2, SageMaker real-time endpoints). */
+const isWhole = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
+
+/**
+ * The endpoint's limits: SageMaker's (an inference component's CopyCount ≥ 0, ManagedInstanceScaling
+ * MinInstanceCount ≥ 0 and MaxInstanceCount ≥ 1, a copy's memory within its instance's), CloudWatch's
+ * (an alarm evaluates at most one day: periods × 60 s ≤ 86,400 s) and the price table's (a type
+ * infra/prices.ts has no price for could not be costed).
+ */
+function checkEndpoint(endpoint: StageSettings["endpoint"]): void {
+  const instance = SAGEMAKER_INSTANCES[endpoint.instanceType];
+  check(
+    instance !== undefined,
+    "endpoint.instanceType",
+    `must be a SageMaker GPU instance type infra/prices.ts prices (${Object.keys(SAGEMAKER_INSTANCES).join(", ")}); add a row there for another`,
+    endpoint.instanceType,
+  );
+  check(isWhole(endpoint.minCopies) && endpoint.minCopies >= 0, "endpoint.minCopies", "must be a whole number ≥ 0 (0 scales the endpoint to zero instances when idle)", endpoint.minCopies);
+  check(
+    isWhole(endpoint.maxCopies) && endpoint.maxCopies >= Math.max(1, endpoint.minCopies),
+    "endpoint.maxCopies",
+    `must be a whole number ≥ 1 and ≥ endpoint.minCopies (${endpoint.minCopies})`,
+    endpoint.maxCopies,
+  );
+  if (endpoint.minCopies === 0) {
+    const idle = endpoint.scaleToZeroAfterMinutes;
+    check(isWhole(idle) && idle >= 1 && idle <= 1440, "endpoint.scaleToZeroAfterMinutes", "must be a whole number of minutes from 1 to 1440 (a CloudWatch alarm evaluates at most one day)", idle);
+  } else {
+    check(
+      endpoint.scaleToZeroAfterMinutes === undefined,
+      "endpoint.scaleToZeroAfterMinutes",
+      "applies only when endpoint.minCopies is 0 (the endpoint never scales to zero otherwise)",
+      endpoint.scaleToZeroAfterMinutes,
+    );
+  }
+  check(endpoint.invocationsPerCopyPerMinute > 0, "endpoint.invocationsPerCopyPerMinute", "must be positive", endpoint.invocationsPerCopyPerMinute);
+  const instanceMb = (instance?.memoryGiB ?? 0) * 1024;
+  check(
+    isWhole(endpoint.copyMemoryMb) && endpoint.copyMemoryMb >= 128 && endpoint.copyMemoryMb <= instanceMb,
+    "endpoint.copyMemoryMb",
+    `must be a whole number of MB from 128 to the instance's memory (${instanceMb} MB on ${endpoint.instanceType})`,
+    endpoint.copyMemoryMb,
+  );
+}
+
+/** Every limit here is AWS's own (Lambda, Aurora Serverless v2, SageMaker inference components, CloudWatch). */
 export function validateSettings(settings: StageSettings): StageSettings {
   const { database: db, api, endpoint, storage } = settings;
   if (db.kind === "aurora") {
@@ -108,21 +171,7 @@ export function validateSettings(settings: StageSettings): StageSettings {
   check(Number.isInteger(api.memoryMb) && api.memoryMb >= 128 && api.memoryMb <= 10240, "api.memoryMb", "must be 128–10240 MB", api.memoryMb);
   check(Number.isInteger(api.timeoutSeconds) && api.timeoutSeconds >= 1 && api.timeoutSeconds <= 900, "api.timeoutSeconds", "must be 1–900 s", api.timeoutSeconds);
   check(Number.isInteger(api.ephemeralStorageMb) && api.ephemeralStorageMb >= 512 && api.ephemeralStorageMb <= 10240, "api.ephemeralStorageMb", "must be 512–10240 MB", api.ephemeralStorageMb);
-  check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(endpoint.instanceType), "endpoint.instanceType", 'must be a SageMaker instance type, e.g. "ml.g5.xlarge"', endpoint.instanceType);
-  // A real-time endpoint without inference components keeps at least one instance.
-  check(
-    Number.isInteger(endpoint.minInstances) && endpoint.minInstances >= 1,
-    "endpoint.minInstances",
-    "must be a whole number ≥ 1 (a real-time endpoint cannot scale to 0 instances)",
-    endpoint.minInstances,
-  );
-  check(
-    Number.isInteger(endpoint.maxInstances) && endpoint.maxInstances >= endpoint.minInstances,
-    "endpoint.maxInstances",
-    `must be a whole number ≥ endpoint.minInstances (${endpoint.minInstances})`,
-    endpoint.maxInstances,
-  );
-  check(endpoint.invocationsPerInstancePerMinute > 0, "endpoint.invocationsPerInstancePerMinute", "must be positive", endpoint.invocationsPerInstancePerMinute);
+  checkEndpoint(endpoint);
   check(Number.isInteger(storage.fusedExpiryDays) && storage.fusedExpiryDays >= 1, "storage.fusedExpiryDays", "must be a whole number of days ≥ 1", storage.fusedExpiryDays);
   check(Number.isInteger(storage.uploadsExpiryDays) && storage.uploadsExpiryDays >= 1, "storage.uploadsExpiryDays", "must be a whole number of days ≥ 1", storage.uploadsExpiryDays);
   check(
@@ -135,15 +184,54 @@ export function validateSettings(settings: StageSettings): StageSettings {
 }
 
 /**
- * The settings of a stage. `database` "rds" (from SEMLA_DATABASE=rds at deploy time) swaps
- * Aurora for a provisioned instance: cheaper at steady load, no resume latency after idling.
+ * Deploy-time choices, from the deploying shell's environment (DEPLOY_VARIABLES names them):
+ * `database` "rds" swaps Aurora for a provisioned instance (cheaper at steady load, no resume
+ * latency after idling); the endpoint's copy counts and idle time override the stage's.
  */
-export function stageSettings(stage: string, options: { readonly database?: string } = {}): StageSettings {
+export interface DeployOptions {
+  readonly database?: string | undefined;
+  readonly minCopies?: string | undefined;
+  readonly maxCopies?: string | undefined;
+  readonly scaleToZeroAfterMinutes?: string | undefined;
+}
+
+/** The environment variables `sst deploy` (sst.config.ts) and `semla cost` read, by option. */
+export const DEPLOY_VARIABLES = {
+  database: "SEMLA_DATABASE",
+  minCopies: "SEMLA_ENDPOINT_MIN_COPIES",
+  maxCopies: "SEMLA_ENDPOINT_MAX_COPIES",
+  scaleToZeroAfterMinutes: "SEMLA_ENDPOINT_IDLE_MINUTES",
+} as const satisfies Record<keyof DeployOptions, string>;
+
+export function deployOptions(env: Readonly<Record<string, string | undefined>>): DeployOptions {
+  return Object.fromEntries(Object.entries(DEPLOY_VARIABLES).map(([option, variable]) => [option, env[variable]]));
+}
+
+function wholeNumber(option: keyof DeployOptions, value: string): number {
+  if (!/^\d+$/.test(value)) throw new StageSettingsError(`${DEPLOY_VARIABLES[option]} = ${JSON.stringify(value)}: must be a whole number`);
+  return Number(value);
+}
+
+const given = (value: string | undefined): value is string => value !== undefined && value !== "";
+
+/** The settings of a stage, with the deploy-time options applied, validated. */
+export function stageSettings(stage: string, options: DeployOptions = {}): StageSettings {
   const base = stage === "production" ? production : dev;
-  if (options.database === undefined || options.database === "" || options.database === "aurora") return validateSettings(base);
-  if (options.database !== "rds") {
-    throw new StageSettingsError(`SEMLA_DATABASE = ${JSON.stringify(options.database)}: must be "aurora" or "rds"`);
+  let database = base.database;
+  if (given(options.database) && options.database !== "aurora") {
+    if (options.database !== "rds") {
+      throw new StageSettingsError(`${DEPLOY_VARIABLES.database} = ${JSON.stringify(options.database)}: must be "aurora" or "rds"`);
+    }
+    database = stage === "production" ? { kind: "rds", instance: "m7g.large", storageGb: 50 } : { kind: "rds", instance: "t4g.micro", storageGb: 20 };
   }
-  const database: DatabaseSettings = stage === "production" ? { kind: "rds", instance: "m7g.large", storageGb: 50 } : { kind: "rds", instance: "t4g.micro", storageGb: 20 };
-  return validateSettings({ ...base, database });
+  let endpoint: StageSettings["endpoint"] = { ...base.endpoint };
+  if (given(options.minCopies)) {
+    const minCopies = wholeNumber("minCopies", options.minCopies);
+    // Scaling to zero needs an idle time: the stage's, or dev's when the stage never scales to zero.
+    const { scaleToZeroAfterMinutes: _, ...rest } = endpoint;
+    endpoint = minCopies === 0 ? { ...rest, minCopies, scaleToZeroAfterMinutes: base.endpoint.scaleToZeroAfterMinutes ?? dev.endpoint.scaleToZeroAfterMinutes } : { ...rest, minCopies };
+  }
+  if (given(options.maxCopies)) endpoint = { ...endpoint, maxCopies: wholeNumber("maxCopies", options.maxCopies) };
+  if (given(options.scaleToZeroAfterMinutes)) endpoint = { ...endpoint, scaleToZeroAfterMinutes: wholeNumber("scaleToZeroAfterMinutes", options.scaleToZeroAfterMinutes) };
+  return validateSettings({ ...base, database, endpoint });
 }

@@ -2,38 +2,44 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { DEPLOY_ENV } from "./testing/fixtures";
 import { type MockStack, runStack } from "./testing/mock-stack";
 
-/** The production stage: warm capacity, autoscaled endpoint, longer retention. */
+/** The production stage: warm capacity (one copy), autoscaled endpoint, longer retention. */
 let stack: MockStack;
 beforeAll(async () => {
   stack = await runStack("production", DEPLOY_ENV);
 }, 60_000);
 
 describe("the production stack", () => {
-  test("the endpoint autoscales from 1 to 4 ml.g5.xlarge instances on invocations per instance", () => {
-    const endpointName = stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name as string;
+  test("the endpoint keeps one ml.g5.xlarge instance and may grow to 4", () => {
     expect(stack.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig").inputs.productionVariants[0]).toMatchObject({
       instanceType: "ml.g5.xlarge",
       initialInstanceCount: 1,
+      managedInstanceScaling: { status: "ENABLED", minInstanceCount: 1, maxInstanceCount: 4 },
     });
-    expect(stack.one("aws:appautoscaling/target:Target", "EndpointScalingTarget").inputs).toEqual({
+    expect(JSON.parse(stack.one("aws:cloudcontrol/resource:Resource", "EndpointInferenceComponent").inputs.desiredState as string)).toMatchObject({
+      InferenceComponentName: "semla-serve-production-segmenter",
+      RuntimeConfig: { CopyCount: 1 },
+    });
+  });
+
+  test("its copies autoscale from 1 to 4 on invocations per copy, and never to zero", () => {
+    const on = {
       serviceNamespace: "sagemaker",
-      scalableDimension: "sagemaker:variant:DesiredInstanceCount",
-      resourceId: `endpoint/${endpointName}/variant/AllTraffic`,
-      minCapacity: 1,
-      maxCapacity: 4,
-    });
+      scalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+      resourceId: "inference-component/semla-serve-production-segmenter",
+    };
+    expect(stack.one("aws:appautoscaling/target:Target", "EndpointScalingTarget").inputs).toEqual({ ...on, minCapacity: 1, maxCapacity: 4 });
+    expect(stack.ofType("aws:appautoscaling/policy:Policy").map((policy) => policy.name)).toEqual(["EndpointScalingPolicy"]);
     expect(stack.one("aws:appautoscaling/policy:Policy", "EndpointScalingPolicy").inputs).toEqual({
+      ...on,
       policyType: "TargetTrackingScaling",
-      serviceNamespace: "sagemaker",
-      scalableDimension: "sagemaker:variant:DesiredInstanceCount",
-      resourceId: `endpoint/${endpointName}/variant/AllTraffic`,
       targetTrackingScalingPolicyConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+        predefinedMetricSpecification: { predefinedMetricType: "SageMakerInferenceComponentInvocationsPerCopy" },
         targetValue: 600,
         scaleOutCooldown: 60,
         scaleInCooldown: 600,
       },
     });
+    expect(stack.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")).toEqual([]);
   });
 
   test("Aurora keeps 0.5 ACU warm, scales to 8", () => {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
+import { VPC_LAYOUT } from "./settings";
 import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
@@ -21,6 +22,8 @@ const fn = (name: string) => stack.one("aws:lambda/function:Function", `${name}F
 /** The function's variables without SST's own (SST_KEY_FILE, SST_RESOURCE_App). */
 const env = (name: string) => Object.fromEntries(Object.entries(fn(name).environment.variables as Record<string, string>).filter(([key]) => !key.startsWith("SST_")));
 
+/** The inference component's name: the app's and the stage's. */
+const COMPONENT = "semla-serve-dev-segmenter";
 const DATABASE_URL = "postgres://postgres:p%40ss%3Aw%2Frd%25mock@databasecluster.cluster-mock.us-east-1.rds.amazonaws.com:5432/semla?sslmode=verify-full";
 
 describe("the dev stack", () => {
@@ -54,6 +57,12 @@ describe("the dev stack", () => {
       ["aws:sagemaker/model:Model", "EndpointModel"],
       ["aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig"],
       ["aws:sagemaker/endpoint:Endpoint", "Endpoint"],
+      ["aws:cloudcontrol/resource:Resource", "EndpointInferenceComponent"],
+      ["aws:appautoscaling/target:Target", "EndpointScalingTarget"],
+      ["aws:appautoscaling/policy:Policy", "EndpointScaleToZeroPolicy"],
+      ["aws:appautoscaling/policy:Policy", "EndpointScaleFromZeroPolicy"],
+      ["aws:cloudwatch/metricAlarm:MetricAlarm", "EndpointIdleAlarm"],
+      ["aws:cloudwatch/metricAlarm:MetricAlarm", "EndpointNoCapacityAlarm"],
       ["aws:iam/role:Role", "EndpointRole"],
       ["aws:iam/rolePolicy:RolePolicy", "EndpointRolePolicy"],
     ] as const) {
@@ -61,11 +70,12 @@ describe("the dev stack", () => {
     }
   });
 
-  test("outputs the API URL, the bucket and the endpoint name", () => {
+  test("outputs the API URL, the bucket, the endpoint's and the inference component's names", () => {
     expect(stack.outputs).toEqual({
       api: "https://apiurl.lambda-url.us-east-1.on.aws/",
       bucket,
       endpoint: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
+      inferenceComponent: COMPONENT,
     });
   });
 });
@@ -75,6 +85,13 @@ describe("network", () => {
     expect(stack.ofType("aws:ec2/natGateway:NatGateway")).toEqual([]);
     expect(stack.ofType("aws:ec2/instance:Instance")).toEqual([]);
     expect(stack.ofType("aws:ec2/eip:Eip")).toEqual([]);
+  });
+
+  test("is the layout the cost model prices: its AZs, its interface endpoints, no NAT", () => {
+    const interfaces = stack.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
+    expect(interfaces.map((endpoint) => endpoint.inputs.serviceName)).toEqual(VPC_LAYOUT.interfaceEndpoints.map((service) => `com.amazonaws.us-east-1.${service}`));
+    expect(stack.ofType("aws:ec2/subnet:Subnet").filter((subnet) => subnet.name.startsWith("VpcPrivateSubnet")).length).toBe(VPC_LAYOUT.availabilityZones);
+    expect(stack.ofType("aws:ec2/natGateway:NatGateway").length).toBe(VPC_LAYOUT.natGateways);
   });
 
   test("S3 through a gateway endpoint on the private route tables", () => {
@@ -162,6 +179,7 @@ describe("the API function", () => {
       SEMLA_BUCKET: bucket,
       SEMLA_BACKEND: "sagemaker",
       SEMLA_SAGEMAKER_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
+      SEMLA_SAGEMAKER_INFERENCE_COMPONENT: COMPONENT,
       SEMLA_MODELS_PREFIX: "models/clip-vision/",
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
@@ -202,7 +220,7 @@ describe("the API function", () => {
 });
 
 describe("least-privilege IAM", () => {
-  test("the API reads and writes its prefixes, reads the CLIP model, lists only those prefixes, invokes only its endpoint", () => {
+  test("the API reads and writes its prefixes, reads the CLIP model, lists only those prefixes, invokes only its endpoint's component", () => {
     const role = stack.one("aws:iam/role:Role", "ApiRole").inputs;
     const arn = `arn:aws:s3:::${bucket}`;
     const endpointArn = stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.arn as string;
@@ -215,7 +233,7 @@ describe("least-privilege IAM", () => {
         Resource: [arn],
         Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "uploads/*", "models/clip-vision/*"] } },
       },
-      { Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: [endpointArn] },
+      { Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: [endpointArn, `arn:aws:sagemaker:us-east-1:123456789012:inference-component/${COMPONENT}`] },
     ]);
   });
 
@@ -326,17 +344,104 @@ describe("the endpoint", () => {
     });
   });
 
-  test("one ml.g4dn.xlarge instance, and no autoscaling in dev", () => {
-    expect(stack.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig").inputs.productionVariants).toEqual([
-      {
-        variantName: "AllTraffic",
-        modelName: stack.one("aws:sagemaker/model:Model", "EndpointModel").state.name,
-        instanceType: "ml.g4dn.xlarge",
-        initialInstanceCount: 1,
-        containerStartupHealthCheckTimeoutInSeconds: 900,
-        modelDataDownloadTimeoutInSeconds: 1200,
+  test("an endpoint of inference components on ml.g4dn.xlarge whose managed instance scaling goes down to 0 instances", () => {
+    expect(stack.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "EndpointConfig").inputs).toEqual({
+      executionRoleArn: stack.one("aws:iam/role:Role", "EndpointRole").state.arn,
+      productionVariants: [
+        {
+          variantName: "AllTraffic",
+          instanceType: "ml.g4dn.xlarge",
+          initialInstanceCount: 1,
+          managedInstanceScaling: { status: "ENABLED", minInstanceCount: 0, maxInstanceCount: 1 },
+          routingConfigs: [{ routingStrategy: "LEAST_OUTSTANDING_REQUESTS" }],
+        },
+      ],
+    });
+  });
+
+  test("the segmenter is the endpoint's inference component: one GPU per copy, deployed with 0 copies", () => {
+    const component = stack.one("aws:cloudcontrol/resource:Resource", "EndpointInferenceComponent").inputs;
+    expect(component.typeName).toBe("AWS::SageMaker::InferenceComponent");
+    expect(JSON.parse(component.desiredState as string)).toEqual({
+      InferenceComponentName: COMPONENT,
+      EndpointName: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
+      VariantName: "AllTraffic",
+      Specification: {
+        ModelName: stack.one("aws:sagemaker/model:Model", "EndpointModel").state.name,
+        StartupParameters: { ContainerStartupHealthCheckTimeoutInSeconds: 900, ModelDataDownloadTimeoutInSeconds: 1200 },
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, MinMemoryRequiredInMb: 8192 },
       },
-    ]);
-    expect(stack.ofType("aws:appautoscaling/target:Target")).toEqual([]);
+      RuntimeConfig: { CopyCount: 0 },
+    });
+  });
+
+  test("its copies scale between 0 and 1, with no load policy (one copy at most)", () => {
+    expect(stack.one("aws:appautoscaling/target:Target", "EndpointScalingTarget").inputs).toEqual({
+      serviceNamespace: "sagemaker",
+      scalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+      resourceId: `inference-component/${COMPONENT}`,
+      minCapacity: 0,
+      maxCapacity: 1,
+    });
+    expect(stack.ofType("aws:appautoscaling/policy:Policy").map((policy) => policy.name)).toEqual(["EndpointScaleToZeroPolicy", "EndpointScaleFromZeroPolicy"]);
+  });
+
+  test("after 15 minutes without a request (or a refused one) the copies are set to 0", () => {
+    const on = { serviceNamespace: "sagemaker", scalableDimension: "sagemaker:inference-component:DesiredCopyCount", resourceId: `inference-component/${COMPONENT}` };
+    const policy = stack.one("aws:appautoscaling/policy:Policy", "EndpointScaleToZeroPolicy");
+    expect(policy.inputs).toEqual({
+      ...on,
+      policyType: "StepScaling",
+      stepScalingPolicyConfiguration: { adjustmentType: "ExactCapacity", metricAggregationType: "Maximum", cooldown: 60, stepAdjustments: [{ scalingAdjustment: 0 }] },
+    });
+    const metric = (id: string, metricName: string) => ({
+      id,
+      returnData: false,
+      metric: { namespace: "AWS/SageMaker", metricName, dimensions: { InferenceComponentName: COMPONENT }, period: 60, stat: "Sum" },
+    });
+    expect(stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "EndpointIdleAlarm").inputs).toEqual({
+      alarmDescription: "No request reached the segmenter for 15 minutes: scale its copies to 0",
+      metricQueries: [
+        metric("invocations", "Invocations"),
+        metric("refused", "NoCapacityInvocationFailures"),
+        { id: "requests", expression: "FILL(invocations, 0) + FILL(refused, 0)", label: "Requests", returnData: true },
+      ],
+      comparisonOperator: "LessThanOrEqualToThreshold",
+      threshold: 0,
+      evaluationPeriods: 15,
+      datapointsToAlarm: 15,
+      treatMissingData: "breaching",
+      alarmActions: [policy.state.arn],
+    });
+  });
+
+  test("a request that finds no copy raises the NoCapacityInvocationFailures alarm, which adds one copy", () => {
+    const policy = stack.one("aws:appautoscaling/policy:Policy", "EndpointScaleFromZeroPolicy");
+    expect(policy.inputs).toEqual({
+      serviceNamespace: "sagemaker",
+      scalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+      resourceId: `inference-component/${COMPONENT}`,
+      policyType: "StepScaling",
+      stepScalingPolicyConfiguration: {
+        adjustmentType: "ChangeInCapacity",
+        metricAggregationType: "Maximum",
+        cooldown: 600,
+        stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }],
+      },
+    });
+    expect(stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "EndpointNoCapacityAlarm").inputs).toEqual({
+      alarmDescription: "A request found no copy of the segmenter: add one (scale out from zero)",
+      namespace: "AWS/SageMaker",
+      metricName: "NoCapacityInvocationFailures",
+      dimensions: { InferenceComponentName: COMPONENT },
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      treatMissingData: "notBreaching",
+      alarmActions: [policy.state.arn],
+    });
   });
 });

@@ -2,6 +2,9 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { describeIssues, isSemlaError } from "@semla/core";
+// The stack's cost model is infra's (pure modules beside its settings): the CLI only prints it.
+import { formatStageCosts } from "../../../infra/costs.js";
+import { deployOptions, type StageSettings, StageSettingsError, stageSettings } from "../../../infra/settings.js";
 import { runCreateKey, runListKeys, runRevokeKey, runSweep } from "./admin.js";
 import { runCentroid } from "./centroid.js";
 import { runDemo } from "./demo.js";
@@ -39,6 +42,10 @@ commands:
   keys create TENANT [--name N] an API key for a tenant (shown once)
   keys ls [--tenant T]          API keys: id, tenant, name, created, last used, revoked (never the key)
   keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
+  cost --stage dev|production [--requests-per-month N]
+                                what the deployed stack costs (list prices, infra/prices.ts): at rest per month,
+                                per 1,000 segment requests, the cold start; for the settings a deploy from this
+                                shell would use (SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES, _IDLE_MINUTES)
   sweep [--older-than MINUTES]  remove pending adapter rows and orphan objects an interrupted upload left (default 15)
                                 keys and sweep act on SEMLA_DATABASE_URL when set, else on the embedded folder
                                 (through its running server, or directly under the folder's lock)
@@ -267,6 +274,22 @@ async function main(argv: string[]): Promise<number> {
       else if (sub === "ls" && args.length === 0) await runListKeys(values.tenant);
       else if (sub === "revoke" && args.length === 1) await runRevokeKey(args[0]!);
       else throw new UsageError("keys create TENANT [--name N] | keys ls [--tenant T] | keys revoke ID");
+      return 0;
+    }
+    case "cost": {
+      const { values } = parseArgs({ args: rest, options: { stage: { type: "string" }, "requests-per-month": { type: "string" } } });
+      const stage = required("stage", values.stage);
+      const requests = numberFlag("requests-per-month", values["requests-per-month"], true);
+      if (requests !== undefined && requests < 0) throw new UsageError(`--requests-per-month must be ≥ 0, got ${requests}`);
+      let settings: StageSettings;
+      try {
+        settings = stageSettings(stage, deployOptions(process.env));
+      } catch (error) {
+        if (!(error instanceof StageSettingsError)) throw error;
+        process.stderr.write(`semla: ${error.message}\n`);
+        return 1;
+      }
+      process.stdout.write(formatStageCosts(stage, settings, requests));
       return 0;
     }
     case "sweep": {

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { dollars, formatStageCosts, monthlyEstimate, runsPerMonth, stageCosts } from "./costs";
+import { BEGIN, costSection, END, withCostSection } from "./costs-readme";
+import { stageSettings } from "./settings";
+
+/**
+ * The cost model against sums worked out by hand (python3, from the list prices in
+ * infra/prices.ts and the settings): a month is 730 hours.
+ */
+const byKey = (lines: readonly { key: string; dollars: number }[]) => Object.fromEntries(lines.map((line) => [line.key, line.dollars]));
+
+describe("at rest, per month", () => {
+  test("dev pays no GPU: storage, the registry, the alarms, the sweep's wake-ups, and the interface endpoint", () => {
+    const { atRest } = stageCosts(stageSettings("dev"));
+    const lines = byKey(atRest.lines);
+    expect(lines["SageMaker endpoint, copies kept warm"]).toBe(0);
+    expect(lines["Aurora capacity"]).toBe(0);
+    // 730 × 60 / 1440 = 30.42 daily runs, each 10 idle minutes + 1 at 0.5 ACU × $0.12.
+    expect(lines["Aurora woken by the sweep"]).toBeCloseTo(0.334583, 6);
+    expect(lines["VPC interface endpoint sagemaker.runtime"]).toBeCloseTo(14.6, 10);
+    expect(lines["CloudWatch alarms of the endpoint's scaling"]).toBeCloseTo(0.3, 10);
+    expect(lines["Lambda, function URL"]).toBe(0);
+    expect(atRest.total).toBeCloseTo(16.303583, 6);
+  });
+
+  test("production pays its one warm ml.g5.xlarge copy and 0.5 ACU", () => {
+    const { atRest } = stageCosts(stageSettings("production"));
+    const lines = byKey(atRest.lines);
+    expect(lines["SageMaker endpoint, copies kept warm"]).toBeCloseTo(1027.84, 10);
+    expect(lines["Aurora capacity"]).toBeCloseTo(43.8, 10);
+    expect(lines["Aurora woken by the sweep"]).toBeUndefined();
+    // Target tracking's two alarms only.
+    expect(lines["CloudWatch alarms of the endpoint's scaling"]).toBeCloseTo(0.2, 10);
+    expect(atRest.total).toBeCloseTo(1087.509, 6);
+  });
+
+  test("production at a minimum of 0 copies pays no GPU either", () => {
+    expect(stageCosts(stageSettings("production", { minCopies: "0" })).atRest.total).toBeCloseTo(59.969, 6);
+  });
+
+  test("RDS is always on: db.t4g.micro and 20 GB gp3 in dev", () => {
+    const lines = byKey(stageCosts(stageSettings("dev", { database: "rds" })).atRest.lines);
+    expect(lines["RDS instance"]).toBeCloseTo(11.68, 10);
+    expect(lines["RDS storage"]).toBeCloseTo(2.3, 10);
+  });
+
+  test("a sweep running more often than the cluster pauses keeps it awake all month", () => {
+    const lines = byKey(stageCosts({ ...stageSettings("dev"), sweepSchedule: "rate(5 minutes)" }).atRest.lines);
+    expect(lines["Aurora woken by the sweep"]).toBeCloseTo(730 * 0.5 * 0.12, 10);
+  });
+});
+
+describe("per 1,000 segment requests, warm", () => {
+  test("dev: the API's 2 GB × 0.5 s, the ml.g4dn.xlarge at 36,000 requests an hour, 0.5 GB through the interface endpoint", () => {
+    const { perThousand } = stageCosts(stageSettings("dev"));
+    expect(Object.values(byKey(perThousand.lines)).map((d) => Number(d.toFixed(9)))).toEqual([0.016889875, 0.020455556, 0.005, 0.000876837]);
+    expect(perThousand.total).toBeCloseTo(0.0432223, 7);
+  });
+
+  test("production: 3.5 GB × 0.343 s, the ml.g5.xlarge", () => {
+    const { perThousand } = stageCosts(stageSettings("production"));
+    expect(Object.values(byKey(perThousand.lines)).map((d) => Number(d.toFixed(9)))).toEqual([0.020215931, 0.039111111, 0.005, 0.000876837]);
+    expect(perThousand.total).toBeCloseTo(0.0652039, 7);
+  });
+});
+
+describe("the cold start", () => {
+  test("dev waits about 5 minutes and bills at least 5 + 15 idle instance-minutes per wake-up", () => {
+    expect(stageCosts(stageSettings("dev")).coldStart).toEqual({ minutesToCapacity: 5, billedMinutes: 20, dollars: (20 / 60) * 0.7364 });
+  });
+
+  test("production keeps a copy warm: no cold start", () => {
+    expect(stageCosts(stageSettings("production")).coldStart).toBeUndefined();
+  });
+
+  test("a month of traffic lies between one burst and a wake-up per request, at most a month's worth of wake-ups", () => {
+    const dev = stageSettings("dev");
+    const month = monthlyEstimate(dev, 100_000);
+    expect(month.wakeUps).toEqual({ low: 1, high: 2190 });
+    expect(month.low).toBeCloseTo(16.303583 + 100 * 0.0432223 + 0.245467, 4);
+    expect(month.high).toBeCloseTo(16.303583 + 100 * 0.0432223 + 2190 * 0.245467, 2);
+    expect(monthlyEstimate(dev, 3)).toMatchObject({ wakeUps: { low: 1, high: 3 } });
+    expect(monthlyEstimate(dev, 0)).toMatchObject({ low: 16.303583333333336, high: 16.303583333333336, wakeUps: { low: 0, high: 0 } });
+    expect(monthlyEstimate(stageSettings("production"), 1000).wakeUps).toEqual({ low: 0, high: 0 });
+  });
+});
+
+test("schedules: rate() by its unit, cron() as daily", () => {
+  expect([runsPerMonth("rate(1 day)"), runsPerMonth("rate(1 hour)"), runsPerMonth("rate(30 minutes)"), runsPerMonth("cron(0 3 * * ? *)")]).toEqual([730 / 24, 730, 1460, 730 / 24]);
+});
+
+test("dollars: cents from $1, thousandths below, crumbs as < $0.001", () => {
+  expect([0, 0.0004, 0.0169, 0.5, 14.6, 1087.509].map(dollars)).toEqual(["$0", "< $0.001", "$0.017", "$0.500", "$14.60", "$1,087.51"]);
+});
+
+test("semla cost's report itemises the three numbers and a month of traffic", () => {
+  const report = formatStageCosts("dev", stageSettings("dev"), 100_000);
+  expect(report).toMatch(/^stage dev: list prices us-east-1, read 2025 \(infra\/prices\.ts\); a month is 730 hours\n/);
+  expect(report).toContain("\nat rest, per month:\n  SageMaker endpoint, copies kept warm (0 × ml.g4dn.xlarge)");
+  expect(report).toMatch(/\n {2}total +\$16\.30\n/);
+  expect(report).toMatch(/\n {2}total +\$0\.043\n/);
+  expect(report).toContain("cold start: ≈ 5 min to capacity (the API answers 503 backend.scaling-from-zero meanwhile); each wake-up bills ≥ 20 instance-minutes (start + 15 idle) = $0.245");
+  expect(report.endsWith("100,000 requests a month: $20.87 (one burst, 1 wake-up) to $558.20 (spread out, 2,190 wake-ups)\n")).toBe(true);
+  expect(formatStageCosts("production", stageSettings("production"))).toContain("cold start: none: 1 copy kept warm\n");
+});
+
+describe("the README's cost section", () => {
+  test("is the cost model's, as generated (npm run costs rewrites it)", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf(BEGIN), readme.indexOf(END) + END.length);
+    expect(section).toBe(costSection());
+  });
+
+  test("states the at-rest totals and the per-request totals of both stages", () => {
+    expect(costSection()).toContain("| **total** | **$16.30** | **$1,087.51** |");
+    expect(costSection()).toContain("| **total** | **$0.043** | **$0.065** |");
+  });
+
+  test("replacing it keeps the rest of the README; a README without markers is refused", () => {
+    expect(withCostSection(`a\n${BEGIN}\nold\n${END}\nb`, "NEW")).toBe("a\nNEW\nb");
+    expect(() => withCostSection("no markers", "NEW")).toThrow(/README\.md has no cost section/);
+  });
+});
