@@ -10,3 +10,5 @@ export function createClient(baseUrl: string, apiKey?: string, options: { fetch?
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+export { type CapacityWait, SCALING_FROM_ZERO, type WaitForCapacityOptions, waitForCapacity } from "./client/wait-for-capacity.js";

@@ -11,6 +11,7 @@ import { runDemo } from "./demo.js";
 import { EVAL_OPTIONS, EvalArgsSchema, runEval } from "./eval.js";
 import { runModelsCheck, runModelsInspect, runModelsPrepare } from "./models.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
+import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "./remote/capacity-wait.js";
 import { connect } from "./remote/connection.js";
 import { type Combination, runRoute, runSegment } from "./remote/inference.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
@@ -39,6 +40,8 @@ commands:
   route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
   segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
           [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
+          [--wait SECONDS]      while the GPU scales from zero (503 backend.scaling-from-zero), retry with a progress
+                                line for up to SECONDS (default 600, or SEMLA_WAIT_SECONDS; 0: don't wait)
   keys create TENANT [--name N] an API key for a tenant (shown once)
   keys ls [--tenant T]          API keys: id, tenant, name, created, last used, revoked (never the key)
   keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
@@ -171,9 +174,13 @@ async function remote(rest: string[], command: string): Promise<number> {
           density: { type: "string" },
           out: { type: "string", default: "mask.png" },
           overlay: { type: "string" },
+          wait: { type: "string" },
         },
       });
       if (positionals.length !== 1) throw new UsageError("segment takes one image");
+      const wait = values.wait ?? (process.env[WAIT_ENV]?.trim() || undefined);
+      const waitSeconds = numberFlag("wait", wait, false) ?? DEFAULT_WAIT_SECONDS;
+      if (waitSeconds < 0) throw new UsageError(`--wait (or ${WAIT_ENV}) must be a non-negative number of seconds, got ${wait}`);
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
       await runSegment(connection, {
         imagePath: resolve(positionals[0]!),
@@ -188,6 +195,7 @@ async function remote(rest: string[], command: string): Promise<number> {
         density: numberFlag("density", values.density, false),
         out: resolve(values.out),
         overlay: values.overlay === undefined ? undefined : resolve(values.overlay),
+        waitSeconds,
         ...routingFlags(values),
       });
       return 0;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { type RunningServer, startEndpointServer } from "./server.js";
 import { fakeSegmenter, ONE_PIXEL_PNG } from "./testing/fake-segmenter.js";
-import { sageMakerFront } from "./testing/sagemaker-front.js";
+import { InferenceComponentCapacity, sageMakerFront } from "./testing/sagemaker-front.js";
 
 /** The SageMaker backend, through the SDK, against the endpoint app behind a loopback server. */
 describe("SageMaker backend against the endpoint (fake segmenter)", () => {
@@ -27,9 +27,10 @@ describe("SageMaker backend against the endpoint (fake segmenter)", () => {
   const request = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"] };
 
   /** An endpoint on its own adapters (or the given ones), and a backend over the API side's. */
-  async function stack(api: Adapters, endpoint: Adapters = createAdapters({ store })) {
+  async function stack(api: Adapters, endpoint: Adapters = createAdapters({ store }), front: { capacity?: InferenceComponentCapacity; inferenceComponentName?: string } = {}) {
     const segmenter = fakeSegmenter();
-    const server = await startEndpointServer(sageMakerFront(createEndpointApp({ segmenter, adapters: endpoint, ready: () => true })), { port: 0, hostname: "127.0.0.1" });
+    const app = createEndpointApp({ segmenter, adapters: endpoint, ready: () => true });
+    const server = await startEndpointServer(sageMakerFront(app, front.capacity ? { capacity: front.capacity } : {}), { port: 0, hostname: "127.0.0.1" });
     servers.push(server);
     const backend = createSageMakerBackend({
       endpointName: "semla",
@@ -40,6 +41,7 @@ describe("SageMaker backend against the endpoint (fake segmenter)", () => {
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
       retryBaseDelayMs: 5,
       payloadLimitBytes: limit,
+      ...(front.inferenceComponentName ? { inferenceComponentName: front.inferenceComponentName } : {}),
     });
     backends.push(backend);
     return { segmenter, server, backend };
@@ -100,6 +102,22 @@ describe("SageMaker backend against the endpoint (fake segmenter)", () => {
     const missing = { ...sources[0]!, sha256: missingSha, objectKey: adapterObjectKey({ libraryId: LIBRARY, adapterId: "33333333-3333-4333-8333-333333333333", version: 1, sha256: missingSha }) };
     await expect(backend.infer({ ...request, mixture: { sources: [missing], options: { combination: "cat" } } })).rejects.toMatchObject({ code: "adapters.missing-object", kind: "internal" });
     expect(segmenter.inputs).toHaveLength(0);
+  });
+
+  it("while the inference component has no copies, the SDK's answer through the front is backend.scaling-from-zero, one invocation per request, then it serves", async () => {
+    const capacity = new InferenceComponentCapacity(2);
+    const { backend, segmenter } = await stack(createAdapters({ store }), undefined, { capacity, inferenceComponentName: "semla-segmenter" });
+    for (let i = 0; i < 2; i++) {
+      await expect(backend.infer({ ...request, mixture: null })).rejects.toMatchObject({
+        code: "backend.scaling-from-zero",
+        kind: "unavailable",
+        details: { endpointName: "semla", inferenceComponentName: "semla-segmenter", state: "scaling-from-zero", retryAfterSeconds: 30, status: 400 },
+      });
+    }
+    expect([capacity.refused, capacity.served, segmenter.inputs.length]).toEqual([2, 0, 0]);
+    expect((await backend.infer({ ...request, mixture: null })).maskPng).toEqual(ONE_PIXEL_PNG);
+    expect([capacity.refused, capacity.served, segmenter.inputs.length]).toEqual([2, 1, 1]);
+    expect(capacity.named).toEqual(["semla-segmenter", "semla-segmenter", "semla-segmenter"]);
   });
 
   it("carries the endpoint's 4xx back as the endpoint's error, and the endpoint stays up", async () => {

@@ -54,8 +54,17 @@ export function kindOfStatus(status: number): ErrorKind {
   return status >= 500 ? "bad-gateway" : "invalid";
 }
 
-/** Seconds a client should wait before retrying an `unavailable` (or `timeout`) answer. */
+/**
+ * Seconds a client should wait before retrying an `unavailable` (or `timeout`) answer, unless the
+ * error names its own in `details.retryAfterSeconds` (a GPU scaling from zero takes minutes).
+ */
 export const RETRY_AFTER_SECONDS = 5;
+
+/** The error's own `details.retryAfterSeconds` (a whole number of seconds, 1 or more), else RETRY_AFTER_SECONDS. */
+function retryAfterOf(error: SemlaError): number {
+  const own = error.details.retryAfterSeconds;
+  return typeof own === "number" && Number.isInteger(own) && own >= 1 ? own : RETRY_AFTER_SECONDS;
+}
 
 export class SemlaError extends Error {
   readonly code: string;
@@ -107,7 +116,7 @@ export function errorReplyOf(error: unknown, internalCode: string): ErrorReply {
   const status = httpStatusOf(error.kind);
   const body = { error: { code: error.code, message: error.message, details: { ...error.details } } };
   const retry = error.kind === "unavailable" || error.kind === "timeout";
-  return { status, body, internal: status >= 500 && !retry, ...(retry ? { retryAfter: RETRY_AFTER_SECONDS } : {}) };
+  return { status, body, internal: status >= 500 && !retry, ...(retry ? { retryAfter: retryAfterOf(error) } : {}) };
 }
 
 /**

@@ -19,6 +19,7 @@ export function openSageMakerBackend(config: ServiceConfig, { adapters, store }:
     ...(config.SEMLA_SAGEMAKER_URL ? { endpoint: config.SEMLA_SAGEMAKER_URL } : {}),
     timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS,
     maxAttempts: config.SEMLA_BACKEND_MAX_ATTEMPTS,
+    scaleFromZeroRetryAfterSeconds: config.SEMLA_SCALE_FROM_ZERO_RETRY_AFTER_SECONDS,
   });
 }
 

@@ -34,6 +34,11 @@ export const ConfigSchema = z
     SEMLA_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(30_000),
     /** SageMaker invocations in all, retrying throttling, 5xx and an unreachable endpoint (never a time-out). */
     SEMLA_BACKEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /**
+     * While the SageMaker inference component has no copies (scaled to zero), POST /v1/segment answers
+     * 503 backend.scaling-from-zero at once with this Retry-After (seconds): the GPU takes minutes.
+     */
+    SEMLA_SCALE_FROM_ZERO_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     /** Getting a PostgreSQL connection gives up after this (20 s: a paused Aurora cluster resumes in ~15 s). */
     SEMLA_DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     /** PostgreSQL cancels a statement after this (statement_timeout). */

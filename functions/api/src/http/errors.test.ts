@@ -33,6 +33,9 @@ describe("errorReply: the one mapping from an error to a status and {error: {cod
     expect(errorReply(new BackendError("unavailable", "down"))).toMatchObject({ status: 503, retryAfter: 5, internal: false });
     expect(errorReply(new RegistryError("unavailable", "the database does not answer"))).toMatchObject({ status: 503, retryAfter: 5, body: { error: { code: "registry.unavailable" } } });
     expect(errorReply(new EndpointReportedError("endpoint.internal", "internal error", {}, 500))).toMatchObject({ status: 502, internal: true });
+    // An outage that knows how long it lasts says so (the GPU scaling from zero); anything else is 5 s.
+    expect(errorReply(new BackendError("scaling-from-zero", "cold", { retryAfterSeconds: 60 }))).toMatchObject({ status: 503, retryAfter: 60, internal: false });
+    for (const retryAfterSeconds of [0, 2.5, "60", null]) expect(errorReply(new BackendError("unavailable", "down", { retryAfterSeconds })).retryAfter).toBe(5);
     expect(errorReply(new EndpointReportedError("image.undecodable", "bad", {}, 400))).toMatchObject({ status: 400, internal: false });
   });
 });

@@ -1,4 +1,5 @@
 import { text } from "@semla/core";
+import { BackendError } from "@semla/inference";
 import { base64Bytes } from "../http/base64.js";
 import { ApiError } from "../http/errors.js";
 import type { UploadStore } from "../uploads/upload-store.js";
@@ -22,4 +23,21 @@ export async function readImageInput(input: ImageInput, tenant: string, uploads:
   const id = input.imageUpload as string;
   const { file } = await uploads.open(tenant, "image", id);
   return { bytes: file, done: () => uploads.discard(id) };
+}
+
+/**
+ * Runs `work` on the image, then lets its upload go (used once), answered or refused: except when the
+ * answer asks for the same request again once the GPU is back (backend.scaling-from-zero), which needs
+ * the upload; the bucket's lifecycle rule (the embedded default: its expiry at start) removes it if no
+ * retry comes.
+ */
+export async function usingImage<T>(image: { done: () => Promise<void> }, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    await image.done();
+    return result;
+  } catch (error) {
+    if (!(error instanceof BackendError && error.rule === "scaling-from-zero")) await image.done();
+    throw error;
+  }
 }

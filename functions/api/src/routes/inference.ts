@@ -7,7 +7,7 @@ import { ApiError } from "../http/errors.js";
 import { AUTH, errorResponses } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
-import { ImageInputShape, readImageInput } from "./image-input.js";
+import { ImageInputShape, readImageInput, usingImage } from "./image-input.js";
 
 const Timings = z.record(z.string(), z.number()).describe("Milliseconds per stage");
 
@@ -109,7 +109,10 @@ const segment = createRoute({
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: SegmentRequestSchema } } } },
-  responses: { 200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } }, ...errorResponses(400, 401, 404, 413, 415) },
+  responses: {
+    200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } },
+    ...errorResponses(400, 401, 404, 413, 415, 503),
+  },
 });
 
 const contributionView = (c: Contribution) => ({ ...c });
@@ -137,8 +140,8 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       const tenant = c.get("tenant");
       const requestId = c.get("requestId");
       const image = await readImageInput(body, tenant, uploads);
-      const result = await pipeline
-        .segment({
+      const result = await usingImage(image, () =>
+        pipeline.segment({
           tenant,
           libraryId: body.libraryId,
           image: image.bytes,
@@ -146,8 +149,8 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
           ...(body.options ? { options: body.options } : {}),
           requestId,
           signal: c.req.raw.signal,
-        })
-        .finally(image.done);
+        }),
+      );
       // Recorded after the answer is known: a failed request contributes nothing to the stats.
       await deps.contributions.record(
         result.library.id,

@@ -5,7 +5,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createAdapters } from "@semla/adapters";
 import { createEndpointApp } from "@semla/endpoint";
 import { type RunningServer as EndpointServer, startEndpointServer } from "@semla/endpoint/server";
-import { sageMakerFront } from "@semla/endpoint/testing";
+import { type InferenceComponentCapacity, sageMakerFront } from "@semla/endpoint/testing";
 import { OnnxSegmenter } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import { createScratchDatabase } from "@semla/registry/testing";
@@ -41,6 +41,8 @@ export interface E2eStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Where the API reaches the endpoint, given where it listens (a proxy in front of it); default there. */
   readonly sagemakerUrl?: (endpointUrl: string) => Promise<string>;
+  /** The endpoint hosts the segmenter as this inference component, with these copies (the API names it in each invocation). */
+  readonly inferenceComponent?: { readonly name: string; readonly capacity: InferenceComponentCapacity };
 }
 
 export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack> {
@@ -57,7 +59,10 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
 
   const segmenter = await OnnxSegmenter.fromPack(models, { executionProviders: ["cpu"], workers: 1 });
   const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
-  const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp), { port: 0, hostname: "127.0.0.1" });
+  const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp, options.inferenceComponent ?? {}), {
+    port: 0,
+    hostname: "127.0.0.1",
+  });
 
   const logs: string[] = [];
   const env = {
@@ -66,6 +71,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     SEMLA_S3_ENDPOINT: options.s3Endpoint,
     SEMLA_BACKEND: "sagemaker",
     SEMLA_SAGEMAKER_ENDPOINT: "semla",
+    ...(options.inferenceComponent ? { SEMLA_SAGEMAKER_INFERENCE_COMPONENT: options.inferenceComponent.name } : {}),
     SEMLA_SAGEMAKER_URL: options.sagemakerUrl ? await options.sagemakerUrl(endpoint.url) : endpoint.url,
     SEMLA_BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 6 * 1024 * 1024),
     SEMLA_LOG_LEVEL: "info",

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { fusion } from "@semla/core";
 import { bar, table } from "../format.js";
+import { DEFAULT_WAIT_SECONDS, whileScalingFromZero } from "./capacity-wait.js";
 import { type Connection, expectOk, imageField } from "./connection.js";
 import { overlayPng } from "./overlay.js";
 
@@ -77,6 +78,8 @@ export async function runSegment(
     density?: number | undefined;
     out: string;
     overlay?: string | undefined;
+    /** How long to wait for a GPU scaling from zero (0: not at all); default DEFAULT_WAIT_SECONDS. */
+    waitSeconds?: number | undefined;
   } & RoutingFlags,
 ): Promise<void> {
   const bytes = new Uint8Array(await readFile(options.imagePath));
@@ -86,9 +89,8 @@ export async function runSegment(
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.combination ? { fusion: fusionOptions(options.combination, options.density) } : {}),
   };
-  const result = await expectOk(
-    await connection.client.v1.segment.$post({ json: { libraryId: options.libraryId, ...(await imageField(connection, bytes)), classNames: [...options.classNames], options: segmentOptions } }),
-  );
+  const json = { libraryId: options.libraryId, ...(await imageField(connection, bytes)), classNames: [...options.classNames], options: segmentOptions };
+  const result = await whileScalingFromZero(connection, options.waitSeconds ?? DEFAULT_WAIT_SECONDS, async (client) => expectOk(await client.v1.segment.$post({ json })));
   const mask = new Uint8Array(Buffer.from(result.mask, "base64"));
   await writeFile(options.out, mask);
   if (options.overlay) await writeFile(options.overlay, await overlayPng(bytes, mask));

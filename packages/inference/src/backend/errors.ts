@@ -1,11 +1,14 @@
 import { type ErrorKind, kindOfRule, kindOfStatus, SemlaError } from "@semla/core";
 
-export type BackendRule = "payload-too-large" | "timeout" | "unavailable" | "invalid-response" | "rejected";
+export type BackendRule = "payload-too-large" | "timeout" | "unavailable" | "scaling-from-zero" | "invalid-response" | "rejected";
 
 const KINDS: Partial<Record<BackendRule, ErrorKind>> = {
   "payload-too-large": "too-large",
   timeout: "timeout",
   unavailable: "unavailable",
+  // The endpoint's inference component has no copies (scaled to zero): 503 with Retry-After, the
+  // client retries the same request once the GPU is back (minutes).
+  "scaling-from-zero": "unavailable",
   "invalid-response": "bad-gateway",
 };
 

@@ -56,7 +56,42 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function classifyInvocationError(error: unknown, context: { endpointName: string }): InvocationFailure {
+/**
+ * SageMaker's answer to an invocation while the endpoint's inference component has no copies (scaled
+ * to zero, or still scaling out from zero): HTTP 400 with the error type `ValidationError` (the
+ * `x-amzn-ErrorType` header; the SDK raises its ValidationError, `$fault: "client"`) and the message
+ *
+ *   "Inference Component has no capacity to process this request. ApplicationAutoScaling may be
+ *    in-progress (if configured) or try to increase the capacity by invoking
+ *    UpdateInferenceComponentRuntimeConfig API."
+ *
+ * (AWS Machine Learning Blog, "Unlock cost savings with the new scale down to zero feature in
+ * SageMaker Inference", 2024-12-02, section "Test the solution":
+ * https://aws.amazon.com/blogs/machine-learning/unlock-cost-savings-with-the-new-scale-down-to-zero-feature-in-amazon-sagemaker-inference/ ;
+ * the developer guide, "Scale an endpoint to zero instances", says only that "any attempts to invoke
+ * the endpoint will produce an error" while it provisions). Each such failure counts in the
+ * inference component's `NoCapacityInvocationFailures` metric, whose alarm starts the scale-out:
+ * answering it is what triggers the GPU's return.
+ *
+ * Matched by the error type and a message about capacity, not the whole sentence (AWS may reword
+ * it): any other ValidationError stays a refused request (backend.rejected), so a mistake in the
+ * request is never mistaken for a cold GPU that clients would wait minutes for.
+ */
+function isNoCapacity(name: unknown, status: number | undefined, message: string): boolean {
+  return name === "ValidationError" && (status === undefined || status === 400) && /\bno capacity\b/i.test(message);
+}
+
+/** Seconds a client is told to wait before retrying while the GPU scales from zero; default 30 (scaling out takes minutes). */
+export const SCALE_FROM_ZERO_RETRY_AFTER_SECONDS = 30;
+
+export interface InvocationContext {
+  readonly endpointName: string;
+  readonly inferenceComponentName?: string | undefined;
+  /** Retry-After while the inference component scales from zero; default SCALE_FROM_ZERO_RETRY_AFTER_SECONDS. */
+  readonly scaleFromZeroRetryAfterSeconds?: number | undefined;
+}
+
+export function classifyInvocationError(error: unknown, context: InvocationContext): InvocationFailure {
   const name = field(error, "name");
   const modelError = name === "ModelError";
   const originalStatus = field(error, "OriginalStatusCode");
@@ -64,6 +99,22 @@ export function classifyInvocationError(error: unknown, context: { endpointName:
   const report = reported(error);
   const message = report?.message ?? messageOf(error);
   const details = { endpointName: context.endpointName, status, ...(report ? { endpointCode: report.code } : {}) };
+
+  if (isNoCapacity(name, status, message)) {
+    // Not retried here: the GPU takes minutes, the request would only hold the API (and its caller) that long.
+    const retryAfterSeconds = context.scaleFromZeroRetryAfterSeconds ?? SCALE_FROM_ZERO_RETRY_AFTER_SECONDS;
+    const component = context.inferenceComponentName ?? null;
+    return {
+      status,
+      retryable: false,
+      error: new BackendError(
+        "scaling-from-zero",
+        `endpoint ${context.endpointName}${component ? ` (inference component ${component})` : ""} has no GPU capacity: it is scaling from zero, which takes minutes; retry in ${retryAfterSeconds} s (SageMaker: ${message})`,
+        // The endpoint's state, for the client's progress line (and core's Retry-After: retryAfterSeconds).
+        { endpointName: context.endpointName, inferenceComponentName: component, state: "scaling-from-zero", retryAfterSeconds, status },
+      ),
+    };
+  }
 
   if (status === 429 || (typeof name === "string" && THROTTLING.has(name))) {
     return { status, retryable: true, error: new BackendError("unavailable", `endpoint ${context.endpointName} is throttling requests: ${message}`, details) };

@@ -1,10 +1,13 @@
 import { createAdapters } from "@semla/adapters";
+import { errorReplyOf } from "@semla/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { noCapacityReply } from "../testing/sagemaker-no-capacity.js";
 import { type Reply, type ScriptedServer, scriptedServer } from "../testing/sagemaker-server.js";
 import { ONE_PIXEL_PNG } from "../testing/transport.js";
 import { decodeInvocation } from "../transport/envelope.js";
 import { encodeInferenceResponse } from "../transport/response.js";
 import type { InferenceRequest, InferenceResponse } from "../types.js";
+import { BackendError } from "./errors.js";
 import { backoffDelay } from "./retry.js";
 import { createSageMakerBackend, type SageMakerBackendOptions } from "./sagemaker.js";
 
@@ -101,6 +104,60 @@ describe("SageMaker backend", () => {
       message: "endpoint semla-test refused the request (HTTP 400): Endpoint semla-test of account 1 not found.",
     });
     expect(server!.requests).toHaveLength(1);
+  });
+
+  it("answers SageMaker's no-capacity ValidationError at once with backend.scaling-from-zero (503, Retry-After), never retrying it, then serves once a copy is back", async () => {
+    const backend = await backendFor([noCapacityReply(), ok], { inferenceComponentName: "semla-ic", maxAttempts: 3, scaleFromZeroRetryAfterSeconds: 45 });
+    const refused = await backend.infer(request).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BackendError);
+    expect(refused).toMatchObject({
+      code: "backend.scaling-from-zero",
+      kind: "unavailable",
+      message:
+        "endpoint semla-test (inference component semla-ic) has no GPU capacity: it is scaling from zero, which takes minutes; retry in 45 s " +
+        "(SageMaker: Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.)",
+      details: { rule: "scaling-from-zero", endpointName: "semla-test", inferenceComponentName: "semla-ic", state: "scaling-from-zero", retryAfterSeconds: 45, status: 400 },
+    });
+    // One invocation: the policy's three attempts are not spent on a GPU that takes minutes.
+    expect(server!.requests).toHaveLength(1);
+    expect(server!.requests[0]!.headers["x-amzn-sagemaker-inference-component"]).toBe("semla-ic");
+    const reply = errorReplyOf(refused, "api.internal");
+    expect([reply.status, reply.retryAfter, reply.internal]).toEqual([503, 45, false]);
+    expect(await backend.infer(request)).toEqual({ ...response, fusion: null });
+    expect(server!.requests).toHaveLength(2);
+  });
+
+  it("tells clients to retry after 30 s by default, and names no inference component when none is configured", async () => {
+    const backend = await backendFor([noCapacityReply()]);
+    await expect(backend.infer(request)).rejects.toMatchObject({
+      code: "backend.scaling-from-zero",
+      message: expect.stringMatching(/^endpoint semla-test has no GPU capacity: it is scaling from zero, which takes minutes; retry in 30 s \(SageMaker: /),
+      details: expect.objectContaining({ inferenceComponentName: null, retryAfterSeconds: 30 }),
+    });
+  });
+
+  it("keeps every other ValidationError a refused request, and a container's own 'no capacity' its own error: only SageMaker's answer means a cold GPU", async () => {
+    const missingHeader =
+      "Inference Component Name header is required for endpoints to which you plan to deploy inference components. Please include Inference Component Name header or consider using SageMaker models.";
+    const backend = await backendFor([
+      { status: 400, headers: { "x-amzn-errortype": "ValidationError" }, body: JSON.stringify({ message: missingHeader }) },
+      {
+        status: 424,
+        headers: { "x-amzn-errortype": "ModelError" },
+        body: JSON.stringify({ Message: "Received client error (400) from primary", OriginalStatusCode: 400, OriginalMessage: "no capacity left in the queue" }),
+      },
+    ]);
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.rejected", message: `endpoint semla-test refused the request (HTTP 400): ${missingHeader}` });
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.rejected", message: "endpoint semla-test refused the request (HTTP 400): no capacity left in the queue" });
+    expect(server!.requests).toHaveLength(2);
+  });
+
+  it("refuses a Retry-After that is not a whole number of seconds", () => {
+    for (const seconds of [0, 2.5, -1]) {
+      expect(() => createSageMakerBackend({ endpointName: "e", adapters: createAdapters(), scaleFromZeroRetryAfterSeconds: seconds })).toThrow(
+        new RangeError(`scaleFromZeroRetryAfterSeconds must be a positive integer, got ${seconds}`),
+      );
+    }
   });
 
   it("refuses a payload over the limit before sending anything", async () => {

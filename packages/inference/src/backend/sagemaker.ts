@@ -34,6 +34,12 @@ export interface SageMakerBackendOptions {
   readonly retryBaseDelayMs?: number;
   /** Default 5 s. */
   readonly retryMaxDelayMs?: number;
+  /**
+   * While the inference component has no copies (scaled to zero), the invocation fails at once with
+   * backend.scaling-from-zero (never retried here), telling clients to retry after this many seconds.
+   * Default 30.
+   */
+  readonly scaleFromZeroRetryAfterSeconds?: number;
 }
 
 export function createSageMakerBackend(options: SageMakerBackendOptions): InferenceBackend {
@@ -44,6 +50,9 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
   const backoff = { baseDelayMs: options.retryBaseDelayMs ?? 200, maxDelayMs: options.retryMaxDelayMs ?? 5000 };
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
+  const retryAfter = options.scaleFromZeroRetryAfterSeconds;
+  if (retryAfter !== undefined && !(Number.isInteger(retryAfter) && retryAfter >= 1)) throw new RangeError(`scaleFromZeroRetryAfterSeconds must be a positive integer, got ${retryAfter}`);
+  const context = { endpointName, inferenceComponentName: options.inferenceComponentName, scaleFromZeroRetryAfterSeconds: retryAfter };
 
   // The SDK's own retries are off: the policy (what to retry, how long to wait) is this module's.
   const client = new SageMakerRuntimeClient({
@@ -109,7 +118,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
           });
         }
         if (error instanceof BackendError) throw error;
-        const failure = classifyInvocationError(error, { endpointName });
+        const failure = classifyInvocationError(error, context);
         if (!failure.retryable || attempt >= maxAttempts) {
           if (failure.error instanceof BackendError && failure.retryable) {
             throw new BackendError(failure.error.rule, `${failure.error.message} (after ${attempt} attempts)`, { ...failure.error.details, attempts: attempt });

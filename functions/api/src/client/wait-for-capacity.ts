@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RETRY_AFTER_SECONDS } from "@semla/core";
+
+/** The API's answer while the GPU scales from zero (503, Retry-After): the inference backend's rule, as clients see its code. */
+export const SCALING_FROM_ZERO = "backend.scaling-from-zero";
+
+/** One wait, reported before it starts. */
+export interface CapacityWait {
+  /** Times the request was answered backend.scaling-from-zero so far (1 on the first wait). */
+  readonly attempt: number;
+  /** Since the request was first sent. */
+  readonly waitedMs: number;
+  readonly deadlineMs: number;
+  /** Until the request is sent again: the answer's Retry-After, cut to the deadline. */
+  readonly retryInMs: number;
+  /** The answer's details: endpointName, inferenceComponentName, state, retryAfterSeconds. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface WaitForCapacityOptions {
+  /** How long to keep sending the request again, in all; 0: never (the 503 is returned at once). */
+  readonly deadlineMs: number;
+  /** Called before each wait (a progress line). */
+  readonly onWait?: (wait: CapacityWait) => void;
+  /** Time, for tests; default the real one. */
+  readonly clock?: { now(): number; sleep(ms: number, signal: AbortSignal | undefined): Promise<void> };
+}
+
+const realClock = {
+  now: () => performance.now(),
+  // Rejects with the caller's own reason, as fetch does (the timer's AbortError only wraps it).
+  sleep: (ms: number, signal: AbortSignal | undefined) =>
+    sleep(ms, undefined, signal ? { signal } : {}).then(
+      () => undefined,
+      (error: unknown) => Promise.reject(signal?.aborted ? signal.reason : error),
+    ),
+};
+
+/** The error body's code and details, when the reply is the API's JSON error. */
+async function errorOf(response: Response): Promise<{ code?: unknown; details?: unknown } | undefined> {
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as { error?: { code?: unknown; details?: unknown } } | undefined;
+  return body?.error;
+}
+
+/** Retry-After in ms: delay-seconds or an HTTP date (RFC 9110 §10.2.3), else the details' retryAfterSeconds, else core's default. */
+function retryAfterMs(response: Response, details: Record<string, unknown>): number {
+  const header = response.headers.get("retry-after")?.trim();
+  if (header && /^\d+$/.test(header)) return Number(header) * 1000;
+  const date = header ? Date.parse(header) : Number.NaN;
+  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  const own = details.retryAfterSeconds;
+  return (typeof own === "number" && own > 0 ? own : RETRY_AFTER_SECONDS) * 1000;
+}
+
+/**
+ * A fetch that waits out a GPU scaling from zero, for any client of the API (the CLI's, a typed
+ * client: `createClient(url, key, { fetch: waitForCapacity(fetch, { deadlineMs }) })`): when the API
+ * answers 503 backend.scaling-from-zero, it waits the answer's Retry-After and sends the same request
+ * again (same body: an uploaded image is kept for it), until the API answers anything else or the
+ * deadline passes; then the last answer is returned as it is. The caller's abort signal stops the wait.
+ */
+export function waitForCapacity(fetchImpl: typeof fetch, options: WaitForCapacityOptions): typeof fetch {
+  const clock = options.clock ?? realClock;
+  return async (input, init) => {
+    // A Request holds the body, so each attempt sends its own copy of it.
+    const request = new Request(input, init);
+    const started = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetchImpl(request.clone());
+      if (response.status !== 503) return response;
+      const error = await errorOf(response);
+      if (error?.code !== SCALING_FROM_ZERO) return response;
+      const waitedMs = clock.now() - started;
+      const leftMs = options.deadlineMs - waitedMs;
+      if (leftMs <= 0) return response;
+      const details = typeof error.details === "object" && error.details !== null ? (error.details as Record<string, unknown>) : {};
+      const retryInMs = Math.min(retryAfterMs(response, details), leftMs);
+      await response.body?.cancel();
+      options.onWait?.({ attempt, waitedMs, deadlineMs: options.deadlineMs, retryInMs, details });
+      await clock.sleep(retryInMs, request.signal);
+    }
+  };
+}
