@@ -1,5 +1,4 @@
-import { RDSDataClient } from "@aws-sdk/client-rds-data";
-import { drizzle } from "drizzle-orm/aws-data-api/pg";
+import type { RDSDataClient } from "@aws-sdk/client-rds-data";
 import type { RegistryDatabase } from "./database.js";
 import { createDrizzleAdapterIndex, type DrizzleAdapterIndex } from "./drizzle-index.js";
 import { migrateDatabase } from "./migrate.js";
@@ -40,6 +39,9 @@ const CONNECTION_TIMEOUT_MS = 20_000;
  * become registry.unavailable.
  */
 export async function createDataApiAdapterIndex(options: DataApiAdapterIndexOptions): Promise<DrizzleAdapterIndex> {
+  // Loaded here, not with the package: the SDK client takes ~100 ms to import, which the PostgreSQL
+  // and PGlite modes (the CLI, every other cold start) would pay for nothing.
+  const [{ RDSDataClient }, { drizzle }] = await Promise.all([import("@aws-sdk/client-rds-data"), import("drizzle-orm/aws-data-api/pg")]);
   const client =
     options.client ??
     new RDSDataClient({
