@@ -65,4 +65,36 @@ describe("API configuration from the environment", () => {
     expect(() => parseConfig({ SEMLA_DATABASE_CONNECT_TIMEOUT_MS: "0" })).toThrow(/SEMLA_DATABASE_CONNECT_TIMEOUT_MS/);
     expect(() => parseConfig({ SEMLA_DATABASE_STATEMENT_TIMEOUT_MS: "soon" })).toThrow(/SEMLA_DATABASE_STATEMENT_TIMEOUT_MS/);
   });
+
+  describe("Aurora through the Data API (SEMLA_DATA_API_*)", () => {
+    const dataApi = {
+      SEMLA_DATA_API_RESOURCE_ARN: "arn:aws:rds:eu-west-1:123456789012:cluster:semla-dev",
+      SEMLA_DATA_API_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:semla/dev/db-AbC123",
+      SEMLA_DATA_API_DATABASE: "semla",
+    };
+
+    it("reads the cluster ARN, the secret ARN and the database, with no database URL", () => {
+      const config = parseConfig(dataApi);
+      expect(config).toMatchObject(dataApi);
+      expect([config.SEMLA_DATABASE_URL, config.SEMLA_DATA_API_URL]).toEqual([undefined, undefined]);
+    });
+
+    it("needs all three, naming each one missing", () => {
+      expect(() => parseConfig({ SEMLA_DATA_API_RESOURCE_ARN: dataApi.SEMLA_DATA_API_RESOURCE_ARN })).toThrow(
+        new ConfigError(
+          "invalid configuration: SEMLA_DATA_API_SECRET_ARN: required with the other SEMLA_DATA_API_* settings (Aurora through the Data API); SEMLA_DATA_API_DATABASE: required with the other SEMLA_DATA_API_* settings (Aurora through the Data API)",
+        ),
+      );
+    });
+
+    it("refuses a database URL beside them, ARNs of the wrong service, and a Data API URL alone", () => {
+      expect(() => parseConfig({ ...dataApi, SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla" })).toThrow(
+        /SEMLA_DATABASE_URL: set either SEMLA_DATABASE_URL or the SEMLA_DATA_API_\* settings, not both/,
+      );
+      expect(() => parseConfig({ ...dataApi, SEMLA_DATA_API_RESOURCE_ARN: "arn:aws:rds:eu-west-1:123456789012:db:semla-instance" })).toThrow(/SEMLA_DATA_API_RESOURCE_ARN: an Aurora cluster ARN/);
+      expect(() => parseConfig({ ...dataApi, SEMLA_DATA_API_SECRET_ARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/db" })).toThrow(/SEMLA_DATA_API_SECRET_ARN: a Secrets Manager secret ARN/);
+      expect(() => parseConfig({ ...dataApi, SEMLA_DATA_API_DATABASE: "semla; DROP" })).toThrow(/SEMLA_DATA_API_DATABASE/);
+      expect(() => parseConfig({ SEMLA_DATA_API_URL: "http://127.0.0.1:9999" })).toThrow(/SEMLA_DATA_API_URL: only with the SEMLA_DATA_API_\* settings/);
+    });
+  });
 });

@@ -4,8 +4,9 @@ import { z } from "zod";
 /**
  * The service's configuration, from the environment: the API, the CLI, eval and the sweep parse it
  * here (the endpoint reads its store settings through StoreSettingsSchema). The deployed function's
- * variables are set in infra/api.ts; the README's HTTP API section lists them all. Absent database and
- * bucket mean the embedded default: PGlite and a filesystem store under SEMLA_DATA_DIR.
+ * variables are set in infra/api.ts; the README's HTTP API section lists them all. The database is
+ * PostgreSQL (SEMLA_DATABASE_URL), Aurora through its Data API (SEMLA_DATA_API_*), or, with neither,
+ * PGlite; with no bucket either, that is the embedded default (a filesystem store under SEMLA_DATA_DIR).
  */
 const optional = z
   .string()
@@ -18,9 +19,27 @@ export const StoreSettingsSchema = z.object({
   SEMLA_S3_ENDPOINT: optional.pipe(z.url().optional()),
 });
 
+/** An Aurora cluster's ARN, and the Secrets Manager secret the Data API reads its credentials from. */
+const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]*$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
 export const ConfigSchema = z
   .object({
     SEMLA_DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    /**
+     * Aurora through its Data API (HTTPS and IAM, no VPC), instead of SEMLA_DATABASE_URL: the
+     * cluster's ARN, the secret with the database user's credentials, and the database's name.
+     */
+    SEMLA_DATA_API_RESOURCE_ARN: optional.pipe(z.string().regex(CLUSTER_ARN, "an Aurora cluster ARN (arn:aws:rds:REGION:ACCOUNT:cluster:NAME)").optional()),
+    SEMLA_DATA_API_SECRET_ARN: optional.pipe(z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)").optional()),
+    SEMLA_DATA_API_DATABASE: optional.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, "a PostgreSQL database name")
+        .optional(),
+    ),
+    /** A Data API URL other than the region's (the loopback Data API, in tests). */
+    SEMLA_DATA_API_URL: optional.pipe(z.url().optional()),
     ...StoreSettingsSchema.shape,
     SEMLA_BACKEND: z.enum(["local", "sagemaker"]).default("local"),
     SEMLA_SAGEMAKER_ENDPOINT: optional,
@@ -94,6 +113,17 @@ export const ConfigSchema = z
   .superRefine((env, ctx) => {
     if (env.SEMLA_BACKEND === "sagemaker" && !env.SEMLA_SAGEMAKER_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["SEMLA_SAGEMAKER_ENDPOINT"], message: "required when SEMLA_BACKEND=sagemaker" });
+    }
+    const dataApi = env.SEMLA_DATA_API_RESOURCE_ARN !== undefined || env.SEMLA_DATA_API_SECRET_ARN !== undefined || env.SEMLA_DATA_API_DATABASE !== undefined;
+    if (dataApi) {
+      for (const name of ["SEMLA_DATA_API_RESOURCE_ARN", "SEMLA_DATA_API_SECRET_ARN", "SEMLA_DATA_API_DATABASE"] as const) {
+        if (env[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: "required with the other SEMLA_DATA_API_* settings (Aurora through the Data API)" });
+      }
+      if (env.SEMLA_DATABASE_URL !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["SEMLA_DATABASE_URL"], message: "set either SEMLA_DATABASE_URL or the SEMLA_DATA_API_* settings, not both" });
+      }
+    } else if (env.SEMLA_DATA_API_URL !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["SEMLA_DATA_API_URL"], message: "only with the SEMLA_DATA_API_* settings" });
     }
   });
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createPgAdapterIndex, createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
+import { createDataApiAdapterIndex, createPgAdapterIndex, createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";
 import { lockDataFolder } from "./data-folder/folder-lock.js";
@@ -11,7 +11,7 @@ import { openServiceStore } from "./store.js";
  * (functions/api/src/sweep/lambda.ts, through @semla/service/registry) opens it too, and must not pull in the models and ONNX Runtime.
  */
 
-/** The registry's two stores, opened from the configuration (PostgreSQL | PGlite, S3 | filesystem). */
+/** The registry's two stores, opened from the configuration (PostgreSQL | Aurora's Data API | PGlite, S3 | filesystem). */
 export interface Registry {
   readonly index: DrizzleAdapterIndex;
   readonly store: BlobStore;
@@ -30,6 +30,18 @@ export async function openRegistry(config: ServiceConfig, publicUrl: string = pu
       migrate: config.SEMLA_MIGRATE,
       connectionTimeoutMs: config.SEMLA_DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: config.SEMLA_DATABASE_STATEMENT_TIMEOUT_MS,
+    });
+    return { index, store, ...(secret ? { presignSecret: secret } : {}) };
+  }
+  if (config.SEMLA_DATA_API_RESOURCE_ARN && config.SEMLA_DATA_API_SECRET_ARN && config.SEMLA_DATA_API_DATABASE) {
+    const { store, presignSecret: secret } = await openServiceStore(config, publicUrl);
+    const index = await createDataApiAdapterIndex({
+      resourceArn: config.SEMLA_DATA_API_RESOURCE_ARN,
+      secretArn: config.SEMLA_DATA_API_SECRET_ARN,
+      database: config.SEMLA_DATA_API_DATABASE,
+      region: config.AWS_REGION,
+      ...(config.SEMLA_DATA_API_URL ? { endpoint: config.SEMLA_DATA_API_URL } : {}),
+      migrate: config.SEMLA_MIGRATE,
     });
     return { index, store, ...(secret ? { presignSecret: secret } : {}) };
   }

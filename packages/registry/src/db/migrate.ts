@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
+import type { AwsDataApiPgDatabase } from "drizzle-orm/aws-data-api/pg";
+import { migrate as migrateDataApi } from "drizzle-orm/aws-data-api/pg/migrator";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -9,7 +11,11 @@ import type pg from "pg";
 /** The repository's migrations folder: one history for PostgreSQL and PGlite. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../../migrations", import.meta.url));
 
-export type MigrationTarget = { readonly kind: "pg"; readonly pool: pg.Pool } | { readonly kind: "pglite"; readonly client: PGlite };
+export type MigrationTarget =
+  | { readonly kind: "pg"; readonly pool: pg.Pool }
+  | { readonly kind: "pglite"; readonly client: PGlite }
+  // biome-ignore lint/suspicious/noExplicitAny: any schema: the migrator reads none of it
+  | { readonly kind: "data-api"; readonly db: AwsDataApiPgDatabase<any> };
 
 /** Any number of processes may start at once against one database; only one migrates at a time. */
 const MIGRATION_LOCK = 0x5e3a_0001;
@@ -23,6 +29,14 @@ export async function migrateDatabase(target: MigrationTarget, options: { readon
   if (target.kind === "pglite") {
     // PGlite is a single connection in this process: nothing else can race it.
     await migratePglite(drizzlePglite({ client: target.client }), config);
+    return;
+  }
+  if (target.kind === "data-api") {
+    // The Data API has no session to hold an advisory lock across calls: drizzle's migrator runs
+    // each migration statement by statement (its `--> statement-breakpoint`s) in one Data API
+    // transaction, so a migration applies whole or not at all, but two processes migrating at
+    // once are not serialised. The deployed stack migrates once per deploy (its migrator function).
+    await migrateDataApi(target.db, config);
     return;
   }
   const client = await target.pool.connect();

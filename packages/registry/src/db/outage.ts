@@ -85,6 +85,50 @@ export const pgliteOutage: OutageClassifier = (error) => {
   return undefined;
 };
 
+/**
+ * The Data API's exceptions (by name) that mean the database cannot be had right now: a paused
+ * Aurora Serverless cluster resuming, the writer or the service unavailable, a call over the
+ * Data API's own time limit, the secret it reads the credentials from missing or unreadable (a
+ * rotation, a misconfigured stack), IAM refusing the call, a transaction the service no longer
+ * knows (it ends one idle for 3 minutes).
+ */
+const DATA_API_OUTAGES = new Set([
+  "DatabaseResumingException",
+  "DatabaseUnavailableException",
+  "DatabaseNotFoundException",
+  "ServiceUnavailableError",
+  "InternalServerErrorException",
+  "StatementTimeoutException",
+  "HttpEndpointNotEnabledException",
+  "InvalidResourceStateException",
+  "SecretsErrorException",
+  "InvalidSecretException",
+  "AccessDeniedException",
+  "ForbiddenException",
+  "TransactionNotFoundException",
+  "TimeoutError",
+]);
+
+/**
+ * Aurora through the Data API (HTTPS): its outage exceptions, a DatabaseErrorException whose
+ * SQLState (in its message, "...; SQLState: 57014") is an outage's, and the network's failures.
+ */
+export const dataApiOutage: OutageClassifier = (error) => {
+  for (const link of chain(error)) {
+    if (isSemlaError(link)) return undefined;
+    const name = field(link, "name");
+    if (typeof name === "string" && DATA_API_OUTAGES.has(name)) return name;
+    const message = field(link, "message");
+    if (name === "DatabaseErrorException" && typeof message === "string") {
+      const state = /SQLState: ([0-9A-Z]{5})/.exec(message)?.[1];
+      if (state && isOutageState(state)) return state;
+    }
+    const code = field(link, "code");
+    if (typeof code === "string" && NETWORK_ERRNOS.has(code)) return code;
+  }
+  return undefined;
+};
+
 export function databaseUnavailable(reason: string): RegistryError {
   return new RegistryError("unavailable", `the registry database is unavailable (${reason}); try again shortly`, { reason });
 }

@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import { customType } from "drizzle-orm/pg-core";
 
 /**
@@ -21,9 +22,13 @@ export function parseVectorLiteral(text: string): Float32Array {
 /**
  * A `vector` column without a fixed dimension: libraries use different embedding models (512-d
  * ViT-B CLIP, 768-d ViT-L/14), so the dimension is checked per library instead of by the type.
+ * Written as `$n::vector`: the Data API binds a string parameter as varchar (only uuid, json,
+ * timestamp, date, time and decimal have type hints), which PostgreSQL does not assign to a vector
+ * column; node-postgres and PGlite send it untyped, and the cast is a no-op for them. Read back, every
+ * driver answers pgvector's text form (the Data API as a stringValue), parsed here.
  */
 export const vector = customType<{ data: Float32Array; driverData: string }>({
   dataType: () => "vector",
-  toDriver: toVectorLiteral,
+  toDriver: (value): SQL => sql`${toVectorLiteral(value)}::vector`,
   fromDriver: parseVectorLiteral,
 });
