@@ -2,12 +2,13 @@ import path from "node:path";
 import { type ApiConfig, type ApiKeyView, apiKeyView, createClient, openRegistry, parseConfig, runningServer, TenantSchema } from "@semla/api";
 import { describeIssues, SemlaError } from "@semla/core";
 import { createApiKeyStore, type SweepReport, sweep } from "@semla/registry";
+import { configuredDatabase } from "@semla/service";
 import { readAdminToken } from "./embedded/admin-token.js";
 import { table } from "./format.js";
 import { expectOk } from "./remote/connection.js";
 
 /**
- * Where `semla keys` and `semla sweep` act. A configured deployment (SEMLA_DATABASE_URL): on its
+ * Where `semla keys` and `semla sweep` act. A configured deployment (SEMLA_DATABASE_URL, or Aurora's Data API): on its
  * database directly, with the operator's credentials. The embedded folder: through its running
  * server when there is one (PGlite is one process's: a second writer's changes would be lost), with
  * the folder's admin token; else on the folder directly, holding its lock.
@@ -16,7 +17,7 @@ type Target = { readonly via: "server"; readonly url: string; readonly client: R
 
 async function target(env: NodeJS.ProcessEnv): Promise<Target> {
   const config = parseConfig(env);
-  if (config.SEMLA_DATABASE_URL) return { via: "database", config };
+  if (configuredDatabase(config)) return { via: "database", config };
   const dataDir = path.resolve(config.SEMLA_DATA_DIR);
   const server = await runningServer(dataDir);
   if (!server) return { via: "database", config };
@@ -36,7 +37,7 @@ async function onRegistry<T>(config: ApiConfig, work: (registry: Awaited<ReturnT
 }
 
 function where(t: Target): string {
-  return t.via === "server" ? `through the server at ${t.url}` : t.config.SEMLA_DATABASE_URL ? "on the configured database" : `in ${path.resolve(t.config.SEMLA_DATA_DIR)}`;
+  return t.via === "server" ? `through the server at ${t.url}` : configuredDatabase(t.config) ? "on the configured database" : `in ${path.resolve(t.config.SEMLA_DATA_DIR)}`;
 }
 
 /** `semla keys create TENANT`: an API key, printed once (the registry keeps its hash only). */
@@ -78,7 +79,7 @@ export async function runRevokeKey(id: string, env: NodeJS.ProcessEnv = process.
           return apiKeyView(record);
         });
   // Deployed API instances remember a key they authenticated for up to 10 s (auth/key-cache.ts).
-  const note = t.via === "server" ? "the server refuses it from now on" : t.config.SEMLA_DATABASE_URL ? "running API instances refuse it within 10 s" : "refused from now on";
+  const note = t.via === "server" ? "the server refuses it from now on" : configuredDatabase(t.config) ? "running API instances refuse it within 10 s" : "refused from now on";
   console.log(`revoked API key ${revoked.id} of tenant ${revoked.tenant} at ${revoked.revokedAt}: ${note}`);
 }
 

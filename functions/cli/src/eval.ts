@@ -7,7 +7,7 @@ import { datasetTarget, EVAL_METHODS, type EvalResult, type EvalTarget, Evaluati
 import type { InferenceBackend } from "@semla/inference";
 import { type ModelPack, openModelPack } from "@semla/models";
 import { type AdapterIndex, createPgliteAdapterIndex } from "@semla/registry";
-import { ConfigSchema, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
+import { ConfigSchema, configuredDatabase, openRegistry, openSageMakerBackend, type ServiceConfig } from "@semla/service";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { DEFAULT_WORLD_SEED, ensureWorldLibrary, WORLD_SPECS, type WorldSpecName } from "@semla/world";
 import { z } from "zod";
@@ -114,8 +114,11 @@ export const EVAL_OPTIONS = {
  */
 async function openConfiguredRegistry(config: ServiceConfig, dataDir: string): Promise<{ index: AdapterIndex; store: BlobStore }> {
   // PGlite would create an empty database where none is: say where the registry was looked for instead.
-  if (!config.SEMLA_DATABASE_URL && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
-    throw new EvaluationError("eval.registry-missing", `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL, or --data-dir)`);
+  if (!configuredDatabase(config) && !(await stat(path.join(dataDir, "db")).catch(() => null))) {
+    throw new EvaluationError(
+      "eval.registry-missing",
+      `no embedded registry under ${dataDir} (start \`semla serve\` there first, or set SEMLA_DATABASE_URL (or the SEMLA_DATA_API_* settings), or --data-dir)`,
+    );
   }
   return openRegistry(config);
 }

@@ -22,7 +22,7 @@ const USAGE = `usage: semla <command> [options]
 commands:
   serve [--port N] [--host H] [--data-dir DIR] [--models DIR]
                                 the API on this machine: the embedded default (PGlite, filesystem store, local
-                                inference, demo library) unless SEMLA_DATABASE_URL / SEMLA_BUCKET are set;
+                                inference, demo library) unless a database (SEMLA_DATABASE_URL or SEMLA_DATA_API_*) or SEMLA_BUCKET is set;
                                 --models (or SEMLA_MODELS_DIR) serves a model pack instead of the demo models
   models inspect DIR [--json]   a model pack's models: inputs, outputs, dimensions, LoRA modules, sizes
   models check DIR [--json]     runs each model of a pack once on a probe input and checks the shapes its
@@ -50,7 +50,7 @@ commands:
                                 per 1,000 segment requests, the cold start; for the settings a deploy from this
                                 shell would use (SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES, _IDLE_MINUTES)
   sweep [--older-than MINUTES]  remove pending adapter rows and orphan objects an interrupted upload left (default 15)
-                                keys and sweep act on SEMLA_DATABASE_URL when set, else on the embedded folder
+                                keys and sweep act on the configured database (SEMLA_DATABASE_URL or SEMLA_DATA_API_*), else on the embedded folder
                                 (through its running server, or directly under the folder's lock)
   demo [--dir DIR] [--seed N]   generate a small adapter library, route a test embedding, fuse the plan
   centroid FOLDER [--models DIR | --preset tiny|b16|l14] [--out FILE.npy|FILE.json] [--batch N]

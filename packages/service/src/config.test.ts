@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config.js";
+import { ConfigError, configuredDatabase, parseConfig } from "./config.js";
 
 describe("API configuration from the environment", () => {
   it("defaults to the embedded default: no database URL, no bucket, local backend, 6 MiB bodies", () => {
@@ -95,6 +95,12 @@ describe("API configuration from the environment", () => {
       expect(() => parseConfig({ ...dataApi, SEMLA_DATA_API_SECRET_ARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/db" })).toThrow(/SEMLA_DATA_API_SECRET_ARN: a Secrets Manager secret ARN/);
       expect(() => parseConfig({ ...dataApi, SEMLA_DATA_API_DATABASE: "semla; DROP" })).toThrow(/SEMLA_DATA_API_DATABASE/);
       expect(() => parseConfig({ SEMLA_DATA_API_URL: "http://127.0.0.1:9999" })).toThrow(/SEMLA_DATA_API_URL: only with the SEMLA_DATA_API_\* settings/);
+    });
+
+    it("names the database a configuration points at: the one rule serve, keys and sweep follow", () => {
+      expect(configuredDatabase(parseConfig({ SEMLA_DATABASE_URL: "postgres://u:p@db:5432/semla" }))).toBe("postgres");
+      expect(configuredDatabase(parseConfig(dataApi))).toBe("data-api");
+      expect(configuredDatabase(parseConfig({}))).toBeNull();
     });
   });
 });

@@ -133,6 +133,16 @@ export type ApiConfig = ServiceConfig;
 
 export class ConfigError extends Error {}
 
+/**
+ * Which database a configuration names: PostgreSQL over a connection, Aurora through its Data API, or
+ * none (the embedded default's PGlite). The one rule the CLI (serve, keys, sweep) and openRegistry follow.
+ */
+export function configuredDatabase(config: ServiceConfig): "postgres" | "data-api" | null {
+  if (config.SEMLA_DATABASE_URL) return "postgres";
+  if (config.SEMLA_DATA_API_RESOURCE_ARN && config.SEMLA_DATA_API_SECRET_ARN && config.SEMLA_DATA_API_DATABASE) return "data-api";
+  return null;
+}
+
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): ServiceConfig {
   const result = ConfigSchema.safeParse(env);
   if (result.success) return result.data;
