@@ -30,7 +30,7 @@ export default $config({
     const settings = stageSettings($app.stage, deployOptions(process.env));
     const image = parseEcrImage(process.env.SEMLA_ENDPOINT_IMAGE);
 
-    const network = createNetwork();
+    const network = createNetwork(settings);
     const storage = createStorage(settings);
     const database = createDatabase(settings, network);
     const secrets = createSecrets();

@@ -1,9 +1,9 @@
 import path from "node:path";
 import { bundleOrtWorker, nativePackageVersions } from "./bundle";
-import { type Database, FUNCTION_CA_ENV } from "./database";
+import type { Database } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
-import type { Network } from "./network";
+import { functionVpc, type Network } from "./network";
 import { type LambdaArchitecture, pruneOnnxRuntime } from "./packaging";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
@@ -17,7 +17,8 @@ export const FUNCTION_ARCHITECTURE: LambdaArchitecture = "x86_64";
 /**
  * The HTTP API: one function behind a function URL (no API Gateway: no per-request charge, the
  * same 6 MB payload limit the API enforces). Authentication is the app's own API keys, so the URL
- * itself is public. In the VPC for the database; S3 and SageMaker Runtime through VPC endpoints.
+ * itself is public. "vpc" mode: in the VPC for the database, S3 and SageMaker Runtime through VPC
+ * endpoints. "data-api" mode: outside any VPC, the database through the Data API.
  */
 export function createApi(settings: StageSettings, deps: { network: Network; database: Database; storage: Storage; endpoint: Endpoint }) {
   const { network, database, storage, endpoint } = deps;
@@ -29,10 +30,10 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
     timeout: `${settings.api.timeoutSeconds} seconds`,
     storage: `${settings.api.ephemeralStorageMb} MB`,
     url: true,
-    vpc: network.vpc,
+    ...functionVpc(network),
     logging: { retention: settings.logRetention },
     environment: {
-      SEMLA_DATABASE_URL: database.url,
+      ...database.environment,
       SEMLA_BUCKET: storage.bucket.name,
       SEMLA_BACKEND: "sagemaker",
       SEMLA_SAGEMAKER_ENDPOINT: endpoint.endpoint.name,
@@ -44,9 +45,8 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       SEMLA_LOG_LEVEL: "info",
       // The migrator function applies migrations once per deploy: the API never runs DDL.
       SEMLA_MIGRATE: "false",
-      ...FUNCTION_CA_ENV,
     },
-    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn, endpoint.componentArn)],
+    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn, endpoint.componentArn), ...database.permissions],
     nodejs: {
       // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules,
       // at the versions the code was tested with.

@@ -35,6 +35,7 @@ export function costSection(): string {
   const costs: StageCosts[] = [stageCosts(dev), stageCosts(production)];
   const productionAtZero = stageCosts(stageSettings("production", { minCopies: "0" }));
   const devRds = stageCosts(stageSettings("dev", { database: "rds" }));
+  const devVpc = stageCosts(stageSettings("dev", { network: "vpc" }));
   const [devCosts] = costs;
   const start = devCosts?.coldStart;
   const instances = Object.entries(SAGEMAKER_INSTANCES)
@@ -50,13 +51,15 @@ export function costSection(): string {
     `aws.amazon.com/pricing, read in ${PRICES_AS_OF.read}; they could not be re-checked on ${PRICES_AS_OF.checked}, as the build`,
     `machines have no internet access. Check them before budgeting. A month is ${HOURS_PER_MONTH} hours.`,
     `\`npx semla cost --stage dev|production [--requests-per-month N]\` prints the same, itemised, for the`,
-    "settings a deploy from this shell would use (SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, …).",
+    "settings a deploy from this shell would use (SEMLA_DATABASE, SEMLA_NETWORK, SEMLA_ENDPOINT_MIN_COPIES, …).",
+    `Dev's functions reach Aurora through its Data API from outside any VPC (\`SEMLA_NETWORK=${dev.network}\`: no VPC endpoint to pay for);`,
+    `production's sit in the VPC (\`SEMLA_NETWORK=${production.network}\`), S3 through a gateway endpoint and SageMaker Runtime through an interface endpoint.`,
     "",
     "| price assumed | |",
     "|---|---|",
     `| Lambda (x86) | $${PRICES.lambda.gbSecond} per GB-second, $${PRICES.lambda.perMillionRequests.toFixed(2)} per million requests, /tmp above 512 MB $${PRICES.lambda.ephemeralGbSecond.toFixed(10)} per GB-second; function URLs free |`,
     `| SageMaker real-time hosting (inference components bill their instances) | ${instances} |`,
-    `| Aurora PostgreSQL Serverless v2 (Standard) | $${PRICES.aurora.acuHour} per ACU-hour (0 while paused), storage $${PRICES.aurora.storageGbMonth.toFixed(2)} per GB-month, I/O $${PRICES.aurora.perMillionIo.toFixed(2)} per million |`,
+    `| Aurora PostgreSQL Serverless v2 (Standard) | $${PRICES.aurora.acuHour} per ACU-hour (0 while paused), storage $${PRICES.aurora.storageGbMonth.toFixed(2)} per GB-month, I/O $${PRICES.aurora.perMillionIo.toFixed(2)} per million, Data API $${PRICES.aurora.dataApiPerMillionRequests.toFixed(2)} per million requests |`,
     `| RDS PostgreSQL | ${rds}, gp3 storage $${PRICES.rds.gp3GbMonth} per GB-month |`,
     `| VPC interface endpoint | $${PRICES.vpc.interfaceEndpointAzHour} per AZ-hour + $${PRICES.vpc.interfaceEndpointGb} per GB; S3 gateway endpoint free; no NAT gateway |`,
     `| S3 Standard | $${PRICES.s3.standardGbMonth} per GB-month, PUT $${PRICES.s3.perThousandPut} and GET $${PRICES.s3.perThousandGet} per 1,000 |`,
@@ -71,7 +74,8 @@ export function costSection(): string {
     ),
     "",
     `Production deployed with \`SEMLA_ENDPOINT_MIN_COPIES=0\` (scaling to zero as dev does) costs ${dollars(productionAtZero.atRest.total)} at rest;`,
-    `with \`SEMLA_DATABASE=rds\`, dev costs ${dollars(devRds.atRest.total)} at rest (db.t4g.micro + 20 GB, whether idle or not).`,
+    `with \`SEMLA_DATABASE=rds\`, dev costs ${dollars(devRds.atRest.total)} at rest (db.t4g.micro + 20 GB, whether idle or not; in the VPC, as RDS has no Data API);`,
+    `with \`SEMLA_NETWORK=vpc\`, dev costs ${dollars(devVpc.atRest.total)} at rest (the interface endpoint).`,
     "",
     `*Per 1,000 segment requests* (warm; assumed: the CLIP embedding takes ${ASSUMPTIONS.embedSecondsAt2048Mb} s at 2048 MB and less with more`,
     `memory (more vCPUs), the endpoint's round trip the rest; the endpoint at its load target of`,

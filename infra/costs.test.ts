@@ -11,16 +11,25 @@ import { stageSettings } from "./settings";
 const byKey = (lines: readonly { key: string; dollars: number }[]) => Object.fromEntries(lines.map((line) => [line.key, line.dollars]));
 
 describe("at rest, per month", () => {
-  test("dev pays no GPU: storage, the registry, the alarms, the sweep's wake-ups, and the interface endpoint", () => {
+  test("dev pays no GPU and no VPC endpoint: storage, the registry, the alarms, the sweep's wake-ups", () => {
     const { atRest } = stageCosts(stageSettings("dev"));
     const lines = byKey(atRest.lines);
     expect(lines["SageMaker endpoint, copies kept warm"]).toBe(0);
     expect(lines["Aurora capacity"]).toBe(0);
     // 730 × 60 / 1440 = 30.42 daily runs, each 10 idle minutes + 1 at 0.5 ACU × $0.12.
     expect(lines["Aurora woken by the sweep"]).toBeCloseTo(0.334583, 6);
-    expect(lines["VPC interface endpoint sagemaker.runtime"]).toBeCloseTo(14.6, 10);
+    // "data-api": the functions are outside the VPC, so no interface endpoint.
+    expect(lines["VPC interface endpoint sagemaker.runtime"]).toBeUndefined();
+    expect(lines["NAT gateways, S3 gateway endpoint"]).toBe(0);
     expect(lines["CloudWatch alarms of the endpoint's scaling"]).toBeCloseTo(0.3, 10);
     expect(lines["Lambda, function URL"]).toBe(0);
+    // 0.334583 + 1 GB × $0.10 + 0.3 + 3 GB × $0.023 + 5 GB × $0.10 + $0.40.
+    expect(atRest.total).toBeCloseTo(1.703583, 6);
+  });
+
+  test("dev in the VPC (SEMLA_NETWORK=vpc) pays the SageMaker Runtime interface endpoint in two AZs on top", () => {
+    const { atRest } = stageCosts(stageSettings("dev", { network: "vpc" }));
+    expect(byKey(atRest.lines)["VPC interface endpoint sagemaker.runtime"]).toBeCloseTo(2 * 730 * 0.01, 10);
     expect(atRest.total).toBeCloseTo(16.303583, 6);
   });
 
@@ -52,9 +61,23 @@ describe("at rest, per month", () => {
 });
 
 describe("per 1,000 segment requests, warm", () => {
-  test("dev: the API's 2 GB × 0.5 s, the ml.g4dn.xlarge at 36,000 requests an hour, 0.5 GB through the interface endpoint", () => {
+  test("dev: the API's 2 GB × 0.5 s, the ml.g4dn.xlarge at 36,000 requests an hour, 3,000 Data API calls", () => {
     const { perThousand } = stageCosts(stageSettings("dev"));
-    expect(Object.values(byKey(perThousand.lines)).map((d) => Number(d.toFixed(9)))).toEqual([0.016889875, 0.020455556, 0.005, 0.000876837]);
+    expect(perThousand.lines.map((line) => line.key)).toEqual([
+      "API Lambda",
+      "SageMaker instance time at the load target",
+      "Aurora Data API",
+      "Database I/O, S3 GETs (adapters cached by sha256), logs",
+    ]);
+    // 3,000 calls × $0.35 per million.
+    expect(perThousand.lines.map((line) => Number(line.dollars.toFixed(9)))).toEqual([0.016889875, 0.020455556, 0.00105, 0.000876837]);
+    expect(perThousand.total).toBeCloseTo(0.0392723, 7);
+  });
+
+  test("dev in the VPC: 0.5 GB of images through the interface endpoint instead of the Data API's calls", () => {
+    const { perThousand } = stageCosts(stageSettings("dev", { network: "vpc" }));
+    expect(byKey(perThousand.lines)).toMatchObject({ "SageMaker Runtime interface endpoint": 0.005 });
+    expect(byKey(perThousand.lines)["Aurora Data API"]).toBeUndefined();
     expect(perThousand.total).toBeCloseTo(0.0432223, 7);
   });
 
@@ -78,10 +101,10 @@ describe("the cold start", () => {
     const dev = stageSettings("dev");
     const month = monthlyEstimate(dev, 100_000);
     expect(month.wakeUps).toEqual({ low: 1, high: 2190 });
-    expect(month.low).toBeCloseTo(16.303583 + 100 * 0.0432223 + 0.245467, 4);
-    expect(month.high).toBeCloseTo(16.303583 + 100 * 0.0432223 + 2190 * 0.245467, 2);
+    expect(month.low).toBeCloseTo(1.703583 + 100 * 0.0392723 + 0.245467, 4);
+    expect(month.high).toBeCloseTo(1.703583 + 100 * 0.0392723 + 2190 * 0.245467, 2);
     expect(monthlyEstimate(dev, 3)).toMatchObject({ wakeUps: { low: 1, high: 3 } });
-    expect(monthlyEstimate(dev, 0)).toMatchObject({ low: 16.303583333333336, high: 16.303583333333336, wakeUps: { low: 0, high: 0 } });
+    expect(monthlyEstimate(dev, 0)).toMatchObject({ low: 1.7035833333333334, high: 1.7035833333333334, wakeUps: { low: 0, high: 0 } });
     expect(monthlyEstimate(stageSettings("production"), 1000).wakeUps).toEqual({ low: 0, high: 0 });
   });
 });
@@ -98,10 +121,10 @@ test("semla cost's report itemises the three numbers and a month of traffic", ()
   const report = formatStageCosts("dev", stageSettings("dev"), 100_000);
   expect(report).toMatch(/^stage dev: list prices us-east-1, read 2025 \(infra\/prices\.ts\); a month is 730 hours\n/);
   expect(report).toContain("\nat rest, per month:\n  SageMaker endpoint, copies kept warm (0 × ml.g4dn.xlarge)");
-  expect(report).toMatch(/\n {2}total +\$16\.30\n/);
-  expect(report).toMatch(/\n {2}total +\$0\.043\n/);
+  expect(report).toMatch(/\n {2}total +\$1\.70\n/);
+  expect(report).toMatch(/\n {2}total +\$0\.039\n/);
   expect(report).toContain("cold start: ≈ 5 min to capacity (the API answers 503 backend.scaling-from-zero meanwhile); each wake-up bills ≥ 20 instance-minutes (start + 15 idle) = $0.245");
-  expect(report.endsWith("100,000 requests a month: $20.87 (one burst, 1 wake-up) to $558.20 (spread out, 2,190 wake-ups)\n")).toBe(true);
+  expect(report.endsWith("100,000 requests a month: $5.88 (one burst, 1 wake-up) to $543.20 (spread out, 2,190 wake-ups)\n")).toBe(true);
   expect(formatStageCosts("production", stageSettings("production"))).toContain("cold start: none: 1 copy kept warm\n");
 });
 
@@ -113,8 +136,8 @@ describe("the README's cost section", () => {
   });
 
   test("states the at-rest totals and the per-request totals of both stages", () => {
-    expect(costSection()).toContain("| **total** | **$16.30** | **$1,087.51** |");
-    expect(costSection()).toContain("| **total** | **$0.043** | **$0.065** |");
+    expect(costSection()).toContain("| **total** | **$1.70** | **$1,087.51** |");
+    expect(costSection()).toContain("| **total** | **$0.039** | **$0.065** |");
   });
 
   test("replacing it keeps the rest of the README; a README without markers is refused", () => {

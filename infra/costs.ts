@@ -5,7 +5,7 @@
  * cost section is generated from them (infra/costs.test.ts keeps the two equal).
  */
 import { HOURS_PER_MONTH, PRICES, PRICES_AS_OF, SAGEMAKER_INSTANCES } from "./prices.js";
-import { type StageSettings, VPC_LAYOUT } from "./settings.js";
+import { type StageSettings, vpcLayout } from "./settings.js";
 
 /** What the model assumes beyond the settings: the traffic's shape and what the stack stores. */
 export const ASSUMPTIONS = {
@@ -17,6 +17,11 @@ export const ASSUMPTIONS = {
   logKbPerRequest: 1,
   /** Aurora I/O operations per request (the centroids stay in its buffer cache). */
   databaseIosPerRequest: 2,
+  /**
+   * Data API calls per request in "data-api" mode (the key's lookup, the routing query, the
+   * adapters' rows), each one billed request; an estimate, not measured on this stack.
+   */
+  dataApiCallsPerRequest: 3,
   /** Adapters, CLIP and endpoint models in the bucket. */
   bucketGb: 3,
   databaseGb: 1,
@@ -105,7 +110,8 @@ function alarmMetrics(settings: StageSettings): number {
 
 function atRest(settings: StageSettings): CostLine[] {
   const { minCopies, instanceType } = settings.endpoint;
-  const azHours = VPC_LAYOUT.availabilityZones * HOURS_PER_MONTH;
+  const layout = vpcLayout(settings.network);
+  const azHours = layout.availabilityZones * HOURS_PER_MONTH;
   const alarms = alarmMetrics(settings);
   return [
     {
@@ -114,12 +120,12 @@ function atRest(settings: StageSettings): CostLine[] {
       dollars: minCopies * instance(settings).hourly * HOURS_PER_MONTH,
     },
     ...databaseAtRest(settings),
-    ...VPC_LAYOUT.interfaceEndpoints.map((service) => ({
+    ...layout.interfaceEndpoints.map((service) => ({
       key: `VPC interface endpoint ${service}`,
-      detail: `${VPC_LAYOUT.availabilityZones} AZs`,
+      detail: `${layout.availabilityZones} AZs`,
       dollars: azHours * PRICES.vpc.interfaceEndpointAzHour,
     })),
-    { key: "NAT gateways, S3 gateway endpoint", detail: `${VPC_LAYOUT.natGateways} NAT`, dollars: 0 },
+    { key: "NAT gateways, S3 gateway endpoint", detail: `${layout.natGateways} NAT`, dollars: 0 },
     { key: "CloudWatch alarms of the endpoint's scaling", detail: `${alarms} alarm metric${alarms === 1 ? "" : "s"}`, dollars: alarms * PRICES.cloudwatch.alarmMetricMonth },
     { key: "S3", detail: `${ASSUMPTIONS.bucketGb} GB`, dollars: ASSUMPTIONS.bucketGb * PRICES.s3.standardGbMonth },
     { key: "ECR", detail: `the ${ASSUMPTIONS.endpointImageGb} GB endpoint image`, dollars: ASSUMPTIONS.endpointImageGb * PRICES.ecr.gbMonth },
@@ -150,11 +156,18 @@ function perThousand(settings: StageSettings): CostLine[] {
       detail: `${perCopyHour.toLocaleString("en-US")} requests per copy-hour`,
       dollars: (n / perCopyHour) * instance(settings).hourly,
     },
-    {
-      key: "SageMaker Runtime interface endpoint",
-      detail: `${(n * ASSUMPTIONS.imageMb) / 1000} GB of images`,
-      dollars: ((n * ASSUMPTIONS.imageMb) / 1000) * PRICES.vpc.interfaceEndpointGb,
-    },
+    // In the VPC the images go through the interface endpoint; outside it the Data API bills each call.
+    settings.network === "vpc"
+      ? {
+          key: "SageMaker Runtime interface endpoint",
+          detail: `${(n * ASSUMPTIONS.imageMb) / 1000} GB of images`,
+          dollars: ((n * ASSUMPTIONS.imageMb) / 1000) * PRICES.vpc.interfaceEndpointGb,
+        }
+      : {
+          key: "Aurora Data API",
+          detail: `${ASSUMPTIONS.dataApiCallsPerRequest} calls per request`,
+          dollars: (n * ASSUMPTIONS.dataApiCallsPerRequest * PRICES.aurora.dataApiPerMillionRequests) / 1_000_000,
+        },
     { key: "Database I/O, S3 GETs (adapters cached by sha256), logs", dollars: database + logs },
   ];
 }

@@ -1,3 +1,4 @@
+import { dataApiPermissions } from "./iam";
 import type { Network } from "./network";
 import { AURORA_POSTGRES_VERSION, RDS_POSTGRES_VERSION, type StageSettings } from "./settings";
 
@@ -8,6 +9,7 @@ import { AURORA_POSTGRES_VERSION, RDS_POSTGRES_VERSION, type StageSettings } fro
  */
 export function createDatabase(settings: StageSettings, network: Network) {
   const db = settings.database;
+  const dataApi = settings.network === "data-api";
   const database =
     db.kind === "aurora"
       ? new sst.aws.Aurora("Database", {
@@ -19,6 +21,8 @@ export function createDatabase(settings: StageSettings, network: Network) {
             max: `${db.maxAcu} ACU`,
             ...(db.pauseAfterMinutes === undefined ? {} : { pauseAfter: `${db.pauseAfterMinutes} minutes` as const }),
           },
+          // The Data API (enableHttpEndpoint) in "data-api" mode: the functions' only way in.
+          ...(dataApi ? { dataApi: true } : {}),
           vpc: network.vpc,
         })
       : new sst.aws.Postgres("Database", {
@@ -38,7 +42,16 @@ export function createDatabase(settings: StageSettings, network: Network) {
     port: database.port,
     name: database.database,
   }).apply(({ username, password, host, port, name }) => `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${name}?sslmode=verify-full`);
-  return { database, url: $util.secret(url) };
+  const secretUrl = $util.secret(url);
+
+  // What the functions read to reach the database: the connection string in the VPC, or the
+  // cluster, its master secret and the database's name for the Data API (no password in sight).
+  const environment: Record<string, $util.Input<string>> = dataApi && database instanceof sst.aws.Aurora
+    ? { SEMLA_DATA_API_RESOURCE_ARN: database.clusterArn, SEMLA_DATA_API_SECRET_ARN: database.secretArn, SEMLA_DATA_API_DATABASE: database.database }
+    : { SEMLA_DATABASE_URL: secretUrl, ...FUNCTION_CA_ENV };
+  // The Data API's calls on the cluster, and its secret read, by the functions themselves.
+  const permissions = dataApi && database instanceof sst.aws.Aurora ? dataApiPermissions(database.clusterArn, database.secretArn) : [];
+  return { database, url: secretUrl, environment, permissions };
 }
 
 /**

@@ -65,6 +65,21 @@ export function invokeEndpointPermission(endpointArn: $util.Input<string>, compo
 }
 
 /**
+ * Aurora's Data API: the statement and transaction calls on the one cluster, and reading the one
+ * secret the Data API takes the credentials from (the caller needs GetSecretValue on it itself).
+ * No rds-data action is unscopable: every one names the cluster.
+ */
+export function dataApiPermissions(clusterArn: $util.Input<string>, secretArn: $util.Input<string>): Permission[] {
+  return [
+    {
+      actions: ["rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement", "rds-data:BeginTransaction", "rds-data:CommitTransaction", "rds-data:RollbackTransaction"],
+      resources: [clusterArn],
+    },
+    { actions: ["secretsmanager:GetSecretValue"], resources: [secretArn] },
+  ];
+}
+
+/**
  * SST's function roles also trust the account's root (so `sst dev` can assume them); a deployed
  * function's role is assumed by Lambda alone.
  */

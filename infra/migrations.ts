@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
-import { type Database, FUNCTION_CA_ENV } from "./database";
+import type { Database } from "./database";
 import { lambdaOnlyTrust } from "./iam";
-import type { Network } from "./network";
+import { functionVpc, type Network } from "./network";
 import type { Secrets } from "./secrets";
 
 export const MIGRATOR_HANDLER = "functions/migrator/src/handler.handler";
@@ -33,7 +33,8 @@ export function migrationsDigest(folder: string): string {
 }
 
 /**
- * The migrator: a function in the VPC that applies migrations/ (registry's migrateDatabase,
+ * The migrator: a function (in the VPC in "vpc" mode, through the Data API in "data-api" mode)
+ * that applies migrations/ (registry's migrateDatabase,
  * idempotent, advisory-locked) and records the stage's bootstrap API key, invoked by every deploy
  * whose migrations changed. A failed migration fails the deploy (the invocation reports the
  * function's error).
@@ -47,13 +48,14 @@ export function createMigrations(deps: { network: Network; database: Database; s
     memory: "512 MB",
     // A paused Aurora cluster takes ~15 s to resume; CREATE INDEX on a large library takes longer.
     timeout: "5 minutes",
-    vpc: network.vpc,
+    ...functionVpc(network),
     copyFiles: [{ from: BUNDLED_MIGRATIONS, to: BUNDLED_MIGRATIONS }],
     transform: { role: lambdaOnlyTrust },
+    // The Data API's calls in "data-api" mode; nothing in "vpc" mode (it connects with the password).
+    permissions: database.permissions,
     environment: {
-      SEMLA_DATABASE_URL: database.url,
+      ...database.environment,
       SEMLA_BOOTSTRAP_API_KEY_SHA256: secrets.apiKeySha256,
-      ...FUNCTION_CA_ENV,
     },
   });
 

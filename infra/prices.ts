@@ -48,6 +48,8 @@ export const PRICES = {
     acuHour: 0.12,
     storageGbMonth: 0.1,
     perMillionIo: 0.2,
+    /** The Data API on Serverless v2, per million API requests (the first billion a month). */
+    dataApiPerMillionRequests: 0.35,
   },
   rds: {
     /** RDS PostgreSQL single-AZ instances, per hour (class without "db."). */

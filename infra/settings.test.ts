@@ -4,6 +4,7 @@ import { deployOptions, type StageSettings, StageSettingsError, stageSettings, v
 describe("stage settings", () => {
   test("dev is the smallest stack: Aurora scaling to 0 ACU, the GPU scaling to zero after 15 idle minutes, short retention", () => {
     expect(stageSettings("dev")).toEqual({
+      network: "data-api",
       database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
       api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
       endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
@@ -19,6 +20,7 @@ describe("stage settings", () => {
 
   test("production keeps capacity warm and autoscales the endpoint from 1 to 4 copies (one instance each)", () => {
     const production = stageSettings("production");
+    expect(production.network).toBe("vpc");
     expect(production.database).toEqual({ kind: "aurora", minAcu: 0.5, maxAcu: 8 });
     expect(production.api).toEqual({ memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 });
     expect(production.endpoint).toEqual({ instanceType: "ml.g5.xlarge", minCopies: 1, maxCopies: 4, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 });
@@ -32,18 +34,32 @@ describe("stage settings", () => {
     expect(stageSettings("dev", { database: "aurora" })).toEqual(stageSettings("dev"));
   });
 
+  test('SEMLA_NETWORK picks the network mode: dev defaults to "data-api", production to "vpc"', () => {
+    expect(stageSettings("dev", { network: "vpc" })).toEqual({ ...stageSettings("dev"), network: "vpc" });
+    expect(stageSettings("production", { network: "data-api" })).toEqual({ ...stageSettings("production"), network: "data-api" });
+    expect(() => stageSettings("dev", { network: "nat" })).toThrow(new StageSettingsError('SEMLA_NETWORK = "nat": must be "vpc" or "data-api"'));
+  });
+
+  test('RDS has no Data API: a stage on RDS is "vpc" unless told otherwise, and "data-api" with RDS is refused', () => {
+    expect(stageSettings("dev", { database: "rds" }).network).toBe("vpc");
+    expect(() => stageSettings("dev", { database: "rds", network: "data-api" })).toThrow(
+      new StageSettingsError('stage setting network = "data-api": "data-api" needs Aurora (database.kind is "rds"; RDS has no Data API)'),
+    );
+  });
+
   test("an unknown database kind is refused by name", () => {
     expect(() => stageSettings("dev", { database: "dynamodb" })).toThrow(new StageSettingsError('SEMLA_DATABASE = "dynamodb": must be "aurora" or "rds"'));
   });
 
-  test("the deploy options come from SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES and _IDLE_MINUTES", () => {
-    expect(deployOptions({ SEMLA_DATABASE: "rds", SEMLA_ENDPOINT_MIN_COPIES: "0", SEMLA_ENDPOINT_MAX_COPIES: "2", SEMLA_ENDPOINT_IDLE_MINUTES: "30", HOME: "/root" })).toEqual({
+  test("the deploy options come from SEMLA_DATABASE, SEMLA_NETWORK, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES and _IDLE_MINUTES", () => {
+    expect(deployOptions({ SEMLA_DATABASE: "rds", SEMLA_NETWORK: "vpc", SEMLA_ENDPOINT_MIN_COPIES: "0", SEMLA_ENDPOINT_MAX_COPIES: "2", SEMLA_ENDPOINT_IDLE_MINUTES: "30", HOME: "/root" })).toEqual({
       database: "rds",
+      network: "vpc",
       minCopies: "0",
       maxCopies: "2",
       scaleToZeroAfterMinutes: "30",
     });
-    expect(deployOptions({})).toEqual({ database: undefined, minCopies: undefined, maxCopies: undefined, scaleToZeroAfterMinutes: undefined });
+    expect(deployOptions({})).toEqual({ database: undefined, network: undefined, minCopies: undefined, maxCopies: undefined, scaleToZeroAfterMinutes: undefined });
   });
 
   test("production may scale to zero: minimum 0 takes dev's idle time unless one is given", () => {
@@ -149,6 +165,7 @@ describe("validateSettings refuses values AWS would reject, naming the setting",
       { ...dev, sweepSchedule: "rate(1 fortnight)" },
       'stage setting sweepSchedule = "rate(1 fortnight)": must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
     ],
+    ["a network mode that does not exist", { ...dev, network: "nat" as StageSettings["network"] }, 'stage setting network = "nat": must be "vpc" or "data-api"'],
     ["no expiry of the fused cache", { ...dev, storage: { ...dev.storage, fusedExpiryDays: 0 } }, "stage setting storage.fusedExpiryDays = 0: must be a whole number of days ≥ 1"],
   ];
   test.each(cases)("%s", (_, settings, message) => {

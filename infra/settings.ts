@@ -22,7 +22,18 @@ export type DatabaseSettings =
       readonly storageGb: number;
     };
 
+/**
+ * How the functions reach the database. "vpc": the functions sit in the VPC beside the cluster and
+ * connect with the pg driver (SEMLA_DATABASE_URL); S3 through a gateway endpoint, SageMaker Runtime
+ * through an interface endpoint. "data-api": the functions sit outside any VPC and reach Aurora
+ * through its Data API (HTTPS, IAM; SEMLA_DATA_API_*), S3 and SageMaker Runtime through their
+ * public endpoints: no interface endpoint to pay for at rest. Aurora only (RDS has no Data API).
+ */
+export type NetworkMode = "vpc" | "data-api";
+export const NETWORK_MODES: readonly NetworkMode[] = ["vpc", "data-api"];
+
 export interface StageSettings {
+  readonly network: NetworkMode;
   readonly database: DatabaseSettings;
   readonly api: {
     readonly memoryMb: number;
@@ -64,17 +75,31 @@ export interface StageSettings {
 }
 
 /**
- * The VPC every stage gets (infra/network.ts builds it; infra/costs.ts prices it): two AZs (an
+ * The VPC of a "vpc" stage (infra/network.ts builds it; infra/costs.ts prices it): two AZs (an
  * Aurora/RDS subnet group needs two), no NAT gateway, a free S3 gateway endpoint and these
  * interface endpoints, each billed per AZ-hour whether used or not.
  */
-export const VPC_LAYOUT = { availabilityZones: 2, natGateways: 0, interfaceEndpoints: ["sagemaker.runtime"] } as const;
+export const VPC_LAYOUT = { availabilityZones: 2, natGateways: 0, s3Gateway: true, interfaceEndpoints: ["sagemaker.runtime"] } as const;
+
+/**
+ * The VPC of a "data-api" stage: only the cluster's subnet group lives in it (Aurora Serverless v2
+ * needs subnets in two AZs even when reached through the Data API alone). A VPC, its subnets, route
+ * tables, internet gateway and security groups cost nothing; no NAT, no endpoint of any kind.
+ */
+export const DATA_API_VPC_LAYOUT = { availabilityZones: 2, natGateways: 0, s3Gateway: false, interfaceEndpoints: [] } as const;
+
+export type VpcLayout = typeof VPC_LAYOUT | typeof DATA_API_VPC_LAYOUT;
+
+/** The VPC layout a stage's network mode builds. */
+export const vpcLayout = (network: NetworkMode): VpcLayout => (network === "vpc" ? VPC_LAYOUT : DATA_API_VPC_LAYOUT);
 
 /** Aurora PostgreSQL 16.3+ supports 0 ACU (auto-pause); pgvector 0.8 ships with it. */
 export const AURORA_POSTGRES_VERSION = "16.6";
 export const RDS_POSTGRES_VERSION = "16.6";
 
 const dev: StageSettings = {
+  // No VPC endpoints: the functions reach Aurora through its Data API (no interface endpoint at $14.60 a month).
+  network: "data-api",
   database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
   // 2048 MB is 1.16 vCPU: ViT-B/16 embeds in ~250 ms with one intra-op thread.
   api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
@@ -87,6 +112,9 @@ const dev: StageSettings = {
 };
 
 const production: StageSettings = {
+  // In the VPC: the pg driver's pooled connections answer in ~1 ms a statement where each Data API
+  // call is an HTTPS round trip, and the interface endpoint is 1.4% of the warm GPU's cost.
+  network: "vpc",
   // Kept warm: a paused cluster takes ~15 s to resume on the first request.
   database: { kind: "aurora", minAcu: 0.5, maxAcu: 8 },
   // 3584 MB is two full vCPUs: ViT-B/16 embeds in ~150 ms with two intra-op threads.
@@ -168,6 +196,8 @@ export function validateSettings(settings: StageSettings): StageSettings {
     check(/^[a-z0-9]+\.[a-z0-9]+$/.test(db.instance), "database.instance", 'must be an RDS instance class without "db.", e.g. "t4g.micro"', db.instance);
     check(Number.isInteger(db.storageGb) && db.storageGb >= 20 && db.storageGb <= 65536, "database.storageGb", "must be 20–65536 GB", db.storageGb);
   }
+  check(NETWORK_MODES.includes(settings.network), "network", `must be ${NETWORK_MODES.map((mode) => JSON.stringify(mode)).join(" or ")}`, settings.network);
+  check(settings.network !== "data-api" || db.kind === "aurora", "network", `"data-api" needs Aurora (database.kind is ${JSON.stringify(db.kind)}; RDS has no Data API)`, settings.network);
   check(Number.isInteger(api.memoryMb) && api.memoryMb >= 128 && api.memoryMb <= 10240, "api.memoryMb", "must be 128–10240 MB", api.memoryMb);
   check(Number.isInteger(api.timeoutSeconds) && api.timeoutSeconds >= 1 && api.timeoutSeconds <= 900, "api.timeoutSeconds", "must be 1–900 s", api.timeoutSeconds);
   check(Number.isInteger(api.ephemeralStorageMb) && api.ephemeralStorageMb >= 512 && api.ephemeralStorageMb <= 10240, "api.ephemeralStorageMb", "must be 512–10240 MB", api.ephemeralStorageMb);
@@ -186,10 +216,12 @@ export function validateSettings(settings: StageSettings): StageSettings {
 /**
  * Deploy-time choices, from the deploying shell's environment (DEPLOY_VARIABLES names them):
  * `database` "rds" swaps Aurora for a provisioned instance (cheaper at steady load, no resume
- * latency after idling); the endpoint's copy counts and idle time override the stage's.
+ * latency after idling); `network` "vpc" or "data-api" overrides the stage's network mode (RDS
+ * without one means "vpc"); the endpoint's copy counts and idle time override the stage's.
  */
 export interface DeployOptions {
   readonly database?: string | undefined;
+  readonly network?: string | undefined;
   readonly minCopies?: string | undefined;
   readonly maxCopies?: string | undefined;
   readonly scaleToZeroAfterMinutes?: string | undefined;
@@ -198,6 +230,7 @@ export interface DeployOptions {
 /** The environment variables `sst deploy` (sst.config.ts) and `semla cost` read, by option. */
 export const DEPLOY_VARIABLES = {
   database: "SEMLA_DATABASE",
+  network: "SEMLA_NETWORK",
   minCopies: "SEMLA_ENDPOINT_MIN_COPIES",
   maxCopies: "SEMLA_ENDPOINT_MAX_COPIES",
   scaleToZeroAfterMinutes: "SEMLA_ENDPOINT_IDLE_MINUTES",
@@ -224,6 +257,16 @@ export function stageSettings(stage: string, options: DeployOptions = {}): Stage
     }
     database = stage === "production" ? { kind: "rds", instance: "m7g.large", storageGb: 50 } : { kind: "rds", instance: "t4g.micro", storageGb: 20 };
   }
+  let network = base.network;
+  if (given(options.network)) {
+    if (!(NETWORK_MODES as readonly string[]).includes(options.network)) {
+      throw new StageSettingsError(`${DEPLOY_VARIABLES.network} = ${JSON.stringify(options.network)}: must be ${NETWORK_MODES.map((mode) => JSON.stringify(mode)).join(" or ")}`);
+    }
+    network = options.network as NetworkMode;
+  } else if (database.kind === "rds") {
+    // RDS has no Data API: a stage on RDS keeps its functions in the VPC unless told otherwise.
+    network = "vpc";
+  }
   let endpoint: StageSettings["endpoint"] = { ...base.endpoint };
   if (given(options.minCopies)) {
     const minCopies = wholeNumber("minCopies", options.minCopies);
@@ -233,5 +276,5 @@ export function stageSettings(stage: string, options: DeployOptions = {}): Stage
   }
   if (given(options.maxCopies)) endpoint = { ...endpoint, maxCopies: wholeNumber("maxCopies", options.maxCopies) };
   if (given(options.scaleToZeroAfterMinutes)) endpoint = { ...endpoint, scaleToZeroAfterMinutes: wholeNumber("scaleToZeroAfterMinutes", options.scaleToZeroAfterMinutes) };
-  return validateSettings({ ...base, database, endpoint });
+  return validateSettings({ ...base, network, database, endpoint });
 }

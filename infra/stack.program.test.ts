@@ -8,13 +8,14 @@ import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
 
 /**
- * The dev stage's stack, evaluated under Pulumi's mocks (sst.config.ts as `sst deploy` runs it):
- * the wiring the issue asks for, resource by resource.
+ * The dev stage's stack in "vpc" mode (SEMLA_NETWORK=vpc, production's default), evaluated under
+ * Pulumi's mocks (sst.config.ts as `sst deploy` runs it): the wiring the issue asks for, resource
+ * by resource. Dev's own default, "data-api", is stack-data-api.program.test.ts.
  */
 let stack: MockStack;
 let bucket: string;
 beforeAll(async () => {
-  stack = await runStack("dev", DEPLOY_ENV);
+  stack = await runStack("dev", { ...DEPLOY_ENV, SEMLA_NETWORK: "vpc" });
   bucket = stack.one("aws:s3/bucket:Bucket", "BucketBucket").state.bucket as string;
 }, 60_000);
 
@@ -156,6 +157,8 @@ describe("database", () => {
       databaseName: "semla",
       storageEncrypted: true,
       serverlessv2ScalingConfiguration: { minCapacity: 0, maxCapacity: 2, secondsUntilAutoPause: 600 },
+      // The functions connect in the VPC: no Data API.
+      enableHttpEndpoint: false,
     });
     expect(stack.one("aws:rds/clusterInstance:ClusterInstance", "DatabaseInstance").inputs.instanceClass).toBe("db.serverless");
   });

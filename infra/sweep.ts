@@ -1,7 +1,7 @@
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from "./api";
-import { type Database, FUNCTION_CA_ENV } from "./database";
+import type { Database } from "./database";
 import { bucketPermissions, lambdaOnlyTrust, SWEEPER_BUCKET_ACCESS } from "./iam";
-import type { Network } from "./network";
+import { functionVpc, type Network } from "./network";
 import type { StageSettings } from "./settings";
 import type { Storage } from "./storage";
 
@@ -9,7 +9,8 @@ import type { Storage } from "./storage";
 export const SWEEPER_HANDLER = "functions/api/src/sweep/lambda.handler";
 
 /**
- * The registry's sweep on a schedule (an EventBridge rule, SST's Cron): a function in the VPC that
+ * The registry's sweep on a schedule (an EventBridge rule, SST's Cron): a function (in the VPC in
+ * "vpc" mode) that
  * opens the registry with the API's own configuration and removes what interrupted uploads left
  * (stale pending rows with their objects, objects no row references). It lists adapters/ and
  * deletes there, nothing else.
@@ -23,18 +24,17 @@ export function createSweep(settings: StageSettings, deps: { network: Network; d
     memory: "512 MB",
     // A paused Aurora cluster takes ~15 s to resume; a large bucket takes a while to list.
     timeout: "5 minutes",
-    vpc: network.vpc,
+    ...functionVpc(network),
     logging: { retention: settings.logRetention },
     environment: {
-      SEMLA_DATABASE_URL: database.url,
+      ...database.environment,
       SEMLA_BUCKET: storage.bucket.name,
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
       // The migrator owns the schema: the sweep never runs DDL.
       SEMLA_MIGRATE: "false",
-      ...FUNCTION_CA_ENV,
     },
-    permissions: bucketPermissions(storage.bucket.arn, SWEEPER_BUCKET_ACCESS),
+    permissions: [...bucketPermissions(storage.bucket.arn, SWEEPER_BUCKET_ACCESS), ...database.permissions],
     transform: { role: lambdaOnlyTrust },
   });
   const cron = new sst.aws.Cron("Sweep", { function: sweeper.arn, schedule: settings.sweepSchedule });

@@ -107,7 +107,17 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     case "aws:lambda/functionUrl:FunctionUrl":
       return { ...base, functionUrl: `https://${name.toLowerCase()}.lambda-url.${REGION}.on.aws/` };
     case "aws:rds/cluster:Cluster":
-      return { ...base, endpoint: `${name.toLowerCase()}.cluster-mock.${REGION}.rds.amazonaws.com`, readerEndpoint: `${name.toLowerCase()}.cluster-ro-mock.${REGION}.rds.amazonaws.com`, port: 5432 };
+      return {
+        ...base,
+        // As AWS spells them: cluster:ID (the Data API's resourceArn), not cluster/ID.
+        arn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${inputs.clusterIdentifier ?? name.toLowerCase()}`,
+        endpoint: `${name.toLowerCase()}.cluster-mock.${REGION}.rds.amazonaws.com`,
+        readerEndpoint: `${name.toLowerCase()}.cluster-ro-mock.${REGION}.rds.amazonaws.com`,
+        port: 5432,
+      };
+    case "aws:secretsmanager/secret:Secret":
+      // secret:NAME-XXXXXX: AWS appends six random characters to the name.
+      return { ...base, arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${inputs.name ?? name}-AbCdEf` };
     case "aws:rds/clusterInstance:ClusterInstance":
       return { ...base, port: 5432 };
     case "random:index/randomPassword:RandomPassword":

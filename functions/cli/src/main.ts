@@ -48,7 +48,7 @@ commands:
   cost --stage dev|production [--requests-per-month N]
                                 what the deployed stack costs (list prices, infra/prices.ts): at rest per month,
                                 per 1,000 segment requests, the cold start; for the settings a deploy from this
-                                shell would use (SEMLA_DATABASE, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES, _IDLE_MINUTES)
+                                shell would use (SEMLA_DATABASE, SEMLA_NETWORK, SEMLA_ENDPOINT_MIN_COPIES, _MAX_COPIES, _IDLE_MINUTES)
   sweep [--older-than MINUTES]  remove pending adapter rows and orphan objects an interrupted upload left (default 15)
                                 keys and sweep act on the configured database (SEMLA_DATABASE_URL or SEMLA_DATA_API_*), else on the embedded folder
                                 (through its running server, or directly under the folder's lock)
