@@ -21,7 +21,7 @@ describe("semla models, and serving a model pack", () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-models-cli-"));
     pack = await ensureGeneratedPack(path.join(root, "pack"), "tiny");
   }, 120_000);
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  afterAll(() => rm(root, { recursive: true, force: true, maxRetries: 3 }));
 
   it("models check runs every model on a probe and says the pack is ready; inspect --json lists inputs and outputs", async () => {
     const { stdout } = await semla("models", "check", pack.dir);
@@ -78,9 +78,7 @@ describe("semla models, and serving a model pack", () => {
       key = (await readFile(path.join(dataDir, "api-key"), "utf8")).trim();
       libraryId = /model pack library "pack-[0-9a-f]{8}" (\S+);/.exec(stdout)![1]!;
     }, 120_000);
-    afterAll(() => {
-      server.child.kill("SIGTERM");
-    });
+    afterAll(() => server.stop());
 
     it("serves the pack: a library indexed with its encoder, zero-shot segmentation, and examples that say so", async () => {
       expect(stdout).toContain(`npx semla adapters push ADAPTER_DIR --library ${libraryId} --images TRAINING_IMAGES_DIR`);
@@ -158,9 +156,7 @@ describe("semla models, and serving a model pack", () => {
       key = (await readFile(path.join(dataDir, "api-key"), "utf8")).trim();
       libraryId = /model pack library "pack-[0-9a-f]{8}" (\S+);/.exec(stdout)![1]!;
     }, 180_000);
-    afterAll(() => {
-      server.child.kill("SIGTERM");
-    });
+    afterAll(() => server.stop());
 
     it("takes the adapter the pack was prepared for, refuses one targeting modules the graph does not expose, and segments in every mode", async () => {
       const centroid = path.join(root, "centroid.json");

@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
 
 export interface ServingProcess {
   readonly child: ChildProcess;
+  /** SIGTERM, then waits for the process to exit (SIGKILL after 10 s): its data folder is still being written until then. */
+  stop(): Promise<void>;
   /** What it printed so far (the usage examples go to stdout). */
   stdout(): string;
   stderr(): string;
@@ -40,7 +42,15 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     child.once("exit", (code) => reject(new Error(`semla serve exited ${code}: ${err}`)));
     child.stderr!.on("data", () => void (err.includes("ready in") && resolve()));
   });
-  return { child, stdout: () => out, stderr: () => err };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  return { child, stop, stdout: () => out, stderr: () => err };
 }
 
 /** The environment of a process on the embedded default in `dataDir`: nothing of a deployment's leaks in. */
