@@ -10,6 +10,7 @@ import { errorFields } from "./http/logger.js";
 import { requestLog } from "./http/request-log.js";
 import { newRouter } from "./http/router.js";
 import { urlLimit } from "./http/url-limit.js";
+import { adapterFilesRoutes } from "./routes/adapter-files.js";
 import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes } from "./routes/blobs.js";
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
     .route("/", healthRoutes())
     .route("/", librariesRoutes(routeDeps))
     .route("/", adaptersRoutes(routeDeps))
+    .route("/", adapterFilesRoutes(routeDeps))
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
