@@ -15,6 +15,7 @@ import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "./remote/capacity-wait.js";
 import { connect } from "./remote/connection.js";
 import { type Combination, runRoute, runSegment } from "./remote/inference.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
+import { pullAdapter } from "./remote/pull.js";
 import { runServe } from "./serve.js";
 
 const USAGE = `usage: semla <command> [options]
@@ -37,6 +38,8 @@ commands:
   adapters import LORADB --library ID
                                 a SemLA loradb folder: <domain>/{adapter files, <domain>_statistics.npz}
   adapters ls [--library ID] [--name N] | adapters rm ID...
+  adapters pull ID --out DIR    a registered adapter's files: adapter_config.json, adapter_model.safetensors (checked
+                                against its sha256) and centroid.npy, so a registry is never a one-way door
   route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
   segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
           [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
@@ -125,7 +128,7 @@ async function remote(rest: string[], command: string): Promise<number> {
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { ...CONNECTION, library: { type: "string" }, name: { type: "string" }, centroid: { type: "string" }, images: { type: "string" } },
+        options: { ...CONNECTION, library: { type: "string" }, name: { type: "string" }, centroid: { type: "string" }, images: { type: "string" }, out: { type: "string" } },
       });
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
       switch (sub) {
@@ -148,8 +151,12 @@ async function remote(rest: string[], command: string): Promise<number> {
           if (positionals.length === 0) throw new UsageError("adapters rm takes adapter ids");
           await removeAdapters(connection, positionals);
           return 0;
+        case "pull":
+          if (positionals.length !== 1) throw new UsageError("adapters pull takes one adapter id: adapters pull ID --out DIR");
+          await pullAdapter(connection, positionals[0]!, resolve(required("out", values.out)));
+          return 0;
         default:
-          throw new UsageError("adapters push | import | ls | rm");
+          throw new UsageError("adapters push | import | ls | rm | pull");
       }
     }
     case "route": {
