@@ -15,6 +15,7 @@ import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes } from "./routes/blobs.js";
 import type { CentroidOfImages } from "./routes/centroid-input.js";
+import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
     .route("/", adapterFilesRoutes(routeDeps))
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
+    .route("/", fuseRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }));
 
