@@ -153,6 +153,11 @@ describe("a fused adapter to take away (POST /v1/fuse)", () => {
     expect([status, actual]).toEqual([400, code]);
   });
 
+  it("a routed fusion with every adapter excluded answers 400 pipeline.nothing-to-fuse", async () => {
+    const [status, code] = await errorOf(await post("/v1/fuse", { libraryId, embedding: axis(dimension, 1), options: { exclude: ["fog", "rain", "snow"] } }));
+    expect([status, code]).toEqual([400, "pipeline.nothing-to-fuse"]);
+  });
+
   it("an unknown adapter name answers 404 registry.unknown-adapter, and another tenant's library 404 too", async () => {
     const [status, code] = await errorOf(await post("/v1/fuse", { libraryId, adapters: [{ adapter: "hail", weight: 1 }] }));
     expect([status, code]).toEqual([404, "registry.unknown-adapter"]);
