@@ -10,10 +10,12 @@ import { errorFields } from "./http/logger.js";
 import { requestLog } from "./http/request-log.js";
 import { newRouter } from "./http/router.js";
 import { urlLimit } from "./http/url-limit.js";
+import { adapterFilesRoutes } from "./routes/adapter-files.js";
 import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes } from "./routes/blobs.js";
 import type { CentroidOfImages } from "./routes/centroid-input.js";
+import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
@@ -62,8 +64,10 @@ export function createApp(deps: AppDeps) {
     .route("/", healthRoutes())
     .route("/", librariesRoutes(routeDeps))
     .route("/", adaptersRoutes(routeDeps))
+    .route("/", adapterFilesRoutes(routeDeps))
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
+    .route("/", fuseRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }));
 

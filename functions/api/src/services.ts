@@ -47,7 +47,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     const adapters = createAdapters({ store });
     const backend = await openBackend(config, { models, store, adapters });
     closers.push(() => backend.close());
-    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend });
+    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters });
     closers.push(closePipeline);
     return {
       index,

@@ -13,8 +13,10 @@ import { runModelsCheck, runModelsInspect, runModelsPrepare } from "./models.js"
 import { listAdapters, pushAdapters, removeAdapters } from "./remote/adapters.js";
 import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "./remote/capacity-wait.js";
 import { connect } from "./remote/connection.js";
-import { type Combination, runRoute, runSegment } from "./remote/inference.js";
+import { parseAdapterWeights, runFuse } from "./remote/fuse.js";
+import { type Combination, fusionOptions, runRoute, runSegment } from "./remote/inference.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
+import { pullAdapter } from "./remote/pull.js";
 import { runServe } from "./serve.js";
 
 const USAGE = `usage: semla <command> [options]
@@ -37,11 +39,17 @@ commands:
   adapters import LORADB --library ID
                                 a SemLA loradb folder: <domain>/{adapter files, <domain>_statistics.npz}
   adapters ls [--library ID] [--name N] | adapters rm ID...
+  adapters pull ID --out DIR    a registered adapter's files: adapter_config.json, adapter_model.safetensors (checked
+                                against its sha256) and centroid.npy, so a registry is never a one-way door
   route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
   segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
           [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
           [--wait SECONDS]      while the GPU scales from zero (503 backend.scaling-from-zero), retry with a progress
                                 line for up to SECONDS (default 600, or SEMLA_WAIT_SECONDS; 0: don't wait)
+  fuse --library ID (--image IMG | --embedding E.npy | --adapters a:0.7,b:0.3) --out DIR
+          [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--rank R] [--k N] [--temperature T]
+                                the fused adapter as a PEFT folder (adapter_config.json, adapter_model.safetensors,
+                                the plan in its metadata): routed from an image or embedding, or the adapters given
   keys create TENANT [--name N] an API key for a tenant (shown once)
   keys ls [--tenant T]          API keys: id, tenant, name, created, last used, revoked (never the key)
   keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
@@ -125,7 +133,7 @@ async function remote(rest: string[], command: string): Promise<number> {
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { ...CONNECTION, library: { type: "string" }, name: { type: "string" }, centroid: { type: "string" }, images: { type: "string" } },
+        options: { ...CONNECTION, library: { type: "string" }, name: { type: "string" }, centroid: { type: "string" }, images: { type: "string" }, out: { type: "string" } },
       });
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
       switch (sub) {
@@ -148,8 +156,12 @@ async function remote(rest: string[], command: string): Promise<number> {
           if (positionals.length === 0) throw new UsageError("adapters rm takes adapter ids");
           await removeAdapters(connection, positionals);
           return 0;
+        case "pull":
+          if (positionals.length !== 1) throw new UsageError("adapters pull takes one adapter id: adapters pull ID --out DIR");
+          await pullAdapter(connection, positionals[0]!, resolve(required("out", values.out)));
+          return 0;
         default:
-          throw new UsageError("adapters push | import | ls | rm");
+          throw new UsageError("adapters push | import | ls | rm | pull");
       }
     }
     case "route": {
@@ -198,6 +210,45 @@ async function remote(rest: string[], command: string): Promise<number> {
         waitSeconds,
         ...routingFlags(values),
       });
+      return 0;
+    }
+    case "fuse": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: {
+          ...CONNECTION,
+          ...ROUTING,
+          library: { type: "string" },
+          image: { type: "string" },
+          embedding: { type: "string" },
+          adapters: { type: "string" },
+          combination: { type: "string" },
+          density: { type: "string" },
+          rank: { type: "string" },
+          out: { type: "string" },
+        },
+      });
+      if (positionals.length > 0) throw new UsageError("fuse takes options only");
+      const given = [values.image, values.embedding, values.adapters].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new UsageError("fuse takes exactly one of --image IMG, --embedding E.npy or --adapters a:0.7,b:0.3");
+      if (values.adapters !== undefined && (values.k ?? values.temperature ?? values.metric ?? values.exclude) !== undefined) {
+        throw new UsageError("--k, --temperature, --metric and --exclude route an --image or --embedding; --adapters gives the weights itself");
+      }
+      const combination = oneOf<Combination>("combination", values.combination, ["cat", "linear", "ties", "dare_linear", "dare_ties", "svd"]);
+      const rank = numberFlag("rank", values.rank, true);
+      if (rank !== undefined && combination !== "svd") throw new UsageError("--rank is for --combination svd");
+      const out = resolve(required("out", values.out));
+      const library = required("library", values.library);
+      const target =
+        values.adapters !== undefined
+          ? { adapters: parseAdapterWeights(values.adapters) }
+          : values.embedding !== undefined
+            ? { embeddingPath: resolve(values.embedding) }
+            : { imagePath: resolve(values.image as string) };
+      const base = combination ? fusionOptions(combination, numberFlag("density", values.density, false)) : undefined;
+      const fusion = base && rank !== undefined ? { ...base, rank } : base;
+      const connection = await connect({ url: values.url, apiKey: values["api-key"] });
+      await runFuse(connection, { libraryId: library, target, fusion, out, ...routingFlags(values) });
       return 0;
     }
     default:
@@ -312,6 +363,7 @@ async function main(argv: string[]): Promise<number> {
     case "adapters":
     case "route":
     case "segment":
+    case "fuse":
       return remote(rest, command);
     case "eval": {
       const { values } = parseArgs({ args: rest, options: EVAL_OPTIONS });

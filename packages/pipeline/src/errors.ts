@@ -1,6 +1,6 @@
 import { SemlaError } from "@semla/core";
 
-export type PipelineRule = "embedding-dimension" | "embedding-model-mismatch" | "invalid-options" | "adapter-inactive";
+export type PipelineRule = "embedding-dimension" | "embedding-model-mismatch" | "invalid-options" | "adapter-inactive" | "nothing-to-fuse";
 
 /** A request the pipeline cannot serve as asked, naming what was wrong (the API maps it to a 4xx). */
 export class PipelineError extends SemlaError {

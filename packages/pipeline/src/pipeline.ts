@@ -1,5 +1,5 @@
-import type { AdapterSource, Mixture } from "@semla/adapters";
-import type { fusion, routing } from "@semla/core";
+import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
+import type { fusion, LoraAdapter, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
 import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
@@ -17,6 +17,8 @@ export interface PipelineDeps {
   readonly embeddingModelId?: string;
   /** Per inference call. Default: none (the backend's own). */
   readonly inferenceTimeoutMs?: number;
+  /** The process's adapters unit (one cache): fuse() fuses through it. Without it fuse() is unavailable. */
+  readonly adapters?: Adapters;
 }
 
 /** One adapter's part in an answer: the explanation of where its weight came from. */
@@ -101,10 +103,35 @@ export function checkEmbeddingModel(library: Pick<LibraryRecord, "id" | "name" |
   );
 }
 
+/** What to fuse: routed as route() routes (an image or its embedding), or named adapters (id or name) with the caller's weights. */
+export type FuseSelection = { readonly query: RouteInput["query"]; readonly options?: RouteOptions } | { readonly adapters: readonly { readonly adapter: string; readonly weight: number }[] };
+
+export interface FuseInput {
+  readonly tenant: string;
+  readonly libraryId: string;
+  readonly selection: FuseSelection;
+  /** Parsed already: how the selected adapters are combined. */
+  readonly fusion: fusion.FusionOptions;
+  readonly signal?: AbortSignal;
+}
+
+export interface FuseResult {
+  readonly library: LibraryRecord;
+  /** The routed plan; null when the adapters and weights were given. */
+  readonly plan: routing.FusionPlan | null;
+  readonly contributions: readonly Contribution[];
+  /** The fused adapter (each source's scaling folded into its factors) and its mixture's name (mixtureSha256). */
+  readonly adapter: LoraAdapter;
+  readonly sha256: string;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
 export interface Pipeline {
   embed(image: Uint8Array, options?: { signal?: AbortSignal }): Promise<{ embedding: Float32Array; timings: Readonly<Record<string, number>> }>;
   route(input: RouteInput): Promise<RouteResult>;
   segment(input: SegmentInput): Promise<SegmentResult>;
+  /** A fused adapter to take away: the selected adapters combined as the segment route would combine them. */
+  fuse(input: FuseInput): Promise<FuseResult>;
 }
 
 /**
@@ -220,6 +247,46 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },
       };
+    },
+
+    async fuse(input) {
+      if (!deps.adapters) throw new Error("this pipeline was made without the adapters unit: fuse() needs it");
+      const timer = new StageTimer();
+      const { selection, signal } = input;
+      let lib: LibraryRecord;
+      let plan: routing.FusionPlan | null = null;
+      let picked: { record: AdapterRecord; contribution: Contribution }[];
+      if ("query" in selection) {
+        const { query } = selection;
+        let embedding: Float32Array;
+        [lib, embedding] =
+          "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, signal);
+        const retrieved = await timer.time("retrieve", () => semlaPlan(deps.index, lib, embedding, selection.options ?? ROUTE_DEFAULTS));
+        if (retrieved.plan.adapters.length === 0) {
+          throw new PipelineError("nothing-to-fuse", `library ${lib.id} has no eligible adapter to fuse (empty, or every adapter excluded)`, { libraryId: lib.id });
+        }
+        plan = retrieved.plan;
+        const rows = await Promise.all(retrieved.plan.adapters.map((a) => record(input.tenant, a.id, retrieved)));
+        const explained = contributions(retrieved);
+        picked = rows.map((row, i) => ({ record: row, contribution: explained[i]! }));
+      } else {
+        lib = await library(input.tenant, input.libraryId);
+        const found = await timer.time("retrieve", () => Promise.all(selection.adapters.map((a) => singleAdapterPlan(deps.index, lib, a.adapter))));
+        picked = found.map((one, i) => {
+          const row = [...one.records.values()][0] as AdapterRecord;
+          return { record: row, contribution: { adapterId: row.id, name: row.name, version: row.version, rank: i + 1, distance: null, similarity: null, weight: selection.adapters[i]!.weight } };
+        });
+        const ids = picked.map((p) => p.record.id);
+        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (repeated !== undefined) throw new PipelineError("invalid-options", `adapter ${repeated} is given more than once: give each adapter once, with its whole weight`, { adapterId: repeated });
+      }
+      const mixture: Mixture = {
+        sources: picked.map(({ record: row, contribution }) => ({ sha256: row.sha256, objectKey: row.objectKey, config: row.config, weight: contribution.weight })),
+        options: input.fusion,
+      };
+      const adapters = deps.adapters;
+      const fused = await adapters.fuse(mixture, { stage: (name, work) => timer.time(name, work), ...(signal && { signal }) });
+      return { library: lib, plan, contributions: picked.map((p) => p.contribution), adapter: fused.adapter, sha256: fused.sha256, timings: timer.finish() };
     },
   };
 }

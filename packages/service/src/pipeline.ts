@@ -1,4 +1,4 @@
-import { createAdapters } from "@semla/adapters";
+import { type Adapters, createAdapters } from "@semla/adapters";
 import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
@@ -25,6 +25,8 @@ export interface PipelineOptions {
   readonly embeddingModelId?: string;
   /** ONNX Runtime worker threads of the embedder and the local backend. */
   readonly workers?: number;
+  /** The process's adapters unit (one cache), shared with the backend given; default one over the store. */
+  readonly adapters?: Adapters;
 }
 
 /**
@@ -35,8 +37,9 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
   const workers = options.workers;
   const embedder = await ClipEmbedder.fromPack(options.models, { ...(workers !== undefined && { workers }) });
   let backend = options.backend;
+  const adapters = options.adapters ?? createAdapters({ store: options.store });
   try {
-    backend ??= await openLocalBackend({ models: options.models, adapters: createAdapters({ store: options.store }), ...(workers !== undefined && { workers }) });
+    backend ??= await openLocalBackend({ models: options.models, adapters, ...(workers !== undefined && { workers }) });
   } catch (error) {
     await embedder.close();
     throw error;
@@ -46,6 +49,7 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
     embedder,
     backend,
     embeddingModelId: options.embeddingModelId ?? options.models.imageEncoder.id,
+    adapters,
   });
   const owned = backend;
   return {

@@ -12,6 +12,11 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Largest request body in bytes (Lambda's 6 MB by default). */
   readonly bodyLimitBytes: number;
+  /**
+   * Largest answer body in bytes, where the host bounds it (Lambda: 6 MB); default LIMITS.fusedAdapterBytes.
+   * Only answers that can grow past it check it (POST /v1/fuse).
+   */
+  readonly answerLimitBytes?: number;
   /** HMAC key of the filesystem store's presigned URLs: the API itself serves their PUTs. */
   readonly presignSecret?: string;
   /** sha256 of the token the admin routes accept; absent: they are off. */

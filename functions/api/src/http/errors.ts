@@ -13,6 +13,7 @@ export type ApiRule =
   | "malformed-json"
   | "malformed-body"
   | "payload-too-large"
+  | "answer-too-large"
   | "uri-too-long"
   | "headers-too-large"
   | "malformed-request"
@@ -29,6 +30,7 @@ const KINDS: Partial<Record<ApiRule, ErrorKind>> = {
   "unknown-key": "not-found",
   "not-found": "not-found",
   "payload-too-large": "too-large",
+  "answer-too-large": "too-large",
   "uri-too-long": "uri-too-long",
   "headers-too-large": "headers-too-large",
   "unsupported-media-type": "unsupported-media-type",

@@ -34,7 +34,7 @@ export interface RoutingFlags {
   readonly exclude?: readonly string[] | undefined;
 }
 
-function routeOptions(flags: RoutingFlags) {
+export function routeOptions(flags: RoutingFlags) {
   return {
     ...(flags.k !== undefined ? { k: flags.k } : {}),
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
@@ -54,7 +54,7 @@ export async function runRoute(connection: Connection, options: { imagePath: str
 export type Combination = "cat" | "linear" | "ties" | "dare_linear" | "dare_ties" | "svd";
 
 /** Pruning combinations need a density (PEFT has no default for it); 0.5 unless given. */
-function fusionOptions(combination: Combination, density = 0.5): fusion.FusionOptionsInput {
+export function fusionOptions(combination: Combination, density = 0.5): fusion.FusionOptionsInput {
   switch (combination) {
     case "ties":
     case "dare_linear":

@@ -9,6 +9,15 @@ import type { StoredAdapter } from "../types.js";
  * A missing or altered object is the service's own failure (AdapterError, kind internal).
  */
 export async function readStoredAdapter(store: BlobStore, stored: StoredAdapter, what = `adapter ${stored.sha256}`): Promise<LoraAdapter> {
+  const bytes = await readStoredWeights(store, stored, what);
+  return peft.readLoraAdapter({ config: stored.config, weights: bytesSource(bytes) });
+}
+
+/**
+ * A stored adapter's adapter_model.safetensors, byte for byte as registered: verified against the
+ * sha256 that names it, as loading does (AdapterError missing-object | integrity otherwise).
+ */
+export async function readStoredWeights(store: BlobStore, stored: Pick<StoredAdapter, "sha256" | "objectKey">, what = `adapter ${stored.sha256}`): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await store.get(stored.objectKey);
@@ -26,5 +35,5 @@ export async function readStoredAdapter(store: BlobStore, stored: StoredAdapter,
       objectKey: stored.objectKey,
     });
   }
-  return peft.readLoraAdapter({ config: stored.config, weights: bytesSource(bytes) });
+  return bytes;
 }

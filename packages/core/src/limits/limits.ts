@@ -54,6 +54,16 @@ export const LIMITS = {
   imageUploadBytes: 64 * 1024 * 1024,
   /** Adapter weights sent by presigned upload, read whole at registration: a rank-64 CAT-Seg-L adapter is tens of MB. */
   adapterUploadBytes: 1024 * 1024 * 1024,
+  /**
+   * A fused adapter's weight given by the caller (POST /v1/fuse): PEFT's add_weighted_adapter takes any
+   * finite weight, negative ones too (task negation); a weight of hundreds is already a mistake.
+   */
+  fusionWeight: 1000,
+  /**
+   * A fused adapter answered by POST /v1/fuse (its zip): a rank-40 CAT-Seg-L fusion (five rank-8 adapters,
+   * cat) is some 90 MB, a rank-512 cat of 64 some 1.2 GB; the largest an answer may hold in memory.
+   */
+  fusedAdapterBytes: 1024 * 1024 * 1024,
   /** A caller's request id (X-Request-Id), carried to the endpoint: a UUID or a tracing token. */
   requestId: 128,
   /** Adapters per page of a listing. */

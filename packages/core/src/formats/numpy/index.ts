@@ -16,3 +16,4 @@ export { hasNpyMagic, MAX_HEADER_LENGTH, NPY_MAGIC, type NpyHeader, parseNpyHead
 export { type NpzArchive, openNpz, readNpz } from "./npz.js";
 export { writeNpz } from "./npz-write.js";
 export { DEFAULT_MAX_MEMBER_SIZE, type ReadZipOptions, readZip, type ZipArchive } from "./zip.js";
+export { writeZip } from "./zip-write.js";
