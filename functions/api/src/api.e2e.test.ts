@@ -74,12 +74,25 @@ describe("SemLA Serve API end to end", () => {
         "/v1/fuse",
         "/v1/libraries",
         "/v1/libraries/{id}",
+        "/v1/models",
         "/v1/route",
         "/v1/segment",
         "/v1/stats/contributions",
         "/v1/uploads/images",
       ]);
       expect(reply.body!.components.schemas.SegmentRequest.required).toEqual(["libraryId", "classNames"]);
+    });
+
+    it("GET /v1/models states the served pack: the ids and dimension a library for it names, the modules adapters may target", async () => {
+      const reply = await call("GET", "/v1/models", { key });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        name: "semla generated tiny",
+        imageEncoder: { id: stack.models.imageEncoder.id, dimension: 16 },
+        textEncoder: { kind: "onnx", dimension: 16, classes: null },
+        segmenter: { id: stack.models.segmenter!.id, loraModules: stack.models.segmenter!.loraModules.map((m) => ({ name: m.name, in: m.inFeatures, out: m.outFeatures })) },
+      });
+      expect((await call("GET", "/v1/models")).status).toBe(401);
     });
 
     it("writes one structured JSON log line per request, with its id, status and tenant", async () => {

@@ -20,6 +20,7 @@ import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
 import { librariesRoutes } from "./routes/libraries.js";
+import { modelsRoutes } from "./routes/models.js";
 import { statsRoutes } from "./routes/stats.js";
 import { createUploadStore } from "./uploads/upload-store.js";
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   const routes = app
     .route("/", healthRoutes())
     .route("/", librariesRoutes(routeDeps))
+    .route("/", modelsRoutes(routeDeps))
     .route("/", adaptersRoutes(routeDeps))
     .route("/", adapterFilesRoutes(routeDeps))
     .route("/", imagesRoutes(routeDeps))

@@ -6,6 +6,7 @@ import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } 
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
 import { createLogger, type Logger } from "./http/logger.js";
+import type { ServedModels } from "./routes/models.js";
 
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
 
@@ -23,6 +24,17 @@ export interface ServiceOptions {
   readonly logger?: Logger;
   /** Where the API is reached: the filesystem store's presigned URLs point at it. Default publicUrlOf(config). */
   readonly publicUrl?: string;
+}
+
+/** A pack as GET /v1/models states it. */
+function servedModels(pack: ModelPack): ServedModels {
+  const text = pack.textEncoder;
+  return {
+    name: pack.manifest.name ?? null,
+    imageEncoder: { id: pack.imageEncoder.id, dimension: pack.imageEncoder.dimension },
+    textEncoder: text ? { kind: text.kind, dimension: text.dimension, classes: text.kind === "table" ? [...text.names] : null } : null,
+    segmenter: pack.segmenter ? { id: pack.segmenter.id, loraModules: pack.segmenter.loraModules.map((m) => ({ name: m.name, in: m.inFeatures, out: m.outFeatures })) } : null,
+  };
 }
 
 /** Everything the app runs on, from the configuration (@semla/service's open… functions): production services or the embedded ones. */
@@ -66,6 +78,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
         return centroidOfImages(embedder, images, { strict: true });
       },
       baseModelModules: (baseModelId) => (models.segmenter?.id === baseModelId ? models.segmenter.loraModules : undefined),
+      servedModels: servedModels(models),
       close,
     };
   } catch (error) {

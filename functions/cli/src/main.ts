@@ -33,7 +33,8 @@ commands:
           [--map MAPPING.json] --from PACK --out DIR [--id ID] [--size S] [--json]
                                 a plain segmentation export made LoRA-ready (LoRA inputs on the targeted
                                 nn.Linear layers), written as a pack with PACK's image and text encoders
-  libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID [--metric euclidean|cosine]
+  libraries ls | libraries create NAME [--dimension D --base-model ID --embedding-model ID] [--metric euclidean|cosine]
+                                what is left out is the server's model pack's (GET /v1/models)
   adapters push PATH --library ID [--name N] [--centroid FILE] [--images DIR]
                                 an adapter folder (or its .safetensors), or a folder of adapter folders
   adapters import LORADB --library ID
@@ -117,13 +118,12 @@ async function remote(rest: string[], command: string): Promise<number> {
       });
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
       if (sub === "ls") return listLibraries(connection).then(() => 0);
-      if (sub !== "create" || positionals.length !== 1) throw new UsageError("libraries ls | libraries create NAME --dimension D --base-model ID --embedding-model ID");
-      const dimension = numberFlag("dimension", required("dimension", values.dimension), true) as number;
+      if (sub !== "create" || positionals.length !== 1) throw new UsageError("libraries ls | libraries create NAME [--dimension D --base-model ID --embedding-model ID]");
       await createLibrary(connection, {
         name: positionals[0]!,
-        dimension,
-        baseModelId: required("base-model", values["base-model"]),
-        embeddingModelId: required("embedding-model", values["embedding-model"]),
+        dimension: numberFlag("dimension", values.dimension, true),
+        baseModelId: values["base-model"],
+        embeddingModelId: values["embedding-model"],
         metric: oneOf("metric", values.metric, ["euclidean", "cosine"] as const) ?? "euclidean",
       });
       return 0;

@@ -99,6 +99,14 @@ describe("semla models, and serving a model pack", () => {
       expect(await segmented.json()).toMatchObject({ mode: "zeroshot", width: 48, height: 40, plan: null });
     });
 
+    it("libraries create takes what it is not told from the server's pack (GET /v1/models)", async () => {
+      const created = await run(process.execPath, [BIN, "libraries", "create", "street"], { cwd: ROOT, env: { ...process.env, SEMLA_URL: url, SEMLA_API_KEY: key }, timeout: 60_000 });
+      const id = created.stdout.trim();
+      const headers = { authorization: `Bearer ${key}` };
+      const library = (await (await fetch(`${url}/v1/libraries/${id}`, { headers })).json()) as Record<string, unknown>;
+      expect(library).toMatchObject({ name: "street", embeddingModelId: pack.imageEncoder.id, baseModelId: pack.segmenter!.id, dimension: 16 });
+    });
+
     it("refuses to route a library indexed with another encoder, naming both", async () => {
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
       const other = (await (

@@ -1,6 +1,7 @@
 import type { ModuleShape } from "@semla/core";
 import type { AdapterIndex, ApiKeyStore, ContributionStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
+import type { ServedModels } from "../routes/models.js";
 import type { Logger } from "./logger.js";
 
 /** What the routes run on: the registry, and the stores that share its database. */
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly adminTokenSha256?: string;
   /** The LoRA-targetable modules of the base models served here (the model pack's segmenter): uploads for them are checked against these. */
   readonly baseModelModules?: (baseModelId: string) => readonly ModuleShape[] | undefined;
+  /** The served model pack, as GET /v1/models states it. */
+  readonly servedModels?: ServedModels;
 }
 
 /** Hono's per-request variables: set by the request-id and auth middleware. */

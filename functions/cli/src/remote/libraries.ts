@@ -1,3 +1,4 @@
+import { SemlaError } from "@semla/core";
 import { table } from "../format.js";
 import { type Connection, expectOk } from "./connection.js";
 
@@ -11,7 +12,24 @@ export async function listLibraries(connection: Connection): Promise<void> {
   );
 }
 
-export async function createLibrary(connection: Connection, input: { name: string; dimension: number; baseModelId: string; embeddingModelId: string; metric: "euclidean" | "cosine" }): Promise<void> {
-  const library = await expectOk(await connection.client.v1.libraries.$post({ json: input }));
+export interface NewLibraryInput {
+  readonly name: string;
+  readonly metric: "euclidean" | "cosine";
+  /** Each left out is the served pack's (GET /v1/models): its image encoder's id and dimension, its segmenter's id. */
+  readonly dimension?: number | undefined;
+  readonly baseModelId?: string | undefined;
+  readonly embeddingModelId?: string | undefined;
+}
+
+export async function createLibrary(connection: Connection, input: NewLibraryInput): Promise<void> {
+  let { dimension, baseModelId, embeddingModelId } = input;
+  if (dimension === undefined || baseModelId === undefined || embeddingModelId === undefined) {
+    const served = await expectOk(await connection.client.v1.models.$get());
+    dimension ??= served.imageEncoder.dimension;
+    embeddingModelId ??= served.imageEncoder.id;
+    baseModelId ??= served.segmenter?.id;
+    if (baseModelId === undefined) throw new SemlaError("cli.no-base-model", "the server's model pack has no segmenter: give --base-model");
+  }
+  const library = await expectOk(await connection.client.v1.libraries.$post({ json: { name: input.name, metric: input.metric, dimension, baseModelId, embeddingModelId } }));
   console.log(library.id);
 }
