@@ -4,7 +4,7 @@ import { describeIssues, SemlaError } from "@semla/core";
 import { createApiKeyStore, type SweepReport, sweep } from "@semla/registry";
 import { configuredDatabase } from "@semla/service";
 import { readAdminToken } from "./embedded/admin-token.js";
-import { table } from "./format.js";
+import { printJson, table } from "./format.js";
 import { expectOk } from "./remote/connection.js";
 
 /**
@@ -57,12 +57,13 @@ export async function runCreateKey(tenant: string, name: string, env: NodeJS.Pro
 }
 
 /** `semla keys ls`: ids, tenants and dates; never a key or its hash. */
-export async function runListKeys(tenant: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runListKeys(tenant: string | undefined, env: NodeJS.ProcessEnv = process.env, options: { json?: boolean } = {}): Promise<void> {
   const t = await target(env);
   const items: readonly ApiKeyView[] =
     t.via === "server"
       ? (await expectOk(await t.client.v1.admin.keys.$get({ query: tenant === undefined ? {} : { tenant } }))).items
       : await onRegistry(t.config, async (registry) => (await createApiKeyStore(registry.index.db).list(tenant)).map(apiKeyView));
+  if (options.json) return printJson(items);
   const rows = items.map((k) => [k.id, k.tenant, k.name, k.createdAt, k.lastUsedAt ?? "-", k.revokedAt ?? "-"]);
   console.log(table(["ID", "TENANT", "NAME", "CREATED", "LAST USED", "REVOKED"], rows));
 }

@@ -85,6 +85,8 @@ describe("the embedded data folder across processes", () => {
     expect(lines[2]).toMatch(/ -$/); // not revoked
     expect(stdout).not.toContain(key);
     expect(stdout).not.toContain(hashApiKey(key));
+    const listed = JSON.parse((await semla("keys", "ls", "--tenant", "acme", "--json")).stdout) as { id: string; tenant: string; name: string; revokedAt: string | null }[];
+    expect(listed.map((k) => [k.id, k.tenant, k.name, k.revokedAt])).toEqual([[keyId, "acme", "ci", null]]);
   }, 60_000);
 
   it("semla keys revoke makes the next request with the key answer 401", async () => {

@@ -1,4 +1,9 @@
-/** Plain-text tables and sizes for terminal output. */
+/** Plain-text tables and sizes for terminal output; `--json` output for scripts. */
+
+/** What a command prints with `--json`: the API's own answer, two-space indented, one document on stdout. */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>

@@ -33,18 +33,18 @@ commands:
           [--map MAPPING.json] --from PACK --out DIR [--id ID] [--size S] [--json]
                                 a plain segmentation export made LoRA-ready (LoRA inputs on the targeted
                                 nn.Linear layers), written as a pack with PACK's image and text encoders
-  libraries ls | libraries create NAME [--dimension D --base-model ID --embedding-model ID] [--metric euclidean|cosine]
+  libraries ls [--json] | libraries create NAME [--dimension D --base-model ID --embedding-model ID] [--metric euclidean|cosine]
                                 what is left out is the server's model pack's (GET /v1/models)
   adapters push PATH --library ID [--name N] [--centroid FILE] [--images DIR]
                                 an adapter folder (or its .safetensors), or a folder of adapter folders
   adapters import LORADB --library ID
                                 a SemLA loradb folder: <domain>/{adapter files, <domain>_statistics.npz}
-  adapters ls [--library ID] [--name N] | adapters rm ID...
+  adapters ls [--library ID] [--name N] [--json] | adapters rm ID...
   adapters pull ID --out DIR    a registered adapter's files: adapter_config.json, adapter_model.safetensors (checked
                                 against its sha256) and centroid.npy, so a registry is never a one-way door
-  route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b]
+  route IMAGE --library ID [--k N] [--temperature T] [--metric M] [--exclude a,b] [--json]
   segment IMAGE --library ID --classes a,b,c [--mode semla|uniform|zeroshot|adapter] [--adapter ID|NAME]
-          [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png]
+          [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--k N] [--out mask.png] [--overlay overlay.png] [--json]
           [--wait SECONDS]      while the GPU scales from zero (503 backend.scaling-from-zero), retry with a progress
                                 line for up to SECONDS (default 600, or SEMLA_WAIT_SECONDS; 0: don't wait)
   fuse --library ID (--image IMG | --embedding E.npy | --adapters a:0.7,b:0.3) --out DIR
@@ -52,7 +52,7 @@ commands:
                                 the fused adapter as a PEFT folder (adapter_config.json, adapter_model.safetensors,
                                 the plan in its metadata): routed from an image or embedding, or the adapters given
   keys create TENANT [--name N] an API key for a tenant (shown once)
-  keys ls [--tenant T]          API keys: id, tenant, name, created, last used, revoked (never the key)
+  keys ls [--tenant T] [--json] API keys: id, tenant, name, created, last used, revoked (never the key)
   keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
   cost --stage dev|production [--requests-per-month N]
                                 what the deployed stack costs (list prices, infra/prices.ts): at rest per month,
@@ -76,7 +76,7 @@ const PRESETS = ["tiny", "b16", "l14"] as const;
 const MODELS_USAGE = "models inspect DIR [--json] | models check DIR [--json] | models prepare --segmenter EXPORT.onnx --targets T --from PACK --out DIR";
 
 /** Where the remote commands connect: --url/--api-key, SEMLA_URL/SEMLA_API_KEY, else the running embedded default. */
-const CONNECTION = { url: { type: "string" }, "api-key": { type: "string" } } as const;
+const CONNECTION = { url: { type: "string" }, "api-key": { type: "string" }, json: { type: "boolean", default: false } } as const;
 const ROUTING = { k: { type: "string" }, temperature: { type: "string" }, metric: { type: "string" }, exclude: { type: "string" } } as const;
 
 function numberFlag(name: string, value: string | undefined, integer: boolean): number | undefined {
@@ -117,7 +117,7 @@ async function remote(rest: string[], command: string): Promise<number> {
         options: { ...CONNECTION, dimension: { type: "string" }, "base-model": { type: "string" }, "embedding-model": { type: "string" }, metric: { type: "string", default: "euclidean" } },
       });
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
-      if (sub === "ls") return listLibraries(connection).then(() => 0);
+      if (sub === "ls") return listLibraries(connection, { json: values.json }).then(() => 0);
       if (sub !== "create" || positionals.length !== 1) throw new UsageError("libraries ls | libraries create NAME [--dimension D --base-model ID --embedding-model ID]");
       await createLibrary(connection, {
         name: positionals[0]!,
@@ -150,7 +150,7 @@ async function remote(rest: string[], command: string): Promise<number> {
           });
         }
         case "ls":
-          await listAdapters(connection, { libraryId: values.library, name: values.name });
+          await listAdapters(connection, { libraryId: values.library, name: values.name, json: values.json });
           return 0;
         case "rm":
           if (positionals.length === 0) throw new UsageError("adapters rm takes adapter ids");
@@ -168,7 +168,7 @@ async function remote(rest: string[], command: string): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...CONNECTION, ...ROUTING, library: { type: "string" } } });
       if (positionals.length !== 1) throw new UsageError("route takes one image");
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
-      await runRoute(connection, { imagePath: resolve(positionals[0]!), libraryId: required("library", values.library), ...routingFlags(values) });
+      await runRoute(connection, { imagePath: resolve(positionals[0]!), libraryId: required("library", values.library), json: values.json, ...routingFlags(values) });
       return 0;
     }
     case "segment": {
@@ -195,6 +195,7 @@ async function remote(rest: string[], command: string): Promise<number> {
       if (waitSeconds < 0) throw new UsageError(`--wait (or ${WAIT_ENV}) must be a non-negative number of seconds, got ${wait}`);
       const connection = await connect({ url: values.url, apiKey: values["api-key"] });
       await runSegment(connection, {
+        json: values.json,
         imagePath: resolve(positionals[0]!),
         libraryId: required("library", values.library),
         classNames: required("classes", values.classes)
@@ -327,10 +328,14 @@ async function main(argv: string[]): Promise<number> {
       return sub === "inspect" ? runModelsInspect(dir, { json: values.json }) : runModelsCheck(dir, { json: values.json });
     }
     case "keys": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: "string", default: "cli" }, tenant: { type: "string" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { name: { type: "string", default: "cli" }, tenant: { type: "string" }, json: { type: "boolean", default: false } },
+      });
       const [sub, ...args] = positionals;
       if (sub === "create" && args.length === 1) await runCreateKey(args[0]!, values.name);
-      else if (sub === "ls" && args.length === 0) await runListKeys(values.tenant);
+      else if (sub === "ls" && args.length === 0) await runListKeys(values.tenant, process.env, { json: values.json });
       else if (sub === "revoke" && args.length === 1) await runRevokeKey(args[0]!);
       else throw new UsageError("keys create TENANT [--name N] | keys ls [--tenant T] | keys revoke ID");
       return 0;

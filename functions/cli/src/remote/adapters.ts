@@ -1,6 +1,6 @@
 import { numpy, SemlaError } from "@semla/core";
 import { readImageFolder } from "@semla/inference";
-import { bytes, table } from "../format.js";
+import { bytes, printJson, table } from "../format.js";
 import { progressBar } from "../progress.js";
 import { type AdapterFolder, findAdapterFolders, readAdapterFiles } from "./adapter-folders.js";
 import { type Connection, expectOk, putPresigned } from "./connection.js";
@@ -75,8 +75,9 @@ export async function pushAdapters(
   return results.some((r) => r.status === "failed") ? 1 : 0;
 }
 
-export async function listAdapters(connection: Connection, options: { libraryId?: string | undefined; name?: string | undefined }): Promise<void> {
+export async function listAdapters(connection: Connection, options: { libraryId?: string | undefined; name?: string | undefined; json?: boolean }): Promise<void> {
   const rows: string[][] = [];
+  const all: unknown[] = [];
   let cursor: string | undefined;
   do {
     const page = await expectOk(
@@ -84,9 +85,11 @@ export async function listAdapters(connection: Connection, options: { libraryId?
         query: { limit: "500", ...(options.libraryId ? { libraryId: options.libraryId } : {}), ...(options.name ? { name: options.name } : {}), ...(cursor ? { cursor } : {}) },
       }),
     );
+    all.push(...page.items);
     for (const a of page.items) rows.push([a.id, a.name, `v${a.version}`, a.status, String(a.rank), bytes(a.byteSize), a.sampleCount === null ? "-" : String(a.sampleCount), a.createdAt]);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  if (options.json) return printJson(all);
   console.log(table(["id", "name", "version", "status", "rank", "size", "samples", "created"], rows));
 }
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { fusion } from "@semla/core";
-import { bar, table } from "../format.js";
+import { bar, printJson, table } from "../format.js";
 import { DEFAULT_WAIT_SECONDS, whileScalingFromZero } from "./capacity-wait.js";
 import { type Connection, expectOk, imageField } from "./connection.js";
 import { overlayPng } from "./overlay.js";
@@ -44,9 +44,10 @@ export function routeOptions(flags: RoutingFlags) {
 }
 
 /** `semla route IMAGE --library ID`: the fusion plan the service would use for the image. */
-export async function runRoute(connection: Connection, options: { imagePath: string; libraryId: string } & RoutingFlags): Promise<void> {
+export async function runRoute(connection: Connection, options: { imagePath: string; libraryId: string; json?: boolean } & RoutingFlags): Promise<void> {
   const image = await imageField(connection, new Uint8Array(await readFile(options.imagePath)));
   const result = await expectOk(await connection.client.v1.route.$post({ json: { libraryId: options.libraryId, ...image, options: routeOptions(options) } }));
+  if (options.json) return printJson(result);
   printContributions(result.contributions);
   console.log(`metric ${result.plan.metric}, temperature ${result.plan.temperature ?? "-"}, k ${result.plan.k}; ${timingsLine(result.timings)}`);
 }
@@ -80,6 +81,8 @@ export async function runSegment(
     overlay?: string | undefined;
     /** How long to wait for a GPU scaling from zero (0: not at all); default DEFAULT_WAIT_SECONDS. */
     waitSeconds?: number | undefined;
+    /** Print the API's answer as JSON (the mask's path in place of its PNG) instead of tables. */
+    json?: boolean;
   } & RoutingFlags,
 ): Promise<void> {
   const bytes = new Uint8Array(await readFile(options.imagePath));
@@ -94,6 +97,11 @@ export async function runSegment(
   const mask = new Uint8Array(Buffer.from(result.mask, "base64"));
   await writeFile(options.out, mask);
   if (options.overlay) await writeFile(options.overlay, await overlayPng(bytes, mask));
+  if (options.json) {
+    // The mask went to --out: its path stands in for the base64 PNG.
+    const { mask: _png, ...rest } = result;
+    return printJson({ ...rest, mask: options.out, ...(options.overlay && { overlay: options.overlay }) });
+  }
   console.log(
     table(
       ["class", "pixels", "mean p", ""],

@@ -1,9 +1,10 @@
 import { SemlaError } from "@semla/core";
-import { table } from "../format.js";
+import { printJson, table } from "../format.js";
 import { type Connection, expectOk } from "./connection.js";
 
-export async function listLibraries(connection: Connection): Promise<void> {
+export async function listLibraries(connection: Connection, options: { json?: boolean } = {}): Promise<void> {
   const { items } = await expectOk(await connection.client.v1.libraries.$get());
+  if (options.json) return printJson(items);
   console.log(
     table(
       ["id", "name", "dimension", "metric", "base model", "embedding model"],

@@ -11,6 +11,7 @@ import { freePort } from "../testing/serve.js";
 import { listAdapters, pushAdapters, removeAdapters } from "./adapters.js";
 import { type Connection, connect } from "./connection.js";
 import { runRoute, runSegment } from "./inference.js";
+import { listLibraries } from "./libraries.js";
 
 /** A free port: the filesystem store's presigned URLs must name the server's real one. */
 
@@ -102,5 +103,25 @@ describe("semla CLI against the embedded default", () => {
     out.length = 0;
     await runRoute(connection, { imagePath: image, libraryId: server.seeded.library.id, k: 2 });
     expect(out.join("\n")).toMatch(/^1 +\S+ v1/m);
+  });
+
+  it("prints the API's answers as JSON with --json: route, segment (the mask's path for its PNG), libraries and adapters", async () => {
+    const image = server.seeded.testImages[0]!.path;
+    out.length = 0;
+    const json = () => JSON.parse(out.splice(0).join("\n"));
+    await runRoute(connection, { imagePath: image, libraryId: server.seeded.library.id, k: 2, json: true });
+    const routed = json();
+    expect(routed.plan.k).toBe(2);
+    expect(routed.contributions).toHaveLength(2);
+    const mask = path.join(dir, "json-mask.png");
+    await runSegment(connection, { imagePath: image, libraryId: server.seeded.library.id, classNames: ["road", "sky"], out: mask, json: true });
+    const segmented = json();
+    expect(segmented).toMatchObject({ mode: "semla", mask, scores: [{ className: "road" }, { className: "sky" }] });
+    expect(segmented.contributions.length).toBeGreaterThan(0);
+    expect(segmented.width).toBeGreaterThan(0);
+    await listLibraries(connection, { json: true });
+    expect(json().map((l: { id: string }) => l.id)).toContain(server.seeded.library.id);
+    await listAdapters(connection, { libraryId: server.seeded.library.id, json: true });
+    expect(json().every((a: { status: string }) => a.status === "active")).toBe(true);
   });
 });
