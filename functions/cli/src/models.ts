@@ -107,9 +107,6 @@ export interface PrepareCommand {
 
 /** `semla models prepare`: prints the mapping (module → node, weight, shapes) it wrote into the pack. */
 export async function runModelsPrepare(command: PrepareCommand): Promise<number> {
-  const base = await openModelPack(command.from);
-  const preprocessing =
-    command.size === undefined ? undefined : { ...(base.segmenter?.preprocessing ?? base.imageEncoder.preprocessing), resize: { height: command.size, width: command.size }, crop: null };
   const prepared = await preparePack({
     segmenter: command.segmenter,
     targets: await targetsFromArgument(command.targets),
@@ -117,7 +114,7 @@ export async function runModelsPrepare(command: PrepareCommand): Promise<number>
     from: command.from,
     out: command.out,
     ...(command.id !== undefined && { segmenterId: command.id }),
-    ...(preprocessing && { preprocessing }),
+    ...(command.size !== undefined && { size: command.size }),
   });
   if (command.json) {
     process.stdout.write(`${JSON.stringify({ dir: prepared.dir, modules: prepared.modules }, null, 2)}\n`);

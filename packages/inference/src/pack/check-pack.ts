@@ -1,4 +1,4 @@
-import { loraInputNames, type ModelPack } from "@semla/models";
+import { loraInputNames, type ModelPack, preprocessedSize } from "@semla/models";
 import { createOrtSession, type OrtFeed, type OrtSession, type OrtValueInfo } from "../runtime/ort.js";
 
 /**
@@ -88,7 +88,8 @@ export async function checkModelPack(pack: ModelPack): Promise<PackCheck[]> {
 
   // The image encoder: a blank image of the preprocessing's size → [1, dimension].
   const image = pack.imageEncoder;
-  const side = image.preprocessing.crop ?? (image.preprocessing.resize && "height" in image.preprocessing.resize ? image.preprocessing.resize : { height: 224, width: 224 });
+  // openModelPack refused a preprocessing of no fixed size.
+  const side = preprocessedSize(image.preprocessing) as { height: number; width: number };
   const embeds = await run("imageEncoder", image.path, { inputs: [image.inputs.pixels], outputs: [image.outputs.embeddings] }, () => ({
     [image.inputs.pixels]: { type: "float32", data: new Float32Array(3 * side.height * side.width), dims: [1, 3, side.height, side.width] },
   }));

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as onnx from "../onnx/index.js";
@@ -88,19 +88,6 @@ async function readGeneratedManifest(dir: string): Promise<ModelPackManifest | n
   }
 }
 
-/** Whether the folder's files are there with the sizes the manifest names (the hashes are checked on open when asked). */
-async function filesPresent(dir: string, manifest: ModelPackManifest): Promise<boolean> {
-  const files = [manifest.imageEncoder, manifest.textEncoder, manifest.segmenter].flatMap((m) => (m && "file" in m ? [m.file, ...m.externalData] : []));
-  for (const file of files) {
-    const size = await stat(path.join(dir, file.path)).then(
-      (s) => s.size,
-      () => -1,
-    );
-    if (size !== file.bytes) return false;
-  }
-  return true;
-}
-
 function buildGraph(key: ModelKey, preset: onnx.ModelPreset): onnx.Graph {
   switch (key) {
     case "clipVision":
@@ -162,13 +149,13 @@ export async function ensureGeneratedPack(dir: string, presetOrName: onnx.ModelP
   const generator = generatorOf(preset, variant);
   const verify = options.verifyHashes ? "sha256" : "size";
   const existing = await readGeneratedManifest(root);
-  if (existing?.generator && canonicalJson(existing.generator) === canonicalJson(generator) && (await filesPresent(root, existing))) {
+  if (existing?.generator && canonicalJson(existing.generator) === canonicalJson(generator)) {
     const wantedSegmenterId = options.segmenterId;
     if (wantedSegmenterId === undefined || existing.segmenter?.id === wantedSegmenterId) {
       try {
         return { ...(await openModelPack(root, { verify })), generated: false };
       } catch {
-        // A damaged file: generate again below.
+        // A file missing, or of another size (or sha256, when asked): generate again below.
       }
     }
   }

@@ -98,7 +98,12 @@ export function readModelGraph(model: Uint8Array): ModelGraph {
   const consumers = new Map<string, GraphNode[]>();
   const producer = new Map<string, GraphNode>();
   for (const node of nodes) {
-    for (const input of node.fields.input) if (input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
+    for (const input of node.fields.input) {
+      if (!input) continue;
+      const list = consumers.get(input);
+      if (list) list.push(node);
+      else consumers.set(input, [node]);
+    }
     for (const output of node.fields.output) producer.set(output, node);
   }
   const externalData = [...new Set([...initializers.values()].flatMap((i) => (i.location ? [i.location] : [])))];

@@ -60,6 +60,17 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
   const linears: LinearSite[] = [];
   const unadaptable: UnadaptableSite[] = [];
   const init = (name: string | undefined) => (name === undefined ? undefined : graph.initializers.get(name));
+  /** A layer's module: the mapping's, else its bias's, its weight's, its node's scope (one order for every site found). */
+  const nameOf = (node: string, bias: string | null, weight: string): { module: string; namedBy: LinearSite["namedBy"] } | null => {
+    const mapped = byNodeName.get(node);
+    if (mapped) return { module: mapped, namedBy: "mapping" };
+    const fromBias = bias === null ? null : strip(bias, ".bias");
+    if (fromBias) return { module: fromBias, namedBy: "bias" };
+    const fromWeight = strip(weight, ".weight");
+    if (fromWeight) return { module: fromWeight, namedBy: "weight" };
+    const fromScope = scopeModule(node);
+    return fromScope ? { module: fromScope, namedBy: "scope" } : null;
+  };
 
   for (const node of graph.nodes) {
     const { op_type: op, input, output, name } = node.fields;
@@ -108,7 +119,7 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
       const bias = init(c);
       if (bias) biasName = bias.name;
       if (intAttribute(node.fields, "transA", 0) !== 0 || floatAttribute(node.fields, "alpha", 1) !== 1 || (c !== undefined && floatAttribute(node.fields, "beta", 1) !== 1)) {
-        const module = mapping.size > 0 ? (byNodeName.get(name) ?? scopeModule(name)) : ((bias && strip(bias.name, ".bias")) ?? strip(weight.name, ".weight") ?? scopeModule(name));
+        const module = nameOf(name, biasName, weight.name)?.module;
         if (module)
           unadaptable.push({
             module,
@@ -131,17 +142,13 @@ export function findLayers(graph: ModelGraph, mapping: ReadonlyMap<string, strin
       }
     }
     if (weight.dataType !== FLOAT) {
-      const module = (biasName && strip(biasName, ".bias")) ?? scopeModule(name);
+      const module = nameOf(name, biasName, weight.name)?.module;
       if (module) unadaptable.push({ module, kind: "unsupported-linear", node: name, reason: `its weight is not float32 (ONNX type ${weight.dataType}): export the model in float32` });
       continue;
     }
-    const mapped = byNodeName.get(name);
-    const fromBias = biasName ? strip(biasName, ".bias") : null;
-    const fromWeight = strip(weight.name, ".weight");
-    const fromScope = scopeModule(name);
-    const module = mapped ?? fromBias ?? fromWeight ?? fromScope;
-    if (!module) continue;
-    const namedBy: LinearSite["namedBy"] = mapped ? "mapping" : fromBias ? "bias" : fromWeight ? "weight" : "scope";
+    const named = nameOf(name, biasName, weight.name);
+    if (!named) continue;
+    const { module, namedBy } = named;
     linears.push({ module, namedBy, kind, node, input: x, weight: weight.name, inFeatures, outFeatures, biasAdd, output: biasAdd ?? node });
   }
 

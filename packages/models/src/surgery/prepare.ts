@@ -15,7 +15,7 @@ import { concat, type Parts, parts, payload, push, pushField, stringValue, wireF
  * (initializers, external-data references, attributes, metadata).
  */
 
-export type PrepareRule = "no-targets" | "no-match" | "ambiguous" | "unadaptable" | "shape-mismatch" | "already-prepared" | "mapping";
+export type PrepareRule = "no-targets" | "no-match" | "ambiguous" | "unadaptable" | "shape-mismatch" | "already-prepared" | "mapping" | "output-exists" | "base-pack";
 
 export class PrepareError extends SemlaError {
   constructor(

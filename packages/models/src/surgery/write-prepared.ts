@@ -65,6 +65,8 @@ export interface PreparePackOptions {
   readonly segmenterId?: string;
   /** Its input side and normalisation; default the base pack's segmenter's, else 384 with CLIP's mean and std. */
   readonly preprocessing?: ImagePreprocessing;
+  /** Or only its square input side, with the rest of the base pack's (its segmenter's, else its image encoder's) preprocessing. */
+  readonly size?: number;
 }
 
 export interface PreparedPack {
@@ -75,8 +77,10 @@ export interface PreparedPack {
 
 export async function preparePack(options: PreparePackOptions): Promise<PreparedPack> {
   const out = path.resolve(options.out);
-  if (await stat(path.join(out, MODEL_PACK_MANIFEST)).catch(() => null)) throw new PrepareError("mapping", `${out} already holds a model pack: choose an empty --out folder`, { out });
+  if (await stat(path.join(out, MODEL_PACK_MANIFEST)).catch(() => null)) throw new PrepareError("output-exists", `${out} already holds a model pack: choose an empty --out folder`, { out });
   const base = await openModelPack(options.from);
+  // Refused before anything is written: no half-made pack is left in --out.
+  if (!base.manifest.textEncoder) throw new PrepareError("base-pack", `the pack in ${base.dir} has no text encoder: a segmenter needs one (class names → its text input)`, { from: base.dir });
   const exported = new Uint8Array(await readFile(options.segmenter));
   const prepared = prepareSegmenter(exported, options.targets, options.mapping);
 
@@ -111,8 +115,10 @@ export async function preparePack(options: PreparePackOptions): Promise<Prepared
   } else if (text?.kind === "table") {
     text = { ...text, embeddings: await copy(baseFile(text.embeddings.path)), names: await copy(baseFile(text.names.path)) };
   }
-  if (!text) throw new PrepareError("no-targets", `the pack in ${base.dir} has no text encoder: a segmenter needs one (class names → its text input)`);
+  if (!text) throw new PrepareError("base-pack", `the pack in ${base.dir} has no text encoder`); // checked above; narrows the type
+  const sized = (p: ImagePreprocessing): ImagePreprocessing => (options.size === undefined ? p : { ...p, resize: { height: options.size, width: options.size }, crop: null });
   const preprocessing: ImagePreprocessing = options.preprocessing ??
+    (options.size !== undefined ? sized(base.segmenter?.preprocessing ?? base.imageEncoder.preprocessing) : undefined) ??
     base.segmenter?.preprocessing ?? {
       resize: { height: 384, width: 384 },
       resample: "bicubic",
