@@ -9,6 +9,7 @@ export const ERROR_KINDS = [
   "unauthorised",
   "not-found",
   "conflict",
+  "unprocessable",
   "too-large",
   "uri-too-long",
   "headers-too-large",
@@ -26,6 +27,8 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   unauthorised: 401,
   "not-found": 404,
   conflict: 409,
+  // Well-formed and understood, but refused on its content (an out-of-library query under the refuse policy).
+  unprocessable: 422,
   "too-large": 413,
   // The request line or headers, not the body: a client that shortens the URL can retry, one that
   // shrinks the body cannot help (HTTP keeps them apart for that reason).
@@ -39,7 +42,7 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   timeout: 504,
 };
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 414 | 415 | 431 | 500 | 501 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 422 | 414 | 415 | 431 | 500 | 501 | 502 | 503 | 504;
 
 /** The HTTP status a kind of error is answered with (API and endpoint alike). */
 export function httpStatusOf(kind: ErrorKind): ErrorStatus {

@@ -1,10 +1,10 @@
 export * from "./bytes/byte-source.js";
+export * as coverage from "./coverage/index.js";
 export * from "./errors.js";
 export * as json from "./formats/json/index.js";
 export * as numpy from "./formats/numpy/index.js";
 export * as peft from "./formats/peft/index.js";
 export * as safetensors from "./formats/safetensors/index.js";
-export * as coverage from "./coverage/index.js";
 export * as fusion from "./fusion/index.js";
 export * from "./limits/issues.js";
 export * from "./limits/limits.js";

@@ -29,7 +29,9 @@ export const libraries = pgTable(
     /** Out-of-library detection, computed from the active adapters at `generation` (null: not yet). */
     calibration: jsonb("calibration").$type<coverage.LibraryCalibration & { readonly generation: number }>(),
     /** What an out-of-library query gets unless the request says otherwise. */
-    coveragePolicy: text("coverage_policy", { enum: ["fuse", "zeroshot", "refuse"] }).notNull().default("fuse"),
+    coveragePolicy: text("coverage_policy", { enum: ["fuse", "zeroshot", "refuse"] })
+      .notNull()
+      .default("fuse"),
     createdAt: timestampMs("created_at").notNull().defaultNow(),
   },
   (t) => [
