@@ -397,6 +397,34 @@ export interface components {
                     number
                 ];
             };
+            /**
+             * @description Out-of-library queries: fuse the nearest adapters anyway (SemLA's behaviour), fall back to the base model (zeroshot), or refuse (422)
+             * @enum {string}
+             */
+            coveragePolicy: "fuse" | "zeroshot" | "refuse";
+            /** @description Bumped by every change to the library's active adapters */
+            generation: number;
+            /** @description Out-of-library detection as last computed (at its generation; recomputed by the next route or segment when the library's has moved on); null until then */
+            calibration: {
+                /** @enum {number} */
+                version: 1;
+                adapters: number;
+                withSpread: number;
+                measured: number;
+                /**
+                 * @description samples: every adapter has its sample images' spread; partial-samples: some do (the others get the median); spacing: centroids only (the largest leave-one-out gap); none: fewer than two adapters and no spread
+                 * @enum {string}
+                 */
+                basis: "samples" | "partial-samples" | "spacing" | "none";
+                margin: number;
+                spacing: {
+                    median: number;
+                    max: number;
+                } | null;
+                spreadMedian: number | null;
+                defaultRadius: number | null;
+                generation: number;
+            } | null;
             /** @description ISO 8601 */
             createdAt: string;
         };
@@ -447,6 +475,8 @@ export interface components {
             byteSize: number;
             sha256: string;
             sampleCount: number | null;
+            /** @description The sample images' spread around the centroid (95th percentile of their distances, library metric); null for a centroid uploaded without one */
+            spread: number | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -506,6 +536,25 @@ export interface components {
                 }[];
             };
             contributions: components["schemas"]["Contribution"][];
+            coverage: {
+                /**
+                 * @description in-library: some planned adapter's calibrated radius holds the query; out-of-library: none does; uncalibrated: the library cannot say (fewer than two adapters and no sample spread)
+                 * @enum {string}
+                 */
+                status: "in-library" | "out-of-library" | "uncalibrated";
+                nearestDistance: number | null;
+                adapterId: string | null;
+                threshold: number | null;
+                /** @description distance ÷ radius of the best-covering adapter: ≤ 1 in-library, > 1 out-of-library */
+                score: number | null;
+                /**
+                 * @description Out-of-library queries: fuse the nearest adapters anyway (SemLA's behaviour), fall back to the base model (zeroshot), or refuse (422)
+                 * @enum {string}
+                 */
+                policy: "fuse" | "zeroshot" | "refuse";
+                /** @description True when the zeroshot policy served the base model instead of the out-of-library plan (route: segment would) */
+                fallback: boolean;
+            };
             /** @description Milliseconds per stage */
             timings: {
                 [key: string]: number;
@@ -562,6 +611,26 @@ export interface components {
                 }[];
             } | null;
             contributions: components["schemas"]["Contribution"][];
+            /** @description semla and uniform modes: whether the image is one of the library's domains, and what its policy did */
+            coverage: {
+                /**
+                 * @description in-library: some planned adapter's calibrated radius holds the query; out-of-library: none does; uncalibrated: the library cannot say (fewer than two adapters and no sample spread)
+                 * @enum {string}
+                 */
+                status: "in-library" | "out-of-library" | "uncalibrated";
+                nearestDistance: number | null;
+                adapterId: string | null;
+                threshold: number | null;
+                /** @description distance ÷ radius of the best-covering adapter: ≤ 1 in-library, > 1 out-of-library */
+                score: number | null;
+                /**
+                 * @description Out-of-library queries: fuse the nearest adapters anyway (SemLA's behaviour), fall back to the base model (zeroshot), or refuse (422)
+                 * @enum {string}
+                 */
+                policy: "fuse" | "zeroshot" | "refuse";
+                /** @description True when the zeroshot policy served the base model instead of the out-of-library plan (route: segment would) */
+                fallback: boolean;
+            } | null;
             fusion: {
                 combination: string;
                 /**
@@ -769,6 +838,12 @@ export interface operations {
                      * @enum {string}
                      */
                     metric?: "euclidean" | "cosine";
+                    /**
+                     * @description Out-of-library queries: fuse the nearest adapters anyway (SemLA's behaviour), fall back to the base model (zeroshot), or refuse (422)
+                     * @default fuse
+                     * @enum {string}
+                     */
+                    coveragePolicy?: "fuse" | "zeroshot" | "refuse";
                 };
             };
         };
@@ -1065,6 +1140,8 @@ export interface operations {
                     centroid?: string;
                     /** @description Sample images of the domain (at most 64), to compute the centroid from instead */
                     images?: string | string[];
+                    /** @description With a centroid: the 95th percentile of the training images' distances to it, in the library's metric (calibrates out-of-library detection; sample images give their own) */
+                    spread?: number | null;
                 };
             };
         };
@@ -1343,6 +1420,8 @@ export interface operations {
                     /** @description Exact size of adapter_model.safetensors (the URL is signed for it) */
                     weightsBytes: number;
                     sampleCount?: number;
+                    /** @description With a centroid: the 95th percentile of the training images' distances to it, in the library's metric (calibrates out-of-library detection; sample images give their own) */
+                    spread?: number;
                 };
             };
         };
@@ -1838,6 +1917,11 @@ export interface operations {
                         exact?: boolean;
                         /** @description HNSW candidate list size (recall against latency) */
                         efSearch?: number;
+                        /**
+                         * @description What an out-of-library image gets: fuse (SemLA's behaviour), zeroshot (the base model) or refuse (422); default the library's policy
+                         * @enum {string}
+                         */
+                        coverage?: "fuse" | "zeroshot" | "refuse";
                     };
                 };
             };
@@ -1890,6 +1974,15 @@ export interface operations {
             };
             /** @description Unsupported media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Understood but refused on its content: pipeline.out-of-library (the library's or the request's coverage policy is refuse), with details.coverage */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1988,6 +2081,11 @@ export interface operations {
                         exact?: boolean;
                         /** @description HNSW candidate list size (recall against latency) */
                         efSearch?: number;
+                        /**
+                         * @description What an out-of-library image gets: fuse (SemLA's behaviour), zeroshot (the base model) or refuse (422); default the library's policy
+                         * @enum {string}
+                         */
+                        coverage?: "fuse" | "zeroshot" | "refuse";
                         /**
                          * @default semla
                          * @enum {string}
@@ -2116,6 +2214,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Understood but refused on its content: pipeline.out-of-library (the library's or the request's coverage policy is refuse), with details.coverage */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
             429: {
                 headers: {
@@ -2215,6 +2322,11 @@ export interface operations {
                         exact?: boolean;
                         /** @description HNSW candidate list size (recall against latency) */
                         efSearch?: number;
+                        /**
+                         * @description What an out-of-library image gets: fuse (SemLA's behaviour), zeroshot (the base model) or refuse (422); default the library's policy
+                         * @enum {string}
+                         */
+                        coverage?: "fuse" | "zeroshot" | "refuse";
                         /**
                          * @description How the adapters are combined (PEFT add_weighted_adapter)
                          * @default {

@@ -1,8 +1,9 @@
 import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
-import type { fusion, LoraAdapter, routing } from "@semla/core";
+import type { coverage, fusion, LoraAdapter, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
 import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
+import { type CoverageAnswer, coverageOf, createCalibrations } from "./coverage.js";
 import { PipelineError } from "./errors.js";
 import { ROUTE_DEFAULTS, type RouteOptions, SEGMENT_DEFAULTS, type SegmentMode, type SegmentOptions } from "./options.js";
 import { type Retrieved, semlaPlan, singleAdapterPlan, uniformPlan } from "./retrieve.js";
@@ -54,6 +55,8 @@ export interface RouteResult {
   readonly embedding: Float32Array;
   readonly plan: routing.FusionPlan;
   readonly contributions: readonly Contribution[];
+  /** Whether the query is one of the library's domains; with the zeroshot policy, `fallback` says segment would serve the base model. */
+  readonly coverage: CoverageAnswer;
   readonly timings: Readonly<Record<string, number>>;
 }
 
@@ -76,9 +79,11 @@ export interface SegmentResult {
   readonly width: number;
   readonly height: number;
   readonly scores: readonly ClassScore[];
-  /** null in zero-shot mode. An empty plan (nothing eligible) also runs zero-shot. */
+  /** null in zero-shot mode, and when an out-of-library query fell back to it. An empty plan (nothing eligible) also runs zero-shot. */
   readonly plan: routing.FusionPlan | null;
   readonly contributions: readonly Contribution[];
+  /** Routed modes (semla, uniform) only: whether the image is one of the library's domains, and what the policy did. */
+  readonly coverage: CoverageAnswer | null;
   /**
    * How the plan's adapters were combined; where (in this process — always with the local backend —
    * or by the SageMaker endpoint from a cat manifest when the fused adapter cannot travel inline);
@@ -187,6 +192,27 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     );
   }
 
+  const calibrations = createCalibrations(deps.index);
+
+  /**
+   * The routed query's coverage under the request's policy (default the library's): refuse throws
+   * pipeline.out-of-library (422) with the coverage; zeroshot marks the answer as a fallback.
+   */
+  async function covered(tenant: string, lib: LibraryRecord, embedding: Float32Array, retrieved: Retrieved, requested: coverage.CoveragePolicy | undefined): Promise<CoverageAnswer> {
+    const policy = requested ?? lib.coveragePolicy;
+    const [calibration, planned] = await Promise.all([calibrations(lib), Promise.all(retrieved.plan.adapters.map((a) => record(tenant, a.id, retrieved)))]);
+    const found = coverageOf(lib, embedding, retrieved.plan, planned, calibration);
+    const out = found.status === "out-of-library";
+    if (out && policy === "refuse") {
+      throw new PipelineError(
+        "out-of-library",
+        `the image is outside library ${lib.name}'s coverage: its best-covering adapter is ${found.score?.toFixed(2)}× its calibrated radius away (nearest distance ${found.nearestDistance?.toFixed(4)}, radius ${found.threshold?.toFixed(4)}); ask with coverage "fuse" to fuse the nearest adapters anyway, or "zeroshot" for the base model`,
+        { coverage: { ...found, policy } },
+      );
+    }
+    return { ...found, policy, fallback: out && policy === "zeroshot" };
+  }
+
   function contributions(retrieved: Retrieved): Contribution[] {
     return retrieved.plan.adapters.map((a) => {
       const named = retrieved.names.get(a.id);
@@ -207,8 +233,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const { query } = input;
       const [lib, embedding] =
         "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
-      const retrieved = await timer.time("retrieve", () => semlaPlan(deps.index, lib, embedding, options));
-      return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), timings: timer.finish() };
+      const [retrieved, coverage] = await timer.time("retrieve", async () => {
+        const found = await semlaPlan(deps.index, lib, embedding, options);
+        return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+      });
+      return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), coverage, timings: timer.finish() };
     },
 
     async segment(input) {
@@ -220,9 +249,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const [lib, embedding] = routed ? await libraryAndEmbedding(input.tenant, input.libraryId, input.image, timer, signal) : [await library(input.tenant, input.libraryId), undefined];
 
       let retrieved: Retrieved | null = null;
+      let coverage: CoverageAnswer | null = null;
       if (embedding) {
         const plan = options.mode === "semla" ? semlaPlan : uniformPlan;
-        retrieved = await timer.time("retrieve", () => plan(deps.index, lib, embedding, options));
+        [retrieved, coverage] = await timer.time("retrieve", async () => {
+          const found = await plan(deps.index, lib, embedding, options);
+          return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+        });
+        if (coverage.fallback) retrieved = null;
       } else if (options.mode === "adapter") {
         const adapter = options.adapter as string; // required for this mode by the schema
         retrieved = await timer.time("retrieve", () => singleAdapterPlan(deps.index, lib, adapter));
@@ -243,6 +277,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         scores: response.scores,
         plan: retrieved?.plan ?? null,
         contributions: retrieved ? contributions(retrieved) : [],
+        coverage,
         fusion: response.fusion && { options: options.fusion, ...response.fusion },
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },

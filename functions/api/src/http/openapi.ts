@@ -19,6 +19,7 @@ const DESCRIPTIONS = {
   409: "Conflict",
   413: "Body over the size limit",
   415: "Unsupported media type",
+  422: "Understood but refused on its content: pipeline.out-of-library (the library's or the request's coverage policy is refuse), with details.coverage",
 } as const;
 
 const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" as const, minimum: 1 } } };

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, routing, text } from "@semla/core";
 import { ClassNamesSchema } from "@semla/inference";
-import { type Contribution, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
+import { type Contribution, CoverageAnswerSchema, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ApiDeps } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
 import { AUTH, backendErrorResponses } from "../http/openapi.js";
@@ -68,9 +68,9 @@ const route = createRoute({
   responses: {
     200: {
       description: "The fusion plan: top-k adapters, distances, weights",
-      content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), timings: Timings }).openapi("RouteResult") } },
+      content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), coverage: CoverageAnswerSchema, timings: Timings }).openapi("RouteResult") } },
     },
-    ...backendErrorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 
@@ -92,6 +92,7 @@ const SegmentResultSchema = z
     scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
     plan: PlanSchema.nullable(),
     contributions: z.array(ContributionSchema),
+    coverage: CoverageAnswerSchema.nullable().describe("semla and uniform modes: whether the image is one of the library's domains, and what its policy did"),
     fusion: z
       .object({
         combination: z.string(),
@@ -122,7 +123,7 @@ const segment = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: SegmentRequestSchema } } } },
   responses: {
     200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } },
-    ...backendErrorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 
@@ -144,7 +145,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       const image = hasImage ? await readImageInput(body, tenant, uploads) : undefined;
       const query = image ? { image: image.bytes } : { embedding: Float32Array.from(body.embedding ?? []) };
       const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal }).finally(() => image?.done());
-      return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), timings: result.timings }, 200);
+      return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), coverage: result.coverage, timings: result.timings }, 200);
     })
     .openapi(segment, async (c) => {
       const body = c.req.valid("json");
@@ -177,6 +178,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
           scores: [...result.scores],
           plan: result.plan,
           contributions: result.contributions.map(contributionView),
+          coverage: result.coverage,
           fusion: result.fusion ? { combination: result.fusion.options.combination, at: result.fusion.at, cached: result.fusion.cached } : null,
           adapter: result.adapter,
           timings: { stages: { ...result.timings.stages }, backend: { ...result.timings.backend } },

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { LIMITS, routing, text } from "@semla/core";
+import { coverage, LIMITS, routing, text } from "@semla/core";
 import { type LibraryRecord, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
@@ -12,6 +12,7 @@ export const NewLibrarySchema = z
     embeddingModelId: text().min(1).max(LIMITS.modelId).describe("The CLIP image encoder of the centroids"),
     dimension: z.number().int().min(1).max(LIMITS.dimension).describe("Embedding (centroid) dimension"),
     metric: routing.MetricSchema.default("euclidean"),
+    coveragePolicy: coverage.CoveragePolicySchema.default("fuse"),
   })
   .openapi("NewLibrary");
 
@@ -24,6 +25,11 @@ export const LibrarySchema = z
     dimension: z.number().int(),
     metric: routing.MetricSchema,
     moduleShapes: z.record(z.string(), z.tuple([z.number().int(), z.number().int()])).describe("[out, in] of each adapted module"),
+    coveragePolicy: coverage.CoveragePolicySchema,
+    generation: z.number().int().describe("Bumped by every change to the library's active adapters"),
+    calibration: coverage.LibraryCalibrationSchema.extend({ generation: z.number().int() })
+      .nullable()
+      .describe("Out-of-library detection as last computed (at its generation; recomputed by the next route or segment when the library's has moved on); null until then"),
     createdAt: z.string().describe("ISO 8601"),
   })
   .openapi("Library");
@@ -38,6 +44,9 @@ export function libraryView(record: LibraryRecord): Library {
     dimension: record.dimension,
     metric: record.metric,
     moduleShapes: Object.fromEntries(Object.entries(record.moduleShapes).map(([k, [out, inFeatures]]) => [k, [out, inFeatures] as [number, number]])),
+    coveragePolicy: record.coveragePolicy,
+    generation: record.generation,
+    calibration: record.calibration,
     createdAt: record.createdAt.toISOString(),
   };
 }

@@ -44,6 +44,8 @@ export const LIMITS = {
   sampleImages: 64,
   /** Sample images counted for a centroid: a PostgreSQL integer. */
   sampleCount: 2_147_483_647,
+  /** A declared sample spread (distance; cosine distances are at most 2, euclidean ones between unit vectors too). */
+  spread: 1e6,
   /** An image's width × height: above any camera's, below what decoding into memory can afford. */
   imagePixels: 40_000_000,
   /** An image's width or height: 16384 is WebP's (and most GPUs' texture) maximum, far above any photo. */

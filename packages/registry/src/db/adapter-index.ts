@@ -1,4 +1,4 @@
-import type { peft, routing } from "@semla/core";
+import type { coverage, peft, routing } from "@semla/core";
 
 type PeftLoraConfig = peft.PeftLoraConfig;
 
@@ -17,12 +17,22 @@ export interface NewLibrary {
   readonly embeddingModelId: string;
   readonly dimension: number;
   readonly metric: Metric;
+  /** What an out-of-library query gets unless the request says otherwise (default fuse). */
+  readonly coveragePolicy?: coverage.CoveragePolicy;
 }
+
+/** A library's calibration, with the generation of its adapters it was computed from. */
+export type StoredCalibration = coverage.LibraryCalibration & { readonly generation: number };
 
 export interface LibraryRecord extends NewLibrary {
   readonly id: string;
   /** Union of the module shapes of every adapter ever activated in the library. */
   readonly moduleShapes: ModuleShapes;
+  readonly coveragePolicy: coverage.CoveragePolicy;
+  /** Bumped by every change to the library's active adapters. */
+  readonly generation: number;
+  /** Null until computed; stale when its generation is not the library's. */
+  readonly calibration: StoredCalibration | null;
   readonly createdAt: Date;
 }
 
@@ -43,6 +53,8 @@ export interface AdapterRecord {
   readonly sha256: string;
   readonly centroid: Float32Array;
   readonly sampleCount: number | null;
+  /** The sample images' spread around the centroid (95th percentile of their distances), or null without samples. */
+  readonly spread: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -62,6 +74,7 @@ export interface NewAdapter {
   readonly sha256: string;
   readonly centroid: Float32Array;
   readonly sampleCount: number | null;
+  readonly spread?: number | null;
 }
 
 export interface NearestQuery {
@@ -115,6 +128,11 @@ export interface AdapterIndex {
   deleteAdapter(id: string): Promise<AdapterRecord | undefined>;
   /** k nearest active adapters of a library to the query, nearest first, ties by id. */
   nearest(libraryId: string, query: Float32Array, options: NearestQuery): Promise<NearestAdapter[]>;
+  /**
+   * Stores a calibration computed at `calibration.generation`, unless the library's adapters have
+   * changed since (then it is stale and nothing is written): returns whether it was stored.
+   */
+  setCalibration(libraryId: string, calibration: StoredCalibration): Promise<boolean>;
   /** Pending rows last updated before `before`: candidates for the sweep. */
   stalePending(before: Date): Promise<AdapterRecord[]>;
   /** Whether any row (any status) references the object key. */

@@ -53,6 +53,14 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     return library && adapter ? { library, adapter } : undefined;
   }
 
+  /** The library's active adapters changed (under its row lock): what was computed from them is stale. */
+  async function bumpGeneration(tx: RegistryDatabase, libraryId: string): Promise<void> {
+    await tx
+      .update(libraries)
+      .set({ generation: sql`${libraries.generation} + 1` })
+      .where(eq(libraries.id, libraryId));
+  }
+
   function ofTenant(tenant: string): SQL {
     return sql`${adapters.libraryId} IN (SELECT ${libraries.id} FROM ${libraries} WHERE ${libraries.tenant} = ${tenant})`;
   }
@@ -156,6 +164,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         }
         const [row] = await tx.update(adapters).set({ status, updatedAt: sql`now()` }).where(eq(adapters.id, adapter.id)).returning();
         if (!row) throw unknownAdapter(id);
+        if (status === "active") await bumpGeneration(tx, library.id);
         return row;
       });
     },
@@ -230,6 +239,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
           if (previous) {
             await tx.update(adapters).set({ status: "active", updatedAt: sql`now()` }).where(eq(adapters.id, previous.id));
           }
+          await bumpGeneration(tx, adapter.libraryId);
         }
         return removed;
       });
@@ -253,6 +263,16 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return explainNearest(db, library, query, options);
+    },
+
+    async setCalibration(libraryId, calibration) {
+      if (!isUuid(libraryId)) return false;
+      const stored = await db
+        .update(libraries)
+        .set({ calibration })
+        .where(and(eq(libraries.id, libraryId), eq(libraries.generation, calibration.generation)))
+        .returning({ id: libraries.id });
+      return stored.length > 0;
     },
 
     async stalePending(before) {

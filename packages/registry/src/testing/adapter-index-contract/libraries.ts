@@ -22,7 +22,7 @@ export function describeLibraries(suite: ContractSuite): void {
       const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
         entries: { tag: string; when: number }[];
       };
-      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions"]);
+      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions", "0005_coverage"]);
       const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
       expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
@@ -46,7 +46,7 @@ export function describeLibraries(suite: ContractSuite): void {
     it("createLibrary returns the stored record with no module shapes yet", async () => {
       const input = newLibrary({ dimension: 512, metric: "cosine" });
       const lib = await index.createLibrary(input);
-      expect(lib).toEqual({ ...input, id: lib.id, moduleShapes: {}, createdAt: lib.createdAt });
+      expect(lib).toEqual({ ...input, id: lib.id, moduleShapes: {}, generation: 0, calibration: null, coveragePolicy: "fuse", createdAt: lib.createdAt });
       expect(lib.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(lib.createdAt).toBeInstanceOf(Date);
       expect(await index.getLibrary(input.tenant, lib.id)).toEqual(lib);
