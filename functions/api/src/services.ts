@@ -69,6 +69,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       contributions: createContributionStore(index.db),
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
+      ...(config.SEMLA_CORS_ORIGINS ? { corsOrigins: config.SEMLA_CORS_ORIGINS } : {}),
       ...(secret ? { presignSecret: secret } : {}),
       ...(config.SEMLA_ADMIN_TOKEN_SHA256 ? { adminTokenSha256: config.SEMLA_ADMIN_TOKEN_SHA256 } : {}),
       pipeline,

@@ -106,6 +106,22 @@ export const ConfigSchema = z
       .int()
       .positive()
       .default(6 * 1024 * 1024),
+    /**
+     * Browser origins allowed to call the API (CORS), comma-separated (`https://app.example.com,http://localhost:5173`,
+     * or `*` for any). Unset: CORS is off (no Access-Control-* headers; browsers on other origins are refused).
+     */
+    SEMLA_CORS_ORIGINS: optional.pipe(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter((origin) => origin !== ""),
+        )
+        .pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, "an origin: scheme://host[:port], no path or trailing slash")])))
+        .optional(),
+    ),
     /** Where clients reach this API (presigned URLs of the filesystem store point at it). */
     SEMLA_PUBLIC_URL: optional.pipe(z.url().optional()),
     AWS_REGION: z.string().default("us-east-1"),

@@ -24,6 +24,8 @@ export interface ApiDeps {
   readonly adminTokenSha256?: string;
   /** The LoRA-targetable modules of the base models served here (the model pack's segmenter): uploads for them are checked against these. */
   readonly baseModelModules?: (baseModelId: string) => readonly ModuleShape[] | undefined;
+  /** Browser origins allowed to call the API (CORS; `*` for any); absent or empty: CORS is off. */
+  readonly corsOrigins?: readonly string[];
   /** The served model pack, as GET /v1/models states it. */
   readonly servedModels?: ServedModels;
 }

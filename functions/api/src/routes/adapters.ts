@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, peft, storableJson, text } from "@semla/core";
 import { checkAdapterName, deleteAdapter, RegistryError, registerAdapter, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
-import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+import { AUTH, backendErrorResponses, errorResponses, UuidParam } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { AdapterSchema, adapterView, RegisteredSchema } from "./adapter-view.js";
@@ -44,13 +44,15 @@ const NewAdapterFormSchema = z
 const create = createRoute({
   method: "post",
   path: "/v1/adapters",
+  operationId: "registerAdapter",
+  summary: "Register an adapter (multipart)",
   tags: ["adapters"],
   security: AUTH,
   description: "Registers an adapter whose files fit in the request (all or nothing). Larger ones: POST /v1/adapters/uploads.",
   request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404, 409, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 409, 413, 415),
   },
 });
 
@@ -66,6 +68,8 @@ const ListQuerySchema = z.object({
 const list = createRoute({
   method: "get",
   path: "/v1/adapters",
+  operationId: "listAdapters",
+  summary: "List adapters",
   tags: ["adapters"],
   security: AUTH,
   request: { query: ListQuerySchema },
@@ -81,6 +85,8 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/adapters/{id}",
+  operationId: "getAdapter",
+  summary: "Get an adapter",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },
@@ -90,6 +96,8 @@ const get = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/adapters/{id}",
+  operationId: "deleteAdapter",
+  summary: "Delete an adapter",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },
@@ -118,6 +126,8 @@ export const UploadGrantSchema = z
 const beginUpload = createRoute({
   method: "post",
   path: "/v1/adapters/uploads",
+  operationId: "beginAdapterUpload",
+  summary: "Begin a presigned adapter upload",
   tags: ["adapters"],
   security: AUTH,
   description: "For adapters over the request limit: PUT the weights to the returned URL, then complete.",
@@ -128,6 +138,8 @@ const beginUpload = createRoute({
 const completeUpload = createRoute({
   method: "post",
   path: "/v1/adapters/uploads/{id}/complete",
+  operationId: "completeAdapterUpload",
+  summary: "Complete a presigned adapter upload",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },

@@ -4,7 +4,7 @@ import { ClassNamesSchema } from "@semla/inference";
 import { type Contribution, CoverageAnswerSchema, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ApiDeps } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
-import { AUTH, errorResponses } from "../http/openapi.js";
+import { AUTH, backendErrorResponses } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { ImageInputShape, readImageInput, usingImage } from "./image-input.js";
@@ -29,15 +29,22 @@ const PlanSchema = routing.FusionPlanSchema;
 const embed = createRoute({
   method: "post",
   path: "/v1/embed",
+  operationId: "embed",
+  summary: "Embed an image (L2-normalised CLIP image embedding)",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: z.strictObject(ImageInputShape).openapi("EmbedRequest") } } } },
   responses: {
     200: {
-      description: "CLIP image embedding",
-      content: { "application/json": { schema: z.object({ embedding: z.array(z.number()), dimension: z.number().int(), timings: Timings }).openapi("Embedding") } },
+      description:
+        "The image's CLIP embedding: the image encoder's image_embeds, L2-normalised (unit length, as routing compares them; a model pack whose manifest sets imageEncoder normalize: false serves the raw projection)",
+      content: {
+        "application/json": {
+          schema: z.object({ embedding: z.array(z.number()).describe("image_embeds, L2-normalised: Σ x² = 1 (float32 values)"), dimension: z.number().int(), timings: Timings }).openapi("Embedding"),
+        },
+      },
     },
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415),
   },
 });
 
@@ -53,6 +60,8 @@ const RouteRequestSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/route",
+  operationId: "route",
+  summary: "Route an image or embedding to a fusion plan",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: RouteRequestSchema } } } },
@@ -61,7 +70,7 @@ const route = createRoute({
       description: "The fusion plan: top-k adapters, distances, weights",
       content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), coverage: CoverageAnswerSchema, timings: Timings }).openapi("RouteResult") } },
     },
-    ...errorResponses(400, 401, 404, 413, 415, 422),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 
@@ -107,12 +116,14 @@ const SegmentResultSchema = z
 const segment = createRoute({
   method: "post",
   path: "/v1/segment",
+  operationId: "segment",
+  summary: "Segment an image with fused adapters",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: SegmentRequestSchema } } } },
   responses: {
     200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } },
-    ...errorResponses(400, 401, 404, 413, 415, 422, 503),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 

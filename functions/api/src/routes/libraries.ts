@@ -54,6 +54,8 @@ export function libraryView(record: LibraryRecord): Library {
 const create = createRoute({
   method: "post",
   path: "/v1/libraries",
+  operationId: "createLibrary",
+  summary: "Create an adapter library",
   tags: ["libraries"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: NewLibrarySchema } } } },
@@ -63,6 +65,8 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/libraries",
+  operationId: "listLibraries",
+  summary: "List adapter libraries",
   tags: ["libraries"],
   security: AUTH,
   responses: { 200: { description: "The tenant's libraries, oldest first", content: { "application/json": { schema: z.object({ items: z.array(LibrarySchema) }) } } }, ...errorResponses(401) },
@@ -71,6 +75,8 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/libraries/{id}",
+  operationId: "getLibrary",
+  summary: "Get an adapter library",
   tags: ["libraries"],
   security: AUTH,
   request: { params: UuidParam },
