@@ -119,8 +119,7 @@ export function calibrate(adapters: readonly CalibrationAdapter[], metric: Metri
   const spreads = ordered.flatMap((a) => (a.spread === null ? [] : [a.spread]));
   const spreadMedian = spreads.length > 0 ? quantile(spreads, 0.5) : null;
   const defaultRadius = spreadMedian !== null ? margin * spreadMedian : (spacing?.max ?? null);
-  const basis =
-    spreads.length > 0 && spreads.length === ordered.length ? "samples" : spreads.length > 0 ? "partial-samples" : spacing !== null ? "spacing" : "none";
+  const basis = spreads.length > 0 && spreads.length === ordered.length ? "samples" : spreads.length > 0 ? "partial-samples" : spacing !== null ? "spacing" : "none";
   return { version: 1, adapters: ordered.length, withSpread: spreads.length, measured: picked.length, basis, margin, spacing, spreadMedian, defaultRadius };
 }
 

@@ -24,12 +24,33 @@ describe("quantile", () => {
 describe("sampleSpread", () => {
   it("is the 95th percentile of the samples' distances to the centroid", () => {
     // distances 1, 2, 3, 4 → numpy.quantile(…, 0.95) = 3.85
-    expect(sampleSpread([[1, 0], [0, 2], [-3, 0], [0, -4]], [0, 0], "euclidean")).toBeCloseTo(3.85, 12);
+    expect(
+      sampleSpread(
+        [
+          [1, 0],
+          [0, 2],
+          [-3, 0],
+          [0, -4],
+        ],
+        [0, 0],
+        "euclidean",
+      ),
+    ).toBeCloseTo(3.85, 12);
   });
 
   it("measures in the library's metric", () => {
     // cosine distances to (1, 0): 0 and 1
-    expect(sampleSpread([[2, 0], [0, 5]], [1, 0], "cosine", 1)).toBe(1);
+    expect(
+      sampleSpread(
+        [
+          [2, 0],
+          [0, 5],
+        ],
+        [1, 0],
+        "cosine",
+        1,
+      ),
+    ).toBe(1);
   });
 });
 
@@ -41,7 +62,10 @@ describe("leaveOneOutNearest", () => {
 
 describe("calibrate", () => {
   it("without spreads, the default radius is the largest leave-one-out gap", () => {
-    const calibration = calibrate([A, B, C, D].map((x) => ({ ...x, spread: null })), "euclidean");
+    const calibration = calibrate(
+      [A, B, C, D].map((x) => ({ ...x, spread: null })),
+      "euclidean",
+    );
     // gaps 1, √18, 5, 1: median (1 + √18) / 2, largest 5
     expect(calibration).toEqual({
       version: 1,
@@ -57,14 +81,29 @@ describe("calibrate", () => {
   });
 
   it("with spreads, an adapter's radius is margin × its spread, and others get margin × the median spread", () => {
-    const calibration = calibrate([{ ...A, spread: 0.4 }, { ...B, spread: 0.8 }, { ...C, spread: null }], "euclidean");
+    const calibration = calibrate(
+      [
+        { ...A, spread: 0.4 },
+        { ...B, spread: 0.8 },
+        { ...C, spread: null },
+      ],
+      "euclidean",
+    );
     expect(calibration.basis).toBe("partial-samples");
     expect(calibration.withSpread).toBe(2);
     expect(calibration.spreadMedian).toBeCloseTo(0.6, 15);
     expect(calibration.defaultRadius).toBeCloseTo(0.75, 15);
     expect(radiusOf(0.4, calibration)).toBeCloseTo(0.5, 15);
     expect(radiusOf(null, calibration)).toBeCloseTo(0.75, 15);
-    expect(calibrate([{ ...A, spread: 0.4 }, { ...B, spread: 0.8 }], "euclidean").basis).toBe("samples");
+    expect(
+      calibrate(
+        [
+          { ...A, spread: 0.4 },
+          { ...B, spread: 0.8 },
+        ],
+        "euclidean",
+      ).basis,
+    ).toBe("samples");
   });
 
   it("a single adapter without a spread leaves the library uncalibrated", () => {
@@ -88,7 +127,14 @@ describe("calibrate", () => {
 });
 
 describe("assessCoverage", () => {
-  const calibration = calibrate([{ ...A, spread: 0.4 }, { ...B, spread: 0.8 }, { ...C, spread: null }], "euclidean");
+  const calibration = calibrate(
+    [
+      { ...A, spread: 0.4 },
+      { ...B, spread: 0.8 },
+      { ...C, spread: null },
+    ],
+    "euclidean",
+  );
 
   it("is in-library when some adapter's ball holds the query, naming the best-covering adapter", () => {
     // a: 0.6 / 0.5 = 1.2; b: 0.9 / 1.0 = 0.9 → b covers it
