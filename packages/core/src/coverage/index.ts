@@ -15,3 +15,4 @@ export {
   radiusOf,
   sampleSpread,
 } from "./calibration.js";
+export { type CoverageGap, coverageGaps, type OutOfLibraryEvent } from "./gaps.js";

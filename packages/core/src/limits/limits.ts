@@ -44,6 +44,10 @@ export const LIMITS = {
   sampleImages: 64,
   /** Sample images counted for a centroid: a PostgreSQL integer. */
   sampleCount: 2_147_483_647,
+  /** Out-of-library events kept per library (the newest), for coverage gaps; also the most a gaps request clusters. */
+  coverageEvents: 10_000,
+  /** Coverage gaps one answer lists. */
+  coverageGaps: 100,
   /** A declared sample spread (distance; cosine distances are at most 2, euclidean ones between unit vectors too). */
   spread: 1e6,
   /** An image's width × height: above any camera's, below what decoding into memory can afford. */

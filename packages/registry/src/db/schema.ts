@@ -122,5 +122,27 @@ export const contributions = pgTable(
   ],
 );
 
-export const schema = { libraries, adapters, apiKeys, contributions };
+/**
+ * One row per out-of-library query (route or segment): its embedding and the adapters nearest it —
+ * no image is kept. Clustered into coverage gaps ("train an adapter for this"); the newest
+ * LIMITS.coverageEvents per library are kept.
+ */
+export const coverageEvents = pgTable(
+  "coverage_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    libraryId: uuid("library_id")
+      .notNull()
+      .references(() => libraries.id, { onDelete: "cascade" }),
+    requestId: text("request_id").notNull(),
+    embedding: vector("embedding").notNull(),
+    /** The plan's adapters, nearest first: [{ adapterId, distance }]. */
+    nearest: jsonb("nearest").$type<{ adapterId: string; distance: number }[]>().notNull(),
+    score: doublePrecision("score").notNull(),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("coverage_events_library_created_idx").on(t.libraryId, t.createdAt)],
+);
+
+export const schema = { libraries, adapters, apiKeys, contributions, coverageEvents };
 export type Schema = typeof schema;
