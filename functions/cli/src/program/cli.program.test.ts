@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -219,6 +219,52 @@ describe("semla from any directory, against the embedded default", () => {
     expect(cli.contributions).toHaveLength(2);
     expect({ plan: cli.plan, contributions: cli.contributions }).toEqual({ plan: direct.plan, contributions: direct.contributions });
   });
+
+  it("libraries update corrects a library's base model; rm refuses one holding adapters unless --cascade, which leaves no object behind", async () => {
+    const env = { ...bare(), SEMLA_DATA_DIR: dataDir };
+    const semla = (...args: string[]) => semlaIn(dir, env, ...args);
+    const created = await semla("libraries", "create", "second", "--base-model", "wrong-model");
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    const id = created.stdout.trim();
+    const seeded = JSON.parse((await semla("libraries", "ls", "--json")).stdout) as { id: string; baseModelId: string }[];
+    const right = seeded.find((l) => l.id === libraryId)!.baseModelId;
+    const updated = await semla("libraries", "update", id, "--base-model", right, "--name", "second-fixed", "--json");
+    expect([updated.code, updated.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id, name: "second-fixed", baseModelId: right });
+    expect((await semla("libraries", "update", id)).stderr.split("\n")[0]).toBe("semla: libraries update takes at least one of --name, --base-model, --embedding-model");
+    // The API validates the changes itself (zod): nothing to change, a field that never changes, a bad cascade.
+    const call = async (method: string, route: string, body?: unknown) => {
+      const response = await fetch(`${url}${route}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+    };
+    expect(await call("PATCH", `/v1/libraries/${id}`, {})).toEqual([400, "api.invalid-request"]);
+    expect(await call("PATCH", `/v1/libraries/${id}`, { dimension: 4 })).toEqual([400, "api.invalid-request"]);
+    expect(await call("DELETE", `/v1/libraries/${id}?cascade=yes`)).toEqual([400, "api.invalid-request"]);
+
+    // One adapter of the seeded library, pulled and pushed into this one.
+    const objects = async () => (await readdir(path.join(dataDir, "blobs"), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
+    const before = await objects();
+    const [adapter] = JSON.parse((await semla("adapters", "ls", "--library", libraryId, "--json")).stdout) as { id: string; name: string }[];
+    const folder = path.join(dir, "pulled");
+    expect((await semla("adapters", "pull", adapter!.id, "--out", folder)).code).toBe(0);
+    expect((await semla("adapters", "push", folder, "--library", id, "--name", adapter!.name)).code).toBe(0);
+    expect(await objects()).toBeGreaterThan(before);
+
+    expect(await semla("libraries", "update", id, "--base-model", "another")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `semla: library "second-fixed" holds 1 adapters made for its baseModelId: remove them first, or create a new library (registry.library-not-empty)\n`,
+    });
+    expect(await semla("libraries", "rm", id)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'semla: library "second-fixed" holds 1 adapters: remove them first, or remove it with them (cascade) (registry.library-not-empty)\n',
+    });
+    expect(await semla("libraries", "rm", id, "--cascade")).toEqual({ code: 0, stdout: `removed ${id}\n`, stderr: "" });
+    expect(await objects()).toBe(before);
+    expect((JSON.parse((await semla("libraries", "ls", "--json")).stdout) as { id: string }[]).map((l) => l.id)).toEqual([libraryId]);
+    expect((await semla("libraries", "rm", id)).stderr).toBe(`semla: library ${id} does not exist (registry.unknown-library)\n`);
+  }, 120_000);
 
   it("eval --json prints the results.json it wrote, byte for byte, and says where on stderr", async () => {
     const out = path.join(dir, "eval");

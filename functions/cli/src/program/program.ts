@@ -22,7 +22,7 @@ import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "../remote/capacity-wait.js";
 import { connect } from "../remote/connection.js";
 import { parseAdapterWeights, runFuse } from "../remote/fuse.js";
 import { COMBINATIONS, type FusionFlags, fusionFromFlags, type RoutingFlags, runRoute, runSegment } from "../remote/inference.js";
-import { createLibrary, listLibraries } from "../remote/libraries.js";
+import { createLibrary, listLibraries, removeLibraries, updateLibrary } from "../remote/libraries.js";
 import { pullAdapter } from "../remote/pull.js";
 import { runServe } from "../serve.js";
 import { DATA_DIR_NAME } from "./data-dir.js";
@@ -201,7 +201,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
       ),
     );
 
-  const libraries = program.command("libraries").summary("adapter libraries: ls, create").description("Adapter libraries: ls, create.");
+  const libraries = program.command("libraries").summary("adapter libraries: ls, create, update, rm").description("Adapter libraries: ls, create, update, rm.");
   connectionOptions(libraries.command("ls").description("The tenant's libraries: id, name, dimension, metric, base model, embedding model.")).action(
     act(outcome, async (o: ConnectionOptions) => {
       await listLibraries(await at(o), { json: o.json ?? false });
@@ -221,6 +221,39 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
   ).action(
     act(outcome, async (name: string, o: ConnectionOptions & { dimension?: number; baseModel?: string; embeddingModel?: string; metric: "euclidean" | "cosine" }) => {
       await createLibrary(await at(o), { name, dimension: o.dimension, baseModelId: o.baseModel, embeddingModelId: o.embeddingModel, metric: o.metric });
+      return EXIT.ok;
+    }),
+  );
+
+  connectionOptions(
+    libraries
+      .command("update")
+      .description(
+        "Renames a library or corrects its model ids (a library created with the wrong base model); the model ids change only while it holds no adapter.\nDimension and metric never change: create a new library for those.",
+      )
+      .argument("<id>", "the library's id")
+      .option("--name <name>", "its new name")
+      .option("--base-model <id>", "the segmentation model the adapters are trained on")
+      .option("--embedding-model <id>", "the CLIP image encoder of the centroids"),
+  ).action(
+    act(outcome, async (id: string, o: ConnectionOptions & { name?: string; baseModel?: string; embeddingModel?: string }) => {
+      if (o.name === undefined && o.baseModel === undefined && o.embeddingModel === undefined) throw new UsageError("libraries update takes at least one of --name, --base-model, --embedding-model");
+      await updateLibrary(await at(o), id, { name: o.name, baseModelId: o.baseModel, embeddingModelId: o.embeddingModel }, { json: o.json ?? false });
+      return EXIT.ok;
+    }),
+  );
+  connectionOptions(
+    libraries
+      .command("rm")
+      .description(
+        "Removes libraries. One holding adapters is refused (registry.library-not-empty) unless --cascade, which removes its adapters too\n(their rows, then each object no other row references).",
+      )
+      .argument("<ids...>", "library ids")
+      .option("--cascade", "also remove the libraries' adapters"),
+    false,
+  ).action(
+    act(outcome, async (ids: string[], o: ConnectionOptions & { cascade?: boolean }) => {
+      await removeLibraries(await at(o), ids, { cascade: o.cascade ?? false });
       return EXIT.ok;
     }),
   );
