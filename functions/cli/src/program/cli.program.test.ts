@@ -234,7 +234,11 @@ describe("semla from any directory, against the embedded default", () => {
     expect((await semla("libraries", "update", id)).stderr.split("\n")[0]).toBe("semla: libraries update takes at least one of --name, --base-model, --embedding-model");
     // The API validates the changes itself (zod): nothing to change, a field that never changes, a bad cascade.
     const call = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(`${url}${route}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
     };
     expect(await call("PATCH", `/v1/libraries/${id}`, {})).toEqual([400, "api.invalid-request"]);
