@@ -1,11 +1,11 @@
 import { LIMITS } from "@semla/core";
 import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import { RegistryError } from "../errors.js";
-import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
+import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryChanges, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { RegistryDatabase } from "./database.js";
-import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
+import { createHnswIndex, hnswIndexName, type IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
@@ -114,6 +114,60 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     async listLibraries(tenant) {
       storableText("tenant", tenant);
       return db.select().from(libraries).where(eq(libraries.tenant, tenant)).orderBy(libraries.createdAt, libraries.id);
+    },
+
+    async updateLibrary(tenant: string, id: string, changes: LibraryChanges): Promise<LibraryRecord> {
+      const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as LibraryChanges;
+      for (const [field, value] of Object.entries(set)) storableText(field, value as string);
+      return db.transaction(async (tx) => {
+        const library = await findLibrary(tx, id, true);
+        if (!library || library.tenant !== tenant) throw unknownLibrary(id);
+        const models = (["baseModelId", "embeddingModelId"] as const).filter((field) => set[field] !== undefined && set[field] !== library[field]);
+        if (models.length > 0) {
+          const [held] = await tx
+            .select({ n: sql<number>`count(*)`.mapWith(Number) })
+            .from(adapters)
+            .where(eq(adapters.libraryId, library.id));
+          if ((held?.n ?? 0) > 0) {
+            throw new RegistryError(
+              "library-not-empty",
+              `library ${JSON.stringify(library.name)} holds ${held?.n} adapters made for its ${models.join(" and ")}: remove them first, or create a new library`,
+              { libraryId: library.id, adapters: held?.n, fields: models },
+            );
+          }
+        }
+        if (set.name !== undefined && set.name !== library.name) {
+          const [taken] = await tx
+            .select({ id: libraries.id })
+            .from(libraries)
+            .where(and(eq(libraries.tenant, tenant), eq(libraries.name, set.name)));
+          if (taken) throw new RegistryError("library-exists", `library ${JSON.stringify(set.name)} already exists`, { tenant, name: set.name });
+        }
+        if (Object.keys(set).length === 0) return library;
+        const [row] = await tx.update(libraries).set(set).where(eq(libraries.id, library.id)).returning();
+        if (!row) throw unknownLibrary(id);
+        return row;
+      });
+    },
+
+    async deleteLibrary(tenant, id, options) {
+      const removed = await db.transaction(async (tx) => {
+        const library = await findLibrary(tx, id, true);
+        if (!library || library.tenant !== tenant) throw unknownLibrary(id);
+        const held = await tx.select({ objectKey: adapters.objectKey }).from(adapters).where(eq(adapters.libraryId, library.id));
+        if (held.length > 0 && !options.cascade) {
+          throw new RegistryError("library-not-empty", `library ${JSON.stringify(library.name)} holds ${held.length} adapters: remove them first, or remove it with them (cascade)`, {
+            libraryId: library.id,
+            adapters: held.length,
+          });
+        }
+        // Its adapters (and their contributions) go by the foreign keys' ON DELETE CASCADE.
+        await tx.execute(sql.raw(`DROP INDEX IF EXISTS "${hnswIndexName(library.id)}"`));
+        await tx.delete(libraries).where(eq(libraries.id, library.id));
+        return { library, objectKeys: held.map((row) => row.objectKey) };
+      });
+      searchableLibraries.delete(removed.library.id);
+      return removed;
     },
 
     async insertPending(input: NewAdapter): Promise<AdapterRecord> {
