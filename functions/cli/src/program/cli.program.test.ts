@@ -231,7 +231,7 @@ describe("semla from any directory, against the embedded default", () => {
     const updated = await semla("libraries", "update", id, "--base-model", right, "--name", "second-fixed", "--json");
     expect([updated.code, updated.stderr]).toEqual([0, ""]);
     expect(JSON.parse(updated.stdout)).toMatchObject({ id, name: "second-fixed", baseModelId: right });
-    expect((await semla("libraries", "update", id)).stderr.split("\n")[0]).toBe("semla: libraries update takes at least one of --name, --base-model, --embedding-model");
+    expect((await semla("libraries", "update", id)).stderr.split("\n")[0]).toBe("semla: libraries update takes at least one of --name, --base-model, --embedding-model, --coverage-policy");
     // The API validates the changes itself (zod): nothing to change, a field that never changes, a bad cascade.
     const call = async (method: string, route: string, body?: unknown) => {
       const response = await fetch(`${url}${route}`, {
