@@ -10,3 +10,4 @@ export function startMemoryTracing(serviceName = "semla-test"): { spans(): Reada
   const tracing = registerTracing({ serviceName, exporter, simple: true });
   return { spans: () => exporter.getFinishedSpans(), reset: () => exporter.reset(), stop: () => tracing.shutdown() };
 }
+export { type Scrape, type ScrapedHistogram, scrape } from "./exposition.js";
