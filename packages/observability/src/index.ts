@@ -3,4 +3,4 @@
 // the programs that serve them import those.
 export { createLogger, errorFields, type Logger, type LogLevel, levelOf } from "./logger/logger.js";
 export { type AdapterCacheTotals, type Metrics, noopMetrics } from "./metrics/metrics.js";
-export { CUSTOM_ATTRIBUTES_HEADER, extractTraceContext, inServerSpan, inSpan, TRACER_NAME, traceCustomAttributes } from "./tracing/tracing.js";
+export { CUSTOM_ATTRIBUTES_HEADER, extractTraceContext, inServerSpan, inSpan, SpanKind, TRACER_NAME, traceCustomAttributes } from "./tracing/tracing.js";

@@ -1,4 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+
+export type { ReadableSpan };
+
 import { registerTracing } from "../tracing/sdk.js";
 
 /**

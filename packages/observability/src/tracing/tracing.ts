@@ -1,4 +1,6 @@
-import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+
+export { SpanKind };
 
 /**
  * OpenTelemetry spans through the API only (@opentelemetry/api): with no SDK registered (the
@@ -10,8 +12,8 @@ export const TRACER_NAME = "semla-serve";
 const tracer = () => trace.getTracer(TRACER_NAME);
 
 /** Runs work in a span named `name` (child of the active one), ended when it settles; a failure is recorded on it. */
-export function inSpan<T>(name: string, work: (span: Span) => Promise<T>, attributes: Record<string, string | number | boolean> = {}): Promise<T> {
-  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+export function inSpan<T>(name: string, work: (span: Span) => Promise<T>, attributes: Record<string, string | number | boolean> = {}, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes, kind }, async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -54,5 +56,5 @@ export function extractTraceContext(header: (name: string) => string | undefined
 
 /** Runs work in a span that continues the given context (a request's extracted trace): a server's root span. */
 export function inServerSpan<T>(parent: Context, name: string, work: (span: Span) => Promise<T>, attributes: Record<string, string | number | boolean> = {}): Promise<T> {
-  return context.with(parent, () => inSpan(name, work, attributes));
+  return context.with(parent, () => inSpan(name, work, attributes, SpanKind.SERVER));
 }
