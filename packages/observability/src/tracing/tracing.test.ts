@@ -28,7 +28,7 @@ describe("trace context with the SDK registered", () => {
   });
 
   it("reads a traceparent header, or one among SageMaker's custom attributes (k=v pairs, ; or , between them)", () => {
-    for (const given of [
+    for (const given of <Record<string, string>[]>[
       { traceparent: `00-${TRACE}-${PARENT}-01` },
       { "x-amzn-sagemaker-custom-attributes": `traceparent=00-${TRACE}-${PARENT}-01` },
       { "x-amzn-sagemaker-custom-attributes": `tenant=a; traceparent=00-${TRACE}-${PARENT}-01,trial=2` },
@@ -38,7 +38,7 @@ describe("trace context with the SDK registered", () => {
   });
 
   it("starts a new trace from attributes without a (valid) traceparent", () => {
-    for (const given of [{}, { "x-amzn-sagemaker-custom-attributes": "tenant=a" }, { traceparent: "00-zz-yy-01" }]) {
+    for (const given of <Record<string, string>[]>[{}, { "x-amzn-sagemaker-custom-attributes": "tenant=a" }, { traceparent: "00-zz-yy-01" }]) {
       expect(spanOf(extractTraceContext(headers(given)))).toBeUndefined();
     }
   });
