@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps) {
 
   const routes = app
     .route("/", healthRoutes())
-    .route("/", readyRoutes(deps.readiness ?? {}))
+    .route("/", readyRoutes(deps.readiness ?? {}, { logger: deps.logger }))
     .route("/", librariesRoutes(routeDeps))
     .route("/", modelsRoutes(routeDeps))
     .route("/", adaptersRoutes(routeDeps))

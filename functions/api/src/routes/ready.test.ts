@@ -1,3 +1,4 @@
+import { createLogger } from "@semla/observability";
 import { describe, expect, it } from "vitest";
 import { type Readiness, readyRoutes } from "./ready.js";
 
@@ -7,8 +8,10 @@ const failing = async () => {
 };
 
 async function readyz(readiness: Readiness, timeoutMs = 50) {
-  const reply = await readyRoutes(readiness, timeoutMs).request("/readyz");
-  return { status: reply.status, retryAfter: reply.headers.get("retry-after"), body: (await reply.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> } };
+  const lines: string[] = [];
+  const reply = await readyRoutes(readiness, { timeoutMs, logger: createLogger("info", (line) => lines.push(line)) }).request("/readyz");
+  const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logged, status: reply.status, retryAfter: reply.headers.get("retry-after"), body: (await reply.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> } };
 }
 
 /** The checks without their timings: which answered, and how the others failed. */
@@ -29,6 +32,8 @@ describe("GET /readyz", () => {
     expect(reply.body.status).toBe("unready");
     expect(outcome(reply.body)).toEqual({ database: true, store: true, backend: true, [name]: "failed" });
     expect(JSON.stringify(reply.body)).not.toContain("hunter2");
+    // The operator's log says why (redacted as every logged error is: the password is not a key, so it stays).
+    expect(reply.logged).toEqual([expect.objectContaining({ level: "warn", msg: "not ready", dependency: name, error: "connect ECONNREFUSED 10.0.0.7:5432 (password=hunter2)" })]);
   });
 
   it("gives each dependency a bounded time: one that hangs is 503 'no answer', and its probe is told to stop", async () => {
@@ -42,6 +47,10 @@ describe("GET /readyz", () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(reply.status).toBe(503);
     expect(outcome(reply.body)).toEqual({ database: "no answer within 40 ms", store: "failed", backend: true });
+    expect(reply.logged.map((line) => [line.dependency, line.name])).toEqual([
+      ["store", "Error"],
+      ["database", "ProbeTimeout"],
+    ]);
     expect(aborted).toBe(true);
   });
 

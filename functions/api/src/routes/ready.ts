@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { errorFields, type Logger } from "@semla/observability";
 import { newRouter } from "../http/router.js";
 
 /** One dependency's check: resolves when it answers; the signal ends it at the time-out. */
@@ -26,7 +27,7 @@ const ready = createRoute({
 type Check = z.infer<typeof CheckSchema>;
 
 /** Runs one probe under the time-out; the error says what kind of failure, never its text (the route is unauthenticated). */
-async function check(probe: ReadinessProbe, timeoutMs: number): Promise<Check> {
+async function check(probe: ReadinessProbe, timeoutMs: number, failed: (error: unknown) => void): Promise<Check> {
   const started = performance.now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -35,25 +36,33 @@ async function check(probe: ReadinessProbe, timeoutMs: number): Promise<Check> {
     await Promise.race([
       probe(controller.signal),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
+        timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
     return { ok: true, ms: ms() };
   } catch (error) {
     controller.abort();
-    return { ok: false, ms: ms(), error: error instanceof ProbeTimeout ? `no answer within ${timeoutMs} ms` : "failed" };
+    failed(error);
+    return { ok: false, ms: ms(), error: error instanceof ProbeTimeout ? error.message : "failed" };
   } finally {
     clearTimeout(timer);
   }
 }
 
-class ProbeTimeout extends Error {}
+class ProbeTimeout extends Error {
+  override readonly name = "ProbeTimeout";
+}
 
-/** GET /readyz: 200 only when every dependency answers, else 503 naming the one(s) that did not; unlike /healthz (the process is up). */
-export function readyRoutes(readiness: Readiness, timeoutMs = READY_TIMEOUT_MS) {
+/**
+ * GET /readyz: 200 only when every dependency answers, else 503 naming the one(s) that did not
+ * (unlike /healthz: the process is up). The answer says how a check failed; the log says why.
+ */
+export function readyRoutes(readiness: Readiness, { timeoutMs = READY_TIMEOUT_MS, logger }: { timeoutMs?: number; logger?: Logger } = {}) {
   return newRouter().openapi(ready, async (c) => {
     const names = Object.keys(readiness);
-    const results = await Promise.all(names.map((name) => check(readiness[name] as ReadinessProbe, timeoutMs)));
+    const results = await Promise.all(
+      names.map((name) => check(readiness[name] as ReadinessProbe, timeoutMs, (error) => logger?.log("warn", "not ready", { requestId: c.get("requestId"), dependency: name, ...errorFields(error) }))),
+    );
     const checks = Object.fromEntries(names.map((name, i) => [name, results[i] as Check]));
     const ok = results.every((r) => r.ok);
     c.header("cache-control", "no-store");
