@@ -1,7 +1,7 @@
+import { createLogger } from "@semla/observability";
 import { describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import { type AppDeps, createApp } from "./app.js";
-import { createLogger } from "./http/logger.js";
 
 /**
  * Every string a request brings in goes through core's text() (or a format that already refuses

@@ -22,6 +22,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every dependency answered (database, object store, inference backend) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unready";
+                            checks: {
+                                [key: string]: {
+                                    ok: boolean;
+                                    ms: number;
+                                    error?: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description A dependency did not answer in time or failed: `checks` names it */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unready";
+                            checks: {
+                                [key: string]: {
+                                    ok: boolean;
+                                    ms: number;
+                                    error?: string;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/libraries": {
         parameters: {
             query?: never;

@@ -83,5 +83,10 @@ export interface InferOptions {
 export interface InferenceBackend {
   readonly kind: "local" | "sagemaker";
   infer(request: InferenceRequest, options?: InferOptions): Promise<BackendResponse>;
+  /**
+   * Resolves when the backend can serve (GET /readyz). The SageMaker backend has none: the only
+   * probe of an endpoint is an invocation, which would wake a GPU scaled to zero.
+   */
+  ready?(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,5 +11,6 @@ export { MIGRATIONS_FOLDER, type MigrationTarget, migrateDatabase } from "./migr
 export { dataApiOutage, databaseUnavailable, type OutageClassifier, pgliteOutage, pgOutage } from "./outage.js";
 export { createPgAdapterIndex, ignoreConnectionErrors, PG_TIMEOUT_DEFAULTS, type PgAdapterIndexOptions } from "./pg-index.js";
 export { createPgliteAdapterIndex, openPglite, type PgliteAdapterIndexOptions } from "./pglite-index.js";
+export { pingDatabase } from "./ping.js";
 export { requireLibrary, unknownLibrary } from "./require-library.js";
 export { adapters, apiKeys, contributions, libraries, type Schema, schema } from "./schema.js";
