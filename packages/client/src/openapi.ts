@@ -29,55 +29,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every dependency answered (database, object store, inference backend) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ready" | "unready";
-                            checks: {
-                                [key: string]: {
-                                    ok: boolean;
-                                    ms: number;
-                                    error?: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description A dependency did not answer in time or failed: `checks` names it */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ready" | "unready";
-                            checks: {
-                                [key: string]: {
-                                    ok: boolean;
-                                    ms: number;
-                                    error?: string;
-                                };
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        /** Readiness check */
+        get: operations["ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -824,6 +777,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answered (database, object store, inference backend) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unready";
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency did not answer in time or failed: `checks` names it */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "unready";
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
                 };
             };
         };

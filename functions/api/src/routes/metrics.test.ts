@@ -9,7 +9,7 @@ const ADMIN_TOKEN = "semla_admin_metrics-test";
 
 describe("GET /metrics after a scripted sequence of requests through the real HTTP server (embedded stack, local backend)", () => {
   let stack: EmbeddedStack;
-  const segments: { timings: { stages: Record<string, number> }; contributions: { adapterId: string; weight: number }[] }[] = [];
+  const segments: { timings: { stages: Record<string, number> }; contributions: { adapterId: string; weight: number }[]; coverage: { status: string } | null }[] = [];
   let exposition: string;
 
   beforeAll(async () => {
@@ -87,7 +87,11 @@ describe("GET /metrics after a scripted sequence of requests through the real HT
     expect(read.value("semla_adapter_cache_bytes")).toBeGreaterThan(0);
     expect(read.histogram("semla_adapter_bytes_per_request")?.count).toBe(0);
     expect([read.value("semla_backend_retries_total"), read.value("semla_backend_timeouts_total")]).toEqual([0, 0]);
-    expect(read.series("semla_out_of_library_total")).toEqual([]);
+    // Both images are out-of-library: the stack's two adapters have centroids without sample spreads, so
+    // their radius is the gap between them, and the images sit farther. The counter agrees with the answers.
+    const out = segments.filter((s) => s.coverage?.status === "out-of-library").length;
+    expect(out).toBe(2);
+    expect(read.series("semla_out_of_library_total")).toEqual([{ labels: { library: stack.library.id }, value: out }]);
   });
 
   it("answers /readyz 200 when the database, the store and the backend answer", async () => {

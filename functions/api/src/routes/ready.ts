@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorFields, type Logger } from "@semla/observability";
+import { errorResponses, PUBLIC } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 
 /** One dependency's check: resolves when it answers; the signal ends it at the time-out. */
@@ -17,10 +18,19 @@ const ReadySchema = z.object({ status: z.enum(["ready", "unready"]), checks: z.r
 const ready = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "ready",
+  summary: "Readiness check",
   tags: ["health"],
+  security: PUBLIC,
   responses: {
+    // Any route's answers (429, 500); this route's own 503 below replaces the generic one.
+    ...errorResponses(),
     200: { description: "Every dependency answered (database, object store, inference backend)", content: { "application/json": { schema: ReadySchema } } },
-    503: { description: "A dependency did not answer in time or failed: `checks` names it", content: { "application/json": { schema: ReadySchema } } },
+    503: {
+      description: "A dependency did not answer in time or failed: `checks` names it",
+      headers: { "Retry-After": { description: "Seconds to wait before asking again", schema: { type: "integer", minimum: 1 } } },
+      content: { "application/json": { schema: ReadySchema } },
+    },
   },
 });
 
@@ -49,6 +59,9 @@ async function check(probe: ReadinessProbe, timeoutMs: number, failed: (error: u
   }
 }
 
+/** What an unready answer asks a balancer or a client to wait before asking again. */
+const READY_RETRY_AFTER_SECONDS = 5;
+
 class ProbeTimeout extends Error {
   override readonly name = "ProbeTimeout";
 }
@@ -68,6 +81,6 @@ export function readyRoutes(readiness: Readiness, { timeoutMs = READY_TIMEOUT_MS
     c.header("cache-control", "no-store");
     if (ok) return c.json({ status: "ready" as const, checks }, 200);
     c.header("retry-after", "5");
-    return c.json({ status: "unready" as const, checks }, 503);
+    return c.json({ status: "unready" as const, checks }, 503, { "Retry-After": String(READY_RETRY_AFTER_SECONDS) });
   });
 }
