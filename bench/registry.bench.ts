@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { table } from "@semla/cli/format";
-import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, createPrng, peft, randomAdapter } from "@semla/core";
+import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, peft, randomAdapter } from "@semla/core";
 import { createPgAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
 import { createHnswIndex, createScratchDatabase, defaultEfSearch, hnswIndexName, toVectorLiteral } from "@semla/registry/testing";
 import { createS3BlobStore } from "@semla/storage";
@@ -17,48 +17,13 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
+import { type Distribution, generate } from "./centroids.js";
 import { percentile, writeResult } from "./stats.js";
 
 const DIMENSION = 768;
 const SIZES = (process.env.SEMLA_BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const QUERIES = 200;
 const K = 5;
-
-type Distribution = "clustered" | "uniform";
-
-/**
- * Unit vectors, uniform on the sphere (HNSW's worst case), or clustered as CLIP centroids are: one
- * cluster per ~50 points, each point its cluster's centre moved along a few shared directions (real
- * image embeddings have a low intrinsic dimension: related domains differ in a handful of factors)
- * plus a little isotropic noise. Queries are drawn the same way.
- */
-function generate(distribution: Distribution, count: number, seed: number): { points: Float32Array[]; queries: Float32Array[] } {
-  const random = createPrng(seed, distribution);
-  const unit = (v: Float32Array) => {
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  const gaussian = () => Float32Array.from({ length: DIMENSION }, () => random.normal());
-  if (distribution === "uniform") {
-    return { points: Array.from({ length: count }, () => unit(gaussian())), queries: Array.from({ length: QUERIES }, () => unit(gaussian())) };
-  }
-  const FACTORS = 16;
-  const clusters = Array.from({ length: Math.max(20, Math.round(count / 50)) }, () => ({
-    centre: unit(gaussian()),
-    factors: Array.from({ length: FACTORS }, () => unit(gaussian())),
-  }));
-  const draw = () => {
-    const { centre, factors } = clusters[Math.floor(random.next() * clusters.length)]!;
-    const v = Float32Array.from(centre);
-    for (const f of factors) {
-      const a = (0.3 / Math.sqrt(FACTORS)) * random.normal();
-      for (let i = 0; i < DIMENSION; i++) v[i]! += a * f[i]!;
-    }
-    for (let i = 0; i < DIMENSION; i++) v[i]! += (0.02 / Math.sqrt(DIMENSION)) * random.normal();
-    return unit(v);
-  };
-  return { points: Array.from({ length: count }, draw), queries: Array.from({ length: QUERIES }, draw) };
-}
 
 async function bulkLoad(pool: pg.Pool, library: LibraryRecord, points: readonly Float32Array[]): Promise<number> {
   const db = drizzle(pool);
@@ -85,7 +50,7 @@ async function knnCase(url: string, size: number, distribution: Distribution) {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const index = await createPgAdapterIndex({ pool });
   const library = await index.createLibrary({ tenant: "bench", name: `${distribution}-${size}`, baseModelId: "b", embeddingModelId: "clip-vit-l-14", dimension: DIMENSION, metric: "euclidean" });
-  const { points, queries } = generate(distribution, size, size);
+  const { points, queries } = generate(distribution, size, size, { dimension: DIMENSION, queries: QUERIES });
   const buildMs = await bulkLoad(pool, library, points);
 
   /** The first 20 queries warm caches and are not timed. */
@@ -136,7 +101,7 @@ async function ingestion(url: string) {
     peft.writePeftAdapter(randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: i, baseModel: "catseg-l" })),
   );
   const bytes = files[0]!.weights.byteLength;
-  const { points } = generate("clustered", COUNT, 7);
+  const { points } = generate("clustered", COUNT, 7, { dimension: DIMENSION, queries: 0 });
 
   let start = performance.now();
   for (const [i, f] of files.entries()) await client.send(new PutObjectCommand({ Bucket: "semla-bench", Key: `plain/${i}`, Body: f.weights }));
