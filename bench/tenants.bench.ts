@@ -73,14 +73,20 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 const describePlan = (node: PlanNode): string =>
-  [`${node["Node Type"]}${node["Index Name"] ? ` on ${node["Index Name"].startsWith("adapters_hnsw_") ? "adapters_hnsw_<library>" : node["Index Name"]}` : ""}`, ...(node.Plans ?? []).map(describePlan)].join(" > ");
+  [
+    `${node["Node Type"]}${node["Index Name"] ? ` on ${node["Index Name"].startsWith("adapters_hnsw_") ? "adapters_hnsw_<library>" : node["Index Name"]}` : ""}`,
+    ...(node.Plans ?? []).map(describePlan),
+  ].join(" > ");
 
 async function serverTimes(client: pg.PoolClient, libraryId: string, query: Float32Array): Promise<{ planningMs: number; executionMs: number; plan: string }> {
   await client.query("BEGIN");
   try {
     await client.query("SET LOCAL hnsw.ef_search = 40; SET LOCAL hnsw.iterative_scan = strict_order");
     const { rows } = await client.query<{ sql: string }>("SELECT semla_nearest_sql($1::uuid, $2, 'euclidean') AS sql", [libraryId, DIMENSION]);
-    const statement = rows[0]!.sql.replaceAll("$1", `'${toVectorLiteral(query)}'`).replaceAll("$2", "ARRAY[]::text[]").replaceAll("$3", String(K + 1));
+    const statement = rows[0]!.sql
+      .replaceAll("$1", `'${toVectorLiteral(query)}'`)
+      .replaceAll("$2", "ARRAY[]::text[]")
+      .replaceAll("$3", String(K + 1));
     const plan = await client.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${statement}`);
     const [result] = plan.rows[0]["QUERY PLAN"] as { "Planning Time": number; "Execution Time": number; Plan: PlanNode }[];
     return { planningMs: result!["Planning Time"], executionMs: result!["Execution Time"], plan: describePlan(result!.Plan) };
@@ -89,7 +95,16 @@ async function serverTimes(client: pg.PoolClient, libraryId: string, query: Floa
   }
 }
 
-async function measure(index: DrizzleAdapterIndex, pool: pg.Pool, libraries: readonly Library[], large: Library, largeExact: string[][], largeQueries: Float32Array[], queries: Float32Array[], seed: number) {
+async function measure(
+  index: DrizzleAdapterIndex,
+  pool: pg.Pool,
+  libraries: readonly Library[],
+  large: Library,
+  largeExact: string[][],
+  largeQueries: Float32Array[],
+  queries: Float32Array[],
+  seed: number,
+) {
   const random = createPrng(seed, "tenant-queries");
   const picks = queries.map(() => libraries[Math.floor(random.next() * libraries.length)]!);
   // Warm the per-process library cache and the pages of the libraries queried.
@@ -210,7 +225,21 @@ try {
     console.log(`${r.distribution} centroids (large library's index built in ${(r.largeBuildMs / 1000).toFixed(1)} s)`);
     console.log(
       table(
-        ["libraries", "design", "indexes", "small p50 ms", "small p99 ms", "small plan p50", "small exec p50", "small recall@5", "large p50 ms", "large p99 ms", "large plan p50", "large recall@5", "insert ms"],
+        [
+          "libraries",
+          "design",
+          "indexes",
+          "small p50 ms",
+          "small p99 ms",
+          "small plan p50",
+          "small exec p50",
+          "small recall@5",
+          "large p50 ms",
+          "large p99 ms",
+          "large plan p50",
+          "large recall@5",
+          "insert ms",
+        ],
         r.rows.map((row) => [
           row.libraries.toLocaleString("en-US"),
           row.design,

@@ -4,7 +4,7 @@
 -- gets its index when it reaches HNSW_MIN_ADAPTERS (1,000) active adapters and is scanned exactly
 -- through the b-tree below that (packages/registry/src/db/hnsw.ts). Here: drop the indexes of the
 -- libraries below that size, as if they had grown under the new rule.
--- (2) semla_nearest also returns each row's centroid, so the distances of a plan are recomputed in
+-- (2) semla_nearest also returns each row's centroid (binary: vector_send), so the distances of a plan are recomputed in
 -- float64 (pgvector computes in float32); a changed result type needs DROP + CREATE.
 DO $$
 DECLARE
@@ -26,7 +26,7 @@ $$;
 CREATE OR REPLACE FUNCTION semla_nearest_sql(p_library uuid, p_dimension integer, p_metric text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT format(
-    'SELECT a.id, a.name, a.version, (a.centroid::vector(%1$s) %2$s $1::vector(%1$s))::double precision AS distance, a.centroid::text AS centroid'
+    'SELECT a.id, a.name, a.version, (a.centroid::vector(%1$s) %2$s $1::vector(%1$s))::double precision AS distance, vector_send(a.centroid) AS centroid'
     || ' FROM adapters a WHERE a.library_id = %3$L AND a.status = ''active'''
     || ' AND NOT (a.id::text = ANY($2) OR a.name = ANY($2))'
     || ' ORDER BY a.centroid::vector(%1$s) %2$s $1::vector(%1$s) LIMIT $3',
@@ -38,7 +38,7 @@ DROP FUNCTION semla_nearest(uuid, integer, text, text, integer, text[], boolean,
 CREATE FUNCTION semla_nearest(
   p_library uuid, p_dimension integer, p_metric text, p_query text, p_limit integer,
   p_exclude text[], p_exact boolean, p_ef_search integer)
-RETURNS TABLE (id uuid, name text, version integer, distance double precision, centroid text)
+RETURNS TABLE (id uuid, name text, version integer, distance double precision, centroid bytea)
 LANGUAGE plpgsql
 SET enable_indexscan = on SET hnsw.ef_search = 40 SET hnsw.iterative_scan = 'off'
 AS $$

@@ -4,7 +4,7 @@ import type { NearestAdapter, NearestQuery } from "./adapter-index.js";
 import { type RegistryDatabase, resultRows } from "./database.js";
 import type { IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
-import { parseVectorLiteral, toVectorLiteral } from "./vector.js";
+import { parseVectorBinary, toVectorLiteral } from "./vector.js";
 
 /**
  * k-nearest retrieval over a library's active adapters, one statement each: `semla_nearest`
@@ -72,7 +72,7 @@ export async function nearestAdapters(db: RegistryDatabase, library: IndexedLibr
             id: String(row.id),
             name: String(row.name),
             version: Number(row.version),
-            distance: routing.distance(library.metric, query, parseVectorLiteral(String(row.centroid))),
+            distance: routing.distance(library.metric, query, parseVectorBinary(row.centroid as Uint8Array | string)),
           }),
         )
         .sort(routing.compareNeighbors)
