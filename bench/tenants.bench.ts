@@ -212,6 +212,8 @@ try {
   const runs = [];
   for (const distribution of (process.env.SEMLA_BENCH_DISTRIBUTIONS ?? "clustered,uniform").split(",") as Distribution[]) {
     runs.push(await run(database.url, distribution));
+    // Written after each distribution too, so a long run leaves what it measured.
+    await writeResult("tenants", { k: K, dimension: DIMENSION, perLibrary: PER_LIBRARY, large: LARGE, hnswMinAdapters: HNSW_MIN_ADAPTERS, runs });
     // Each distribution starts from an empty table.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     await pool.query("DELETE FROM libraries");
