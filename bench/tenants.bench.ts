@@ -99,9 +99,7 @@ async function measure(
   index: DrizzleAdapterIndex,
   pool: pg.Pool,
   libraries: readonly Library[],
-  large: Library,
-  largeExact: string[][],
-  largeQueries: Float32Array[],
+  large: { library: Library; exact: string[][]; queries: Float32Array[] } | undefined,
   queries: Float32Array[],
   seed: number,
 ) {
@@ -132,47 +130,64 @@ async function measure(
     }
     small.recall /= queries.length - WARMUP;
     const big = { times: [] as number[], planning: [] as number[], execution: [] as number[], recall: 0, plans: new Set<string>() };
-    for (const [i, query] of largeQueries.entries()) {
+    for (const [i, query] of (large?.queries ?? []).entries()) {
       const start = performance.now();
-      const found = await index.nearest(large.id, query, { k: K });
+      const found = await index.nearest(large!.library.id, query, { k: K });
       const ms = performance.now() - start;
-      const server = await serverTimes(client, large.id, query);
+      const server = await serverTimes(client, large!.library.id, query);
       if (i < WARMUP) continue;
       big.times.push(ms);
       big.planning.push(server.planningMs);
       big.execution.push(server.executionMs);
       big.plans.add(server.plan);
-      big.recall += found.filter((n) => largeExact[i]!.includes(n.id)).length / K;
+      big.recall += found.filter((n) => large!.exact[i]!.includes(n.id)).length / K;
     }
-    big.recall /= largeQueries.length - WARMUP;
+    big.recall /= (large?.queries.length ?? WARMUP + 1) - WARMUP;
     const shape = (m: typeof small) => ({ latencyMs: summary(m.times), planningMs: summary(m.planning), executionMs: summary(m.execution), recall: m.recall, plans: [...m.plans] });
-    return { small: shape(small), large: shape(big) };
+    return { small: shape(small), large: large ? shape(big) : undefined };
   } finally {
     client.release();
   }
 }
 
-async function run(url: string, distribution: Distribution) {
+/**
+ * One design, its libraries added step by step. "threshold" next to the large library (its index
+ * built as the threshold design builds it). "per-library HNSW" without it: there every library's
+ * index is created with the library, as the old createLibrary did, and a partial index build scans
+ * the whole table, 2 s a library with the large library's 100k rows in it (measured), which would
+ * take hours at 5,000; without those rows, the small libraries' planning and execution are the same.
+ */
+async function run(url: string, distribution: Distribution, design: Design, onStep: (row: object) => Promise<void>) {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const index = await createPgAdapterIndex({ pool });
   const db = drizzle(pool);
   const tenant = `bench-${distribution}`;
-  const [largeId] = await insertLibraries(pool, 1, `${tenant}-large`);
-  const largeData = generate(distribution, LARGE, 1, { dimension: DIMENSION, queries: QUERIES });
-  const large: Library = { id: largeId!, points: largeData.points, ids: await insertAdapters(pool, Array(LARGE).fill(largeId), largeData.points) };
-  await pool.query("SET maintenance_work_mem = '2GB'");
-  let started = performance.now();
-  // The large library crosses the threshold: the index the threshold design builds for it.
-  if ((await index.syncSearchIndex(large.id)) !== "create") throw new Error("the large library got no HNSW index");
-  const largeBuildMs = performance.now() - started;
-  await pool.query("ANALYZE adapters");
-  const largeExact: string[][] = [];
-  for (const q of largeData.queries) largeExact.push((await index.nearest(large.id, q, { k: K, exact: true })).map((n) => n.id));
+  let large: { library: Library; exact: string[][]; queries: Float32Array[]; buildMs: number } | undefined;
+  if (design === "threshold") {
+    const [largeId] = await insertLibraries(pool, 1, `${tenant}-large`);
+    const largeData = generate(distribution, LARGE, 1, { dimension: DIMENSION, queries: QUERIES });
+    const library: Library = { id: largeId!, points: largeData.points, ids: await insertAdapters(pool, Array(LARGE).fill(largeId), largeData.points) };
+    await pool.query("SET maintenance_work_mem = '2GB'");
+    const started = performance.now();
+    // The large library crosses the threshold: the index the threshold design builds for it.
+    if ((await index.syncSearchIndex(library.id)) !== "create") throw new Error("the large library got no HNSW index");
+    const buildMs = performance.now() - started;
+    await pool.query("ANALYZE adapters");
+    const exact: string[][] = [];
+    for (const q of largeData.queries) exact.push((await index.nearest(library.id, q, { k: K, exact: true })).map((n) => n.id));
+    large = { library, exact, queries: largeData.queries, buildMs };
+    console.error(`tenants ${distribution}: large library of ${LARGE} loaded, index built in ${(buildMs / 1000).toFixed(1)} s`);
+  }
 
   const libraries: Library[] = [];
-  const rows = [];
   for (const [step, count] of STEPS.entries()) {
     const ids = await insertLibraries(pool, count - libraries.length, tenant, libraries.length + 1);
+    let createLibraryMs = 0;
+    if (design === "per-library HNSW") {
+      const started = performance.now();
+      for (const id of ids) await db.execute(createHnswIndex({ id, dimension: DIMENSION, metric: "euclidean" })!);
+      createLibraryMs = (performance.now() - started) / ids.length;
+    }
     const data = generate(distribution, ids.length * PER_LIBRARY, 100 + step, { dimension: DIMENSION, queries: QUERIES });
     const owners = ids.flatMap((id) => Array<string>(PER_LIBRARY).fill(id));
     const adapterIds = await insertAdapters(pool, owners, data.points);
@@ -180,95 +195,106 @@ async function run(url: string, distribution: Distribution) {
       libraries.push({ id, points: data.points.slice(j * PER_LIBRARY, (j + 1) * PER_LIBRARY), ids: adapterIds.slice(j * PER_LIBRARY, (j + 1) * PER_LIBRARY) });
     });
     await pool.query("ANALYZE adapters");
-    for (const design of ["threshold", "per-library HNSW"] as Design[]) {
-      let ddlMs = 0;
-      if (design === "per-library HNSW") {
-        started = performance.now();
-        for (const lib of libraries) await db.execute(createHnswIndex({ id: lib.id, dimension: DIMENSION, metric: "euclidean" })!);
-        ddlMs = performance.now() - started;
-        await pool.query("ANALYZE adapters");
-      }
-      const result = await measure(index, pool, libraries, large, largeExact, largeData.queries, data.queries, step);
-      // An insert into the table with the design's indexes (every partial predicate is checked).
-      started = performance.now();
-      const probe = await insertAdapters(pool, [libraries[0]!.id], [data.points[0]!]);
-      const insertMs = performance.now() - started;
+    const result = await measure(index, pool, libraries, large, data.queries, step);
+    // Inserts into the table with the design's indexes (every partial predicate is checked): the median of 20.
+    const inserts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const probe = await insertAdapters(pool, [libraries[i % libraries.length]!.id], [data.points[i]!]);
+      inserts.push(performance.now() - started);
       await pool.query("DELETE FROM adapters WHERE id = $1", [probe[0]]);
-      rows.push({ distribution, libraries: count, design, indexes: design === "threshold" ? 1 : count + 1, ...result, insertMs, ddlMs });
-      console.error(`tenants ${distribution} ${count} ${design}: done; small: ${result.small.plans.join(" | ")}; large: ${result.large.plans.join(" | ")}`);
-      if (design === "per-library HNSW") {
-        for (const lib of libraries) await pool.query(`DROP INDEX "${hnswIndexName(lib.id)}"`);
-      }
     }
+    const insertMs = summary(inserts).p50;
+    const row = { distribution, libraries: count, design, indexes: design === "threshold" ? 1 : count, ...result, insertMs, createLibraryMs, largeBuildMs: large?.buildMs };
+    await onStep(row);
+    const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(2));
+    console.error(
+      `tenants ${distribution} ${count} ${design}: small p50 ${f(result.small.latencyMs.p50)} p99 ${f(result.small.latencyMs.p99)} plan ${f(result.small.planningMs.p50)} exec ${f(result.small.executionMs.p50)} recall ${result.small.recall.toFixed(3)}; large p50 ${f(result.large?.latencyMs.p50)} recall ${f(result.large?.recall)}; insert ${f(insertMs)} ms; ${result.small.plans.join(" | ")}`,
+    );
   }
   await index.close();
   await pool.end();
-  return { distribution, largeBuildMs, rows };
 }
 
 const postgres = await acquirePostgres();
-const database = await createScratchDatabase(postgres.url);
 try {
-  const runs = [];
+  const rows: object[] = [];
+  const save = () => writeResult("tenants", { k: K, dimension: DIMENSION, perLibrary: PER_LIBRARY, large: LARGE, hnswMinAdapters: HNSW_MIN_ADAPTERS, queries: QUERIES - WARMUP, rows });
+  const designs = (process.env.SEMLA_BENCH_DESIGNS ?? "threshold,per-library HNSW").split(",") as Design[];
   for (const distribution of (process.env.SEMLA_BENCH_DISTRIBUTIONS ?? "clustered,uniform").split(",") as Distribution[]) {
-    runs.push(await run(database.url, distribution));
-    // Written after each distribution too, so a long run leaves what it measured.
-    await writeResult("tenants", { k: K, dimension: DIMENSION, perLibrary: PER_LIBRARY, large: LARGE, hnswMinAdapters: HNSW_MIN_ADAPTERS, runs });
-    // Each distribution starts from an empty table.
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    await pool.query("DELETE FROM libraries");
-    await pool.end();
+    for (const design of designs) {
+      const database = await createScratchDatabase(postgres.url);
+      try {
+        // Written after every step, so a long run leaves what it measured.
+        await run(database.url, distribution, design, async (row) => {
+          rows.push(row);
+          await save();
+        });
+      } finally {
+        await database.drop();
+      }
+    }
   }
   console.log(
-    `\nRetrieval by number of libraries (${PER_LIBRARY} adapters each) next to one of ${LARGE.toLocaleString("en-US")}, k = ${K}, ${DIMENSION}-d, ${QUERIES - WARMUP} timed queries each; HNSW_MIN_ADAPTERS = ${HNSW_MIN_ADAPTERS}\n`,
+    `\nRetrieval by number of libraries (${PER_LIBRARY} adapters each), k = ${K}, ${DIMENSION}-d, ${QUERIES - WARMUP} timed queries each; HNSW_MIN_ADAPTERS = ${HNSW_MIN_ADAPTERS}; large library: ${LARGE.toLocaleString("en-US")}\n`,
   );
-  const f = (x: number) => x.toFixed(2);
-  for (const r of runs) {
-    console.log(`${r.distribution} centroids (large library's index built in ${(r.largeBuildMs / 1000).toFixed(1)} s)`);
-    console.log(
-      table(
-        [
-          "libraries",
-          "design",
-          "indexes",
-          "small p50 ms",
-          "small p99 ms",
-          "small plan p50",
-          "small exec p50",
-          "small recall@5",
-          "large p50 ms",
-          "large p99 ms",
-          "large plan p50",
-          "large recall@5",
-          "insert ms",
-        ],
-        r.rows.map((row) => [
-          row.libraries.toLocaleString("en-US"),
-          row.design,
-          row.indexes.toLocaleString("en-US"),
-          f(row.small.latencyMs.p50),
-          f(row.small.latencyMs.p99),
-          f(row.small.planningMs.p50),
-          f(row.small.executionMs.p50),
-          row.small.recall.toFixed(3),
-          f(row.large.latencyMs.p50),
-          f(row.large.latencyMs.p99),
-          f(row.large.planningMs.p50),
-          row.large.recall.toFixed(3),
-          f(row.insertMs),
-        ]),
-      ),
-    );
-    const ratios = STEPS.map((count) => {
-      const now = r.rows.find((row) => row.libraries === count && row.design === "threshold")!;
-      const before = r.rows.find((row) => row.libraries === count && row.design === "per-library HNSW")!;
-      return [count.toLocaleString("en-US"), (now.small.latencyMs.p50 / before.small.latencyMs.p50).toFixed(3), (now.large.latencyMs.p50 / before.large.latencyMs.p50).toFixed(3)];
+  type Row = { distribution: string; libraries: number; design: string; indexes: number; insertMs: number; createLibraryMs: number; small: Shape; large: Shape | undefined };
+  type Shape = { latencyMs: { p50: number; p99: number }; planningMs: { p50: number }; executionMs: { p50: number }; recall: number };
+  const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(2));
+  console.log(
+    table(
+      [
+        "distribution",
+        "libraries",
+        "design",
+        "HNSW indexes",
+        "small p50 ms",
+        "small p99 ms",
+        "small plan p50",
+        "small exec p50",
+        "small recall@5",
+        "large p50 ms",
+        "large p99 ms",
+        "large recall@5",
+        "insert ms",
+        "create library ms",
+      ],
+      (rows as Row[]).map((r) => [
+        r.distribution,
+        r.libraries.toLocaleString("en-US"),
+        r.design,
+        r.indexes.toLocaleString("en-US"),
+        f(r.small.latencyMs.p50),
+        f(r.small.latencyMs.p99),
+        f(r.small.planningMs.p50),
+        f(r.small.executionMs.p50),
+        r.small.recall.toFixed(3),
+        f(r.large?.latencyMs.p50),
+        f(r.large?.latencyMs.p99),
+        r.large ? r.large.recall.toFixed(3) : "-",
+        f(r.insertMs),
+        f(r.createLibraryMs),
+      ]),
+    ),
+  );
+  const pairs = (rows as Row[])
+    .filter((r) => r.design === "threshold")
+    .flatMap((now) => {
+      const before = (rows as Row[]).find((r) => r.design !== "threshold" && r.libraries === now.libraries && r.distribution === now.distribution);
+      return before
+        ? [
+            [
+              now.distribution,
+              now.libraries.toLocaleString("en-US"),
+              (now.small.latencyMs.p50 / before.small.latencyMs.p50).toFixed(3),
+              (now.small.planningMs.p50 / before.small.planningMs.p50).toFixed(3),
+              (now.insertMs / before.insertMs).toFixed(3),
+            ],
+          ]
+        : [];
     });
-    console.log(table(["libraries", "small p50 threshold / per-library", "large p50 threshold / per-library"], ratios));
-    console.log("");
-  }
-  await writeResult("tenants", { k: K, dimension: DIMENSION, perLibrary: PER_LIBRARY, large: LARGE, hnswMinAdapters: HNSW_MIN_ADAPTERS, runs });
+  console.log(table(["distribution", "libraries", "small p50: threshold / per-library", "planning p50: threshold / per-library", "insert: threshold / per-library"], pairs));
+  await save();
 } finally {
-  await database.drop();
   await postgres.release();
 }
