@@ -14,7 +14,7 @@
 import { table } from "@semla/cli/format";
 import { createPrng, routing } from "@semla/core";
 import { createPgAdapterIndex, type DrizzleAdapterIndex, HNSW_MIN_ADAPTERS } from "@semla/registry";
-import { createHnswIndex, createScratchDatabase, hnswIndexName, toVectorLiteral } from "@semla/registry/testing";
+import { createHnswIndex, createScratchDatabase, toVectorLiteral } from "@semla/registry/testing";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { acquirePostgres } from "../test/setup/postgres.js";
