@@ -81,7 +81,7 @@ export interface NearestQuery {
   readonly k: number;
   /** Adapter ids or names to leave out (leave-one-out evaluation). */
   readonly exclude?: readonly string[];
-  /** Exact scan instead of the HNSW index. */
+  /** Exact scan instead of the HNSW index (libraries under HNSW_MIN_ADAPTERS are scanned exactly anyway). */
   readonly exact?: boolean;
   /** HNSW candidate list size (recall against latency); default max(40, 2k). */
   readonly efSearch?: number;

@@ -5,7 +5,7 @@ import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryCh
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { RegistryDatabase } from "./database.js";
-import { createHnswIndex, hnswIndexName, type IndexedLibrary } from "./hnsw.js";
+import { createHnswIndex, hnswIndexName, type IndexedLibrary, syncHnswIndex } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
@@ -18,6 +18,11 @@ import { storableJson, storableText } from "./text.js";
 export interface DrizzleAdapterIndex extends AdapterIndex {
   /** EXPLAIN of the query `nearest` runs, under the same settings (tests check HNSW use). */
   explainNearest(libraryId: string, query: Float32Array, options: NearestQuery): Promise<string>;
+  /**
+   * Creates or drops the library's HNSW index for its number of active adapters (hnsw.ts), as
+   * activate and deleteAdapter do; for rows that arrived another way (bulk loads, migrations).
+   */
+  syncSearchIndex(libraryId: string): Promise<"create" | "drop" | undefined>;
   /** The database itself, for the stores that share it (API keys, contributions). */
   readonly db: RegistryDatabase;
 }
@@ -87,6 +92,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
         throw new RegistryError("invalid-dimension", `dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(input.dimension)}`, { dimension: input.dimension });
       }
+      // No search index yet: a library is scanned exactly until it is large (hnsw.ts).
       return db.transaction(async (tx) => {
         const [row] = await tx
           .insert(libraries)
@@ -99,9 +105,6 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
             name: input.name,
           });
         }
-        // With the insert: a library is never visible without its index.
-        const ddl = createHnswIndex(row);
-        if (ddl) await tx.execute(ddl);
         return row;
       });
     },
@@ -219,6 +222,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         const [row] = await tx.update(adapters).set({ status, updatedAt: sql`now()` }).where(eq(adapters.id, adapter.id)).returning();
         if (!row) throw unknownAdapter(id);
         if (status === "active") await bumpGeneration(tx, library.id);
+        if (status === "active") await syncHnswIndex(tx, library);
         return row;
       });
     },
@@ -294,6 +298,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
             await tx.update(adapters).set({ status: "active", updatedAt: sql`now()` }).where(eq(adapters.id, previous.id));
           }
           await bumpGeneration(tx, adapter.libraryId);
+          await syncHnswIndex(tx, locked.library);
         }
         return removed;
       });
@@ -327,6 +332,14 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         .where(and(eq(libraries.id, libraryId), eq(libraries.generation, calibration.generation)))
         .returning({ id: libraries.id });
       return stored.length > 0;
+    },
+
+    async syncSearchIndex(libraryId) {
+      return db.transaction(async (tx) => {
+        const library = await findLibrary(tx, libraryId, true);
+        if (!library) throw unknownLibrary(libraryId);
+        return syncHnswIndex(tx, library);
+      });
     },
 
     async stalePending(before) {

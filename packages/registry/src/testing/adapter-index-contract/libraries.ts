@@ -22,7 +22,15 @@ export function describeLibraries(suite: ContractSuite): void {
       const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
         entries: { tag: string; when: number }[];
       };
-      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions", "0005_coverage"]);
+      expect(journal.entries.map((e) => e.tag)).toEqual([
+        "0000_enable-vector",
+        "0001_init",
+        "0002_centroid-storage-main",
+        "0003_nearest-functions",
+        "0004_contributions",
+        "0005_coverage",
+        "0006_hnsw-for-large-libraries",
+      ]);
       const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
       expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
@@ -85,11 +93,9 @@ export function describeLibraries(suite: ContractSuite): void {
       }
     });
 
-    it("creates the library's HNSW index with it, for its dimension and metric", async () => {
+    it("creates no HNSW index with a library: a small library is scanned exactly", async () => {
       const lib = await library({ dimension: 3, metric: "cosine" });
-      const [row] = await db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`);
-      expect(String(row?.indexdef)).toContain(`USING hnsw (((centroid)::vector(3)) vector_cosine_ops)`);
-      expect(String(row?.indexdef)).toContain(`WHERE ((library_id = '${lib.id}'::uuid) AND (status = 'active'::text))`);
+      expect(await db.query(`SELECT indexname FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`)).toEqual([]);
     });
 
     it("updateLibrary renames and corrects the model ids of an empty library; a taken name is library-exists, another tenant's library unknown", async () => {
