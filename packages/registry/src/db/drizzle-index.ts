@@ -5,7 +5,7 @@ import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryCh
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { RegistryDatabase } from "./database.js";
-import { createHnswIndex, hnswIndexName, type IndexedLibrary, syncHnswIndex } from "./hnsw.js";
+import { hnswIndexName, type IndexedLibrary, syncHnswIndex } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
