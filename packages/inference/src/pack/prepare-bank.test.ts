@@ -80,11 +80,12 @@ describe("bank mode: a library's adapters baked into the segmenter, a plan per i
   it("takes the plan as two inputs and holds each module's bank as initializers", () => {
     const graph = readModelGraph(bankModel);
     expect(graph.inputs).toEqual(["pixel_values", "text_embeds", LORA_BANK_INDICES, LORA_BANK_WEIGHTS]);
-    // fog targets q_proj, v_proj, c_fc of both blocks and the head; night adds out_proj: 9 modules, rank 4 (fog's; night's 2 padded).
+    // fog: q_proj and v_proj of both blocks, rank 4; night: block 1's out_proj and c_fc and the head, rank 2: 7 modules (night's slot of q_proj is zeros).
     const q0 = "sem_seg_head.predictor.clip_model.visual.transformer.resblocks.0.attn.q_proj";
     expect(graph.initializers.get(`${q0}.lora_bank_A`)).toMatchObject({ dims: [2, 4, 32], dataType: 1 });
     expect(graph.initializers.get(`${q0}.lora_bank_BT`)).toMatchObject({ dims: [2, 4, 32], dataType: 1 });
-    expect([...graph.initializers.keys()].filter((n) => n.endsWith(".lora_bank_A"))).toHaveLength(prepareBankSegmenter(plain, stackLoraBank([fog, night])).modules.length);
+    expect([...graph.initializers.keys()].filter((n) => n.endsWith(".lora_bank_A"))).toHaveLength(7);
+    expect(graph.initializers.get("sem_seg_head.predictor.head.proj.lora_bank_BT")).toMatchObject({ dims: [2, 2, 16] });
   });
 
   it("gives the cat-fused adapter's logits (≤ 1e-5) and torch's 0.7·fog + 0.3·night (≤ 1e-4)", async () => {
@@ -114,6 +115,18 @@ describe("bank mode: a library's adapters baked into the segmenter, a plan per i
     expect(relativeError(await run(bankModel, [1], () => null, [a]), alone1)).toBeGreaterThan(1e-3);
   });
 
+  it("is made from a LoRA-ready graph too (its run-time LoRA inputs give way to the bank; a module no adapter has stays the base layer)", async () => {
+    const fromReady = joinParts(prepareBankSegmenter(prepared, stackLoraBank([fog, night])).model);
+    expect(readModelGraph(fromReady).inputs).toEqual(["pixel_values", "text_embeds", LORA_BANK_INDICES, LORA_BANK_WEIGHTS]);
+    const a = { indices: [0, 1], weights: [0.7, 0.3] };
+    const b = { indices: [1, 1], weights: [0.25, 0.25] };
+    expect(relativeError(await run(fromReady, [0, 1], () => null, [a, b]), await run(bankModel, [0, 1], () => null, [a, b]))).toBeLessThan(1e-6);
+    // fog has only q_proj and v_proj: the other five LoRA modules of the graph are left as base layers, and the logits are torch's with fog merged.
+    const fogOnly = joinParts(prepareBankSegmenter(prepared, stackLoraBank([fog])).model);
+    const one = { indices: [0], weights: [1] };
+    expect(relativeError(await run(fogOnly, [0, 1], () => null, [one, one]), (await readCatsegNpy("logits-fog.npy")).data)).toBeLessThan(1e-4);
+  });
+
   it("serves a Gemm export (a 2-D input, viewed per image) as torch merged fog", async () => {
     const bank = joinParts(prepareBankSegmenter(gemm, stackLoraBank([fog])).model);
     const plan = { indices: [0], weights: [1] };
@@ -122,7 +135,10 @@ describe("bank mode: a library's adapters baked into the segmenter, a plan per i
 
   it("refuses a graph already prepared, and a bank whose module the graph has in another shape", () => {
     expect(() => prepareBankSegmenter(bankModel, stackLoraBank([fog]))).toThrow(/already takes LoRA inputs \(lora_bank\.indices, lora_bank\.weights\)/);
-    expect(() => prepareBankSegmenter(prepared, stackLoraBank([fog]))).toThrow(/already takes LoRA inputs/);
+    const only = joinParts(prepareSegmenter(plain, prepareTargets(["q_proj"])).model);
+    expect(() => prepareBankSegmenter(only, stackLoraBank([fog]))).toThrow(
+      /^the bank's module sem_seg_head\.predictor\.clip_model\.visual\.transformer\.resblocks\.0\.attn\.v_proj is no LoRA module of the graph \(nor 1 more\)$/,
+    );
     const q0 = fog.modules[0]!;
     const odd: LoraAdapter = { config: fog.config, modules: [{ ...q0, inFeatures: 16, a: new Float32Array(q0.rank * 16) }] };
     expect(() => prepareBankSegmenter(plain, stackLoraBank([odd]))).toThrow(`${q0.name} is [${q0.outFeatures}, 32] ([out, in]) in the graph`);

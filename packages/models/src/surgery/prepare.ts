@@ -185,9 +185,20 @@ export function targetSites(model: Uint8Array, targets: PrepareTargets, mapping:
   return { graph, sites: matchSites(graph, targets, mapping) };
 }
 
-/** Rewrites each site's output through `wiring`, copying every other field byte for byte. */
-export function rewireSites(graph: ModelGraph, sites: readonly LinearSite[], wiring: SiteWiring): Parts {
-  const byOutputNode = new Map(sites.map((s) => [s.output.index, s]));
+/** An edit of a graph: nodes replaced (by index) or dropped, inputs dropped, inputs and initializers added. */
+export interface GraphEdit {
+  /** For a node's index, the nodes emitted in its place. */
+  readonly replace: ReadonlyMap<number, (fresh: FreshName) => Uint8Array[]>;
+  readonly dropNodes?: ReadonlySet<number>;
+  readonly dropInputs?: ReadonlySet<string>;
+  /** Nodes every replacement reads, placed before the first one. */
+  readonly prologue?: (fresh: FreshName) => Uint8Array[];
+  readonly inputs: readonly Uint8Array[];
+  readonly initializers: readonly Uint8Array[];
+}
+
+/** Applies `edit`, copying every other field byte for byte. */
+export function editGraph(graph: ModelGraph, edit: GraphEdit): Parts {
   const taken = new Set([...graph.producer.keys(), ...graph.inputs, ...graph.initializers.keys()]);
   const fresh: FreshName = (name) => {
     let candidate = name;
@@ -195,34 +206,34 @@ export function rewireSites(graph: ModelGraph, sites: readonly LinearSite[], wir
     taken.add(candidate);
     return candidate;
   };
-
   const newGraph = parts();
   let index = -1;
-  let prologue = wiring.prologue;
+  let prologue = edit.prologue;
   for (const f of graph.graphFields) {
+    if (f.field === GRAPH_INPUT && edit.dropInputs) {
+      const info = payload(graph.graph, f);
+      const name = wireFields(info).find((g) => g.field === 1);
+      if (name && edit.dropInputs.has(stringValue(info, name))) continue;
+    }
     if (f.field !== GRAPH_NODE) {
       push(newGraph, graph.graph.subarray(f.start, f.end));
       continue;
     }
     index++; // nodes are read in field order (readModelGraph numbers them the same way)
-    const bytes = payload(graph.graph, f);
-    const site = byOutputNode.get(index);
-    if (!site) {
+    if (edit.dropNodes?.has(index)) continue;
+    const replacement = edit.replace.get(index);
+    if (!replacement) {
       push(newGraph, graph.graph.subarray(f.start, f.end));
       continue;
     }
-    // y = original(x) becomes y_base; then y = y_base + update, right after, so the order stays topological.
     if (prologue) {
       for (const n of prologue(fresh)) pushField(newGraph, GRAPH_NODE, n);
       prologue = undefined;
     }
-    const y = site.output.fields.output[0] as string;
-    const yBase = fresh(`${y}/lora_base`);
-    pushField(newGraph, GRAPH_NODE, renameOutput(bytes, y, yBase));
-    for (const n of wiring.site(site, { y, yBase }, fresh)) pushField(newGraph, GRAPH_NODE, n);
+    for (const n of replacement(fresh)) pushField(newGraph, GRAPH_NODE, n);
   }
-  for (const input of wiring.inputs) pushField(newGraph, GRAPH_INPUT, input);
-  for (const initializer of wiring.initializers) pushField(newGraph, GRAPH_INITIALIZER, initializer);
+  for (const input of edit.inputs) pushField(newGraph, GRAPH_INPUT, input);
+  for (const initializer of edit.initializers) pushField(newGraph, GRAPH_INITIALIZER, initializer);
 
   const out = parts();
   for (const f of graph.modelFields) {
@@ -230,6 +241,21 @@ export function rewireSites(graph: ModelGraph, sites: readonly LinearSite[], wir
     else push(out, graph.model.subarray(f.start, f.end));
   }
   return out;
+}
+
+/** Rewrites each site's output through `wiring`: y = layer(x) becomes y_base, then the wiring's nodes compute y right after, so the order stays topological. */
+export function rewireSites(graph: ModelGraph, sites: readonly LinearSite[], wiring: SiteWiring): Parts {
+  const replace = new Map(
+    sites.map((site) => [
+      site.output.index,
+      (fresh: FreshName) => {
+        const y = site.output.fields.output[0] as string;
+        const yBase = fresh(`${y}/lora_base`);
+        return [renameOutput(site.output.bytes, y, yBase), ...wiring.site(site, { y, yBase }, fresh)];
+      },
+    ]),
+  );
+  return editGraph(graph, { replace, inputs: wiring.inputs, initializers: wiring.initializers, ...(wiring.prologue && { prologue: wiring.prologue }) });
 }
 
 export function preparedModules(sites: readonly LinearSite[]): PreparedModule[] {
