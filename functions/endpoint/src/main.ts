@@ -1,8 +1,9 @@
 import { createAdapters } from "@semla/adapters";
-import type { Segmenter } from "@semla/inference";
+import { type BankSegmenter, BankSessions, type Segmenter } from "@semla/inference";
 import { describePack, locateModels } from "@semla/service/models";
 import { describeStore, openStore } from "@semla/service/store";
 import { createEndpointApp } from "./app.js";
+import { bankBuilder, createEndpointBanks, type EndpointBanks } from "./banks.js";
 import { ConfigError, type EndpointConfig, parseServeConfig, SERVE_USAGE } from "./config.js";
 import { EndpointError } from "./errors.js";
 import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
@@ -23,6 +24,7 @@ async function serve(config: EndpointConfig): Promise<void> {
   const store = openStore(config.store);
   const adapters = createAdapters({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
   let loaded: Segmenter | undefined;
+  let banks: EndpointBanks | undefined;
   // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
   const segmenter: Segmenter = {
     segment: (input, options) => {
@@ -31,7 +33,12 @@ async function serve(config: EndpointConfig): Promise<void> {
     },
     close: async () => loaded?.close(),
   };
-  const app = createEndpointApp({ segmenter, adapters, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
+  // Bank mode: the app asks through this stand-in, which answers "no bank" until the models are loaded.
+  const bankRouting: EndpointBanks = {
+    segment: (request, options) => (banks ? banks.segment(request, options) : Promise.resolve(null)),
+    close: async () => banks?.close(),
+  };
+  const app = createEndpointApp({ segmenter, adapters, banks: bankRouting, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
   const server = await startEndpointServer(app, { port: config.port, hostname: config.host });
   log(`listening on ${config.host}:${server.port}; adapter store: ${describeStore(config.store)}`);
 
@@ -41,6 +48,7 @@ async function serve(config: EndpointConfig): Promise<void> {
     stopping = true;
     log(`${signal}: shutting down`);
     await server.close().catch(() => undefined);
+    await bankRouting.close();
     await segmenter.close();
     process.exit(0);
   };
@@ -50,7 +58,16 @@ async function serve(config: EndpointConfig): Promise<void> {
   const files = await locateModels({ dir: config.modelDir, ...(config.modelsCache ? { cacheDir: config.modelsCache } : {}), preset: config.preset, log: (message) => log(message) });
   const providers = chooseExecutionProviders(config.executionProvider);
   const started = performance.now();
-  loaded = await loadSegmenter(files, providers);
+  const onnx = await loadSegmenter(files, providers);
+  if (store && files.segmenter && config.bankMemoryBytes > 0) {
+    const sessions = new BankSessions<BankSegmenter>({
+      maxBytes: config.bankMemoryBytes,
+      build: bankBuilder({ store, adapters, segmenter: files.segmenter, text: onnx.classText, executionProviders: providers }),
+      onBuildError: (error, bank) => log(`bank ${bank.library}@${bank.generation} not built: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    banks = createEndpointBanks({ sessions, windowMs: config.bankBatchWindowMs, maxBatch: config.bankMaxBatch });
+  }
+  loaded = onnx;
   log(`ready: ${describePack(files)} on ${providers.join(" > ")} in ${Math.round(performance.now() - started)} ms`);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LORA_BANK_INDICES, LORA_BANK_WEIGHTS, type SegmenterSpec } from "@semla/models";
@@ -35,6 +35,8 @@ export interface BankSegmenterOptions {
   readonly segmenter: SegmenterSpec;
   /** The bank-mode graph (prepareBankSegmenter's, joined). */
   readonly model: Uint8Array;
+  /** External data files the graph names (the export's weights), linked beside it: name → path. */
+  readonly externalData?: Readonly<Record<string, string>>;
   /** Adapters in the bank: a plan's indices are below it. */
   readonly size: number;
   /** The process's class-text encoder (shared with the plain segmenter: one cache, one text model). */
@@ -64,6 +66,7 @@ export class BankSegmenter {
     try {
       const file = path.join(dir, "bank.onnx");
       await writeFile(file, options.model);
+      for (const [name, target] of Object.entries(options.externalData ?? {})) await symlink(path.resolve(target), path.join(dir, name));
       pool = await OrtWorkerPool.create({
         models: { [MODEL]: file },
         workers: 1,
