@@ -39,6 +39,11 @@ export interface BankSegmenterOptions {
   readonly externalData?: Readonly<Record<string, string>>;
   /** Adapters in the bank: a plan's indices are below it. */
   readonly size: number;
+  /**
+   * false: the graph takes no plan (a plain segmenter, run batched the same way; plans are ignored):
+   * the base model with no LoRA at all, which benchmarks compare bank mode with. Default true.
+   */
+  readonly planInputs?: boolean;
   /** The process's class-text encoder (shared with the plain segmenter: one cache, one text model). */
   readonly text: ClassTextEncoder;
   readonly executionProviders?: readonly ExecutionProviderName[];
@@ -74,7 +79,8 @@ export class BankSegmenter {
         ...(options.executionProviders !== undefined && { executionProviders: options.executionProviders }),
       });
       const { inputs, outputs } = options.segmenter;
-      requireModelInterface(pool, MODEL, { inputs: [inputs.pixels, inputs.text, LORA_BANK_INDICES, LORA_BANK_WEIGHTS], outputs: [outputs.logits] });
+      const plan = options.planInputs === false ? [] : [LORA_BANK_INDICES, LORA_BANK_WEIGHTS];
+      requireModelInterface(pool, MODEL, { inputs: [inputs.pixels, inputs.text, ...plan], outputs: [outputs.logits] });
       return new BankSegmenter(pool, options);
     } catch (error) {
       await pool?.close();
@@ -110,7 +116,7 @@ export class BankSegmenter {
     const prepared = await Promise.allSettled(
       items.map(async (item) => {
         item.signal?.throwIfAborted();
-        checkPlan(item.plan, size);
+        if (this.options.planInputs !== false) checkPlan(item.plan, size);
         const t = performance.now();
         const image = await openImage(item.image, maxPixels !== undefined ? { maxPixels } : {});
         const { data } = await preprocessImage(image, segmenter.preprocessing);
@@ -130,7 +136,7 @@ export class BankSegmenter {
     const run = await this.pool.run(MODEL, {
       [segmenter.inputs.pixels]: { type: "float32", data: pixels, dims: [live.length, 3, side, side] },
       [segmenter.inputs.text]: { type: "float32", data: embeddings.data, dims: [classNames.length, embeddings.dimension] },
-      ...planFeeds(live.map((item) => (items[item.i] as BankItem).plan)),
+      ...(this.options.planInputs === false ? {} : planFeeds(live.map((item) => (items[item.i] as BankItem).plan))),
     });
     const logits = run.outputs[segmenter.outputs.logits];
     const [batch, classes, gridHeight, gridWidth] = logits?.dims ?? [];

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { bytesSource, fusion, type LoraAdapter, peft } from "@semla/core";
-import { joinParts, LORA_BANK_INDICES, LORA_BANK_WEIGHTS, prepareBankSegmenter, prepareSegmenter, prepareTargets, readModelGraph, stackLoraBank } from "@semla/models";
+import { bytesSource, fusion, type LoraAdapter, peft, randomAdapter } from "@semla/core";
+import { joinParts, LORA_BANK_INDICES, LORA_BANK_WEIGHTS, onnx, prepareBankSegmenter, prepareSegmenter, prepareTargets, readModelGraph, stackLoraBank } from "@semla/models";
 import { catsegExportFile, readCatsegNpy } from "@semla/models/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
@@ -125,6 +125,49 @@ describe("bank mode: a library's adapters baked into the segmenter, a plan per i
     const fogOnly = joinParts(prepareBankSegmenter(prepared, stackLoraBank([fog])).model);
     const one = { indices: [0], weights: [1] };
     expect(relativeError(await run(fogOnly, [0, 1], () => null, [one, one]), (await readCatsegNpy("logits-fog.npy")).data)).toBeLessThan(1e-4);
+  });
+
+  it("serves our generated LoRA-ready segmenter (its linears over [N, L, width] tokens) as the cat-fused adapter, per image", async () => {
+    const config = onnx.SEGMENTATION_TINY;
+    const targets = onnx.segmentationLoraModules(config);
+    const generated = onnx.encodeModel(onnx.buildSegmentationModel(config, 5));
+    const library = [0, 1, 2].map((seed) => randomAdapter({ modules: targets, rank: 3 + seed, seed: 40 + seed, std: 0.2 }));
+    const banked = joinParts(prepareBankSegmenter(generated, stackLoraBank(library)).model);
+    const pixels = await readCatsegNpy("pixels.npy");
+    const text = new Float32Array(4 * config.embedDim).map((_, i) => Math.sin(i));
+    const plans = [
+      { indices: [2, 0], weights: [0.6, 0.4] },
+      { indices: [1, 1], weights: [1, 0.5] },
+    ];
+    const common = (n: number, image: number) => ({
+      pixel_values: { type: "float32" as const, data: pixels.data.slice(image * IMAGE, (image + n) * IMAGE), dims: [n, 3, 32, 32] },
+      text_embeds: { type: "float32" as const, data: text, dims: [4, config.embedDim] },
+    });
+    const bankSession = await createOrtSession(banked);
+    const plainSession = await createOrtSession(generated);
+    try {
+      const batch = (
+        await bankSession.run({
+          ...common(2, 0),
+          [LORA_BANK_INDICES]: { type: "int64", data: BigInt64Array.from([2n, 0n, 1n, 1n]), dims: [2, 2] },
+          [LORA_BANK_WEIGHTS]: { type: "float32", data: Float32Array.from([0.6, 0.4, 1, 0.5]), dims: [2, 2] },
+        })
+      ).logits!.data;
+      const half = batch.length / 2;
+      for (const [image, plan] of plans.entries()) {
+        const mixture = fusion.fuseAdapters(
+          plan.indices.map((i, j) => ({ adapter: library[i]!, weight: plan.weights[j]! })),
+          { combination: "cat" },
+        );
+        const fused = (await plainSession.run({ ...common(1, image), ...loraFeeds(targets, mixture) })).logits!.data;
+        const base = (await plainSession.run({ ...common(1, image), ...loraFeeds(targets, null) })).logits!.data;
+        expect(relativeError(batch.subarray(image * half, (image + 1) * half), fused)).toBeLessThan(1e-5);
+        expect(relativeError(fused, base)).toBeGreaterThan(1e-3);
+      }
+    } finally {
+      await bankSession.release();
+      await plainSession.release();
+    }
   });
 
   it("serves a Gemm export (a 2-D input, viewed per image) as torch merged fog", async () => {
