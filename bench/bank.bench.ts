@@ -15,7 +15,8 @@
  * CAT-Seg-L's shapes (214 modules, rank 8: core's CATSEG_L_MODULES).
  */
 
-import { cpus, totalmem } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { type AdapterSource, catManifestSha256, createAdapters } from "@semla/adapters";
 import { countingStoreWith, sourcesOf } from "@semla/adapters/testing";
@@ -64,8 +65,7 @@ const images = await Promise.all(Array.from({ length: 8 }, (_, i) => encodeRaw(n
 const adapters = createAdapters({ store });
 const loraReady = await OnnxSegmenter.fromPack(pack, { workers: 1, intraOpThreads: THREADS });
 const baseGraph = onnx.encodeModel(onnx.buildSegmentationModel(onnx.MODEL_PRESETS.b16.segmentation, onnx.MODEL_PRESETS.b16.seeds.segmentation, { loraInputs: false }));
-const { writeFile, mkdtemp } = await import("node:fs/promises");
-const tmp = await mkdtemp(path.join((await import("node:os")).tmpdir(), "semla-bank-bench-"));
+const tmp = await mkdtemp(path.join(tmpdir(), "semla-bank-bench-"));
 await writeFile(path.join(tmp, "base.onnx"), baseGraph);
 const baseSpec = { ...spec, path: path.join(tmp, "base.onnx"), loraModules: [] };
 const base = await OnnxSegmenter.create({ segmenter: baseSpec, textEncoder: textSpec, workers: 1, intraOpThreads: THREADS });
@@ -173,7 +173,8 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const batch of [1, 8]) {
     for (const mode of ["base", "fused", "bank"] as const) {
       const key = `${mode}@${batch}`;
-      (runs[key] ??= []).push(await throughput(mode, batch, batch === 1 ? 8 : 16));
+      const value = await throughput(mode, batch, batch === 1 ? 8 : 16);
+      runs[key] = [...(runs[key] ?? []), value];
     }
   }
 }
@@ -248,5 +249,4 @@ const result = {
 await writeResult("bank", result);
 await Promise.all([banked1.banks.close(), banked8.banks.close(), baseBanks.close(), loraReady.close(), base.close()]);
 await store.remove();
-const { rm } = await import("node:fs/promises");
 await rm(tmp, { recursive: true, force: true });
