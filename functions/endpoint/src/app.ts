@@ -4,12 +4,15 @@ import { decodeInvocation, encodeInferenceResponse, INVOCATION_CONTENT_TYPE, RES
 import { createLogger, errorFields, extractTraceContext, inServerSpan, inSpan, type Logger, levelOf } from "@semla/observability";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { EndpointBanks } from "./banks.js";
 import { EndpointError, errorReply } from "./errors.js";
 
 export interface EndpointAppOptions {
   readonly segmenter: Segmenter;
   /** The process's adapters: references are resolved through them (one cache). */
   readonly adapters: Adapters;
+  /** Bank mode: a request with a bank plan is served by its library's bank when one is ready (banks.ts); without, such a request is served from its adapter reference. */
+  readonly banks?: EndpointBanks;
   /** Whether the models are loaded: until then /ping answers 503 and invocations are refused. */
   readonly ready: () => boolean;
   /** Default 8 MiB: above SageMaker's 6 MB, so only a client that bypasses it gets a 413 here. */
@@ -79,6 +82,18 @@ export function createEndpointApp(options: EndpointAppOptions): Hono {
       const request = decodeInvocation(new Uint8Array(await c.req.arrayBuffer()));
       if (request.requestId !== undefined) requestIds.set(c.req.raw, request.requestId);
       const signal = c.req.raw.signal;
+      if (request.bank) {
+        // Nothing resolved, nothing fused: the adapters are resident in the bank session.
+        const output = options.banks ? await options.banks.segment({ image: request.image, classNames: request.classNames, bank: request.bank }, { signal }) : null;
+        if (output) return c.body(encodeInferenceResponse({ ...output, adapter: { kind: "bank", sha256: null, cached: true } }), 200, { "content-type": RESPONSE_CONTENT_TYPE });
+        if (request.adapter.kind === "none") {
+          throw new EndpointError("bank-not-ready", `no bank of library ${request.bank.library} at generation ${request.bank.generation} is ready here: send the plan's adapter reference with it`, {
+            library: request.bank.library,
+            generation: request.bank.generation,
+            retryAfterSeconds: 5,
+          });
+        }
+      }
       // The segmenter is not closed with the app: it belongs to whoever made it.
       const resolved = await inSpan("resolve", () => adapters.resolve(request.adapter, { signal }), { "semla.adapter.kind": request.adapter.kind });
       const output = await inSpan("segment", () => segmenter.segment({ image: request.image, classNames: request.classNames, adapter: resolved.adapter }, { signal }));

@@ -1,10 +1,11 @@
 import { createAdapters } from "@semla/adapters";
-import type { Segmenter } from "@semla/inference";
+import { type BankSegmenter, BankSessions, type Segmenter } from "@semla/inference";
 import { createLogger, errorFields } from "@semla/observability";
 import { startTracingFromEnv } from "@semla/observability/tracing-sdk";
 import { describePack, locateModels } from "@semla/service/models";
 import { describeStore, openStore } from "@semla/service/store";
 import { createEndpointApp } from "./app.js";
+import { bankBuilder, createEndpointBanks, type EndpointBanks } from "./banks.js";
 import { ConfigError, type EndpointConfig, parseServeConfig, SERVE_USAGE } from "./config.js";
 import { EndpointError } from "./errors.js";
 import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
@@ -28,6 +29,7 @@ async function serve(config: EndpointConfig): Promise<void> {
   const store = openStore(config.store);
   const adapters = createAdapters({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
   let loaded: Segmenter | undefined;
+  let banks: EndpointBanks | undefined;
   // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
   const segmenter: Segmenter = {
     segment: (input, options) => {
@@ -38,7 +40,12 @@ async function serve(config: EndpointConfig): Promise<void> {
   };
   // Traces continue the API's when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or SEMLA_OTLP_ENDPOINT).
   const tracing = await startTracingFromEnv("semla-endpoint");
-  const app = createEndpointApp({ segmenter, adapters, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes, logger });
+  // Bank mode: the app asks through this stand-in, which answers "no bank" until the models are loaded.
+  const bankRouting: EndpointBanks = {
+    segment: (request, options) => (banks ? banks.segment(request, options) : Promise.resolve(null)),
+    close: async () => banks?.close(),
+  };
+  const app = createEndpointApp({ segmenter, adapters, banks: bankRouting, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes, logger });
   const server = await startEndpointServer(app, { port: config.port, hostname: config.host });
   log("listening", { host: config.host, port: server.port, adapterStore: describeStore(config.store), tracing: tracing !== undefined });
 
@@ -48,6 +55,7 @@ async function serve(config: EndpointConfig): Promise<void> {
     stopping = true;
     log("shutting down", { signal });
     await server.close().catch(() => undefined);
+    await bankRouting.close();
     await tracing?.shutdown();
     await segmenter.close();
     process.exit(0);
@@ -58,7 +66,16 @@ async function serve(config: EndpointConfig): Promise<void> {
   const files = await locateModels({ dir: config.modelDir, ...(config.modelsCache ? { cacheDir: config.modelsCache } : {}), preset: config.preset, log: (message, fields) => log(message, fields) });
   const providers = chooseExecutionProviders(config.executionProvider);
   const started = performance.now();
-  loaded = await loadSegmenter(files, providers);
+  const onnx = await loadSegmenter(files, providers);
+  if (store && files.segmenter && config.bankMemoryBytes > 0) {
+    const sessions = new BankSessions<BankSegmenter>({
+      maxBytes: config.bankMemoryBytes,
+      build: bankBuilder({ store, adapters, segmenter: files.segmenter, text: onnx.classText, executionProviders: providers }),
+      onBuildError: (error, bank) => logger.log("warn", "bank not built", { library: bank.library, generation: bank.generation, ...errorFields(error) }),
+    });
+    banks = createEndpointBanks({ sessions, windowMs: config.bankBatchWindowMs, maxBatch: config.bankMaxBatch });
+  }
+  loaded = onnx;
   log("ready", { models: describePack(files), executionProviders: providers, ms: Math.round(performance.now() - started) });
 }
 
