@@ -62,6 +62,7 @@ describe("SemLA Serve API end to end", () => {
       expect(reply.status).toBe(200);
       expect(Object.keys(reply.body!.paths).sort()).toEqual([
         "/healthz",
+        "/readyz",
         "/v1/adapters",
         "/v1/adapters/uploads",
         "/v1/adapters/uploads/{id}/complete",

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { errorReplyHeaders } from "@semla/core";
+import { errorFields } from "@semla/observability";
 import type { Pipeline } from "@semla/pipeline";
 import { PRESIGNED_UPLOAD_PATH } from "@semla/storage";
 import { bodyLimit } from "hono/body-limit";
@@ -7,11 +8,12 @@ import { requireApiKey } from "./auth/api-keys.js";
 import { cachedKeys } from "./auth/key-cache.js";
 import type { ApiDeps } from "./http/env.js";
 import { ApiError, errorReply } from "./http/errors.js";
-import { errorFields } from "./http/logger.js";
 import { methodNotAllowed } from "./http/method-not-allowed.js";
 import { registerSecuritySchemes } from "./http/openapi.js";
 import { servedDocument } from "./http/openapi-document.js";
 import { requestLog } from "./http/request-log.js";
+import { requestMetrics } from "./http/request-metrics.js";
+import { requestSpan } from "./http/request-span.js";
 import { corsPolicy, responseHeaders } from "./http/response-headers.js";
 import { newRouter } from "./http/router.js";
 import { urlLimit } from "./http/url-limit.js";
@@ -26,7 +28,9 @@ import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
 import { librariesRoutes } from "./routes/libraries.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
+import { readyRoutes } from "./routes/ready.js";
 import { statsRoutes } from "./routes/stats.js";
 import { createUploadStore } from "./uploads/upload-store.js";
 
@@ -61,6 +65,8 @@ export function createApp(deps: AppDeps) {
   const app = newRouter();
 
   app.use("*", requestLog(deps.logger));
+  app.use("*", requestSpan());
+  if (deps.metrics) app.use("*", requestMetrics(deps.metrics));
   app.use("*", responseHeaders());
   const cors = corsPolicy(deps.corsOrigins);
   if (cors) app.use("*", cors);
@@ -83,9 +89,12 @@ export function createApp(deps: AppDeps) {
   const auth = requireApiKey(apiKeys);
   const admin = requireAdminToken(deps.adminTokenSha256);
   app.use("/v1/*", async (c, next) => (c.req.path === PRESIGNED_UPLOAD_PATH ? next() : c.req.path.startsWith(ADMIN_PREFIX) ? admin(c, next) : auth(c, next)));
+  const metricsAccess = deps.metricsAccess ?? "key";
+  if (deps.metrics && metricsAccess !== "off") app.route("/", metricsRoutes(deps.metrics, metricsAccess === "open" ? undefined : metricsAccess === "admin" ? admin : auth));
 
   const routes = app
     .route("/", healthRoutes())
+    .route("/", readyRoutes(deps.readiness ?? {}, { logger: deps.logger }))
     .route("/", librariesRoutes(routeDeps))
     .route("/", modelsRoutes(routeDeps))
     .route("/", adaptersRoutes(routeDeps))

@@ -108,7 +108,7 @@ describe("GET /openapi.json passes the ecosystem's checks", () => {
       const kind = JSON.stringify(op.security) ?? "none";
       byKind[kind] = [...(byKind[kind] ?? []), at];
     }
-    expect(byKind["[]"]).toEqual(["GET /healthz", "PUT /v1/blobs/upload"]);
+    expect(byKind["[]"]).toEqual(["GET /healthz", "GET /readyz", "PUT /v1/blobs/upload"]);
     expect(byKind['[{"admin":[]}]']).toEqual(["POST /v1/admin/keys", "GET /v1/admin/keys", "DELETE /v1/admin/keys/{id}", "POST /v1/admin/sweep"]);
     expect(Object.keys(byKind).sort()).toEqual(["[]", '[{"admin":[]}]', '[{"bearer":[]},{"apiKey":[]}]']);
   });

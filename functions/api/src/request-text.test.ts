@@ -1,7 +1,7 @@
+import { createLogger } from "@semla/observability";
 import { describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import { type AppDeps, createApp } from "./app.js";
-import { createLogger } from "./http/logger.js";
 
 /**
  * Every string a request brings in goes through core's text() (or a format that already refuses
@@ -104,6 +104,11 @@ describe("every string a request brings in refuses what PostgreSQL cannot store"
       "POST /v1/libraries application/json.baseModelId",
       "POST /v1/libraries application/json.embeddingModelId",
       "GET /v1/libraries/{id} params.id",
+      "PATCH /v1/libraries/{id} params.id",
+      "PATCH /v1/libraries/{id} application/json.name",
+      "PATCH /v1/libraries/{id} application/json.baseModelId",
+      "PATCH /v1/libraries/{id} application/json.embeddingModelId",
+      "DELETE /v1/libraries/{id} params.id",
       "POST /v1/adapters multipart/form-data.libraryId",
       "POST /v1/adapters multipart/form-data.name",
       "POST /v1/adapters multipart/form-data.config|1",

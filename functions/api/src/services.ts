@@ -1,11 +1,12 @@
 import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
+import { createLogger, type Logger } from "@semla/observability";
+import { createPrometheusMetrics } from "@semla/observability/prometheus";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
-import { createLogger, type Logger } from "./http/logger.js";
 import type { ServedModels } from "./routes/models.js";
 
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
@@ -57,9 +58,12 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       }));
     // One per process: every path that needs an adapter goes through it (one cache).
     const adapters = createAdapters({ store });
-    const backend = await openBackend(config, { models, store, adapters });
+    // One registry per app (never prom-client's global one): two services in one process count apart.
+    const metrics = createPrometheusMetrics();
+    metrics.watchAdapterCache(() => adapters.stats());
+    const backend = await openBackend(config, { models, store, adapters, metrics });
     closers.push(() => backend.close());
-    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters });
+    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters, metrics });
     closers.push(closePipeline);
     return {
       index,
@@ -80,6 +84,15 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       },
       baseModelModules: (baseModelId) => (models.segmenter?.id === baseModelId ? models.segmenter.loraModules : undefined),
       servedModels: servedModels(models),
+      metrics,
+      // With a port of its own, /metrics is served there (server.ts), not on the API's.
+      metricsAccess: config.SEMLA_METRICS_PORT === undefined ? config.SEMLA_METRICS : "off",
+      readiness: {
+        database: () => pingDatabase(index.db),
+        // A key nothing is stored under: any answer (found or not) is the store answering.
+        store: () => store.head(".semla-readyz"),
+        backend: async () => backend.ready?.(),
+      },
       close,
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
 import type { coverage, fusion, LoraAdapter, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
+import { type Metrics, noopMetrics } from "@semla/observability";
 import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
 import { type CoverageAnswer, coverageOf, createCalibrations } from "./coverage.js";
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   readonly inferenceTimeoutMs?: number;
   /** The process's adapters unit (one cache): fuse() fuses through it. Without it fuse() is unavailable. */
   readonly adapters?: Adapters;
+  /** Stage durations, plans' adapters and fused-cache hits are reported here. Default: counted nowhere. */
+  readonly metrics?: Metrics;
 }
 
 /** One adapter's part in an answer: the explanation of where its weight came from. */
@@ -147,6 +150,14 @@ export interface Pipeline {
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Rows are immutable in what loading needs (sha256, object key, config): cache them by id.
   const rows = new SizedLru<string, AdapterRecord>(10_000);
+  const metrics = deps.metrics ?? noopMetrics;
+  const newTimer = () => new StageTimer((stage, ms) => metrics.stage(stage, ms / 1000));
+  /** A plan's adapters, by id (names change; ids do not, and say nothing of another tenant's). */
+  const selected = (lib: LibraryRecord, plan: routing.FusionPlan) =>
+    metrics.selection(
+      lib.id,
+      plan.adapters.map((a) => ({ adapter: a.id, weight: a.weight })),
+    );
 
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
     const found = await requireLibrary(deps.index, tenant, id);
@@ -203,6 +214,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const [calibration, planned] = await Promise.all([calibrations(lib), Promise.all(retrieved.plan.adapters.map((a) => record(tenant, a.id, retrieved)))]);
     const found = coverageOf(lib, embedding, retrieved.plan, planned, calibration);
     const out = found.status === "out-of-library";
+    if (out) metrics.outOfLibrary(lib.id);
     if (out && policy === "refuse") {
       throw new PipelineError(
         "out-of-library",
@@ -222,13 +234,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     async embed(image, options = {}) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const embedding = await timer.time("embed", () => embedOne(image, options.signal));
       return { embedding, timings: timer.finish() };
     },
 
     async route(input) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const options = input.options ?? ROUTE_DEFAULTS;
       const { query } = input;
       const [lib, embedding] =
@@ -237,11 +249,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const found = await semlaPlan(deps.index, lib, embedding, options);
         return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
       });
+      selected(lib, retrieved.plan);
       return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), coverage, timings: timer.finish() };
     },
 
     async segment(input) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
 
@@ -262,12 +275,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         retrieved = await timer.time("retrieve", () => singleAdapterPlan(deps.index, lib, adapter));
       }
 
+      if (retrieved) selected(lib, retrieved.plan);
       let mixture: Mixture | null = null;
       if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
       const response = await deps.backend.infer(
         { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
         { stage: (name, work) => timer.time(name, work), ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
       );
+      if (response.fusion) metrics.fusedCache(response.fusion.cached);
       return {
         library: lib,
         mode: options.mode,
@@ -286,7 +301,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async fuse(input) {
       if (!deps.adapters) throw new Error("this pipeline was made without the adapters unit: fuse() needs it");
-      const timer = new StageTimer();
+      const timer = newTimer();
       const { selection, signal } = input;
       let lib: LibraryRecord;
       let plan: routing.FusionPlan | null = null;

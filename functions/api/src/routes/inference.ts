@@ -105,7 +105,9 @@ const SegmentResultSchema = z
       })
       .nullable(),
     adapter: z.object({
-      kind: z.string().describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none"),
+      kind: z
+        .string()
+        .describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), bank (served by a library bank), or none"),
       sha256: z.string().nullable().describe("The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat)"),
       cached: z.boolean().describe("Whether the segmenter's side had it cached"),
     }),

@@ -1,6 +1,6 @@
+import { createLogger } from "@semla/observability";
 import type { ApiKeyStore } from "@semla/registry";
 import { type AppDeps, createApp } from "../app.js";
-import { createLogger } from "../http/logger.js";
 import { type RunningServer, startServer } from "../server.js";
 
 /** The one key the stub app accepts (tenant "stub"). */

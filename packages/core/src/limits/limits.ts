@@ -6,6 +6,8 @@
 export const LIMITS = {
   /** Nearest adapters fused per request: the paper fuses 5; more is no longer "the nearest few". */
   k: 64,
+  /** Adapters baked into one library bank (bank mode): each adds its factors to every targeted module of a resident session. */
+  bankAdapters: 4096,
   /**
    * Rank of an SVD fusion: CAT-Seg-L adapters are rank 8, so `k` of them concatenate to rank 512 and an
    * SVD rank above the inputs' summed rank only adds zero factors (each module also caps it at min(in, out)).

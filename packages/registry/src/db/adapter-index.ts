@@ -81,7 +81,7 @@ export interface NearestQuery {
   readonly k: number;
   /** Adapter ids or names to leave out (leave-one-out evaluation). */
   readonly exclude?: readonly string[];
-  /** Exact scan instead of the HNSW index. */
+  /** Exact scan instead of the HNSW index (libraries under HNSW_MIN_ADAPTERS are scanned exactly anyway). */
   readonly exact?: boolean;
   /** HNSW candidate list size (recall against latency); default max(40, 2k). */
   readonly efSearch?: number;
@@ -99,6 +99,14 @@ export interface AdapterPage {
   readonly nextCursor: string | undefined;
 }
 
+/** What `updateLibrary` may change; each left out stays. */
+export interface LibraryChanges {
+  readonly name?: string | undefined;
+  readonly baseModelId?: string | undefined;
+  readonly embeddingModelId?: string | undefined;
+  readonly coveragePolicy?: coverage.CoveragePolicy | undefined;
+}
+
 /**
  * The adapter index: libraries and adapters in PostgreSQL + pgvector (or PGlite, the same
  * migrations), retrieval by centroid. Every read that a user reaches is scoped by tenant.
@@ -109,6 +117,19 @@ export interface AdapterIndex {
   getLibrary(tenant: string, id: string): Promise<LibraryRecord | undefined>;
   /** The tenant's libraries, oldest first. */
   listLibraries(tenant: string): Promise<LibraryRecord[]>;
+  /**
+   * Renames a library or corrects its base and embedding model ids. The model ids are its adapters'
+   * (their configs name the base model; their centroids come from the encoder), so they change only
+   * while the library holds no adapter (registry.library-not-empty otherwise); a taken name is
+   * registry.library-exists. Dimension and metric never change (the HNSW index is built on them).
+   */
+  updateLibrary(tenant: string, id: string, changes: LibraryChanges): Promise<LibraryRecord>;
+  /**
+   * Removes a library with its HNSW index. One holding adapters (any status) is refused
+   * (registry.library-not-empty) unless `cascade`: then its adapters and their contributions go
+   * with it, and the object keys they held are returned (the caller's to delete).
+   */
+  deleteLibrary(tenant: string, id: string, options: { cascade: boolean }): Promise<{ library: LibraryRecord; objectKeys: string[] }>;
   /** Inserts a `pending` row with the next version of `name` in the library. */
   insertPending(input: NewAdapter): Promise<AdapterRecord>;
   /**

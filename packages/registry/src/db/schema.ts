@@ -7,7 +7,8 @@ import { vector } from "./vector.js";
 /**
  * The registry's tables. Migrations in /migrations are generated from this file by drizzle-kit
  * (see drizzle.config.ts); the per-library HNSW indexes are not here: they are created at run time
- * by createLibrary (see hnsw.ts), one partial index per library, because dimensions differ.
+ * when a library reaches HNSW_MIN_ADAPTERS active adapters (see hnsw.ts), one partial index per
+ * such library, because dimensions differ.
  */
 
 /** Millisecond precision, so a timestamp survives the trip through a JS Date (list cursors compare them). */

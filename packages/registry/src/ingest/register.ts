@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { bytesSource, type LoraAdapter, type ModuleShape, peft } from "@semla/core";
 import { adapterObjectKey, type BlobStore, sha256Hex } from "@semla/storage";
-import type { AdapterIndex, AdapterRecord, NewAdapter } from "../db/adapter-index.js";
+import type { AdapterIndex, AdapterRecord, LibraryRecord, NewAdapter } from "../db/adapter-index.js";
 import { assertCentroid } from "../db/centroid.js";
 import { requireLibrary } from "../db/require-library.js";
 import { RegistryError } from "../errors.js";
@@ -152,4 +152,16 @@ export async function deleteAdapter(deps: RegistryDeps, tenant: string, id: stri
   if (!removed) throw new RegistryError("unknown-adapter", `adapter ${id} does not exist`, { adapterId: id });
   await deps.store.delete(removed.objectKey);
   return removed;
+}
+
+/**
+ * Removes a library (refused while it holds adapters, unless `cascade`), then the objects its
+ * adapters held that no other row references: no orphan is left behind (one a crash leaves is the sweep's).
+ */
+export async function deleteLibrary(deps: RegistryDeps, tenant: string, id: string, options: { cascade: boolean }): Promise<{ library: LibraryRecord; adapters: number }> {
+  const { library, objectKeys } = await deps.index.deleteLibrary(tenant, id, options);
+  for (const key of new Set(objectKeys)) {
+    if (!(await deps.index.referencesObject(key))) await deps.store.delete(key);
+  }
+  return { library, adapters: objectKeys.length };
 }
