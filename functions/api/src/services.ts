@@ -4,7 +4,7 @@ import type { ModelPack } from "@semla/models";
 import { createLogger, type Logger } from "@semla/observability";
 import { createPrometheusMetrics } from "@semla/observability/prometheus";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
+import { createApiKeyStore, createContributionStore, createCoverageEventStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
 import type { ServedModels } from "./routes/models.js";
@@ -63,7 +63,8 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     metrics.watchAdapterCache(() => adapters.stats());
     const backend = await openBackend(config, { models, store, adapters, metrics });
     closers.push(() => backend.close());
-    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters, metrics });
+    const coverageEvents = createCoverageEventStore(index.db);
+    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters, metrics, coverageEvents });
     closers.push(closePipeline);
     return {
       index,
@@ -71,6 +72,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       models,
       apiKeys: createApiKeyStore(index.db),
       contributions: createContributionStore(index.db),
+      coverageEvents,
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
       ...(config.SEMLA_CORS_ORIGINS ? { corsOrigins: config.SEMLA_CORS_ORIGINS } : {}),

@@ -39,9 +39,16 @@ export function createCalibrations(index: AdapterIndex): (library: LibraryRecord
 
 /**
  * The coverage of a routed query: each planned adapter's distance in the library's metric (the
- * plan's own when it was routed in that metric, else measured here) against its radius.
+ * plan's own when it was routed in that metric, else measured here) against its radius; and
+ * those distances.
  */
-export function coverageOf(library: LibraryRecord, embedding: Float32Array, plan: routing.FusionPlan, rows: readonly AdapterRecord[], calibration: coverage.LibraryCalibration): coverage.Coverage {
+export function coverageOf(
+  library: LibraryRecord,
+  embedding: Float32Array,
+  plan: routing.FusionPlan,
+  rows: readonly AdapterRecord[],
+  calibration: coverage.LibraryCalibration,
+): { readonly coverage: coverage.Coverage; readonly measured: readonly coverage.MeasuredAdapter[] } {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const measured = plan.adapters.map((a) => {
     const row = byId.get(a.id);
@@ -49,5 +56,5 @@ export function coverageOf(library: LibraryRecord, embedding: Float32Array, plan
     const distance = plan.metric === library.metric && a.distance !== null ? a.distance : routing.distance(library.metric, embedding, row.centroid);
     return { adapterId: a.id, distance, spread: row.spread };
   });
-  return coverage.assessCoverage(measured, calibration);
+  return { coverage: coverage.assessCoverage(measured, calibration), measured };
 }

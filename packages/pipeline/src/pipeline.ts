@@ -2,7 +2,7 @@ import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
 import type { coverage, fusion, LoraAdapter, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
 import { type Metrics, noopMetrics } from "@semla/observability";
-import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
+import { type AdapterIndex, type AdapterRecord, type CoverageEventStore, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
 import { type CoverageAnswer, coverageOf, createCalibrations } from "./coverage.js";
 import { PipelineError } from "./errors.js";
@@ -21,6 +21,8 @@ export interface PipelineDeps {
   readonly inferenceTimeoutMs?: number;
   /** The process's adapters unit (one cache): fuse() fuses through it. Without it fuse() is unavailable. */
   readonly adapters?: Adapters;
+  /** Where out-of-library queries are kept (embedding and nearest adapters, no image) for coverage gaps; default nowhere. */
+  readonly coverageEvents?: Pick<CoverageEventStore, "record">;
   /** Stage durations, plans' adapters and fused-cache hits are reported here. Default: counted nowhere. */
   readonly metrics?: Metrics;
 }
@@ -50,6 +52,8 @@ export interface RouteInput {
   readonly query: { readonly image: Uint8Array } | { readonly embedding: Float32Array };
   /** Parsed already (the API's request schema, or parseOptions at another edge); default ROUTE_DEFAULTS. */
   readonly options?: RouteOptions;
+  /** Names the request in what it leaves behind (an out-of-library event). */
+  readonly requestId?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -209,12 +213,29 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * The routed query's coverage under the request's policy (default the library's): refuse throws
    * pipeline.out-of-library (422) with the coverage; zeroshot marks the answer as a fallback.
    */
-  async function covered(tenant: string, lib: LibraryRecord, embedding: Float32Array, retrieved: Retrieved, requested: coverage.CoveragePolicy | undefined): Promise<CoverageAnswer> {
+  async function covered(
+    tenant: string,
+    lib: LibraryRecord,
+    embedding: Float32Array,
+    retrieved: Retrieved,
+    requested: coverage.CoveragePolicy | undefined,
+    requestId: string | undefined,
+  ): Promise<CoverageAnswer> {
     const policy = requested ?? lib.coveragePolicy;
     const [calibration, planned] = await Promise.all([calibrations(lib), Promise.all(retrieved.plan.adapters.map((a) => record(tenant, a.id, retrieved)))]);
-    const found = coverageOf(lib, embedding, retrieved.plan, planned, calibration);
+    const { coverage: found, measured } = coverageOf(lib, embedding, retrieved.plan, planned, calibration);
     const out = found.status === "out-of-library";
-    if (out) metrics.outOfLibrary(lib.id);
+    if (out) {
+      metrics.outOfLibrary(lib.id);
+      // Kept whatever the policy does with it (a refused query is a gap too); before any refusal.
+      await deps.coverageEvents?.record({
+        libraryId: lib.id,
+        requestId: requestId ?? "",
+        embedding,
+        nearest: measured.map((m) => ({ adapterId: m.adapterId, distance: m.distance })),
+        score: found.score ?? 0,
+      });
+    }
     if (out && policy === "refuse") {
       throw new PipelineError(
         "out-of-library",
@@ -247,7 +268,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
       const [retrieved, coverage] = await timer.time("retrieve", async () => {
         const found = await semlaPlan(deps.index, lib, embedding, options);
-        return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+        return [found, await covered(input.tenant, lib, embedding, found, options.coverage, input.requestId)] as const;
       });
       selected(lib, retrieved.plan);
       return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), coverage, timings: timer.finish() };
@@ -267,7 +288,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const plan = options.mode === "semla" ? semlaPlan : uniformPlan;
         [retrieved, coverage] = await timer.time("retrieve", async () => {
           const found = await plan(deps.index, lib, embedding, options);
-          return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+          return [found, await covered(input.tenant, lib, embedding, found, options.coverage, input.requestId)] as const;
         });
         if (coverage.fallback) retrieved = null;
       } else if (options.mode === "adapter") {

@@ -3,7 +3,7 @@ import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import type { Metrics } from "@semla/observability";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
-import type { AdapterIndex } from "@semla/registry";
+import type { AdapterIndex, CoverageEventStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { openLocalBackend } from "./backend.js";
 
@@ -30,6 +30,8 @@ export interface PipelineOptions {
   readonly adapters?: Adapters;
   /** Where the pipeline reports its stages, plans and fused-cache hits; default nowhere. */
   readonly metrics?: Metrics;
+  /** Where out-of-library queries are kept for coverage gaps; default nowhere. */
+  readonly coverageEvents?: Pick<CoverageEventStore, "record">;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
     embeddingModelId: options.embeddingModelId ?? options.models.imageEncoder.id,
     adapters,
     ...(options.metrics && { metrics: options.metrics }),
+    ...(options.coverageEvents && { coverageEvents: options.coverageEvents }),
   });
   const owned = backend;
   return {

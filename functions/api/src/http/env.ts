@@ -1,6 +1,6 @@
 import type { ModuleShape } from "@semla/core";
 import type { Logger } from "@semla/observability";
-import type { AdapterIndex, ApiKeyStore, ContributionStore } from "@semla/registry";
+import type { AdapterIndex, ApiKeyStore, ContributionStore, CoverageEventStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import type { ExposedMetrics, MetricsAccess } from "../routes/metrics.js";
 import type { ServedModels } from "../routes/models.js";
@@ -12,6 +12,8 @@ export interface ApiDeps {
   readonly store: BlobStore;
   readonly apiKeys: ApiKeyStore;
   readonly contributions: ContributionStore;
+  /** Out-of-library queries, for GET /v1/stats/coverage; without it that route answers an empty list. */
+  readonly coverageEvents?: Pick<CoverageEventStore, "list">;
   readonly logger: Logger;
   /** Largest request body in bytes (Lambda's 6 MB by default). */
   readonly bodyLimitBytes: number;

@@ -117,6 +117,37 @@ describe("coverage: out-of-library detection and its policies", () => {
     expect(JSON.stringify(body)).toMatch(/coverage/);
   });
 
+  it("coverage gaps: the out-of-library queries so far (one answered, one refused) cluster into one gap, with the adapters nearest it", async () => {
+    const [status, body] = await call("GET", `/v1/stats/coverage?libraryId=${libraryId}`);
+    expect(status).toBe(200);
+    // Clustered at the library's default radius, 1.25 × median(0.2, 0.4).
+    expect(body).toMatchObject({ libraryId, events: 2, radius: expect.closeTo(0.375, 12) });
+    const gaps = body.gaps as { requests: number; centroid: number[]; spread: number; nearest: { adapterId: string; name: string; requests: number; meanDistance: number }[] }[];
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]?.requests).toBe(2);
+    expect(gaps[0]?.centroid).toEqual(nowhere());
+    expect(gaps[0]?.spread).toBe(0);
+    // Every adapter is √2 away from both: ties go by id.
+    const expected = ["fog", "rain", "snow"].map((name) => ({ adapterId: ids[name] as string, name, requests: 2, meanDistance: expect.closeTo(Math.SQRT2, 6) }));
+    expected.sort((a, b) => (a.adapterId < b.adapterId ? -1 : 1));
+    expect(gaps[0]?.nearest).toEqual(expected);
+    const [, later] = await call("GET", `/v1/stats/coverage?libraryId=${libraryId}&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    expect(later).toMatchObject({ events: 0, gaps: [] });
+  });
+
+  it("coverage gaps: a library that cannot calibrate needs a radius; another tenant's library is not found", async () => {
+    const [, lone] = await call("POST", "/v1/libraries", { name: "coverage-lone", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension });
+    await upload(lone.id as string, "only", 7, { centroid: axis(dimension, 1) });
+    const [status, body] = await call("GET", `/v1/stats/coverage?libraryId=${lone.id}`);
+    expect([status, (body.error as { code: string }).code]).toEqual([400, "api.invalid-request"]);
+    expect(JSON.stringify(body)).toMatch(/uncalibrated.*give radius/);
+    const [given] = await call("GET", `/v1/stats/coverage?libraryId=${lone.id}&radius=0.5`);
+    expect(given).toBe(200);
+    const other = await stack.tenant();
+    const response = await fetch(`${stack.url}/v1/stats/coverage?libraryId=${libraryId}`, { headers: { authorization: `Bearer ${other.key}` } });
+    expect(response.status).toBe(404);
+  });
+
   it("a change to the active adapters moves the generation; the next request recalibrates", async () => {
     const hail = await upload(libraryId, "hail", 4, { centroid: axis(dimension, 4), spread: 0.6 });
     let [, library] = await call("GET", `/v1/libraries/${libraryId}`);

@@ -146,7 +146,9 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       if (hasImage === (body.embedding !== undefined)) throw new ApiError("invalid-request", "give exactly one of image, imageUpload or embedding");
       const image = hasImage ? await readImageInput(body, tenant, uploads) : undefined;
       const query = image ? { image: image.bytes } : { embedding: Float32Array.from(body.embedding ?? []) };
-      const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal }).finally(() => image?.done());
+      const result = await pipeline
+        .route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), requestId: c.get("requestId"), signal: c.req.raw.signal })
+        .finally(() => image?.done());
       return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), coverage: result.coverage, timings: result.timings }, 200);
     })
     .openapi(segment, async (c) => {

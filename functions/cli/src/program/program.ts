@@ -20,6 +20,7 @@ import { runModelsCheck, runModelsInspect, runModelsPrepare } from "../models.js
 import { listAdapters, pushAdapters, removeAdapters } from "../remote/adapters.js";
 import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "../remote/capacity-wait.js";
 import { connect } from "../remote/connection.js";
+import { runCoverage } from "../remote/coverage.js";
 import { parseAdapterWeights, runFuse } from "../remote/fuse.js";
 import { COMBINATIONS, type FusionFlags, fusionFromFlags, type RoutingFlags, runRoute, runSegment } from "../remote/inference.js";
 import { createLibrary, listLibraries, removeLibraries, updateLibrary } from "../remote/libraries.js";
@@ -351,6 +352,24 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
         json: o.json ?? false,
         ...routingFlags(o),
       });
+      return EXIT.ok;
+    }),
+  );
+
+  connectionOptions(
+    program
+      .command("coverage")
+      .summary("where the library's out-of-library requests cluster")
+      .description(
+        "Coverage gaps: the library's recent out-of-library requests (embeddings only) clustered into regions it does not cover,\nlargest first, with the adapters nearest each: train an adapter for these.",
+      )
+      .requiredOption("--library <id>", "the library")
+      .option("--since <time>", "only requests at or after this ISO 8601 time")
+      .option("--radius <r>", "clustering radius (default: the library's calibrated radius)", numberArg({ min: 0, max: LIMITS.spread }))
+      .option("--limit <n>", "gaps listed (default 10)", numberArg({ integer: true, min: 1, max: LIMITS.coverageGaps })),
+  ).action(
+    act(outcome, async (o: ConnectionOptions & { library: string; since?: string; radius?: number; limit?: number }) => {
+      await runCoverage(await at(o), { libraryId: o.library, since: o.since, radius: o.radius, limit: o.limit, json: o.json ?? false });
       return EXIT.ok;
     }),
   );

@@ -33,11 +33,7 @@ describe("coverageGaps", () => {
     // mean of (10, 0), (10.6, 0), (9.7, 0.4) = (10.1, 0.4 / 3)
     expect(large?.centroid[0]).toBeCloseTo(10.1, 12);
     expect(large?.centroid[1]).toBeCloseTo(0.4 / 3, 12);
-    const distances = [
-      Math.hypot(10 - 10.1, 0 - 0.4 / 3),
-      Math.hypot(10.6 - 10.1, 0 - 0.4 / 3),
-      Math.hypot(9.7 - 10.1, 0.4 - 0.4 / 3),
-    ].sort((a, b) => a - b);
+    const distances = [Math.hypot(10 - 10.1, 0 - 0.4 / 3), Math.hypot(10.6 - 10.1, 0 - 0.4 / 3), Math.hypot(9.7 - 10.1, 0.4 - 0.4 / 3)].sort((a, b) => a - b);
     // numpy.quantile of three values at 0.95: the 2nd plus 0.9 of the way to the 3rd
     expect(large?.spread).toBeCloseTo((distances[1] as number) + 0.9 * ((distances[2] as number) - (distances[1] as number)), 12);
     expect(large?.firstSeen).toEqual(at(0));

@@ -1,8 +1,8 @@
 /** The adapter index: PostgreSQL + pgvector (pg-index), Aurora's Data API (data-api-index) or PGlite (pglite-index), one implementation. */
 export type * from "./adapter-index.js";
 export { API_KEY_PREFIX, type ApiKeyRecord, type ApiKeyStore, createApiKeyStore, generateApiKey, hashApiKey } from "./api-keys.js";
-export { type CoverageEvent, type CoverageEventStore, createCoverageEventStore, type NewCoverageEvent } from "./coverage-events.js";
 export { type AdapterContributionStats, type Contribution, type ContributionStore, createContributionStore, type LibraryContributionStats } from "./contributions.js";
+export { type CoverageEvent, type CoverageEventStore, createCoverageEventStore, type NewCoverageEvent } from "./coverage-events.js";
 export { createDataApiAdapterIndex, type DataApiAdapterIndexOptions } from "./data-api-index.js";
 export type { RegistryDatabase } from "./database.js";
 export type { DrizzleAdapterIndex } from "./drizzle-index.js";

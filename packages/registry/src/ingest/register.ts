@@ -120,7 +120,7 @@ export function newAdapterOf(input: {
 /**
  * What an upload of already-registered weights declares differently from the registered adapter:
  * `config.<field>` for each adapter_config.json field (after defaults, in any key order), `centroid`,
- * `sampleCount`, `spread`. Empty: the same adapter, uploaded again.
+ * `sampleCount`, `spread` (when declared). Empty: the same adapter, uploaded again.
  */
 export function declaredDifferences(
   registered: Pick<AdapterRecord, "config" | "centroid" | "sampleCount" | "spread">,
@@ -134,7 +134,8 @@ export function declaredDifferences(
   const sameCentroid = registered.centroid.length === declared.centroid.length && registered.centroid.every((x, i) => x === declared.centroid[i]);
   if (!sameCentroid) differences.push("centroid");
   if (registered.sampleCount !== declared.sampleCount) differences.push("sampleCount");
-  if (registered.spread !== declared.spread) differences.push("spread");
+  // A spread left out (a centroid file without one, e.g. pulled back from this registry) does not contradict a recorded one.
+  if (declared.spread !== null && registered.spread !== declared.spread) differences.push("spread");
   return differences;
 }
 
