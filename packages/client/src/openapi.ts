@@ -289,6 +289,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Coverage gaps: where out-of-library requests cluster
+         * @description Recent out-of-library requests of a library (embeddings only: no image is kept), clustered into regions the library does not cover, largest first, each with the adapters nearest it: train an adapter for these.
+         */
+        get: operations["getCoverageGaps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/contributions": {
         parameters: {
             query?: never;
@@ -667,7 +687,7 @@ export interface components {
                 cached: boolean;
             } | null;
             adapter: {
-                /** @description How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none */
+                /** @description How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), bank (served by a library bank), or none */
                 kind: string;
                 /** @description The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat) */
                 sha256: string | null;
@@ -684,6 +704,30 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        CoverageGaps: {
+            libraryId: string;
+            /** @description Out-of-library requests clustered (the newest, at most 10000) */
+            events: number;
+            /** @description The clustering radius: the library's calibrated default radius unless given */
+            radius: number;
+            gaps: {
+                /** @description Out-of-library requests in this region */
+                requests: number;
+                /** @description Their mean embedding: the centroid an adapter trained on such images would have */
+                centroid: number[];
+                /** @description 95th percentile of their distances to it */
+                spread: number;
+                firstSeen: string;
+                lastSeen: string;
+                /** @description The library's adapters nearest these requests: how many of them had it in their plan, and how far on average */
+                nearest: {
+                    adapterId: string;
+                    name: string | null;
+                    requests: number;
+                    meanDistance: number;
+                }[];
+            }[];
         };
         ContributionStats: {
             libraryId: string;
@@ -2778,6 +2822,88 @@ export interface operations {
             };
             /** @description The inference backend did not answer in time; retry after the Retry-After header's seconds */
             504: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCoverageGaps: {
+        parameters: {
+            query: {
+                libraryId: string;
+                /** @description Only requests at or after this time */
+                since?: string;
+                /** @description Clustering radius (default: the library's calibrated default radius) */
+                radius?: number;
+                /** @description Gaps listed, largest first */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Coverage gaps, largest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageGaps"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After header's seconds. backend.scaling-from-zero: the GPU is scaling from zero (minutes), details.state and details.retryAfterSeconds say so */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
