@@ -32,3 +32,18 @@ export function flaggedLine(result: CoverageExperimentResult): string {
     })
     .join(". ");
 }
+
+/** The README's block: the table, what its columns are, and the flagged images' own mIoU. */
+export function coverageMarkdown(result: CoverageExperimentResult, meta: Readonly<Record<string, string | number>> = {}): string {
+  const calibrations = result.groups.map((g) => `${g.group}: ${g.library.calibration?.basis ?? "not computed"}`).join(", ");
+  return [
+    coverageMarkdownTable(result),
+    "",
+    "mIoU (%), mean over the domains of each side. Per group, a library built without the held-out adapters; SemLA with its defaults (top-k 5, temperature 0.05, the library's metric, cat) under policy fuse (the k nearest, however far) and policy zeroshot (the base model for images flagged out-of-library), and the base model alone. In-library images are every other domain's, whose own adapter is in the library.",
+    "",
+    `Flagged images only (pooled mIoU, %): ${flaggedLine(result)}.`,
+    "",
+    `calibration basis: ${calibrations}`,
+    ...Object.entries(meta).map(([k, v]) => `${k}: ${v}`),
+  ].join("\n");
+}
