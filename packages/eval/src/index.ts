@@ -5,6 +5,7 @@ export * from "./heatmap.js";
 export * from "./label-png.js";
 export * from "./local-pipeline.js";
 export * from "./miou.js";
+export * from "./out-of-library/index.js";
 export * from "./report.js";
 export * from "./runner.js";
 export * from "./world-targets.js";
