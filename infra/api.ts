@@ -1,5 +1,5 @@
 import path from "node:path";
-import { bundleOrtWorker, nativePackageVersions } from "./bundle";
+import { bundleOrtWorker, copyDocsAssets, nativePackageVersions } from "./bundle";
 import type { Database } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
@@ -59,6 +59,8 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
         await pruneOnnxRuntime(dir, FUNCTION_ARCHITECTURE);
         // SST bundles the handler alone; ONNX Runtime's worker thread needs its own file beside it.
         await bundleOrtWorker(path.join(dir, path.posix.dirname(API_HANDLER)));
+        // GET /docs serves Swagger UI's assets: copied beside the handler, where the route looks for them.
+        await copyDocsAssets(path.join(dir, path.posix.dirname(API_HANDLER)));
       },
     },
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -78,4 +79,25 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const { file, bytes } of await bundleNode(ENDPOINT_ENTRIES, path.resolve(outdir))) {
     process.stdout.write(`${file}\t${bytes}\n`);
   }
+}
+
+/** The /docs page's assets (swagger-ui-dist's stylesheet and script) the API serves, and the folder beside the handler it looks in. */
+export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js"] as const;
+export const BUNDLED_DOCS_FOLDER = "swagger-ui";
+
+/**
+ * Copies the /docs page's assets beside a bundled API handler (SST bundles the handler alone, and
+ * swagger-ui-dist is no native package to install): `<dir>/swagger-ui/`, where the docs route looks
+ * when the package is not installed. Returns the files written.
+ */
+export async function copyDocsAssets(dir: string): Promise<string[]> {
+  const from = path.dirname(createRequire(path.join(ROOT, "functions/api/package.json")).resolve("swagger-ui-dist/package.json"));
+  const to = path.join(dir, BUNDLED_DOCS_FOLDER);
+  await mkdir(to, { recursive: true });
+  return Promise.all(
+    DOCS_ASSETS.map(async (file) => {
+      await copyFile(path.join(from, file), path.join(to, file));
+      return path.join(to, file);
+    }),
+  );
 }

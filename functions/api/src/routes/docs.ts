@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
@@ -16,7 +18,7 @@ import { ApiError } from "../http/errors.js";
 export const DOCS_PATH = "/docs";
 
 /** The assets the page loads, by the name it loads them under, and the file of swagger-ui-dist each is. */
-const ASSETS = {
+export const ASSETS = {
   "swagger-ui.css": { file: "swagger-ui.css", type: "text/css; charset=utf-8" },
   "swagger-ui-bundle.js": { file: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8" },
 } as const;
@@ -55,12 +57,16 @@ export const DOCS_CSP =
 /** The assets are the installed package's: they change with it, so a day's caching is safe. */
 const ASSET_CACHE = "public, max-age=86400";
 
-/** Where swagger-ui-dist is installed; undefined where it is not (a bundle deployed without it). */
+/** Where a bundle (the API's Lambda function) carries the assets: `swagger-ui/` beside its handler (infra/bundle.ts copyDocsAssets). */
+export const BUNDLED_DOCS_FOLDER = "swagger-ui";
+
+/** Where swagger-ui-dist is installed, else the bundle's copy of its assets; undefined where neither is. */
 function swaggerUiDir(): string | undefined {
   try {
     return path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   } catch {
-    return undefined;
+    const bundled = fileURLToPath(new URL(`./${BUNDLED_DOCS_FOLDER}/`, import.meta.url));
+    return existsSync(path.join(bundled, ASSETS["swagger-ui.css"].file)) ? bundled : undefined;
   }
 }
 

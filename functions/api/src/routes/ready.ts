@@ -40,7 +40,7 @@ type Check = z.infer<typeof CheckSchema>;
 async function check(probe: ReadinessProbe, timeoutMs: number, failed: (error: unknown) => void): Promise<Check> {
   const started = performance.now();
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const ms = () => Math.round(performance.now() - started);
   try {
     await Promise.race([
