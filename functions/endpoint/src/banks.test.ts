@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type AdapterSource, catManifestSha256, createAdapters } from "@semla/adapters";
 import { type CountingStore, countingStoreWith, sourcesOf } from "@semla/adapters/testing";
-import { bytesSource, type LoraAdapter, peft } from "@semla/core";
 import { type BankSegmenter, BankSessions, bankManifestKey, decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation, type OnnxSegmenter } from "@semla/inference";
 import { openModelPack, preparePack, prepareTargets } from "@semla/models";
-import { catsegExportFile, writeTorchExportPack } from "@semla/models/testing";
+import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, writeTorchExportPack } from "@semla/models/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { bankBuilder, createEndpointBanks } from "./banks.js";
@@ -17,16 +16,7 @@ import { loadSegmenter } from "./segmenter.js";
 // their cat manifest (and start the build); after, from the bank, batched, with no store read and
 // nothing fused per request, answering what the cat-fused adapter answers.
 
-const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
 const CLASSES = ["road", "sky", "car"];
-
-async function adapter(name: string): Promise<LoraAdapter> {
-  const dir = catsegExportFile(name);
-  return peft.readLoraAdapter({
-    config: await readFile(path.join(dir, "adapter_config.json")),
-    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
-  });
-}
 
 describe("the endpoint in bank mode", () => {
   let root: string;
@@ -46,13 +36,13 @@ describe("the endpoint in bank mode", () => {
     await writeTorchExportPack(path.join(root, "base"));
     const written = await preparePack({
       segmenter: catsegExportFile("segmenter.onnx"),
-      targets: prepareTargets(TARGETS),
+      targets: prepareTargets(CATSEG_TARGETS),
       from: path.join(root, "base"),
       out: path.join(root, "pack"),
       preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
     });
     const pack = await openModelPack(written.dir);
-    const library = sourcesOf([await adapter("adapter-fog"), await adapter("adapter-night")], [1, 1]);
+    const library = sourcesOf([await readCatsegAdapter("adapter-fog"), await readCatsegAdapter("adapter-night")], [1, 1]);
     sources = library.sources;
     store = await countingStoreWith(sources, library.files);
     const manifest = { library: "lib-1", generation: 3, adapters: sources.map(({ sha256, objectKey, config }) => ({ sha256, objectKey, config })) };

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bytesSource, fusion, type LoraAdapter, peft } from "@semla/core";
+import { fusion, type LoraAdapter } from "@semla/core";
 import { joinParts, type ModelPack, openModelPack, prepareBankSegmenter, preparePack, prepareTargets, stackLoraBank } from "@semla/models";
-import { catsegExportFile, writeTorchExportPack } from "@semla/models/testing";
+import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, writeTorchExportPack } from "@semla/models/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxSegmenter } from "../segment/segmenter.js";
 import { encodeRaw, noiseRgb } from "../testing/images.js";
@@ -13,16 +13,7 @@ import { BankSegmenter } from "./bank-segmenter.js";
 // [fog, night]: a batch of images, each with its own plan, against the plain segmenter serving each
 // plan's cat-fused adapter.
 
-const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
 const CLASSES = ["road", "sky", "car"];
-
-async function adapter(name: string): Promise<LoraAdapter> {
-  const dir = catsegExportFile(name);
-  return peft.readLoraAdapter({
-    config: await readFile(path.join(dir, "adapter_config.json")),
-    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
-  });
-}
 
 describe("a bank session: one run for a batch of images with different plans", () => {
   let root: string;
@@ -35,13 +26,13 @@ describe("a bank session: one run for a batch of images with different plans", (
     await writeTorchExportPack(path.join(root, "base"));
     const written = await preparePack({
       segmenter: catsegExportFile("segmenter.onnx"),
-      targets: prepareTargets(TARGETS),
+      targets: prepareTargets(CATSEG_TARGETS),
       from: path.join(root, "base"),
       out: path.join(root, "pack"),
       preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
     });
     pack = await openModelPack(written.dir);
-    library = [await adapter("adapter-fog"), await adapter("adapter-night")];
+    library = [await readCatsegAdapter("adapter-fog"), await readCatsegAdapter("adapter-night")];
     plain = await OnnxSegmenter.fromPack(pack, { workers: 1 });
     const model = joinParts(prepareBankSegmenter(new Uint8Array(await readFile(pack.segmenter!.path)), stackLoraBank(library)).model);
     bank = await BankSegmenter.create({ segmenter: pack.segmenter!, model, size: library.length, text: plain.classText });

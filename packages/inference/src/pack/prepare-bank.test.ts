@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { bytesSource, fusion, type LoraAdapter, peft, randomAdapter } from "@semla/core";
+import { fusion, type LoraAdapter, randomAdapter } from "@semla/core";
 import { joinParts, LORA_BANK_INDICES, LORA_BANK_WEIGHTS, onnx, prepareBankSegmenter, prepareSegmenter, prepareTargets, readModelGraph, stackLoraBank } from "@semla/models";
-import { catsegExportFile, readCatsegNpy } from "@semla/models/testing";
+import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, readCatsegNpy } from "@semla/models/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
@@ -11,16 +10,6 @@ import { relativeError } from "../testing/arrays.js";
 // Bank mode on the CAT-Seg-shaped torch export (packages/models/fixtures/catseg-export): the library
 // [fog, night] baked in, each image's plan fed as indices and weights, against the prepared graph fed
 // the cat-fused adapter of the same plan (our fusion), and against torch's logits for 0.7·fog + 0.3·night.
-
-const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
-
-async function adapter(name: string): Promise<LoraAdapter> {
-  const dir = catsegExportFile(name);
-  return peft.readLoraAdapter({
-    config: await readFile(path.join(dir, "adapter_config.json")),
-    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
-  });
-}
 
 interface Plan {
   readonly indices: readonly number[];
@@ -69,10 +58,10 @@ describe("bank mode: a library's adapters baked into the segmenter, a plan per i
   beforeAll(async () => {
     plain = new Uint8Array(await readFile(catsegExportFile("segmenter.onnx")));
     gemm = new Uint8Array(await readFile(catsegExportFile("segmenter-gemm.onnx")));
-    fog = await adapter("adapter-fog");
-    night = await adapter("adapter-night");
+    fog = await readCatsegAdapter("adapter-fog");
+    night = await readCatsegAdapter("adapter-night");
     bankModel = joinParts(prepareBankSegmenter(plain, stackLoraBank([fog, night])).model);
-    const ready = prepareSegmenter(plain, prepareTargets(TARGETS));
+    const ready = prepareSegmenter(plain, prepareTargets(CATSEG_TARGETS));
     prepared = joinParts(ready.model);
     modules = ready.modules.map((m) => ({ name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures }));
   });

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bytesSource, fusion, type LoraAdapter, peft } from "@semla/core";
+import { fusion, type LoraAdapter } from "@semla/core";
 import { joinParts, openModelPack, preparePack, prepareSegmenter, prepareTargets, readModelGraph, targetsFromArgument } from "@semla/models";
-import { catsegExportFile, readCatsegNpy, writeTorchExportPack } from "@semla/models/testing";
+import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, readCatsegNpy, writeTorchExportPack } from "@semla/models/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrtSession, type OrtFeed } from "../runtime/ort.js";
 import { loraFeeds } from "../segment/lora-feeds.js";
@@ -16,16 +16,6 @@ import { checkModelPack } from "./check-pack.js";
 // and with their 0.7/0.3 cat fusion.
 
 const VISUAL = "sem_seg_head.predictor.clip_model.visual";
-/** Every module either adapter targets (PEFT's full-match regex). */
-const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
-
-async function adapter(name: string): Promise<LoraAdapter> {
-  const dir = catsegExportFile(name);
-  return peft.readLoraAdapter({
-    config: await readFile(path.join(dir, "adapter_config.json")),
-    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
-  });
-}
 
 /** Runs a model on the fixture's pixels and text embeddings with the LoRA feeds of `mixture` (null: rank 0). */
 async function logits(model: Uint8Array, modules: readonly { name: string; inFeatures: number; outFeatures: number }[] | null, mixture: LoraAdapter | null): Promise<Float32Array> {
@@ -54,12 +44,12 @@ describe("making a plain torch export LoRA-ready", () => {
   beforeAll(async () => {
     plain = new Uint8Array(await readFile(catsegExportFile("segmenter.onnx")));
     gemm = new Uint8Array(await readFile(catsegExportFile("segmenter-gemm.onnx")));
-    fog = await adapter("adapter-fog");
-    night = await adapter("adapter-night");
+    fog = await readCatsegAdapter("adapter-fog");
+    night = await readCatsegAdapter("adapter-night");
   });
 
   it("finds each targeted nn.Linear (MatMul + bias Add, bias-free MatMul) and names it by its bias or its scope", () => {
-    const prepared = prepareSegmenter(plain, prepareTargets(TARGETS));
+    const prepared = prepareSegmenter(plain, prepareTargets(CATSEG_TARGETS));
     const byName = new Map(prepared.modules.map((m) => [m.name, m]));
     // q_proj, v_proj, out_proj and c_fc in two blocks, and the bias-free head; not the
     // MultiheadAttention's out_proj, which the attention never calls (see the refusals).
@@ -82,7 +72,7 @@ describe("making a plain torch export LoRA-ready", () => {
   });
 
   it("at rank 0 gives exactly the export's logits; with an adapter, torch's logits with it merged (≤ 1e-4 relative)", async () => {
-    const prepared = prepareSegmenter(plain, prepareTargets(TARGETS));
+    const prepared = prepareSegmenter(plain, prepareTargets(CATSEG_TARGETS));
     const model = joinParts(prepared.model);
     const modules = prepared.modules.map((m) => ({ name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures }));
     expect(await logits(model, modules, null)).toEqual(await logits(plain, null, null));
@@ -168,7 +158,7 @@ describe("making a plain torch export LoRA-ready", () => {
     it("writes a pack that passes models check, with the mapping, and segments with an adapter as the merged model does", async () => {
       const written = await preparePack({
         segmenter: catsegExportFile("segmenter.onnx"),
-        targets: prepareTargets(TARGETS),
+        targets: prepareTargets(CATSEG_TARGETS),
         from: path.join(root, "base"),
         out: path.join(root, "pack"),
         segmenterId: "fixture/catseg-tiny",
@@ -198,7 +188,7 @@ describe("making a plain torch export LoRA-ready", () => {
       } finally {
         await segmenter.close();
       }
-      await expect(preparePack({ segmenter: catsegExportFile("segmenter.onnx"), targets: prepareTargets(TARGETS), from: path.join(root, "base"), out: written.dir })).rejects.toThrow(
+      await expect(preparePack({ segmenter: catsegExportFile("segmenter.onnx"), targets: prepareTargets(CATSEG_TARGETS), from: path.join(root, "base"), out: written.dir })).rejects.toThrow(
         `${written.dir} already holds a model pack: choose an empty --out folder`,
       );
     });

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { numpy } from "@semla/core";
+import { bytesSource, type LoraAdapter, numpy, peft } from "@semla/core";
 
 /** The torch-made exports and their expected values (packages/models/fixtures/torch-export, README there). */
 export const TORCH_EXPORT_DIR = fileURLToPath(new URL("../../fixtures/torch-export/", import.meta.url));
@@ -56,4 +56,16 @@ export async function readInt64Npy(name: string): Promise<{ shape: number[]; dat
   const data = new BigInt64Array(bytes.slice(offset).buffer);
   if (data.length !== shape.reduce((n, d) => n * d, 1)) throw new Error(`${name}: ${data.length} values for shape (${shape.join(", ")})`);
   return { shape, data };
+}
+
+/** Every module the CAT-Seg fixture's adapters target (PEFT's full-match regex), as `semla models prepare --targets` takes it. */
+export const CATSEG_TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
+
+/** One of the fixture's PEFT adapters (`adapter-fog`, `adapter-night`), read by core's PEFT reader. */
+export async function readCatsegAdapter(name: string): Promise<LoraAdapter> {
+  const dir = catsegExportFile(name);
+  return peft.readLoraAdapter({
+    config: await readFile(path.join(dir, "adapter_config.json")),
+    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
+  });
 }

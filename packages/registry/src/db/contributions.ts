@@ -1,8 +1,8 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
-import { isUuid } from "./ids.js";
 import { guardOutages, outageClassifierOf } from "./outage.js";
-import { adapters, contributions, libraries } from "./schema.js";
+import { tenantHasLibrary } from "./require-library.js";
+import { adapters, contributions } from "./schema.js";
 import { storableText } from "./text.js";
 
 /** One adapter's part in one served request, as the fusion plan gave it. */
@@ -50,13 +50,7 @@ export function createContributionStore(db: RegistryDatabase): ContributionStore
       await db.insert(contributions).values(items.map((item) => ({ libraryId, requestId, adapterId: item.adapterId, rank: item.rank, weight: item.weight, distance: item.distance })));
     },
     async stats(tenant, libraryId, options = {}) {
-      if (!isUuid(libraryId)) return undefined;
-      storableText("tenant", tenant);
-      const [library] = await db
-        .select({ id: libraries.id })
-        .from(libraries)
-        .where(and(eq(libraries.id, libraryId), eq(libraries.tenant, tenant)));
-      if (!library) return undefined;
+      if (!(await tenantHasLibrary(db, tenant, libraryId))) return undefined;
       const where = and(eq(contributions.libraryId, libraryId), options.since ? gte(contributions.createdAt, options.since) : undefined);
       const rows = await db
         .select({

@@ -1,9 +1,9 @@
 import { LIMITS } from "@semla/core";
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import type { RegistryDatabase } from "./database.js";
-import { isUuid } from "./ids.js";
 import { guardOutages, outageClassifierOf } from "./outage.js";
-import { coverageEvents, libraries } from "./schema.js";
+import { tenantHasLibrary } from "./require-library.js";
+import { coverageEvents } from "./schema.js";
 import { storableText } from "./text.js";
 
 /** An out-of-library query as kept: its embedding, its plan's adapters nearest first, its coverage score. */
@@ -40,13 +40,7 @@ export function createCoverageEventStore(db: RegistryDatabase): CoverageEventSto
       });
     },
     async list(tenant, libraryId, options) {
-      if (!isUuid(libraryId)) return undefined;
-      storableText("tenant", tenant);
-      const [library] = await db
-        .select({ id: libraries.id })
-        .from(libraries)
-        .where(and(eq(libraries.id, libraryId), eq(libraries.tenant, tenant)));
-      if (!library) return undefined;
+      if (!(await tenantHasLibrary(db, tenant, libraryId))) return undefined;
       return db
         .select({
           libraryId: coverageEvents.libraryId,
