@@ -80,6 +80,7 @@ describe("SemLA Serve API end to end", () => {
         "/v1/route",
         "/v1/segment",
         "/v1/stats/contributions",
+        "/v1/stats/coverage",
         "/v1/uploads/images",
       ]);
       // Request bodies inline (a defaulted field is optional in a request), so generated types take the README's requests.
