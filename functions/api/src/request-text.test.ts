@@ -141,6 +141,8 @@ describe("every string a request brings in refuses what PostgreSQL cannot store"
       "POST /v1/fuse application/json.imageUpload",
       "POST /v1/fuse application/json.adapters[].adapter",
       "POST /v1/fuse application/json.options.exclude[]",
+      "GET /v1/stats/coverage query.libraryId",
+      "GET /v1/stats/coverage query.since",
       "GET /v1/stats/contributions query.libraryId",
       "GET /v1/stats/contributions query.since",
       "POST /v1/admin/keys application/json.tenant",
