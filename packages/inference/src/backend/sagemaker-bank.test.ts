@@ -69,16 +69,22 @@ describe("createBankPlans", () => {
     expect(asked.filter((a) => a.startsWith("lib-c"))).toEqual(["lib-c@2", "lib-c@3"]);
   });
 
-  it("goes without a plan when the store fails, and tries again on the next request", async () => {
+  it("goes without a plan when the store fails, and tries again once retryAfterMs has passed", async () => {
     let failing = true;
+    let clock = 1_000;
     const flaky: BlobStore = {
       ...store,
       put: (key, body, options) => (failing ? Promise.reject(new Error("store down")) : store.put(key, body, options)),
     };
-    const plans = createBankPlans(flaky);
-    expect(await plans.plan({ image, classNames: ["a"], mixture: cat([1], [0]), library: library("lib-d", 1) })).toBeNull();
+    const plans = createBankPlans(flaky, { retryAfterMs: 500, now: () => clock });
+    const request = { image, classNames: ["a"], mixture: cat([1], [0]), library: library("lib-d", 1) };
+    expect(await plans.plan(request)).toBeNull();
     failing = false;
-    expect(await plans.plan({ image, classNames: ["a"], mixture: cat([1], [0]), library: library("lib-d", 1) })).toMatchObject({ indices: [0] });
+    clock += 499;
+    expect(await plans.plan(request)).toBeNull();
+    expect(asked.filter((a) => a.startsWith("lib-d"))).toEqual(["lib-d@1"]);
+    clock += 1;
+    expect(await plans.plan(request)).toMatchObject({ indices: [0] });
     expect(asked.filter((a) => a.startsWith("lib-d"))).toEqual(["lib-d@1", "lib-d@1"]);
   });
 });

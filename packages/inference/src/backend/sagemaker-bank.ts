@@ -21,6 +21,8 @@ interface Known {
   readonly generation: number;
   /** objectKey → index in the manifest; null: no bank for this generation (moved on, or too many adapters). */
   readonly order: Promise<ReadonlyMap<string, number> | null>;
+  /** Set when reading or publishing the manifest failed: when to try again. */
+  readonly retryAt?: number;
 }
 
 export interface BankPlans {
@@ -57,19 +59,30 @@ async function published(store: BlobStore, library: BankLibrary): Promise<Readon
   return orderOf(manifest);
 }
 
-export function createBankPlans(store: BlobStore): BankPlans {
+export interface BankPlansOptions {
+  /** After the manifest could not be read or published, requests for that generation go without a plan this long before one tries again. Default 10 s. */
+  readonly retryAfterMs?: number;
+  readonly now?: () => number;
+}
+
+export function createBankPlans(store: BlobStore, options: BankPlansOptions = {}): BankPlans {
   const known = new SizedLru<string, Known>(MAX_LIBRARIES);
+  const retryAfterMs = options.retryAfterMs ?? 10_000;
+  const now = options.now ?? Date.now;
 
   function order(library: BankLibrary): Promise<ReadonlyMap<string, number> | null> {
     const held = known.get(library.id);
-    if (held && held.generation === library.generation) return held.order;
+    if (held && held.generation === library.generation && !(held.retryAt !== undefined && now() >= held.retryAt)) return held.order;
     // A request that read an older generation than the one known goes without a bank (its plan may name adapters gone since).
     if (held && held.generation > library.generation) return Promise.resolve(null);
     const entry: Known = { generation: library.generation, order: published(store, library) };
     known.set(library.id, entry, 1);
-    // A failure (the store, the registry) is not remembered: the next request tries again.
+    // A failure (the store, the registry) is remembered for a while, so an outage does not cost
+    // every request a round trip; then a request tries again.
     entry.order.catch(() => {
-      if (known.get(library.id) === entry) known.delete(library.id);
+      const failedAt = now();
+      const failed: Known = { generation: library.generation, order: Promise.resolve(null), retryAt: failedAt + retryAfterMs };
+      if (known.get(library.id) === entry) known.set(library.id, failed, 1);
     });
     return entry.order;
   }
