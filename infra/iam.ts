@@ -40,10 +40,10 @@ export function bucketPermissions(bucketArn: $util.Input<string>, access: Prefix
   return statements;
 }
 
-/** The API: the registry and caches read-write, the CLIP model read-only. */
+/** The API: the registry, caches and bank manifests read-write, the CLIP model read-only. */
 export const API_BUCKET_ACCESS: PrefixAccess = {
-  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads, PREFIXES.clipVision],
-  write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.uploads],
+  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads, PREFIXES.clipVision],
+  write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads],
 };
 
 /** The scheduled sweep: lists adapters/ and deletes the objects no row references (and those of stale pending rows). */
@@ -53,9 +53,9 @@ export const SWEEPER_BUCKET_ACCESS: PrefixAccess = {
   remove: [PREFIXES.adapters],
 };
 
-/** The endpoint: adapters and fused adapters by reference, its own model artifacts; nothing written. */
+/** The endpoint: adapters and fused adapters by reference, bank manifests, its own model artifacts; nothing written. */
 export const ENDPOINT_BUCKET_ACCESS: PrefixAccess = {
-  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.endpointModel],
+  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.endpointModel],
   write: [],
 };
 

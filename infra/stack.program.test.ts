@@ -229,13 +229,13 @@ describe("least-privilege IAM", () => {
     const arn = `arn:aws:s3:::${bucket}`;
     const endpointArn = stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.arn as string;
     expect(JSON.parse(role.inlinePolicies[0].policy as string).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/uploads/*`, `${arn}/models/clip-vision/*`] },
-      { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/uploads/*`] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`, `${arn}/models/clip-vision/*`] },
+      { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`] },
       {
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: [arn],
-        Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "uploads/*", "models/clip-vision/*"] } },
+        Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "uploads/*", "models/clip-vision/*"] } },
       },
       { Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: [endpointArn, `arn:aws:sagemaker:us-east-1:123456789012:inference-component/${COMPONENT}`] },
     ]);
@@ -256,12 +256,12 @@ describe("least-privilege IAM", () => {
     }
   });
 
-  test("the endpoint reads adapters, fused adapters and its model, pulls its one repository, writes its logs", () => {
+  test("the endpoint reads adapters, fused adapters, bank manifests and its model, pulls its one repository, writes its logs", () => {
     const arn = `arn:aws:s3:::${bucket}`;
     const logs = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*";
     expect(JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", "EndpointRolePolicy").inputs.policy as string).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/models/endpoint/*`] },
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [arn], Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "models/endpoint/*"] } } },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/models/endpoint/*`] },
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [arn], Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "models/endpoint/*"] } } },
       {
         Effect: "Allow",
         Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],

@@ -4,6 +4,8 @@ import type { StageSettings } from "./settings";
 export const PREFIXES = {
   adapters: "adapters/",
   fused: "fused/",
+  /** Bank manifests, banks/<library>/<generation>.json: written by the API on a generation's first use, read by the endpoint. */
+  banks: "banks/",
   uploads: "uploads/",
   /** CLIP vision model files the API downloads to /tmp on a cold start. */
   clipVision: "models/clip-vision/",

@@ -63,14 +63,14 @@ describe("traces (OpenTelemetry, in-memory exporter): the API's stages and the e
     }
   });
 
-  async function segment(headers: Record<string, string>) {
+  async function segment(headers: Record<string, string>, options?: Record<string, unknown>) {
     tracing.reset();
     customAttributes.length = 0;
     endpointLog.length = 0;
     const reply = await fetch(`${stack.url}/v1/segment`, {
       method: "POST",
       headers: { authorization: `Bearer ${stack.key}`, "content-type": "application/json", ...headers },
-      body: JSON.stringify({ libraryId: stack.library.id, image: Buffer.from(stack.image).toString("base64"), classNames: ["sky", "road"] }),
+      body: JSON.stringify({ libraryId: stack.library.id, image: Buffer.from(stack.image).toString("base64"), classNames: ["sky", "road"], ...(options && { options }) }),
     });
     expect(reply.status).toBe(200);
     const body = (await reply.json()) as { timings: { stages: Record<string, number> } };
@@ -92,9 +92,10 @@ describe("traces (OpenTelemetry, in-memory exporter): the API's stages and the e
     expect(parentOf(request)).toBeUndefined();
     expect(request.attributes).toMatchObject({ "http.route": "/v1/segment", "http.response.status_code": 200 });
 
-    // Every stage the answer times is a span: the SageMaker backend's load, fuse and transport too.
+    // Every stage the answer times is a span: the SageMaker backend's transport too (a cat mixture
+    // goes as a bank plan, so nothing is loaded or fused here).
     const stages = Object.keys(body.timings.stages).filter((s) => s !== "total");
-    expect(stages.sort()).toEqual(["embed", "fuse", "infer", "load", "retrieve", "transport"]);
+    expect(stages.sort()).toEqual(["embed", "infer", "retrieve", "transport"]);
     for (const stage of stages) {
       const span = byName(spans, stage);
       expect([span.spanContext().traceId, parentOf(span)], stage).toEqual([traceId, request.spanContext().spanId]);
@@ -106,6 +107,14 @@ describe("traces (OpenTelemetry, in-memory exporter): the API's stages and the e
     expect([invocation.spanContext().traceId, parentOf(invocation), invocation.kind]).toEqual([traceId, infer.spanContext().spanId, SpanKind.SERVER]);
     for (const name of ["resolve", "segment"]) expect(parentOf(byName(spans, name)), name).toBe(invocation.spanContext().spanId);
     expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([traceId]));
+  });
+
+  it("has the SageMaker backend's load and fuse stages as spans when it fuses (a ties mixture)", async () => {
+    const { body, spans } = await segment({}, { fusion: { combination: "ties", density: 0.5 } });
+    const request = byName(spans, "POST /v1/segment");
+    const stages = Object.keys(body.timings.stages).filter((s) => s !== "total");
+    expect(stages.sort()).toEqual(["embed", "fuse", "infer", "load", "retrieve", "transport"]);
+    for (const stage of stages) expect(parentOf(byName(spans, stage)), stage).toBe(request.spanContext().spanId);
   });
 
   it("continues a caller's W3C traceparent, and the endpoint logs the API's request id", async () => {

@@ -44,6 +44,27 @@ export interface InferenceRequest {
   /** The planned sources and fusion options: each backend decides how the fused adapter reaches its segmenter. */
   readonly mixture: Mixture | null;
   readonly requestId?: string;
+  /** The library the mixture was planned in, at the generation read with it (bank mode: the SageMaker backend names its bank by both). */
+  readonly library?: BankLibrary;
+}
+
+/** One adapter of a library's bank manifest (transport/schemas' BankManifest): where it is stored and how it scales. */
+export interface BankAdapter {
+  readonly sha256: string;
+  readonly objectKey: string;
+  readonly config: Mixture["sources"][number]["config"];
+}
+
+/** A library at a generation, as a backend that publishes bank manifests needs it. */
+export interface BankLibrary {
+  readonly id: string;
+  readonly generation: number;
+  /**
+   * The library's active adapters at `generation` in bank order (a fixed order, so every writer of
+   * the manifest writes the same bytes), or null when the library has moved on to another
+   * generation since. Read only when that generation's manifest is not yet published.
+   */
+  readonly bankAdapters: () => Promise<readonly BankAdapter[] | null>;
 }
 
 /** What the SageMaker backend sends the endpoint (envelope.ts): the adapter as a reference. */

@@ -4,6 +4,7 @@ import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@s
 import { type Metrics, noopMetrics } from "@semla/observability";
 import { type AdapterIndex, type AdapterRecord, type CoverageEventStore, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
+import { bankLibrary } from "./bank-library.js";
 import { type CoverageAnswer, coverageOf, createCalibrations } from "./coverage.js";
 import { PipelineError } from "./errors.js";
 import { ROUTE_DEFAULTS, type RouteOptions, SEGMENT_DEFAULTS, type SegmentMode, type SegmentOptions } from "./options.js";
@@ -300,7 +301,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let mixture: Mixture | null = null;
       if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
       const response = await deps.backend.infer(
-        { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
+        {
+          image: input.image,
+          classNames: input.classNames,
+          mixture,
+          ...(input.requestId !== undefined && { requestId: input.requestId }),
+          ...(mixture && { library: bankLibrary(deps.index, lib) }),
+        },
         { stage: (name, work) => timer.time(name, work), ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
       );
       if (response.fusion) metrics.fusedCache(response.fusion.cached);

@@ -5,6 +5,7 @@ import { invocationByteLength } from "../transport/envelope.js";
 import { TransportError } from "../transport/errors.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
 import type { BackendResponse, InferenceRequest, Invocation } from "../types.js";
+import type { BankPlans } from "./sagemaker-bank.js";
 
 /*
  * How a mixture travels to the SageMaker endpoint, the SageMaker backend's own business: the
@@ -124,19 +125,27 @@ export interface DeliveryOptions {
   readonly payloadLimitBytes: number;
   readonly stage?: StageClock;
   readonly signal?: AbortSignal;
+  /** Bank mode: a `cat` mixture whose library has a published bank goes as its bank plan (sagemaker-bank.ts). */
+  readonly banks?: BankPlans;
 }
 
 /**
  * The invocation for a request: its mixture's sources loaded (stage `load`, from the process's one
  * cache), fused here unless a `cat` fusion cannot fit inline (stage `fuse`; the endpoint then
  * rebuilds it from a manifest of its sources, so fusing here would be wasted work), and the
- * reference chosen (stage `transport`).
+ * reference chosen (stage `transport`). In bank mode a `cat` mixture of a library with a published
+ * bank skips all of it: its bank plan travels, with its cat manifest as the fallback.
  */
 export async function deliverMixture(request: InferenceRequest, options: DeliveryOptions): Promise<{ invocation: Invocation; fusion: BackendResponse["fusion"] }> {
   const { mixture, ...rest } = request;
   if (!mixture) return { invocation: { ...rest, adapter: { kind: "none" } }, fusion: null };
   const { adapters, payloadLimitBytes: limit, signal } = options;
   const stage = options.stage ?? untimed;
+  // Bank mode: the plan's indices and weights, and the cat manifest as the fallback for an endpoint
+  // with no bank ready; nothing is loaded or fused here, and no adapter bytes travel.
+  const banks = mixture.options.combination === "cat" && request.library ? options.banks : undefined;
+  const bank = banks && (await stage("transport", () => banks.plan(request)));
+  if (bank) return { invocation: { ...rest, adapter: catManifestReference(mixture.sources), bank }, fusion: { at: "backend", cached: false } };
   const loaded = await stage("load", () => Promise.all(mixture.sources.map((source) => adapters.load(source, signal ? { signal } : {}))));
   const factorBytes = loaded.reduce((sum, adapter) => sum + adapterByteSize(adapter), 0);
   if (mixture.options.combination === "cat" && !mayFitInline(request.image.byteLength, factorBytes, limit)) {

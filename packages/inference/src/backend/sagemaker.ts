@@ -9,6 +9,7 @@ import type { BackendResponse, InferenceBackend, InferenceRequest, InferenceResp
 import { deadline } from "./deadline.js";
 import { BackendError } from "./errors.js";
 import { backoffDelay, waitBeforeRetry } from "./retry.js";
+import { createBankPlans } from "./sagemaker-bank.js";
 import { deliverMixture } from "./sagemaker-delivery.js";
 import { classifyInvocationError } from "./sagemaker-errors.js";
 
@@ -41,6 +42,12 @@ export interface SageMakerBackendOptions {
    * Default 30.
    */
   readonly scaleFromZeroRetryAfterSeconds?: number;
+  /**
+   * Bank mode: a linear (`cat`) mixture of a request naming its library goes as a plan for the
+   * library's bank (indices and weights), its generation's manifest published to `store` on first
+   * use, with the cat manifest as the fallback. Default true when a store is given.
+   */
+  readonly bankPlans?: boolean;
   /** Retries, time-outs and the adapter bytes each request sends are reported here. Default: counted nowhere. */
   readonly metrics?: Pick<Metrics, "backendRetry" | "backendTimeout" | "adapterBytes">;
 }
@@ -56,6 +63,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
   const retryAfter = options.scaleFromZeroRetryAfterSeconds;
   if (retryAfter !== undefined && !(Number.isInteger(retryAfter) && retryAfter >= 1)) throw new RangeError(`scaleFromZeroRetryAfterSeconds must be a positive integer, got ${retryAfter}`);
   const metrics = options.metrics ?? noopMetrics;
+  const banks = options.store && (options.bankPlans ?? true) ? createBankPlans(options.store) : undefined;
   const context = { endpointName, inferenceComponentName: options.inferenceComponentName, scaleFromZeroRetryAfterSeconds: retryAfter };
 
   // The SDK's own retries are off: the policy (what to retry, how long to wait) is this module's.
@@ -93,6 +101,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
       payloadLimitBytes: limit,
       stage,
       ...(callOptions.signal && { signal: callOptions.signal }),
+      ...(banks && { banks }),
     });
     if (request.mixture) metrics.adapterBytes(invocation.adapter.kind === "inline" ? invocation.adapter.weights.byteLength : 0);
     const response = await stage("infer", () => invoke(invocation, callOptions));
