@@ -44,7 +44,7 @@ const stack = await startE2eStack({ postgresUrl: postgres.url, s3Endpoint: s3.en
 try {
   const { key, tenant } = await stack.tenant("bench");
   const dimension = stack.models.imageEncoder.dimension;
-  const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
+  const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension, metric: "euclidean" });
   for (let i = 0; i < ADAPTERS; i++) {
     const files = tinyAdapterFiles(stack.models, 100 + i, 4);
     const centroid = JSON.stringify(axis(dimension, i % dimension).map((x, j) => x + 0.01 * ((i * 7 + j) % 5)));
