@@ -112,11 +112,12 @@ try {
   const api = await startApiProcess();
   cold.push(api.cold);
   const baselineApi = BASELINE ? await startApiProcess(path.resolve(BASELINE)) : undefined;
-  /** Request i goes to the candidate (this checkout) when even, else to the baseline, if there is one. */
+  /** Request i goes to the candidate (this checkout) when even, else to the baseline, if there is one; each pair sends the same image. */
   const target = (i: number) => (baselineApi && i % 2 === 1 ? baselineApi : api);
-  async function segmentOnce(i: number, url = target(i).url): Promise<Sample> {
+  const bodyOf = (i: number) => bodies[(baselineApi ? Math.floor(i / 2) : i) % bodies.length];
+  async function segmentOnce(i: number): Promise<Sample> {
     const started = performance.now();
-    const reply = await fetch(`${url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[i % bodies.length] });
+    const reply = await fetch(`${target(i).url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodyOf(i) });
     const body = (await reply.json()) as { timings: { stages: Record<string, number> } };
     const latencyMs = performance.now() - started;
     if (reply.status !== 200) throw new Error(`segment: ${reply.status} ${JSON.stringify(body)}`);
