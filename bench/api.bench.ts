@@ -22,6 +22,13 @@ import { startS3Server } from "../test/setup/s3.js";
 import { percentile, writeResult } from "./stats.js";
 
 const ADAPTERS = 16;
+const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+/**
+ * Another checkout (its node_modules in place, e.g. a `git worktree` of the commit before a change):
+ * its API process serves every other warm request, against the same database, bucket and endpoint,
+ * so baseline and candidate share the machine's load; the results carry both and their ratio.
+ */
+const BASELINE = process.env.SEMLA_BENCH_API_BASELINE;
 const REQUESTS = Number(process.env.SEMLA_BENCH_API_REQUESTS ?? 240);
 const CLASSES = ["road", "sky", "building", "vegetation", "car", "person"];
 
@@ -44,7 +51,7 @@ const stack = await startE2eStack({ postgresUrl: postgres.url, s3Endpoint: s3.en
 try {
   const { key, tenant } = await stack.tenant("bench");
   const dimension = stack.models.imageEncoder.dimension;
-  const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: "clip-tiny", dimension, metric: "euclidean" });
+  const library = await stack.services.index.createLibrary({ tenant, name: "bench", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension, metric: "euclidean" });
   for (let i = 0; i < ADAPTERS; i++) {
     const files = tinyAdapterFiles(stack.models, 100 + i, 4);
     const centroid = JSON.stringify(axis(dimension, i % dimension).map((x, j) => x + 0.01 * ((i * 7 + j) % 5)));
@@ -63,9 +70,13 @@ try {
   const modelDir = stack.models.dir;
   for (const file of [MODEL_PACK_MANIFEST, ...Object.values(MODEL_FILE_NAMES)]) await stack.store.put(`${prefix}${file}`, new Uint8Array(await readFile(path.join(modelDir, file))));
 
-  async function startApiProcess() {
+  /** The API process from a checkout: this one, or the baseline's (SEMLA_BENCH_API_BASELINE). */
+  async function startApiProcess(root = REPO_ROOT) {
     const spawned = Date.now();
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./api-cold-start.ts", import.meta.url))], {
+    // SEMLA_BENCH_API_CPU_PROF=<dir>: the API process writes a V8 CPU profile there when it stops (NODE_OPTIONS may not carry --cpu-prof).
+    const profile = process.env.SEMLA_BENCH_API_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SEMLA_BENCH_API_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench/api-cold-start.ts")], {
+      cwd: root,
       env: { ...process.env, ...stack.env, SEMLA_MODELS_PREFIX: prefix, SEMLA_LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -100,9 +111,13 @@ try {
   const cold = [];
   const api = await startApiProcess();
   cold.push(api.cold);
+  const baselineApi = BASELINE ? await startApiProcess(path.resolve(BASELINE)) : undefined;
+  /** Request i goes to the candidate (this checkout) when even, else to the baseline, if there is one; each pair sends the same image. */
+  const target = (i: number) => (baselineApi && i % 2 === 1 ? baselineApi : api);
+  const bodyOf = (i: number) => bodies[(baselineApi ? Math.floor(i / 2) : i) % bodies.length];
   async function segmentOnce(i: number): Promise<Sample> {
     const started = performance.now();
-    const reply = await fetch(`${api.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[i % bodies.length] });
+    const reply = await fetch(`${target(i).url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodyOf(i) });
     const body = (await reply.json()) as { timings: { stages: Record<string, number> } };
     const latencyMs = performance.now() - started;
     if (reply.status !== 200) throw new Error(`segment: ${reply.status} ${JSON.stringify(body)}`);
@@ -115,39 +130,59 @@ try {
     return performance.now() - started;
   }
 
-  async function run(concurrency: number): Promise<Sample[]> {
-    for (let i = 0; i < 20; i++) await segmentOnce(i); // warm: caches, JIT, connections
-    const samples: Sample[] = [];
+  /** Warm samples of the candidate and, interleaved with them, of the baseline. */
+  async function run(concurrency: number): Promise<{ candidate: Sample[]; baseline: Sample[] }> {
+    for (let i = 0; i < 40; i++) await segmentOnce(i); // warm both: caches, JIT, connections
+    const candidate: Sample[] = [];
+    const baseline: Sample[] = [];
+    const total = baselineApi ? 2 * REQUESTS : REQUESTS;
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < REQUESTS) samples.push(await segmentOnce(next++));
+        while (next < total) {
+          const i = next++;
+          (target(i) === api ? candidate : baseline).push(await segmentOnce(i));
+        }
       }),
     );
-    return samples;
+    return { candidate, baseline };
   }
 
+  const breakdown = (samples: readonly Sample[]) => ({
+    requests: samples.length,
+    overheadMs: summary(samples.map((s) => s.latencyMs - s.embedMs - s.inferMs)),
+    // Split of the overhead: retrieve + load + fuse + transport inside the pipeline, and the rest (HTTP, auth, JSON, base64, logs).
+    pipelineStagesMs: summary(samples.map((s) => s.totalMs - s.embedMs - s.inferMs)),
+    httpLayerMs: summary(samples.map((s) => s.latencyMs - s.totalMs)),
+    latencyMs: summary(samples.map((s) => s.latencyMs)),
+    embedMs: summary(samples.map((s) => s.embedMs)),
+    inferMs: summary(samples.map((s) => s.inferMs)),
+  });
+
   const warm = [];
+  const comparison = [];
   for (const concurrency of [1, 8]) {
     const samples = await run(concurrency);
-    const baseline: number[] = [];
-    for (let i = 0; i < Math.min(REQUESTS, 120); i++) baseline.push(await inProcessOnce(i));
-    warm.push({
-      concurrency,
-      requests: samples.length,
-      overheadMs: summary(samples.map((s) => s.latencyMs - s.embedMs - s.inferMs)),
-      // Split of the overhead: retrieve + load + fuse + transport inside the pipeline, and the rest (HTTP, auth, JSON, base64, logs).
-      pipelineStagesMs: summary(samples.map((s) => s.totalMs - s.embedMs - s.inferMs)),
-      httpLayerMs: summary(samples.map((s) => s.latencyMs - s.totalMs)),
-      latencyMs: summary(samples.map((s) => s.latencyMs)),
-      embedMs: summary(samples.map((s) => s.embedMs)),
-      inferMs: summary(samples.map((s) => s.inferMs)),
-      inProcessMs: summary(baseline),
-    });
+    const inProcess: number[] = [];
+    for (let i = 0; i < Math.min(REQUESTS, 120); i++) inProcess.push(await inProcessOnce(i));
+    const candidate = breakdown(samples.candidate);
+    warm.push({ concurrency, ...candidate, inProcessMs: summary(inProcess) });
+    if (baselineApi) {
+      const baseline = breakdown(samples.baseline);
+      comparison.push({
+        concurrency,
+        baseline,
+        candidate,
+        overheadP50Ratio: candidate.overheadMs.p50 / baseline.overheadMs.p50,
+        overheadP99Ratio: candidate.overheadMs.p99 / baseline.overheadMs.p99,
+        latencyP50Ratio: candidate.latencyMs.p50 / baseline.latencyMs.p50,
+      });
+    }
     console.error(`warm, ${concurrency} client(s): done`);
   }
 
   await api.stop();
+  await baselineApi?.stop();
   for (let run = 0; run < 2; run++) {
     const again = await startApiProcess();
     cold.push(again.cold);
@@ -195,7 +230,32 @@ try {
       cold.map((c, i) => [String(i + 1), c.processToAnswerMs.toFixed(0), c.importsMs.toFixed(0), c.servicesMs.toFixed(0), c.firstRequestMs.toFixed(0), c.spawnToAnswerMs.toFixed(0)]),
     ),
   );
-  await writeResult("api", { requests: REQUESTS, adapters: ADAPTERS, warm, cold });
+  if (baselineApi) {
+    console.log(`\nCandidate (this checkout) vs baseline (${BASELINE}), requests interleaved in this run\n`);
+    console.log(
+      table(
+        [
+          "clients",
+          "overhead p50 ms: baseline → candidate",
+          "ratio",
+          "overhead p99 ms: baseline → candidate",
+          "ratio",
+          "HTTP+API p50: baseline → candidate",
+          "retrieve+load+fuse p50: baseline → candidate",
+        ],
+        comparison.map((c) => [
+          String(c.concurrency),
+          `${f(c.baseline.overheadMs.p50)} → ${f(c.candidate.overheadMs.p50)}`,
+          c.overheadP50Ratio.toFixed(2),
+          `${f(c.baseline.overheadMs.p99)} → ${f(c.candidate.overheadMs.p99)}`,
+          c.overheadP99Ratio.toFixed(2),
+          `${f(c.baseline.httpLayerMs.p50)} → ${f(c.candidate.httpLayerMs.p50)}`,
+          `${f(c.baseline.pipelineStagesMs.p50)} → ${f(c.candidate.pipelineStagesMs.p50)}`,
+        ]),
+      ),
+    );
+  }
+  await writeResult("api", { requests: REQUESTS, adapters: ADAPTERS, warm, cold, ...(BASELINE && { baseline: BASELINE, comparison }) });
 } finally {
   await stack.close();
   await s3.close();

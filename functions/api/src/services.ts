@@ -1,12 +1,13 @@
 import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
-import { createLogger, type Logger } from "@semla/observability";
+import { createLogger, errorFields, type Logger } from "@semla/observability";
 import { createPrometheusMetrics } from "@semla/observability/prometheus";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { createApiKeyStore, createContributionStore, createCoverageEventStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
+import { type ContributionStore, createApiKeyStore, createContributionStore, createCoverageEventStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
+import { recordAfterAnswer } from "./contributions/after-answer.js";
 import type { ServedModels } from "./routes/models.js";
 
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
@@ -25,6 +26,12 @@ export interface ServiceOptions {
   readonly logger?: Logger;
   /** Where the API is reached: the filesystem store's presigned URLs point at it. Default publicUrlOf(config). */
   readonly publicUrl?: string;
+  /**
+   * Record a segment answer's contributions after answering (default true: the answer does not wait
+   * for the INSERT); false awaits the write before answering, for hosts that freeze a process once
+   * it has answered (Lambda).
+   */
+  readonly contributionsAfterAnswer?: boolean;
 }
 
 /** A pack as GET /v1/models states it. */
@@ -66,12 +73,19 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     const coverageEvents = createCoverageEventStore(index.db);
     const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters, metrics, coverageEvents });
     closers.push(closePipeline);
+    let contributions: ContributionStore = createContributionStore(index.db);
+    if (options.contributionsAfterAnswer !== false) {
+      const afterAnswer = recordAfterAnswer(contributions, (error) => logger.log("error", "contributions not recorded", errorFields(error)));
+      // Runs before the index closes (closers run last first): the writes still owed reach the database.
+      closers.push(() => afterAnswer.settled());
+      contributions = afterAnswer;
+    }
     return {
       index,
       store,
       models,
       apiKeys: createApiKeyStore(index.db),
-      contributions: createContributionStore(index.db),
+      contributions,
       coverageEvents,
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,

@@ -167,7 +167,8 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
           signal: c.req.raw.signal,
         }),
       );
-      // Recorded after the answer is known: a failed request contributes nothing to the stats.
+      // Recorded once the answer is known (a failed request contributes nothing to the stats); the
+      // served store writes it after answering (contributions/after-answer.ts), Lambda's before.
       await deps.contributions.record(
         result.library.id,
         requestId,
