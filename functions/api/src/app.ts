@@ -22,6 +22,7 @@ import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes, presignedUploadRoute } from "./routes/blobs.js";
 import type { CentroidOfImages } from "./routes/centroid-input.js";
+import { consoleRoutes } from "./routes/console.js";
 import { docsRoutes } from "./routes/docs.js";
 import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
@@ -104,7 +105,8 @@ export function createApp(deps: AppDeps) {
     .route("/", fuseRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }))
-    .route("/", docsRoutes());
+    .route("/", docsRoutes())
+    .route("/", consoleRoutes());
 
   registerSecuritySchemes(app);
   app.openAPIRegistry.registerPath(presignedUploadRoute);
