@@ -99,6 +99,7 @@ export function usageExamples(server: { url: string; apiKey: string }, library: 
     `  npx semla segment ${shellQuote(image)} --library ${library.id} --classes ${shellQuote(classes.join(","))}${pack ? " --mode zeroshot" : ""} --out mask.png --overlay overlay.png`,
     `  npx semla adapters ls --library ${library.id}`,
     "",
+    `Web console: ${server.url}/console/ (sign in with the API key in SEMLA_DATA_DIR/api-key)`,
     `API reference: ${server.url}/openapi.json`,
   ].join("\n");
 }
