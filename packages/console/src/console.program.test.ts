@@ -104,15 +104,21 @@ describe("the web console in Chromium", () => {
     await shot("libraries");
   });
 
-  it("segments a test image: the legend is the answer's classes and shares, the overlay's colours cover those shares, the weight bars sum to 100%", async () => {
+  it("segments a demo test image: the legend is the answer's classes and shares, the overlay's colours cover those shares, the weight bars sum to 100%", async () => {
     await page.click("nav a[href='#try']");
+    // A dropped or chosen file, then the demo library's first test image instead.
     await page.setInputFiles("#image", testImage);
+    expect(await page.textContent("#image-name")).toBe("000.png");
+    const demos = (await (await fetch(`${url}/console/demo.json`)).json()) as { label: string; url: string }[];
+    expect(demos.length).toBeGreaterThan(1);
+    await page.selectOption("#demo", demos[0]!.url);
+    await expect.poll(() => page.textContent("#image-name")).toBe(demos[0]!.label.replace("/", "-"));
     await page.fill("#classes", classNames.join(", "));
     await page.selectOption("#mode", "semla");
     await page.fill("#k", "3");
     await page.click("#segment");
     await page.waitForSelector("#legend tbody tr");
-    const image = (await readFile(testImage)).toString("base64");
+    const image = Buffer.from(await (await fetch(`${url}/console/${demos[0]!.url}`)).arrayBuffer()).toString("base64");
     const direct = await api<SegmentResult>("/v1/segment", { method: "POST", body: JSON.stringify({ libraryId, image, classNames, options: { mode: "semla", k: 3, temperature: 0.05 } }) });
     expect(direct.status).toBe(200);
     const legend = await page.$$eval("#legend tbody tr", (trs) => trs.map((tr) => [tr.querySelector(".class")!.textContent, tr.querySelector(".share")!.textContent]));

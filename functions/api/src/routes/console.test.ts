@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { ensureConsoleBuilt } from "@semla/console/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,9 +10,19 @@ import { CONSOLE_CSP } from "./console.js";
 describe("the web console at /console", () => {
   let server: RunningServer;
   let dist: string;
+  /** Two demo images: the files are served as they are (their bytes need not be whole PNGs). */
+  const demo = mkdtempSync(path.join(tmpdir(), "semla-console-demo-"));
+  const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010800000000", "hex");
+  writeFileSync(path.join(demo, "a.png"), PNG);
+  writeFileSync(path.join(demo, "b.png"), Buffer.concat([PNG, Buffer.from([1])]));
   beforeAll(async () => {
     dist = await ensureConsoleBuilt();
-    server = await startStubApp();
+    server = await startStubApp({
+      demoImages: [
+        { label: "fog/000.png", path: path.join(demo, "a.png") },
+        { label: "night/000.png", path: path.join(demo, "b.png") },
+      ],
+    });
   }, 60_000);
   afterAll(async () => {
     await server?.close();
@@ -52,5 +63,21 @@ describe("the web console at /console", () => {
     for (const route of ["/console/assets/..%2Findex.html", "/console/assets/%2E%2E%2F%2E%2E%2Fpackage.json", "/console/index.html", "/console/vite.config.ts"]) {
       expect([route, (await fetch(`${server.url}${route}`)).status]).toEqual([route, 404]);
     }
+  });
+
+  it("lists the demo images the Try it page offers and serves each as a PNG; an index past them is 404", async () => {
+    const listed = await fetch(`${server.url}/console/demo.json`);
+    expect([listed.status, await listed.json()]).toEqual([
+      200,
+      [
+        { label: "fog/000.png", url: "demo/0.png" },
+        { label: "night/000.png", url: "demo/1.png" },
+      ],
+    ]);
+    const second = await fetch(`${server.url}/console/demo/1.png`);
+    expect([second.status, second.headers.get("content-type")]).toEqual([200, "image/png"]);
+    expect(Buffer.from(await second.arrayBuffer()).equals(readFileSync(path.join(demo, "b.png")))).toBe(true);
+    expect((await fetch(`${server.url}/console/demo/2.png`)).status).toBe(404);
+    expect((await fetch(`${server.url}/console/demo/-1.png`)).status).toBe(404);
   });
 });

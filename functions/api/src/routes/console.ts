@@ -26,6 +26,12 @@ const TYPES: Readonly<Record<string, string>> = {
   ".json": "application/json",
 };
 
+/** A test image the Try it page offers: what it is called there, and its PNG file. */
+export interface DemoImage {
+  readonly label: string;
+  readonly path: string;
+}
+
 /** Hashed file names: a year's caching is safe. */
 const ASSET_CACHE = "public, max-age=31536000, immutable";
 
@@ -42,8 +48,12 @@ function notBuilt(dir: string | undefined): ApiError {
   return new ApiError("not-available", "the web console is not built here: run `npm run build -w @semla/console` (npm start does)", { dir: dir ?? null });
 }
 
-/** The console's page and its assets from `dir` (a Vite build: index.html and assets/). */
-export function consoleRoutes(dir: string | undefined = consoleDistDir()) {
+/**
+ * The console's page and its assets from `dir` (a Vite build: index.html and assets/), and the demo
+ * images it offers: GET /console/demo.json lists them ({label, url}), GET /console/demo/N.png is the
+ * N-th (synthetic test images of the embedded default's demo library, like the page: no key).
+ */
+export function consoleRoutes(dir: string | undefined = consoleDistDir(), demoImages: readonly DemoImage[] = []) {
   const read = async (file: string): Promise<Uint8Array<ArrayBuffer> | undefined> => {
     if (dir === undefined) throw notBuilt(dir);
     try {
@@ -62,6 +72,12 @@ export function consoleRoutes(dir: string | undefined = consoleDistDir()) {
     new Hono<AppEnv>()
       .get(CONSOLE_PATH, (c) => c.redirect(`${CONSOLE_PATH}/`, 308))
       .get(`${CONSOLE_PATH}/`, async (c) => c.body(await page(), 200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CONSOLE_CSP }))
+      .get(`${CONSOLE_PATH}/demo.json`, (c) => c.json(demoImages.map((image, i) => ({ label: image.label, url: `demo/${i}.png` }))))
+      .get(`${CONSOLE_PATH}/demo/:file{[0-9]{1,4}\\.png}`, async (c) => {
+        const image = demoImages[Number.parseInt(c.req.param("file"), 10)];
+        if (image === undefined) throw new ApiError("not-found", `no demo image ${c.req.param("file")}`, { path: c.req.path });
+        return c.body(new Uint8Array(await readFile(image.path)), 200, { "Content-Type": "image/png" });
+      })
       // One path segment of safe characters under assets/: no way out of the folder.
       .get(`${CONSOLE_PATH}/assets/:file{[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*\\.[a-z0-9]+}`, async (c) => {
         const file = c.req.param("file");

@@ -30,6 +30,17 @@ export async function tryItPage(main: HTMLElement, api: Client): Promise<void> {
     fileName.textContent = f ? f.name : "no image yet";
   };
   fileInput.addEventListener("change", () => choose(fileInput.files?.[0]));
+  // The demo library's test images, when the server offers them (the embedded default does).
+  const demos = await fetch("demo.json")
+    .then((r) => (r.ok ? (r.json() as Promise<{ label: string; url: string }[]>) : []))
+    .catch(() => []);
+  const demo = h("select", { id: "demo" }, h("option", { value: "" }, "—"), ...demos.map((d) => h("option", { value: d.url }, d.label)));
+  demo.addEventListener("change", async () => {
+    const chosen = demos.find((d) => d.url === demo.value);
+    if (!chosen) return;
+    const blob = await (await fetch(chosen.url)).blob();
+    choose(new File([blob], chosen.label.replace(/\//g, "-"), { type: "image/png" }));
+  });
   drop.addEventListener("dragover", (e) => e.preventDefault());
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
@@ -71,6 +82,7 @@ export async function tryItPage(main: HTMLElement, api: Client): Promise<void> {
       },
     },
     drop,
+    demos.length > 0 && h("label", {}, "or a demo test image ", demo),
     h("label", {}, "Class names ", classes),
     h("label", {}, "Mode ", mode),
     h("label", {}, "k ", k),
