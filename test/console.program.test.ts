@@ -4,10 +4,10 @@ import path from "node:path";
 import { SERVER_FILE, type ServerFile } from "@semla/api";
 import { embeddedEnv, ROOT, type ServingProcess, startServe } from "@semla/cli/testing";
 import type { components } from "@semla/client";
+import { PALETTE } from "@semla/console/palette";
+import { ensureConsoleBuilt } from "@semla/console/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PALETTE } from "./palette.js";
-import { ensureConsoleBuilt } from "./testing/index.js";
 
 /** Debian's Chromium (scripts/services/install-chromium.sh): Playwright's own browser download needs a host this machine cannot reach. */
 const CHROMIUM = "/usr/bin/chromium";
