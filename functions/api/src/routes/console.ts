@@ -9,12 +9,11 @@ import { ApiError } from "../http/errors.js";
  * The web console at GET /console: the @semla/console package's build (dist/, made by `npm start`
  * and `npm test` before they run) served as it is. Its page calls this same API with a key the
  * user types, kept in the tab's sessionStorage. The Content-Security-Policy lets it load and call
- * nothing but this origin (and draw the blobs it decodes: the image and the mask).
+ * nothing but this origin (the image and the mask are decoded into canvases, never loaded as URLs).
  */
 export const CONSOLE_PATH = "/console";
 
-export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The content types of what Vite writes. */
 const TYPES: Readonly<Record<string, string>> = {
