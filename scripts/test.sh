@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 # PostgreSQL 15 + pgvector for the registry tests (built from Debian's source package once).
 bash scripts/services/install-pgvector.sh
+# Debian's Chromium for the console's browser tests, and the console's build they load.
+bash scripts/services/install-chromium.sh
+npm run build --silent --workspace @semla/console >&2
 # SST's platform (components + Pulumi SDK, from npm) for the infra type check and mock tests,
 # then that type check: beside the code's type check (the install is mostly download, and each
 # tsc uses one core).

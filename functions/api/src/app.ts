@@ -22,6 +22,7 @@ import { adaptersRoutes } from "./routes/adapters.js";
 import { ADMIN_PREFIX, adminRoutes, requireAdminToken } from "./routes/admin.js";
 import { blobsRoutes, presignedUploadRoute } from "./routes/blobs.js";
 import type { CentroidOfImages } from "./routes/centroid-input.js";
+import { consoleDistDir, consoleRoutes, type DemoImage } from "./routes/console.js";
 import { docsRoutes } from "./routes/docs.js";
 import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
@@ -37,6 +38,8 @@ import { createUploadStore } from "./uploads/upload-store.js";
 export interface AppDeps extends ApiDeps {
   readonly pipeline: Pipeline;
   readonly centroidOfImages?: CentroidOfImages;
+  /** Test images the console's Try it page offers (the embedded default's demo library's). */
+  readonly demoImages?: readonly DemoImage[];
 }
 
 export const API_VERSION = "0.1.0";
@@ -104,7 +107,8 @@ export function createApp(deps: AppDeps) {
     .route("/", fuseRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }))
-    .route("/", docsRoutes());
+    .route("/", docsRoutes())
+    .route("/", consoleRoutes(consoleDistDir(), deps.demoImages));
 
   registerSecuritySchemes(app);
   app.openAPIRegistry.registerPath(presignedUploadRoute);

@@ -3,6 +3,7 @@ import { startTracingFromEnv } from "@semla/observability/tracing-sdk";
 import type { ApiConfig } from "@semla/service/config";
 import { type App, createApp } from "./app.js";
 import { ApiError, errorReply } from "./http/errors.js";
+import type { DemoImage } from "./routes/console.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import type { Services } from "./services.js";
 import { startPeriodicSweep } from "./sweep/periodic.js";
@@ -31,9 +32,9 @@ export function startMetricsServer(metrics: NonNullable<Services["metrics"]>, { 
  * the metrics port when SEMLA_METRICS_PORT names one, and traces when an OTLP endpoint is configured.
  * close() stops the sweep, then the servers; the services stay the caller's.
  */
-export async function startNodeServer(services: Services, config: ApiConfig): Promise<RunningServer> {
+export async function startNodeServer(services: Services, config: ApiConfig, options: { demoImages?: readonly DemoImage[] } = {}): Promise<RunningServer> {
   const tracing = await startTracingFromEnv("semla-api", { ...process.env, SEMLA_OTLP_ENDPOINT: config.SEMLA_OTLP_ENDPOINT });
-  const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
+  const server = await startServer(createApp({ ...services, ...(options.demoImages ? { demoImages: options.demoImages } : {}) }), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
   const metricsPort = config.SEMLA_METRICS_PORT;
   const metricsServer =
     metricsPort !== undefined && services.metrics ? await startMetricsServer(services.metrics, { port: metricsPort, hostname: config.SEMLA_METRICS_HOST ?? config.SEMLA_HOST }) : undefined;

@@ -52,7 +52,8 @@ export async function startEmbedded(config: ApiConfig, options: { seedLibrary?: 
     const services = await createServices({ ...config, SEMLA_ADMIN_TOKEN_SHA256: config.SEMLA_ADMIN_TOKEN_SHA256 ?? hashApiKey(adminToken) }, { registry, models: seeded.models, logger });
     cleanup = () => services.close();
     // With the sweep of what interrupted uploads left (a pending row, an orphan object), now and periodically.
-    const server = await startNodeServer(services, config);
+    const demoImages = seeded.testImages.map((t) => ({ label: `${t.domain}/${path.basename(t.path)}`, path: t.path }));
+    const server = await startNodeServer(services, config, { demoImages });
     const url = config.SEMLA_PUBLIC_URL ?? server.url;
     if (url !== publicUrlOf(config) && config.SEMLA_PORT === 0) logger.log("warn", "port 0: presigned upload URLs of the filesystem store will not reach this server", { url });
     const serverFile = { url, pid: process.pid, libraryId: seeded.library.id };
@@ -99,6 +100,7 @@ export function usageExamples(server: { url: string; apiKey: string }, library: 
     `  npx semla segment ${shellQuote(image)} --library ${library.id} --classes ${shellQuote(classes.join(","))}${pack ? " --mode zeroshot" : ""} --out mask.png --overlay overlay.png`,
     `  npx semla adapters ls --library ${library.id}`,
     "",
+    `Web console: ${server.url}/console/ (sign in with the API key in SEMLA_DATA_DIR/api-key)`,
     `API reference: ${server.url}/openapi.json`,
   ].join("\n");
 }

@@ -387,7 +387,8 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
           .addOption(new Option("--mode <mode>", "semla (routed, default), uniform, zeroshot (base model alone), adapter (--adapter)").choices(["semla", "uniform", "zeroshot", "adapter"]))
           .option("--adapter <id|name>", "the adapter for --mode adapter")
           .option("--out <mask.png>", "where the mask goes", "mask.png")
-          .option("--overlay <overlay.png>", "also write the mask over the image")
+          .option("--overlay <overlay.png>", "also write the mask over the image, in the console's class colours, with a legend (class, colour, pixel share)")
+          .option("--mask-color <mask-color.png>", "also write the mask in the console's class colours (RGB), beside the index mask")
           .option(
             "--wait <seconds>",
             `while the GPU scales from zero (503 backend.scaling-from-zero), retry with a progress line for up to SECONDS (default ${DEFAULT_WAIT_SECONDS}, or ${WAIT_ENV}; 0: don't wait)`,
@@ -402,7 +403,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
         image: string,
         o: ConnectionOptions &
           RoutingOptions &
-          FusionFlags & { library: string; classes: string[]; mode?: "semla" | "uniform" | "zeroshot" | "adapter"; adapter?: string; out: string; overlay?: string; wait?: number },
+          FusionFlags & { library: string; classes: string[]; mode?: "semla" | "uniform" | "zeroshot" | "adapter"; adapter?: string; out: string; overlay?: string; maskColor?: string; wait?: number },
       ) => {
         const fusion = fusionFromFlags(fusionFlags(o));
         const fromEnv = process.env[WAIT_ENV]?.trim();
@@ -411,6 +412,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
         if (o.classes.length === 0) throw new UsageError("--classes needs at least one class name");
         const out = await outputFile("--out", o.out);
         const overlay = o.overlay === undefined ? undefined : await outputFile("--overlay", o.overlay);
+        const maskColour = o.maskColor === undefined ? undefined : await outputFile("--mask-color", o.maskColor);
         await runSegment(await at(o), {
           json: o.json ?? false,
           imagePath: path.resolve(image),
@@ -421,6 +423,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
           fusion,
           out,
           overlay,
+          maskColour,
           waitSeconds,
           ...routingFlags(o),
         });

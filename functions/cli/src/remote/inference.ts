@@ -3,7 +3,7 @@ import { type fusion, numpy, SemlaError } from "@semla/core";
 import { bar, printJson, table } from "../format.js";
 import { DEFAULT_WAIT_SECONDS, whileScalingFromZero } from "./capacity-wait.js";
 import { type Connection, expectOk, imageField } from "./connection.js";
-import { overlayPng } from "./overlay.js";
+import { colourMaskPng, overlayPng } from "./overlay.js";
 
 interface ContributionRow {
   readonly rank: number;
@@ -159,6 +159,8 @@ export async function runSegment(
     fusion?: fusion.FusionOptionsInput | undefined;
     out: string;
     overlay?: string | undefined;
+    /** Also write the mask in the console's class colours (RGB PNG). */
+    maskColour?: string | undefined;
     /** How long to wait for a GPU scaling from zero (0: not at all); default DEFAULT_WAIT_SECONDS. */
     waitSeconds?: number | undefined;
     /** Print the API's answer as JSON (the mask's path in place of its PNG) instead of tables. */
@@ -176,11 +178,12 @@ export async function runSegment(
   const result = await whileScalingFromZero(connection, options.waitSeconds ?? DEFAULT_WAIT_SECONDS, async (client) => expectOk(await client.v1.segment.$post({ json })));
   const mask = new Uint8Array(Buffer.from(result.mask, "base64"));
   await writeFile(options.out, mask);
-  if (options.overlay) await writeFile(options.overlay, await overlayPng(bytes, mask));
+  if (options.overlay) await writeFile(options.overlay, await overlayPng(bytes, mask, result.scores));
+  if (options.maskColour) await writeFile(options.maskColour, await colourMaskPng(mask));
   if (options.json) {
     // The mask went to --out: its path stands in for the base64 PNG.
     const { mask: _png, ...rest } = result;
-    return printJson({ ...rest, mask: options.out, ...(options.overlay && { overlay: options.overlay }) });
+    return printJson({ ...rest, mask: options.out, ...(options.overlay && { overlay: options.overlay }), ...(options.maskColour && { maskColour: options.maskColour }) });
   }
   console.log(
     table(
@@ -191,5 +194,5 @@ export async function runSegment(
   if (result.contributions.length > 0) printContributions(result.contributions);
   console.log(`mode ${result.mode}${result.fusion ? `, ${result.fusion.combination}${result.fusion.cached ? " (cached)" : ""}` : ""}; ${timingsLine(result.timings.stages)}`);
   if (result.coverage) console.log(coverageLine(result.coverage));
-  console.log(`mask ${result.width}x${result.height} → ${options.out}${options.overlay ? `, overlay → ${options.overlay}` : ""}`);
+  console.log(`mask ${result.width}x${result.height} → ${options.out}${options.maskColour ? `, coloured → ${options.maskColour}` : ""}${options.overlay ? `, overlay → ${options.overlay}` : ""}`);
 }

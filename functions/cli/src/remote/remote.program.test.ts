@@ -91,14 +91,18 @@ describe("semla CLI against the embedded default", () => {
     expect(out.join("\n")).toMatch(/good\s+created/);
   });
 
-  it("segments an image into a mask PNG and an overlay PNG of its size, and routes it", async () => {
+  it("segments an image into a mask PNG, a coloured mask of its size and an overlay with a legend, and routes it", async () => {
     const image = server.seeded.testImages[0]!.path;
     const mask = path.join(dir, "mask.png");
     const overlay = path.join(dir, "overlay.png");
-    await runSegment(connection, { imagePath: image, libraryId: server.seeded.library.id, classNames: ["road", "sky"], out: mask, overlay, combination: "svd" });
-    const [source, maskInfo, overlayInfo] = await Promise.all([image, mask, overlay].map(async (f) => sharp(await readFile(f)).metadata()));
+    const maskColour = path.join(dir, "mask-color.png");
+    await runSegment(connection, { imagePath: image, libraryId: server.seeded.library.id, classNames: ["road", "sky"], out: mask, overlay, maskColour, combination: "svd" });
+    const [source, maskInfo, overlayInfo, colourInfo] = await Promise.all([image, mask, overlay, maskColour].map(async (f) => sharp(await readFile(f)).metadata()));
+    expect([colourInfo!.width, colourInfo!.height, colourInfo!.channels]).toEqual([source!.width, source!.height, 3]);
     expect([maskInfo!.width, maskInfo!.height, maskInfo!.channels]).toEqual([source!.width, source!.height, 1]);
-    expect([overlayInfo!.width, overlayInfo!.height, overlayInfo!.channels]).toEqual([source!.width, source!.height, 3]);
+    // The image at its size with the legend panel (220 pixels) to its right.
+    expect([overlayInfo!.width, overlayInfo!.channels]).toEqual([source!.width! + 220, 3]);
+    expect(overlayInfo!.height).toBeGreaterThanOrEqual(source!.height!);
     expect(out.join("\n")).toContain("mode semla, svd");
     out.length = 0;
     await runRoute(connection, { imagePath: image, libraryId: server.seeded.library.id, k: 2 });
