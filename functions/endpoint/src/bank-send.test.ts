@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type AdapterSource, createAdapters, type Mixture } from "@semla/adapters";
 import { type CountingStore, countingStoreWith, safetensorsOf, sourceObjectKey } from "@semla/adapters/testing";
-import { bytesSource, fusion, type LoraAdapter, peft, randomAdapter } from "@semla/core";
+import { fusion, randomAdapter } from "@semla/core";
 import {
   type BankAdapter,
   type BankLibrary,
@@ -16,8 +16,7 @@ import {
   type Invocation,
   type OnnxSegmenter,
 } from "@semla/inference";
-import { openModelPack, preparePack, prepareTargets } from "@semla/models";
-import { catsegExportFile, writeTorchExportPack } from "@semla/models/testing";
+import { catsegExportFile, readCatsegAdapter, writePreparedCatsegPack } from "@semla/models/testing";
 import { sha256Hex } from "@semla/storage";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,17 +32,8 @@ import { sageMakerFront } from "./testing/sagemaker-front.js";
 // for the test to open their generation's gate, so what is served before a bank is ready does not
 // race its build.
 
-const TARGETS = String.raw`.*resblocks\.\d\.(attn\.(q_proj|v_proj|out_proj)|mlp\.c_fc)|.*head\.proj`;
 const CLASSES = ["road", "sky", "car"];
 const LIBRARY = "11111111-1111-4111-8111-111111111111";
-
-async function exported(name: string): Promise<LoraAdapter> {
-  const dir = catsegExportFile(name);
-  return peft.readLoraAdapter({
-    config: await readFile(path.join(dir, "adapter_config.json")),
-    weights: bytesSource(new Uint8Array(await readFile(path.join(dir, "adapter_model.safetensors")))),
-  });
-}
 
 function gated() {
   let open: () => void = () => undefined;
@@ -104,19 +94,11 @@ describe("the SageMaker backend sending bank plans to the endpoint", () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-endpoint-bank-send-"));
-    await writeTorchExportPack(path.join(root, "base"));
-    const written = await preparePack({
-      segmenter: catsegExportFile("segmenter.onnx"),
-      targets: prepareTargets(TARGETS),
-      from: path.join(root, "base"),
-      out: path.join(root, "pack"),
-      preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
-    });
-    const pack = await openModelPack(written.dir);
-    const fog = await exported("adapter-fog");
+    const pack = await writePreparedCatsegPack(root);
+    const fog = await readCatsegAdapter("adapter-fog");
     const modules = pack.segmenter!.loraModules.map(({ name, inFeatures, outFeatures }) => ({ name, inFeatures, outFeatures }));
     const extra = randomAdapter({ modules, rank: 4, seed: 7, std: 0.2, baseModel: fog.config.base_model_name_or_path ?? null });
-    const adapters = [await exported("adapter-night"), fog, extra];
+    const adapters = [await readCatsegAdapter("adapter-night"), fog, extra];
     const files = adapters.map(safetensorsOf);
     for (const [i, adapter] of adapters.entries()) {
       const sha256 = sha256Hex(files[i]!);

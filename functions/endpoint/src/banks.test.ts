@@ -4,8 +4,7 @@ import path from "node:path";
 import { type AdapterSource, catManifestSha256, createAdapters } from "@semla/adapters";
 import { type CountingStore, countingStoreWith, sourcesOf } from "@semla/adapters/testing";
 import { type BankSegmenter, BankSessions, bankManifestKey, decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation, type OnnxSegmenter } from "@semla/inference";
-import { openModelPack, preparePack, prepareTargets } from "@semla/models";
-import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, writeTorchExportPack } from "@semla/models/testing";
+import { catsegExportFile, readCatsegAdapter, writePreparedCatsegPack } from "@semla/models/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { bankBuilder, createEndpointBanks } from "./banks.js";
@@ -33,15 +32,7 @@ describe("the endpoint in bank mode", () => {
   const gate = new Promise<void>((resolve) => (openGate = resolve));
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-endpoint-bank-"));
-    await writeTorchExportPack(path.join(root, "base"));
-    const written = await preparePack({
-      segmenter: catsegExportFile("segmenter.onnx"),
-      targets: prepareTargets(CATSEG_TARGETS),
-      from: path.join(root, "base"),
-      out: path.join(root, "pack"),
-      preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
-    });
-    const pack = await openModelPack(written.dir);
+    const pack = await writePreparedCatsegPack(root);
     const library = sourcesOf([await readCatsegAdapter("adapter-fog"), await readCatsegAdapter("adapter-night")], [1, 1]);
     sources = library.sources;
     store = await countingStoreWith(sources, library.files);

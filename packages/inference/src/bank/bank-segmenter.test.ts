@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fusion, type LoraAdapter } from "@semla/core";
-import { joinParts, type ModelPack, openModelPack, prepareBankSegmenter, preparePack, prepareTargets, stackLoraBank } from "@semla/models";
-import { CATSEG_TARGETS, catsegExportFile, readCatsegAdapter, writeTorchExportPack } from "@semla/models/testing";
+import { joinParts, type ModelPack, prepareBankSegmenter, stackLoraBank } from "@semla/models";
+import { catsegExportFile, readCatsegAdapter, writePreparedCatsegPack } from "@semla/models/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxSegmenter } from "../segment/segmenter.js";
 import { encodeRaw, noiseRgb } from "../testing/images.js";
@@ -23,15 +23,7 @@ describe("a bank session: one run for a batch of images with different plans", (
   let library: LoraAdapter[];
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-bank-"));
-    await writeTorchExportPack(path.join(root, "base"));
-    const written = await preparePack({
-      segmenter: catsegExportFile("segmenter.onnx"),
-      targets: prepareTargets(CATSEG_TARGETS),
-      from: path.join(root, "base"),
-      out: path.join(root, "pack"),
-      preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
-    });
-    pack = await openModelPack(written.dir);
+    pack = await writePreparedCatsegPack(root);
     library = [await readCatsegAdapter("adapter-fog"), await readCatsegAdapter("adapter-night")];
     plain = await OnnxSegmenter.fromPack(pack, { workers: 1 });
     const model = joinParts(prepareBankSegmenter(new Uint8Array(await readFile(pack.segmenter!.path)), stackLoraBank(library)).model);

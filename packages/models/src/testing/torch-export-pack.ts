@@ -1,7 +1,10 @@
+import path from "node:path";
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD } from "../onnx/config.js";
 import type { ModelPackManifestInput } from "../pack/manifest.js";
+import { type ModelPack, openModelPack } from "../pack/open-pack.js";
 import { writePackFile, writePackManifest } from "../pack/write-pack.js";
-import { torchExportFile } from "./fixtures.js";
+import { preparePack, prepareTargets } from "../surgery/index.js";
+import { CATSEG_TARGETS, catsegExportFile, torchExportFile } from "./fixtures.js";
 
 /**
  * The torch-made exports as a user would pack them: the files copied unchanged into `dir`, and a
@@ -33,4 +36,20 @@ export async function writeTorchExportPack(dir: string, edit: (manifest: ModelPa
     },
   };
   await writePackManifest(dir, edit(manifest));
+}
+
+/**
+ * The CAT-Seg-shaped export made LoRA-ready as `semla models prepare` makes it, over the torch
+ * export's encoders (`<root>/base`), at 32×32: `<root>/pack`, opened.
+ */
+export async function writePreparedCatsegPack(root: string): Promise<ModelPack> {
+  await writeTorchExportPack(path.join(root, "base"));
+  const written = await preparePack({
+    segmenter: catsegExportFile("segmenter.onnx"),
+    targets: prepareTargets(CATSEG_TARGETS),
+    from: path.join(root, "base"),
+    out: path.join(root, "pack"),
+    preprocessing: { resize: { height: 32, width: 32 }, resample: "bicubic", crop: null, rescaleFactor: 1 / 255, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
+  });
+  return openModelPack(written.dir);
 }
