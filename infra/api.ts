@@ -1,5 +1,5 @@
 import path from "node:path";
-import { bundleOrtWorker, copyDocsAssets, nativePackageVersions } from "./bundle";
+import { bundleOrtWorker, copyConsoleBuild, copyDocsAssets, nativePackageVersions } from "./bundle";
 import type { Database } from "./database";
 import type { Endpoint } from "./endpoint";
 import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
@@ -61,6 +61,8 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
         await bundleOrtWorker(path.join(dir, path.posix.dirname(API_HANDLER)));
         // GET /docs serves Swagger UI's assets: copied beside the handler, where the route looks for them.
         await copyDocsAssets(path.join(dir, path.posix.dirname(API_HANDLER)));
+        // GET /console serves the web console's build: built if needed and copied beside the handler.
+        await copyConsoleBuild(path.join(dir, path.posix.dirname(API_HANDLER)));
       },
     },
   });

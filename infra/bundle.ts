@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, cp, mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,4 +100,23 @@ export async function copyDocsAssets(dir: string): Promise<string[]> {
       return path.join(to, file);
     }),
   );
+}
+
+export const BUNDLED_CONSOLE_FOLDER = "console";
+
+/**
+ * Copies the web console's build beside a bundled API handler (`<dir>/console/`, where the console
+ * route looks when @semla/console is not installed), building it first (Vite, a second or two) when
+ * the checkout has none. Returns the folder written.
+ */
+export async function copyConsoleBuild(dir: string): Promise<string> {
+  const consoleDir = path.join(ROOT, "packages/console");
+  const dist = path.join(consoleDir, "dist");
+  if (!existsSync(path.join(dist, "index.html"))) {
+    const { build: vite } = await import("vite");
+    await vite({ root: consoleDir, configFile: path.join(consoleDir, "vite.config.ts"), logLevel: "error" });
+  }
+  const to = path.join(dir, BUNDLED_CONSOLE_FOLDER);
+  await cp(dist, to, { recursive: true });
+  return to;
 }

@@ -215,9 +215,10 @@ describe("the API function", () => {
     }
   });
 
-  test("gets ONNX Runtime's worker bundled beside its handler, as an ES module, and the /docs page's assets", () => {
+  test("gets ONNX Runtime's worker bundled beside its handler, as an ES module, the /docs page's assets and the web console", () => {
     const handlerDir = path.join(stack.builds.find((b) => b.functionID === "Api")!.out, "functions/api/src");
-    expect(readdirSync(handlerDir).sort()).toEqual(["lambda.mjs", "ort-worker.js", "package.json", "swagger-ui"]);
+    expect(readdirSync(handlerDir).sort()).toEqual(["console", "lambda.mjs", "ort-worker.js", "package.json", "swagger-ui"]);
+    expect(readdirSync(path.join(handlerDir, "console"))).toContain("index.html");
     expect(readdirSync(path.join(handlerDir, "swagger-ui")).sort()).toEqual(["swagger-ui-bundle.js", "swagger-ui.css"]);
     expect(JSON.parse(readFileSync(path.join(handlerDir, "package.json"), "utf8"))).toEqual({ type: "module", private: true });
   });

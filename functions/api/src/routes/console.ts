@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
@@ -34,12 +36,16 @@ export interface DemoImage {
 /** Hashed file names: a year's caching is safe. */
 const ASSET_CACHE = "public, max-age=31536000, immutable";
 
-/** Where the console's build is: the installed package's dist/; undefined where the package is not installed (a bundle deployed without it). */
+/** Where a bundle (the API's Lambda function) carries the console's build: `console/` beside its handler (infra/bundle.ts copyConsoleBuild). */
+export const BUNDLED_CONSOLE_FOLDER = "console";
+
+/** Where the console's build is: the installed package's dist/, else a bundle's copy; undefined where neither is. */
 export function consoleDistDir(): string | undefined {
   try {
     return path.join(path.dirname(createRequire(import.meta.url).resolve("@semla/console/package.json")), "dist");
   } catch {
-    return undefined;
+    const bundled = fileURLToPath(new URL(`./${BUNDLED_CONSOLE_FOLDER}/`, import.meta.url));
+    return existsSync(path.join(bundled, "index.html")) ? bundled : undefined;
   }
 }
 
