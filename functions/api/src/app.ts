@@ -19,6 +19,7 @@ import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
+import { type JobsDeps, jobsRoutes } from "./routes/jobs.js";
 import { librariesRoutes } from "./routes/libraries.js";
 import { modelsRoutes } from "./routes/models.js";
 import { statsRoutes } from "./routes/stats.js";
@@ -27,6 +28,8 @@ import { createUploadStore } from "./uploads/upload-store.js";
 export interface AppDeps extends ApiDeps {
   readonly pipeline: Pipeline;
   readonly centroidOfImages?: CentroidOfImages;
+  /** Asynchronous jobs (POST /v1/jobs); absent, those routes answer 501. */
+  readonly jobs?: JobsDeps;
 }
 
 export const API_VERSION = "0.1.0";
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps) {
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
     .route("/", fuseRoutes(routeDeps))
+    .route("/", jobsRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }));
 

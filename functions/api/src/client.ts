@@ -12,3 +12,5 @@ export function createClient(baseUrl: string, apiKey?: string, options: { fetch?
 export type Client = ReturnType<typeof createClient>;
 
 export { type CapacityWait, SCALING_FROM_ZERO, type WaitForCapacityOptions, waitForCapacity } from "./client/wait-for-capacity.js";
+/** Webhook receivers check a job's webhook with this (the tenant's secret from GET /v1/jobs/webhook-secret, the raw body, the Semla-Signature header). */
+export { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, signWebhook, type VerifyOptions, verifyWebhook } from "./jobs/signature.js";

@@ -3,6 +3,7 @@ import type { ApiConfig } from "@semla/service/config";
 import { type App, createApp } from "./app.js";
 import { ApiError, errorReply } from "./http/errors.js";
 import type { Services } from "./services.js";
+import { startPeriodicJobs } from "./jobs/periodic.js";
 import { startPeriodicSweep } from "./sweep/periodic.js";
 
 export type { RunningServer };
@@ -17,16 +18,19 @@ export function startServer(app: App, { port, hostname = "127.0.0.1" }: { port: 
 
 /**
  * The API as a long-lived Node server (`semla serve`, the embedded default): the app over HTTP, and
- * the registry's sweep at start and every SEMLA_SWEEP_INTERVAL_MS (what interrupted uploads left).
+ * the registry's sweep at start and every SEMLA_SWEEP_INTERVAL_MS (what interrupted uploads left),
+ * and the jobs' rounds every SEMLA_JOBS_POLL_MS.
  * close() stops the sweep, then the server; the services stay the caller's.
  */
 export async function startNodeServer(services: Services, config: ApiConfig): Promise<RunningServer> {
   const server = await startServer(createApp(services), { port: config.SEMLA_PORT, hostname: config.SEMLA_HOST });
   const sweeper = startPeriodicSweep(services, { intervalMs: config.SEMLA_SWEEP_INTERVAL_MS, logger: services.logger });
+  const jobs = startPeriodicJobs(services.jobs.runner, { intervalMs: config.SEMLA_JOBS_POLL_MS, logger: services.logger });
   return {
     url: server.url,
     port: server.port,
     async close() {
+      await jobs.stop();
       await sweeper.stop();
       await server.close();
     },

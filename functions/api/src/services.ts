@@ -2,10 +2,12 @@ import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { createApiKeyStore, createContributionStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createApiKeyStore, createContributionStore, createJobStore, type DrizzleAdapterIndex } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
 import { createLogger, type Logger } from "./http/logger.js";
+import { createJobRunner } from "./jobs/runner.js";
+import type { JobsDeps } from "./routes/jobs.js";
 import type { ServedModels } from "./routes/models.js";
 
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
@@ -13,6 +15,7 @@ export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
 export interface Services extends AppDeps {
   readonly index: DrizzleAdapterIndex;
   readonly models: ModelPack;
+  readonly jobs: JobsDeps;
   close(): Promise<void>;
 }
 
@@ -61,12 +64,23 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     closers.push(() => backend.close());
     const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters });
     closers.push(closePipeline);
+    const contributions = createContributionStore(index.db);
+    const jobStore = createJobStore(index.db);
+    const webhookSecret = config.SEMLA_JOBS_WEBHOOK_SECRET;
+    const jobs: JobsDeps = {
+      store: jobStore,
+      // SageMaker's asynchronous invocations where the backend has them; else each image runs here.
+      runner: createJobRunner({ jobs: jobStore, store, pipeline, ...(backend.async ? { async: backend.async } : {}), contributions, logger, ...(webhookSecret ? { webhookSecret } : {}) }),
+      retentionSeconds: config.SEMLA_JOBS_RETENTION_SECONDS,
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
     return {
       index,
       store,
       models,
       apiKeys: createApiKeyStore(index.db),
-      contributions: createContributionStore(index.db),
+      contributions,
+      jobs,
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
       ...(secret ? { presignSecret: secret } : {}),

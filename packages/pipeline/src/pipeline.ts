@@ -1,6 +1,6 @@
 import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
 import type { fusion, LoraAdapter, routing } from "@semla/core";
-import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
+import type { BackendResponse, ClassScore, Embedder, InferenceBackend, InferenceRequest } from "@semla/inference";
 import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
 import { PipelineError } from "./errors.js";
@@ -126,10 +126,25 @@ export interface FuseResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/** segment's first half (embed, retrieve, plan, the backend's request), for inference the backend runs later (jobs). */
+export interface PreparedSegment {
+  readonly library: LibraryRecord;
+  readonly mode: SegmentMode;
+  readonly fusionOptions: fusion.FusionOptions;
+  readonly plan: routing.FusionPlan | null;
+  readonly contributions: readonly Contribution[];
+  /** What to hand the backend (infer now, or its async path). */
+  readonly request: InferenceRequest;
+  /** The stages so far; finish() it after the backend's. */
+  readonly timer: StageTimer;
+}
+
 export interface Pipeline {
   embed(image: Uint8Array, options?: { signal?: AbortSignal }): Promise<{ embedding: Float32Array; timings: Readonly<Record<string, number>> }>;
   route(input: RouteInput): Promise<RouteResult>;
   segment(input: SegmentInput): Promise<SegmentResult>;
+  /** segment up to the backend: everything the API does before inference (jobs defer the rest to the backend's queue). */
+  prepareSegment(input: SegmentInput): Promise<PreparedSegment>;
   /** A fused adapter to take away: the selected adapters combined as the segment route would combine them. */
   fuse(input: FuseInput): Promise<FuseResult>;
 }
@@ -211,7 +226,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), timings: timer.finish() };
     },
 
-    async segment(input) {
+    async prepareSegment(input) {
       const timer = new StageTimer();
       const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
@@ -230,20 +245,36 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
       let mixture: Mixture | null = null;
       if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
-      const response = await deps.backend.infer(
-        { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
-        { stage: (name, work) => timer.time(name, work), ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
-      );
       return {
         library: lib,
         mode: options.mode,
+        fusionOptions: options.fusion,
+        plan: retrieved?.plan ?? null,
+        contributions: retrieved ? contributions(retrieved) : [],
+        request: { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
+        timer,
+      };
+    },
+
+    async segment(input) {
+      const prepared = await this.prepareSegment(input);
+      const { timer, request, ...planned } = prepared;
+      const { signal } = input;
+      const response = await deps.backend.infer(request, {
+        stage: (name, work) => timer.time(name, work),
+        ...(signal && { signal }),
+        ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }),
+      });
+      return {
+        library: planned.library,
+        mode: planned.mode,
         maskPng: response.maskPng,
         width: response.width,
         height: response.height,
         scores: response.scores,
-        plan: retrieved?.plan ?? null,
-        contributions: retrieved ? contributions(retrieved) : [],
-        fusion: response.fusion && { options: options.fusion, ...response.fusion },
+        plan: planned.plan,
+        contributions: planned.contributions,
+        fusion: response.fusion && { options: planned.fusionOptions, ...response.fusion },
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },
       };
