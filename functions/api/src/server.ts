@@ -2,8 +2,8 @@ import { type RunningServer, startEndpointServer } from "@semla/endpoint/server"
 import type { ApiConfig } from "@semla/service/config";
 import { type App, createApp } from "./app.js";
 import { ApiError, errorReply } from "./http/errors.js";
-import type { Services } from "./services.js";
 import { startPeriodicJobs } from "./jobs/periodic.js";
+import type { Services } from "./services.js";
 import { startPeriodicSweep } from "./sweep/periodic.js";
 
 export type { RunningServer };

@@ -4,7 +4,19 @@ import { type Pipeline, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ContributionStore, JobPatch, JobRecord, JobStatus, JobStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import type { Logger } from "../http/logger.js";
-import { type ErrorView, type Item, type ItemResult, ItemsSchema, jobImageKey, jobInputKey, jobMaskKey, JOBS_PREFIX, type PreparedItem, StoredRequestSchema, type WebhookDelivery } from "./job-items.js";
+import {
+  type ErrorView,
+  type Item,
+  type ItemResult,
+  ItemsSchema,
+  JOBS_PREFIX,
+  jobImageKey,
+  jobInputKey,
+  jobMaskKey,
+  type PreparedItem,
+  StoredRequestSchema,
+  type WebhookDelivery,
+} from "./job-items.js";
 import { jobView } from "./job-view.js";
 import { SIGNATURE_HEADER, signWebhook, tenantWebhookSecret } from "./signature.js";
 
@@ -108,7 +120,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return succeed(job, item, summary, response, summary.stages);
     }
     const prepared = await deps.pipeline.prepareSegment(input);
-    const submission = await deps.async.submit(prepared.request, { inputKey: jobInputKey(job.id, item.index), inferenceId: `${job.id}-${item.index}` }, { stage: (name, work) => prepared.timer.time(name, work) });
+    const submission = await deps.async.submit(
+      prepared.request,
+      { inputKey: jobInputKey(job.id, item.index), inferenceId: `${job.id}-${item.index}` },
+      { stage: (name, work) => prepared.timer.time(name, work) },
+    );
     const summary: PreparedItem = {
       libraryId: prepared.library.id,
       mode: prepared.mode,

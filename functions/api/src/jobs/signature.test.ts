@@ -25,7 +25,17 @@ describe("webhook signatures (Semla-Signature: t=…,v1=…, as Stripe signs)", 
     expect(verifyWebhook(SECRET, header, BODY, { now: T + 301 })).toBe(false);
     expect(verifyWebhook(SECRET, header, BODY, { now: T - 301 })).toBe(false);
     expect(verifyWebhook(SECRET, header.replace(`t=${T}`, `t=${T + 1}`), BODY, { now: T })).toBe(false);
-    for (const bad of [undefined, null, "", `v1=${PYTHON_V1}`, `t=${T}`, `t=${T},t=${T},v1=${PYTHON_V1}`, `t=abc,v1=${PYTHON_V1}`, `t=${T},v1=${PYTHON_V1.slice(2)}`, `t=${T},v1=${PYTHON_V1.toUpperCase()}`]) {
+    for (const bad of [
+      undefined,
+      null,
+      "",
+      `v1=${PYTHON_V1}`,
+      `t=${T}`,
+      `t=${T},t=${T},v1=${PYTHON_V1}`,
+      `t=abc,v1=${PYTHON_V1}`,
+      `t=${T},v1=${PYTHON_V1.slice(2)}`,
+      `t=${T},v1=${PYTHON_V1.toUpperCase()}`,
+    ]) {
       expect(verifyWebhook(SECRET, bad, BODY, { now: T })).toBe(false);
     }
   });

@@ -5,7 +5,7 @@ import type { JobRecord, JobStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { ApiError } from "../http/errors.js";
 import type { UploadStore } from "../uploads/upload-store.js";
-import { type Item, jobImageKey, JOBS_PREFIX, type StoredRequest } from "./job-items.js";
+import { type Item, JOBS_PREFIX, jobImageKey, type StoredRequest } from "./job-items.js";
 
 /** Refusals of POST /v1/jobs beyond the schema's: `job.<rule>`. */
 export class JobError extends SemlaError {
@@ -87,7 +87,11 @@ async function sourcesOf(body: JobSubmission, tenant: string, deps: SubmitDeps):
   const keys: string[] = [];
   for await (const info of deps.store.list(`${folder}${prefix}`)) {
     if (info.key.endsWith("/")) continue;
-    if (info.size > LIMITS.imageUploadBytes) throw new ApiError("payload-too-large", `${info.key.slice(folder.length)} is ${info.size} bytes, over the ${LIMITS.imageUploadBytes}-byte image limit`, { key: info.key.slice(folder.length), limit: LIMITS.imageUploadBytes });
+    if (info.size > LIMITS.imageUploadBytes)
+      throw new ApiError("payload-too-large", `${info.key.slice(folder.length)} is ${info.size} bytes, over the ${LIMITS.imageUploadBytes}-byte image limit`, {
+        key: info.key.slice(folder.length),
+        limit: LIMITS.imageUploadBytes,
+      });
     keys.push(info.key);
     if (keys.length > LIMITS.jobImages) break;
   }
@@ -133,6 +137,7 @@ export async function submitJob(deps: SubmitDeps, tenant: string, body: JobSubmi
     throw error;
   }
   const request: StoredRequest = { libraryId: body.libraryId, classNames: [...body.classNames], ...(body.options ? { options: { ...body.options } } : {}) };
+  const createdAt = now();
   const created = await deps.jobs.create({
     id,
     tenant,
@@ -141,7 +146,8 @@ export async function submitJob(deps: SubmitDeps, tenant: string, body: JobSubmi
     request,
     items,
     webhookUrl: body.webhook ?? null,
-    expiresAt: new Date(now().getTime() + deps.retentionSeconds * 1000),
+    createdAt,
+    expiresAt: new Date(createdAt.getTime() + deps.retentionSeconds * 1000),
   });
   if (!created.created) {
     // Another request under the same key won the race: this one's copies go.

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, text, textProblem } from "@semla/core";
-import { BlobNotFoundError } from "@semla/storage";
 import { ClassNamesSchema } from "@semla/inference";
 import { SegmentOptionsSchema } from "@semla/pipeline";
 import { type JobStore, requireLibrary } from "@semla/registry";
+import { BlobNotFoundError } from "@semla/storage";
 import type { ApiDeps } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
 import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
@@ -34,10 +34,7 @@ const JobRequestSchema = z
     options: SegmentOptionsSchema.optional().describe("As POST /v1/segment's"),
     ...ImageInputShape,
     images: z.array(z.strictObject(ImageInputShape)).min(1).max(LIMITS.jobImages).optional().describe(`Up to ${LIMITS.jobImages} images, each as image or imageUpload`),
-    prefix: text()
-      .max(1024)
-      .optional()
-      .describe(`A folder of your images in the bucket, under tenants/<tenant>/images/ (up to ${LIMITS.jobImages} objects)`),
+    prefix: text().max(1024).optional().describe(`A folder of your images in the bucket, under tenants/<tenant>/images/ (up to ${LIMITS.jobImages} objects)`),
     webhook: z
       .url({ protocol: /^https?$/ })
       .max(LIMITS.webhookUrl)
@@ -112,8 +109,20 @@ const mask = createRoute({
   path: "/v1/jobs/{id}/items/{index}/mask",
   tags: ["jobs"],
   security: AUTH,
-  request: { params: UuidParam.extend({ index: z.coerce.number().int().min(0).max(LIMITS.jobImages).openapi({ param: { name: "index", in: "path" } }) }) },
-  responses: { 200: { description: "The image's mask: 8-bit greyscale PNG, pixel value = index into classNames", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } }, ...errorResponses(401, 404) },
+  request: {
+    params: UuidParam.extend({
+      index: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(LIMITS.jobImages)
+        .openapi({ param: { name: "index", in: "path" } }),
+    }),
+  },
+  responses: {
+    200: { description: "The image's mask: 8-bit greyscale PNG, pixel value = index into classNames", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } },
+    ...errorResponses(401, 404),
+  },
 });
 
 function notFound(id: string): ApiError {
@@ -135,17 +144,21 @@ export function jobsRoutes(deps: ApiDeps & { uploads: UploadStore; jobs?: JobsDe
         if (body.idempotencyKey !== undefined && body.idempotencyKey !== header) throw new ApiError("invalid-request", "the Idempotency-Key header and idempotencyKey differ: give one");
       }
       const { store, retentionSeconds, webhookSecret: secret } = jobs();
-      const submitted = await submitJob({
+      const submitted = await submitJob(
+        {
           jobs: store,
           store: deps.store,
           uploads: deps.uploads,
           retentionSeconds,
           webhooks: secret !== undefined,
           checkLibrary: async (tenant, libraryId) => void (await requireLibrary(deps.index, tenant, libraryId)),
-        }, c.get("tenant"), {
-        ...body,
-        ...(header !== undefined ? { idempotencyKey: header } : {}),
-      });
+        },
+        c.get("tenant"),
+        {
+          ...body,
+          ...(header !== undefined ? { idempotencyKey: header } : {}),
+        },
+      );
       return c.json(jobView(submitted.job), 202, submitted.created ? {} : { "idempotent-replayed": "true" });
     })
     .openapi(webhookSecret, async (c) => {

@@ -63,9 +63,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
 
   const segmenter = await OnnxSegmenter.fromPack(models, { executionProviders: ["cpu"], workers: 1 });
   const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
-  const asyncQueue = options.asyncInference
-    ? new AsyncInferenceQueue({ store, bucket, outputPrefix: "jobs/output/", failurePrefix: "jobs/failures/" }, options.asyncInference.instances)
-    : undefined;
+  const asyncQueue = options.asyncInference ? new AsyncInferenceQueue({ store, bucket, outputPrefix: "jobs/output/", failurePrefix: "jobs/failures/" }, options.asyncInference.instances) : undefined;
   const front = sageMakerFront(endpointApp, { ...(options.inferenceComponent ? { capacity: options.inferenceComponent.capacity } : {}), ...(asyncQueue ? { asyncInference: asyncQueue } : {}) });
   const endpoint: EndpointServer = await startEndpointServer(front, {
     port: 0,

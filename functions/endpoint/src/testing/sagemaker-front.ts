@@ -87,7 +87,14 @@ export class AsyncInferenceQueue {
     const { bucket, outputPrefix, failurePrefix } = this.settings;
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(request.inputLocation);
     if (!match || match[1] !== bucket) throw new Error(`input ${request.inputLocation} is not in bucket ${bucket}`);
-    const entry = { id: request.id, inputKey: match[2] as string, outputKey: `${outputPrefix}${uuid}.out`, failureKey: `${failurePrefix}${uuid}-error.out`, contentType: request.contentType, accept: request.accept };
+    const entry = {
+      id: request.id,
+      inputKey: match[2] as string,
+      outputKey: `${outputPrefix}${uuid}.out`,
+      failureKey: `${failurePrefix}${uuid}-error.out`,
+      contentType: request.contentType,
+      accept: request.accept,
+    };
     this.accepted.push(request.id);
     this.waiting.push(entry);
     this.drain();
@@ -140,7 +147,9 @@ export function sageMakerFront(container: Hono, options: SageMakerFrontOptions =
     const queue = options.asyncInference;
     const inputLocation = c.req.header("x-amzn-sagemaker-inputlocation");
     if (!queue || !inputLocation) {
-      return c.json({ message: queue ? "InputLocation is required" : "Endpoint has no AsyncInferenceConfig" }, 400, { "x-amzn-errortype": "ValidationError:http://internal.amazon.com/coral/com.amazon.coral.validate/" });
+      return c.json({ message: queue ? "InputLocation is required" : "Endpoint has no AsyncInferenceConfig" }, 400, {
+        "x-amzn-errortype": "ValidationError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
+      });
     }
     const id = c.req.header("x-amzn-sagemaker-inference-id") ?? randomUUID();
     const where = queue.accept(container, {

@@ -19,7 +19,10 @@ export function s3Uri(bucket: string, key: string): string {
 export function keyOfS3Uri(uri: string, bucket: string): string {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!match || match[1] !== bucket) {
-    throw new BackendError("invalid-response", `SageMaker gave the location ${uri}, not an object of bucket ${bucket} (the endpoint config's AsyncInferenceConfig must write there)`, { location: uri, bucket });
+    throw new BackendError("invalid-response", `SageMaker gave the location ${uri}, not an object of bucket ${bucket} (the endpoint config's AsyncInferenceConfig must write there)`, {
+      location: uri,
+      bucket,
+    });
   }
   return match[2] as string;
 }

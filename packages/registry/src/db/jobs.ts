@@ -34,6 +34,8 @@ export interface NewJob {
   readonly request: Record<string, unknown>;
   readonly items: readonly Record<string, unknown>[];
   readonly webhookUrl: string | null;
+  /** The submission's time, by the caller's clock (expiresAt is counted from it). */
+  readonly createdAt: Date;
   readonly expiresAt: Date;
 }
 
