@@ -2,7 +2,8 @@ import path from "node:path";
 import { bundleOrtWorker, nativePackageVersions } from "./bundle";
 import type { Database } from "./database";
 import type { Endpoint } from "./endpoint";
-import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
+import { API_BUCKET_ACCESS, bucketPermissions, invokeEndpointAsyncPermission, invokeEndpointPermission, lambdaOnlyTrust } from "./iam";
+import type { JobsEndpoint } from "./jobs";
 import { functionVpc, type Network } from "./network";
 import { type LambdaArchitecture, pruneOnnxRuntime } from "./packaging";
 import type { StageSettings } from "./settings";
@@ -20,8 +21,8 @@ export const FUNCTION_ARCHITECTURE: LambdaArchitecture = "x86_64";
  * itself is public. "vpc" mode: in the VPC for the database, S3 and SageMaker Runtime through VPC
  * endpoints. "data-api" mode: outside any VPC, the database through the Data API.
  */
-export function createApi(settings: StageSettings, deps: { network: Network; database: Database; storage: Storage; endpoint: Endpoint }) {
-  const { network, database, storage, endpoint } = deps;
+export function createApi(settings: StageSettings, deps: { network: Network; database: Database; storage: Storage; endpoint: Endpoint; jobs: JobsEndpoint }) {
+  const { network, database, storage, endpoint, jobs } = deps;
   const api = new sst.aws.Function("Api", {
     handler: API_HANDLER,
     runtime: FUNCTION_RUNTIME,
@@ -39,6 +40,9 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       SEMLA_SAGEMAKER_ENDPOINT: endpoint.endpoint.name,
       // The segmenter is the endpoint's inference component: requests name it.
       SEMLA_SAGEMAKER_INFERENCE_COMPONENT: endpoint.componentName,
+      // Jobs: SageMaker Asynchronous Inference on the jobs endpoint, results kept this long.
+      SEMLA_SAGEMAKER_ASYNC_ENDPOINT: jobs.endpoint.name,
+      SEMLA_JOBS_RETENTION_SECONDS: String(settings.jobs.retentionDays * 86_400),
       SEMLA_MODELS_PREFIX: PREFIXES.clipVision,
       // /tmp is the only writable folder of a Lambda function.
       SEMLA_DATA_DIR: "/tmp/semla",
@@ -46,7 +50,12 @@ export function createApi(settings: StageSettings, deps: { network: Network; dat
       // The migrator function applies migrations once per deploy: the API never runs DDL.
       SEMLA_MIGRATE: "false",
     },
-    permissions: [...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS), invokeEndpointPermission(endpoint.endpoint.arn, endpoint.componentArn), ...database.permissions],
+    permissions: [
+      ...bucketPermissions(storage.bucket.arn, API_BUCKET_ACCESS),
+      invokeEndpointPermission(endpoint.endpoint.arn, endpoint.componentArn),
+      invokeEndpointAsyncPermission(jobs.arn),
+      ...database.permissions,
+    ],
     nodejs: {
       // Native packages cannot be bundled by esbuild: installed into the bundle's node_modules,
       // at the versions the code was tested with.

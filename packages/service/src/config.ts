@@ -44,6 +44,8 @@ export const ConfigSchema = z
     SEMLA_BACKEND: z.enum(["local", "sagemaker"]).default("local"),
     SEMLA_SAGEMAKER_ENDPOINT: optional,
     SEMLA_SAGEMAKER_INFERENCE_COMPONENT: optional,
+    /** The endpoint with an AsyncInferenceConfig that runs jobs (InvokeEndpointAsync names no inference component); default SEMLA_SAGEMAKER_ENDPOINT. */
+    SEMLA_SAGEMAKER_ASYNC_ENDPOINT: optional,
     /** A SageMaker runtime URL other than the region's (the reference endpoint on loopback, in tests). */
     SEMLA_SAGEMAKER_URL: optional.pipe(z.url().optional()),
     /**

@@ -46,7 +46,7 @@ export interface SageMakerBackendOptions {
    * bucket), the endpoint config's AsyncInferenceConfig writes the output and failures there too.
    * Absent: no async path (jobs run through infer).
    */
-  readonly async?: { readonly bucket: string; readonly store: BlobStore; readonly requestTtlSeconds?: number };
+  readonly async?: { readonly endpointName?: string; readonly bucket: string; readonly store: BlobStore; readonly requestTtlSeconds?: number };
 }
 
 export function createSageMakerBackend(options: SageMakerBackendOptions): InferenceBackend {
@@ -156,6 +156,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
   function asyncInference(settings: NonNullable<SageMakerBackendOptions["async"]>): AsyncInference {
     return {
       async submit(request, at, callOptions = {}) {
+        const asyncEndpoint = settings.endpointName ?? endpointName;
         const stage = callOptions.stage ?? untimed;
         const { invocation, fusion } = await deliverMixture(request, {
           adapters: options.adapters,
@@ -169,7 +170,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
         try {
           output = await client.send(
             new InvokeEndpointAsyncCommand({
-              EndpointName: endpointName,
+              EndpointName: asyncEndpoint,
               InputLocation: s3Uri(settings.bucket, at.inputKey),
               InferenceId: at.inferenceId,
               ContentType: INVOCATION_CONTENT_TYPE,
@@ -179,12 +180,14 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
             callOptions.signal ? { abortSignal: callOptions.signal } : {},
           );
         } catch (error) {
-          throw classifyInvocationError(error, context).error;
+          throw classifyInvocationError(error, { ...context, endpointName: asyncEndpoint }).error;
         }
-        if (!output.OutputLocation) throw new BackendError("invalid-response", `endpoint ${endpointName} accepted the asynchronous invocation without an output location`, { endpointName });
+        if (!output.OutputLocation)
+          throw new BackendError("invalid-response", `endpoint ${asyncEndpoint} accepted the asynchronous invocation without an output location`, { endpointName: asyncEndpoint });
         const outputKey = keyOfS3Uri(output.OutputLocation, settings.bucket);
         // SageMaker names the failure location only when the config has a failure path; without one, failures would never be seen.
-        if (!output.FailureLocation) throw new BackendError("invalid-response", `endpoint ${endpointName} gave no failure location: its AsyncInferenceConfig needs an S3FailurePath`, { endpointName });
+        if (!output.FailureLocation)
+          throw new BackendError("invalid-response", `endpoint ${asyncEndpoint} gave no failure location: its AsyncInferenceConfig needs an S3FailurePath`, { endpointName: asyncEndpoint });
         return { inferenceId: output.InferenceId ?? at.inferenceId, outputKey, failureKey: keyOfS3Uri(output.FailureLocation, settings.bucket), fusion };
       },
       collect: (submission) => collectAsync(settings.store, submission),
