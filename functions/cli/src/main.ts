@@ -15,6 +15,7 @@ import { DEFAULT_WAIT_SECONDS, WAIT_ENV } from "./remote/capacity-wait.js";
 import { connect } from "./remote/connection.js";
 import { parseAdapterWeights, runFuse } from "./remote/fuse.js";
 import { type Combination, fusionOptions, runRoute, runSegment } from "./remote/inference.js";
+import { JOBS_USAGE, runJobsCommand } from "./remote/jobs.js";
 import { createLibrary, listLibraries } from "./remote/libraries.js";
 import { pullAdapter } from "./remote/pull.js";
 import { runServe } from "./serve.js";
@@ -51,6 +52,8 @@ commands:
           [--combination cat|linear|ties|dare_linear|dare_ties|svd] [--density D] [--rank R] [--k N] [--temperature T]
                                 the fused adapter as a PEFT folder (adapter_config.json, adapter_model.safetensors,
                                 the plan in its metadata): routed from an image or embedding, or the adapters given
+  ${JOBS_USAGE}
+                                asynchronous segmentation (POST /v1/jobs): waits for the GPU instead of the caller
   keys create TENANT [--name N] an API key for a tenant (shown once)
   keys ls [--tenant T] [--json] API keys: id, tenant, name, created, last used, revoked (never the key)
   keys revoke ID                the key stops working (on this server at once; other API instances within 10 s)
@@ -370,6 +373,8 @@ async function main(argv: string[]): Promise<number> {
     case "segment":
     case "fuse":
       return remote(rest, command);
+    case "jobs":
+      return runJobsCommand(rest);
     case "eval": {
       const { values } = parseArgs({ args: rest, options: EVAL_OPTIONS });
       const parsed = EvalArgsSchema.safeParse(values);
