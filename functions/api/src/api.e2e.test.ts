@@ -72,6 +72,10 @@ describe("SemLA Serve API end to end", () => {
         "/v1/admin/sweep",
         "/v1/embed",
         "/v1/fuse",
+        "/v1/jobs",
+        "/v1/jobs/webhook-secret",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/items/{index}/mask",
         "/v1/libraries",
         "/v1/libraries/{id}",
         "/v1/models",
@@ -81,6 +85,8 @@ describe("SemLA Serve API end to end", () => {
         "/v1/uploads/images",
       ]);
       expect(reply.body!.components.schemas.SegmentRequest.required).toEqual(["libraryId", "classNames"]);
+      expect(reply.body!.components.schemas.JobRequest.required).toEqual(["libraryId", "classNames"]);
+      expect(Object.keys(reply.body!.paths["/v1/jobs"].post.responses).sort()).toEqual(["202", "400", "401", "404", "409", "413", "415", "503"]);
     });
 
     it("GET /v1/models states the served pack: the ids and dimension a library for it names, the modules adapters may target", async () => {
