@@ -37,6 +37,8 @@ export interface JobRunnerDeps {
   /** Webhook attempts per completion, and the pause before each retry. Default 3, 500 ms doubling. */
   readonly webhookAttempts?: number;
   readonly webhookRetryMs?: number;
+  /** Images started (embedded, routed, submitted or run) per round of one job: bounds a round's time (a Lambda's GET). Default 16. */
+  readonly startsPerRound?: number;
 }
 
 export interface JobRunner {
@@ -70,6 +72,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const send = deps.fetch ?? fetch;
   const attempts = deps.webhookAttempts ?? 3;
   const retryMs = deps.webhookRetryMs ?? 500;
+  const startsPerRound = deps.startsPerRound ?? 16;
 
   async function readRequest(job: JobRecord) {
     const stored = StoredRequestSchema.parse(job.request);
@@ -194,9 +197,13 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (job.status === "succeeded" || job.status === "failed") return {};
     const items = ItemsSchema.parse(job.items);
     const startedAt = job.startedAt ?? now();
+    let starts = 0;
     for (const [i, item] of items.entries()) {
       let next: Item;
+      // The rest wait for the next round.
+      if (item.state === "queued" && starts >= startsPerRound) continue;
       try {
+        if (item.state === "queued") starts++;
         next = item.state === "queued" ? await start(job, item) : item.state === "running" ? await collect(job, item) : item;
       } catch (error) {
         if (!transient(error)) {
@@ -210,7 +217,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (next !== item) {
         items[i] = next;
         // Saved at once: a submission made is never made again by another round.
-        await deps.jobs.save(job.id, { items, status: statusOf(items), startedAt });
+        await deps.jobs.save(job.id, { items, status: statusOf(items), startedAt }, leaseMs);
       }
     }
     const status = statusOf(items);

@@ -60,8 +60,8 @@ export interface JobStore {
   findByKey(tenant: string, idempotencyKey: string): Promise<JobRecord | undefined>;
   /** Holds the job for `ms` (no other runner gets it meanwhile); undefined when another runner holds it or it is gone. */
   lease(id: string, ms: number): Promise<JobRecord | undefined>;
-  /** Writes what the holder changed so far, keeping hold of the job (progress a crash must not lose). */
-  save(id: string, patch: JobPatch): Promise<JobRecord>;
+  /** Writes what the holder changed so far, keeping hold of the job for `leaseMs` more (progress a crash must not lose). */
+  save(id: string, patch: JobPatch, leaseMs: number): Promise<JobRecord>;
   /** Writes what the holder changed and lets the job go. */
   release(id: string, patch: JobPatch): Promise<JobRecord>;
   /** Ids of jobs still to advance (queued or running), least recently advanced first. */
@@ -71,7 +71,8 @@ export interface JobStore {
 }
 
 export function createJobStore(db: RegistryDatabase): JobStore {
-  async function write(id: string, patch: JobPatch, release: boolean): Promise<JobRecord> {
+  /** release: the lease ends; a number: it is held that many ms more. */
+  async function write(id: string, patch: JobPatch, lease: "release" | number): Promise<JobRecord> {
     if (patch.items) storableJson("items", patch.items);
     const [row] = await db
       .update(jobs)
@@ -82,7 +83,7 @@ export function createJobStore(db: RegistryDatabase): JobStore {
         ...(patch.startedAt ? { startedAt: patch.startedAt } : {}),
         ...(patch.finishedAt ? { finishedAt: patch.finishedAt } : {}),
         updatedAt: sql`now()`,
-        ...(release ? { leasedUntil: null } : {}),
+        leasedUntil: lease === "release" ? null : sql`now() + ${`${Math.ceil(lease)} milliseconds`}::interval`,
       })
       .where(eq(jobs.id, id))
       .returning();
@@ -131,8 +132,8 @@ export function createJobStore(db: RegistryDatabase): JobStore {
         .returning();
       return row;
     },
-    save: (id, patch) => write(id, patch, false),
-    release: (id, patch) => write(id, patch, true),
+    save: (id, patch, leaseMs) => write(id, patch, leaseMs),
+    release: (id, patch) => write(id, patch, "release"),
     async active(limit) {
       const rows = await db
         .select({ id: jobs.id })

@@ -68,7 +68,7 @@ export function describeJobs(suite: ContractSuite): void {
       await store.create(input);
       expect((await store.lease(input.id, 60_000))?.id).toBe(input.id);
       expect(await store.lease(input.id, 60_000)).toBeUndefined();
-      const saved = await store.save(input.id, { status: "running", items: [{ index: 0, state: "running" }] });
+      const saved = await store.save(input.id, { status: "running", items: [{ index: 0, state: "running" }] }, 60_000);
       expect([saved.status, saved.leasedUntil === null]).toEqual(["running", false]);
       expect(await store.lease(input.id, 60_000)).toBeUndefined();
       const released = await store.release(input.id, { status: "succeeded", finishedAt: new Date("2026-12-06T10:05:00.000Z"), webhook: { delivered: true } });

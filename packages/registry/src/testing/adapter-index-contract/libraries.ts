@@ -22,12 +22,12 @@ export function describeLibraries(suite: ContractSuite): void {
       const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
         entries: { tag: string; when: number }[];
       };
-      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions"]);
+      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions", "0005_jobs"]);
       const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
       expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
       const tables = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-      expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "libraries"]);
+      expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "jobs", "libraries"]);
       // Centroids stay in the row (STORAGE MAIN), so the planner costs scans by their real size.
       expect(await db.query("SELECT attstorage FROM pg_attribute WHERE attrelid = 'adapters'::regclass AND attname = 'centroid'")).toEqual([{ attstorage: "m" }]);
     });
