@@ -80,9 +80,9 @@ try {
     }
     const requestStarted = Date.now();
     const reply = await fetch(`${started.url}/v1/segment`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[0] });
-    await reply.arrayBuffer();
+    const answer = await reply.text();
     const answered = Date.now();
-    if (reply.status !== 200) throw new Error(`cold segment: ${reply.status}`);
+    if (reply.status !== 200) throw new Error(`cold segment: ${reply.status} ${answer}`);
     const cold = {
       processToAnswerMs: answered - started.timeOrigin,
       importsMs: started.importedMs,

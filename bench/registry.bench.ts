@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { table } from "@semla/cli/format";
-import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, createPrng, peft, randomAdapter } from "@semla/core";
+import { CATSEG_L_ALPHA, CATSEG_L_MODULES, CATSEG_L_RANK, peft, randomAdapter } from "@semla/core";
 import { createPgAdapterIndex, type LibraryRecord, registerAdapter } from "@semla/registry";
 import { createHnswIndex, createScratchDatabase, defaultEfSearch, hnswIndexName, toVectorLiteral } from "@semla/registry/testing";
 import { createS3BlobStore } from "@semla/storage";
@@ -17,48 +17,13 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { acquirePostgres } from "../test/setup/postgres.js";
 import { startS3Server } from "../test/setup/s3.js";
+import { type Distribution, generate } from "./centroids.js";
 import { percentile, writeResult } from "./stats.js";
 
 const DIMENSION = 768;
 const SIZES = (process.env.SEMLA_BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const QUERIES = 200;
 const K = 5;
-
-type Distribution = "clustered" | "uniform";
-
-/**
- * Unit vectors, uniform on the sphere (HNSW's worst case), or clustered as CLIP centroids are: one
- * cluster per ~50 points, each point its cluster's centre moved along a few shared directions (real
- * image embeddings have a low intrinsic dimension: related domains differ in a handful of factors)
- * plus a little isotropic noise. Queries are drawn the same way.
- */
-function generate(distribution: Distribution, count: number, seed: number): { points: Float32Array[]; queries: Float32Array[] } {
-  const random = createPrng(seed, distribution);
-  const unit = (v: Float32Array) => {
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  const gaussian = () => Float32Array.from({ length: DIMENSION }, () => random.normal());
-  if (distribution === "uniform") {
-    return { points: Array.from({ length: count }, () => unit(gaussian())), queries: Array.from({ length: QUERIES }, () => unit(gaussian())) };
-  }
-  const FACTORS = 16;
-  const clusters = Array.from({ length: Math.max(20, Math.round(count / 50)) }, () => ({
-    centre: unit(gaussian()),
-    factors: Array.from({ length: FACTORS }, () => unit(gaussian())),
-  }));
-  const draw = () => {
-    const { centre, factors } = clusters[Math.floor(random.next() * clusters.length)]!;
-    const v = Float32Array.from(centre);
-    for (const f of factors) {
-      const a = (0.3 / Math.sqrt(FACTORS)) * random.normal();
-      for (let i = 0; i < DIMENSION; i++) v[i]! += a * f[i]!;
-    }
-    for (let i = 0; i < DIMENSION; i++) v[i]! += (0.02 / Math.sqrt(DIMENSION)) * random.normal();
-    return unit(v);
-  };
-  return { points: Array.from({ length: count }, draw), queries: Array.from({ length: QUERIES }, draw) };
-}
 
 async function bulkLoad(pool: pg.Pool, library: LibraryRecord, points: readonly Float32Array[]): Promise<number> {
   const db = drizzle(pool);
@@ -81,11 +46,61 @@ async function bulkLoad(pool: pg.Pool, library: LibraryRecord, points: readonly 
   return buildMs;
 }
 
+/** Up to this size, recall is also measured on raw pgvector (a plain vector(768) column, its default index), on the same data. */
+const RAW_MAX = Number(process.env.SEMLA_BENCH_RAW_MAX ?? 10_000);
+
+const recallOf = (found: readonly (readonly string[])[], truth: readonly (readonly string[])[]) =>
+  found.reduce((sum, ids, i) => sum + ids.filter((id) => truth[i]!.includes(id)).length / K, 0) / found.length;
+
+/**
+ * Raw pgvector on the same points: `CREATE INDEX ... USING hnsw (embedding vector_l2_ops)` with its
+ * defaults (m 16, ef_construction 64) after the rows are in, `ORDER BY embedding <-> q LIMIT 5` at
+ * ef_search 40: recall for the independent queries the rest of this benchmark uses, and for queries
+ * that are points of the data set (where each query finds itself, which lifts recall a lot).
+ */
+async function rawPgvectorRecall(pool: pg.Pool, points: readonly Float32Array[], sets: Record<string, readonly Float32Array[]>): Promise<Record<string, number>> {
+  const client = await pool.connect();
+  try {
+    await client.query(`DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (id integer PRIMARY KEY, embedding vector(${DIMENSION}))`);
+    for (let start = 0; start < points.length; start += 1000) {
+      const batch = points.slice(start, start + 1000);
+      await client.query("INSERT INTO bench_raw SELECT start + n - 1, e::vector FROM unnest($1::text[]) WITH ORDINALITY AS t(e, n), (SELECT $2::integer AS start) s", [
+        batch.map((p) => toVectorLiteral(p)),
+        start,
+      ]);
+    }
+    await client.query("SET maintenance_work_mem = '2GB'");
+    await client.query("CREATE INDEX ON bench_raw USING hnsw (embedding vector_l2_ops)");
+    await client.query("ANALYZE bench_raw");
+    const search = async (q: Float32Array, setting: string) => {
+      await client.query("BEGIN");
+      await client.query(setting);
+      const { rows } = await client.query<{ id: number }>(`SELECT id FROM bench_raw ORDER BY embedding <-> $1::vector(${DIMENSION}) LIMIT ${K}`, [toVectorLiteral(q)]);
+      await client.query("COMMIT");
+      return rows.map((r) => String(r.id));
+    };
+    const out: Record<string, number> = {};
+    for (const [name, queries] of Object.entries(sets)) {
+      const truth = [];
+      const found = [];
+      for (const q of queries) {
+        truth.push(await search(q, "SET LOCAL enable_indexscan = off"));
+        found.push(await search(q, "SET LOCAL hnsw.ef_search = 40"));
+      }
+      out[name] = recallOf(found, truth);
+    }
+    await client.query("DROP TABLE bench_raw");
+    return out;
+  } finally {
+    client.release();
+  }
+}
+
 async function knnCase(url: string, size: number, distribution: Distribution) {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const index = await createPgAdapterIndex({ pool });
   const library = await index.createLibrary({ tenant: "bench", name: `${distribution}-${size}`, baseModelId: "b", embeddingModelId: "clip-vit-l-14", dimension: DIMENSION, metric: "euclidean" });
-  const { points, queries } = generate(distribution, size, size);
+  const { points, queries } = generate(distribution, size, size, { dimension: DIMENSION, queries: QUERIES });
   const buildMs = await bulkLoad(pool, library, points);
 
   /** The first 20 queries warm caches and are not timed. */
@@ -118,10 +133,25 @@ async function knnCase(url: string, size: number, distribution: Distribution) {
       recall,
     });
   }
+  let raw: { ours: Record<string, number>; pgvector: Record<string, number> } | undefined;
+  if (size <= RAW_MAX) {
+    const sets = { "independent queries": queries, "queries = data points": points.slice(0, QUERIES) };
+    const ours: Record<string, number> = {};
+    for (const [name, set] of Object.entries(sets)) {
+      const truth = [];
+      const found = [];
+      for (const q of set) {
+        truth.push((await index.nearest(library.id, q, { k: K, exact: true })).map((h) => h.id));
+        found.push((await index.nearest(library.id, q, { k: K, efSearch: 40 })).map((h) => h.id));
+      }
+      ours[name] = recallOf(found, truth);
+    }
+    raw = { ours, pgvector: await rawPgvectorRecall(pool, points, sets) };
+  }
   await pool.query("DELETE FROM adapters WHERE library_id = $1", [library.id]);
   await index.close();
   await pool.end();
-  return rows;
+  return { rows, raw: raw && { size, distribution, ...raw } };
 }
 
 async function ingestion(url: string) {
@@ -136,7 +166,7 @@ async function ingestion(url: string) {
     peft.writePeftAdapter(randomAdapter({ modules: CATSEG_L_MODULES, rank: CATSEG_L_RANK, alpha: CATSEG_L_ALPHA, seed: i, baseModel: "catseg-l" })),
   );
   const bytes = files[0]!.weights.byteLength;
-  const { points } = generate("clustered", COUNT, 7);
+  const { points } = generate("clustered", COUNT, 7, { dimension: DIMENSION, queries: 0 });
 
   let start = performance.now();
   for (const [i, f] of files.entries()) await client.send(new PutObjectCommand({ Bucket: "semla-bench", Key: `plain/${i}`, Body: f.weights }));
@@ -156,10 +186,13 @@ const postgres = await acquirePostgres();
 const database = await createScratchDatabase(postgres.url);
 try {
   const knn = [];
+  const raw = [];
   const distributions = (process.env.SEMLA_BENCH_DISTRIBUTIONS ?? "clustered,uniform").split(",") as Distribution[];
   for (const distribution of distributions) {
     for (const size of SIZES) {
-      knn.push(...(await knnCase(database.url, size, distribution)));
+      const result = await knnCase(database.url, size, distribution);
+      knn.push(...result.rows);
+      if (result.raw) raw.push(result.raw);
       console.error(`k-NN ${distribution} ${size}: done`);
     }
   }
@@ -182,8 +215,15 @@ try {
       ]),
     ),
   );
+  console.log("\nrecall@5 at ef_search 40, ours (AdapterIndex.nearest, ef_construction 128) next to raw pgvector (plain vector(768) column, default index) on the same points");
+  console.log(
+    table(
+      ["centroids", "distribution", "queries", "ours", "raw pgvector"],
+      raw.flatMap((r) => Object.keys(r.ours).map((set) => [r.size.toLocaleString("en-US"), r.distribution, set, r.ours[set]!.toFixed(3), r.pgvector[set]!.toFixed(3)])),
+    ),
+  );
   if (ingest) printIngestion(ingest);
-  await writeResult("registry", { knn, ingest });
+  await writeResult("registry", { knn, raw, ingest });
 } finally {
   await database.drop();
   await postgres.release();

@@ -1,5 +1,6 @@
 /** Small helpers for benchmarks: repeated timing, percentiles, result files. */
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -27,8 +28,21 @@ export function timeRuns(fn: () => unknown, { runs, warmup = 2 }: { runs: number
   return times;
 }
 
-export async function writeResult(name: string, result: unknown): Promise<void> {
+/** Where a result was measured, written into every result file (docs/benchmarks/ keeps the quoted ones). */
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+export async function writeResult(name: string, result: object): Promise<void> {
   await mkdir("bench/results", { recursive: true });
-  await writeFile(`bench/results/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(`bench/results/${name}.json`, `${JSON.stringify({ measuredAt: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
   console.log(`\nwritten bench/results/${name}.json`);
 }

@@ -28,15 +28,18 @@ beforeAll(async () => {
   await ensureGeneratedPack(models, "tiny");
   child = spawn(process.execPath, [path.join(outdir, "main.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--preset", "tiny", "--device", "cpu", "--models-cache", models], {
     env: { ...process.env, SM_MODEL_DIR: path.join(models, "absent") },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
   url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       log += chunk.toString();
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1];
+      // JSON lines on stdout: {"msg":"listening","host":"127.0.0.1","port":…}.
+      const port = /"msg":"listening","host":"127\.0\.0\.1","port":(\d+)/.exec(log)?.[1];
       if (port) resolve(`http://127.0.0.1:${port}`);
-    });
+    };
+    child.stdout!.on("data", read);
+    child.stderr!.on("data", read);
     child.on("exit", (code) => reject(new Error(`the bundled endpoint exited (${code}): ${log}`)));
   });
   // 503 while the models load in the workers, then 200.

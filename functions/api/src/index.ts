@@ -1,3 +1,4 @@
+export { createLogger, type Logger, type LogLevel } from "@semla/observability";
 export { type ApiConfig, ConfigError, parseConfig, type ServiceConfig } from "@semla/service/config";
 export {
   type FolderLock,
@@ -25,7 +26,6 @@ export {
   type WaitForCapacityOptions,
   waitForCapacity,
 } from "./client.js";
-export { createLogger, type Logger, type LogLevel } from "./http/logger.js";
 export { type ApiKeyView, apiKeyView, TenantSchema } from "./routes/admin.js";
 export { type RunningServer, startNodeServer, startServer } from "./server.js";
 export { createServices, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceOptions, type Services } from "./services.js";

@@ -1,10 +1,10 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { verifyWebhook } from "@semla/client";
+import { createLogger } from "@semla/observability";
 import { parseConfig } from "@semla/service";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "./app.js";
-import { verifyWebhook } from "./client.js";
-import { createLogger } from "./http/logger.js";
 import { createJobRunner } from "./jobs/runner.js";
 import { type RunningServer, startServer } from "./server.js";
 import { createServices } from "./services.js";
@@ -127,11 +127,11 @@ describe("asynchronous jobs, through the HTTP API", () => {
     expect(secret.body.header).toBe("Semla-Signature");
     const signature = hook!.headers["semla-signature"] as string;
     expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifyWebhook(secret.body.secret, signature, hook!.body)).toBe(true);
-    expect(verifyWebhook(secret.body.secret, signature, hook!.body.replace('"succeeded"', '"failed"'))).toBe(false);
+    expect(await verifyWebhook(secret.body.secret, signature, hook!.body)).toBe(true);
+    expect(await verifyWebhook(secret.body.secret, signature, hook!.body.replace('"succeeded"', '"failed"'))).toBe(false);
     const other = await stack.tenant();
     const otherSecret = await call("GET", "/v1/jobs/webhook-secret", undefined, {}, other.key);
-    expect(verifyWebhook(otherSecret.body.secret, signature, hook!.body)).toBe(false);
+    expect(await verifyWebhook(otherSecret.body.secret, signature, hook!.body)).toBe(false);
     const payload = JSON.parse(hook!.body) as Json;
     expect(payload).toMatchObject({ type: "job.succeeded", job: { status: "succeeded", counts: { succeeded: 1 } } });
     const job = await call("GET", `/v1/jobs/${payload.job.id}`);

@@ -1,11 +1,12 @@
 import { createAdapters } from "@semla/adapters";
 import { centroidOfImages } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
+import { createLogger, type Logger } from "@semla/observability";
+import { createPrometheusMetrics } from "@semla/observability/prometheus";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { createApiKeyStore, createContributionStore, createJobStore, type DrizzleAdapterIndex } from "@semla/registry";
+import { createApiKeyStore, createContributionStore, createJobStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
-import { createLogger, type Logger } from "./http/logger.js";
 import { createJobRunner } from "./jobs/runner.js";
 import type { JobsDeps } from "./routes/jobs.js";
 import type { ServedModels } from "./routes/models.js";
@@ -60,9 +61,12 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       }));
     // One per process: every path that needs an adapter goes through it (one cache).
     const adapters = createAdapters({ store });
-    const backend = await openBackend(config, { models, store, adapters });
+    // One registry per app (never prom-client's global one): two services in one process count apart.
+    const metrics = createPrometheusMetrics();
+    metrics.watchAdapterCache(() => adapters.stats());
+    const backend = await openBackend(config, { models, store, adapters, metrics });
     closers.push(() => backend.close());
-    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters });
+    const { pipeline, embedder, close: closePipeline } = await openPipeline({ models, index, store, backend, adapters, metrics });
     closers.push(closePipeline);
     const contributions = createContributionStore(index.db);
     const jobStore = createJobStore(index.db);
@@ -83,6 +87,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       jobs,
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
+      ...(config.SEMLA_CORS_ORIGINS ? { corsOrigins: config.SEMLA_CORS_ORIGINS } : {}),
       ...(secret ? { presignSecret: secret } : {}),
       ...(config.SEMLA_ADMIN_TOKEN_SHA256 ? { adminTokenSha256: config.SEMLA_ADMIN_TOKEN_SHA256 } : {}),
       pipeline,
@@ -93,6 +98,15 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       },
       baseModelModules: (baseModelId) => (models.segmenter?.id === baseModelId ? models.segmenter.loraModules : undefined),
       servedModels: servedModels(models),
+      metrics,
+      // With a port of its own, /metrics is served there (server.ts), not on the API's.
+      metricsAccess: config.SEMLA_METRICS_PORT === undefined ? config.SEMLA_METRICS : "off",
+      readiness: {
+        database: () => pingDatabase(index.db),
+        // A key nothing is stored under: any answer (found or not) is the store answering.
+        store: () => store.head(".semla-readyz"),
+        backend: async () => backend.ready?.(),
+      },
       close,
     };
   } catch (error) {

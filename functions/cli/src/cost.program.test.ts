@@ -44,8 +44,8 @@ describe("semla cost", () => {
       stderr: "semla: stage setting endpoint.scaleToZeroAfterMinutes = 2000: must be a whole number of minutes from 1 to 1440 (a CloudWatch alarm evaluates at most one day)\n",
     });
     const missing = await semla(["cost"]);
-    expect([missing.code, missing.stderr.split("\n")[0]]).toEqual([2, "semla: --stage is required"]);
+    expect([missing.code, missing.stderr.split("\n")[0]]).toEqual([2, "semla: required option '--stage <stage>' not specified"]);
     const negative = await semla(["cost", "--stage", "dev", "--requests-per-month=-5"]);
-    expect([negative.code, negative.stderr.split("\n")[0]]).toEqual([2, "semla: --requests-per-month must be ≥ 0, got -5"]);
+    expect([negative.code, negative.stderr.split("\n")[0]]).toEqual([2, "semla: option '--requests-per-month <n>' argument '-5' is invalid. It must be at least 0."]);
   });
 });

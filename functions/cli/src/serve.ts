@@ -1,4 +1,6 @@
+import { createServer } from "node:net";
 import { createServices, parseConfig, startNodeServer } from "@semla/api";
+import { SemlaError } from "@semla/core";
 import { configuredDatabase } from "@semla/service";
 import { startEmbedded, usageExamples } from "./embedded/start.js";
 
@@ -9,6 +11,8 @@ import { startEmbedded, usageExamples } from "./embedded/start.js";
  */
 export async function runServe(overrides: Record<string, string | undefined>): Promise<void> {
   const config = parseConfig({ ...process.env, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
+  // Before the data folder and the models: a port in use fails now, not after the demo world is fitted.
+  await assertPortFree(config.SEMLA_HOST, config.SEMLA_PORT);
   let close: () => Promise<void>;
   if (!configuredDatabase(config) && !config.SEMLA_BUCKET) {
     // Progress starts once the data folder is locked: a refused second server prints its one line only.
@@ -31,4 +35,17 @@ export async function runServe(overrides: Record<string, string | undefined>): P
     process.once("SIGTERM", stop);
   });
   await close();
+}
+
+/** Refuses a port something already listens on (cli.port-in-use), by listening on it for a moment; port 0 is always free. */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") return reject(error);
+      reject(new SemlaError("cli.port-in-use", `port ${port} on ${host} is in use (another semla serve?): stop what listens there, or pick another with --port N (or SEMLA_PORT)`, { host, port }));
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

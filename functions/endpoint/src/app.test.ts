@@ -1,7 +1,8 @@
 import { type Adapters, catManifestSha256, createAdapters } from "@semla/adapters";
 import { countingFsStore, smallAdapter, sourcesOf } from "@semla/adapters/testing";
-import { isSemlaError, SemlaError } from "@semla/core";
+import { SemlaError } from "@semla/core";
 import { decodeInferenceResponse, encodeInvocation, INVOCATION_CONTENT_TYPE, type Invocation } from "@semla/inference";
+import { createLogger } from "@semla/observability";
 import { describe, expect, it } from "vitest";
 import { createEndpointApp } from "./app.js";
 import { fakeSegmenter, ONE_PIXEL_PNG } from "./testing/fake-segmenter.js";
@@ -11,18 +12,21 @@ const request: Invocation = { image: ONE_PIXEL_PNG, classNames: ["road", "sky"],
 
 function setup(options: { ready?: boolean; bodyLimitBytes?: number; adapters?: Adapters } = {}) {
   const segmenter = fakeSegmenter();
-  const logged: unknown[] = [];
+  const lines: string[] = [];
+  /** The log's lines, parsed: JSON, one object per line. */
+  const log = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const logged = () => log().filter((line) => line.msg === "internal error");
   let ready = options.ready ?? true;
   const app = createEndpointApp({
     segmenter,
     adapters: options.adapters ?? createAdapters(),
     ready: () => ready,
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
-    logError: (error) => logged.push(error),
+    logger: createLogger("info", (line) => lines.push(line)),
   });
   const invoke = (body: Uint8Array | string, contentType = INVOCATION_CONTENT_TYPE) =>
     app.request("/invocations", { method: "POST", headers: { "content-type": contentType }, body: typeof body === "string" ? body : new Uint8Array(body) });
-  return { app, segmenter, logged, invoke, setReady: (value: boolean) => (ready = value) };
+  return { app, segmenter, log, logged, lines, invoke, setReady: (value: boolean) => (ready = value) };
 }
 
 async function errorOf(response: Response): Promise<unknown> {
@@ -133,7 +137,9 @@ describe("endpoint app", () => {
     const crash = await invoke(encodeInvocation(request));
     expect(crash.status).toBe(500);
     expect(await crash.text()).toBe('{"error":{"code":"endpoint.internal","message":"internal error","details":{}}}');
-    expect(logged).toEqual([secret]);
+    expect(logged()).toEqual([
+      { time: expect.any(String), level: "error", msg: "internal error", requestId: "r-1", path: "/invocations", error: secret.message, name: "Error", stack: expect.any(String) },
+    ]);
 
     segmenter.failWith = new SemlaError("ort.run-failed", "session at /opt/ml/model failed", {}, "internal");
     expect((await invoke(encodeInvocation(request))).status).toBe(500);
@@ -150,11 +156,29 @@ describe("endpoint app", () => {
       const response = await invoke(encodeInvocation({ ...request, adapter: { kind: "cat", sha256: catManifestSha256(sources), sources } }));
       expect(response.status).toBe(500);
       expect(await response.json()).toEqual({ error: { code: "endpoint.internal", message: "internal error", details: {} } });
-      expect(logged.map((e) => isSemlaError(e) && [e.code, e.kind])).toEqual([["adapters.missing-object", "internal"]]);
+      expect(logged().map((line) => [line.requestId, line.name, line.code])).toEqual([["r-1", "AdapterError", "adapters.missing-object"]]);
       expect(segmenter.inputs).toHaveLength(0);
     } finally {
       await store.remove();
     }
+  });
+
+  it("logs each invocation as one JSON line with the request id the API sent in the envelope (none for an envelope it cannot read)", async () => {
+    const { invoke, lines, segmenter } = setup();
+    expect((await invoke(encodeInvocation(request))).status).toBe(200);
+    expect((await invoke(encodeInvocation({ ...request, requestId: "req-from-api.2" }))).status).toBe(200);
+    segmenter.failWith = new SemlaError("image.undecodable", "the image cannot be decoded", { rule: "undecodable" });
+    expect((await invoke(encodeInvocation({ ...request, requestId: "req-3" }))).status).toBe(400);
+    expect((await invoke("not an envelope")).status).toBe(400);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.every((line) => line.endsWith("\n") && !line.slice(0, -1).includes("\n"))).toBe(true);
+    expect(parsed.map(({ level, msg, requestId, status }) => ({ level, msg, requestId, status }))).toEqual([
+      { level: "info", msg: "invocation", requestId: "r-1", status: 200 },
+      { level: "info", msg: "invocation", requestId: "req-from-api.2", status: 200 },
+      { level: "info", msg: "invocation", requestId: "req-3", status: 400 },
+      { level: "info", msg: "invocation", requestId: undefined, status: 400 },
+    ]);
+    expect(parsed.every((line) => typeof line.ms === "number" && typeof line.time === "string")).toBe(true);
   });
 
   it("answers unknown routes with 404 JSON", async () => {

@@ -13,7 +13,20 @@ describe("parseServeConfig", () => {
       store: { kind: "none" },
       adapterCacheBytes: 2 * 1024 ** 3,
       bodyLimitBytes: 8 * 1024 ** 2,
+      bankMemoryBytes: 4 * 1024 ** 3,
+      bankBatchWindowMs: 2,
+      bankMaxBatch: 8,
     });
+  });
+
+  it("reads bank mode's budget, batching window and batch size", () => {
+    expect(parseServeConfig([], { SEMLA_BANK_MEMORY_BYTES: "0", SEMLA_BANK_BATCH_WINDOW_MS: "0", SEMLA_BANK_MAX_BATCH: "16" })).toMatchObject({
+      bankMemoryBytes: 0,
+      bankBatchWindowMs: 0,
+      bankMaxBatch: 16,
+    });
+    expect(() => parseServeConfig([], { SEMLA_BANK_BATCH_WINDOW_MS: "-1" })).toThrow("bankBatchWindowMs: ");
+    expect(() => parseServeConfig([], { SEMLA_BANK_MAX_BATCH: "0" })).toThrow("bankMaxBatch: ");
   });
 
   it("takes flags over the environment", () => {

@@ -22,6 +22,11 @@ export const EndpointConfigSchema = z.object({
   store: z.custom<StoreSpec>(),
   adapterCacheBytes: z.coerce.number().int().positive(),
   bodyLimitBytes: z.coerce.number().int().positive(),
+  /** Memory for library bank sessions (bank mode); 0 turns bank mode off. */
+  bankMemoryBytes: z.coerce.number().int().nonnegative(),
+  /** How long a bank batch waits for more requests (ms); 0: no batching. */
+  bankBatchWindowMs: z.coerce.number().nonnegative().max(1000),
+  bankMaxBatch: z.coerce.number().int().min(1).max(256),
 });
 
 export type EndpointConfig = z.output<typeof EndpointConfigSchema>;
@@ -44,6 +49,11 @@ adapter object store, for adapters sent by reference (the same variables as the 
    SEMLA_ADAPTER_ROOT = a blobs folder itself)
   SEMLA_ADAPTER_CACHE_BYTES   adapters kept in memory (sources and fused, one cache), default 2147483648
   SEMLA_BODY_LIMIT_BYTES      largest request body, default 8388608
+
+bank mode (requests with a library bank plan; banks are read from the adapter store's banks/ folder):
+  SEMLA_BANK_MEMORY_BYTES     memory for bank sessions (one per active library, LRU), default 4294967296; 0: off
+  SEMLA_BANK_BATCH_WINDOW_MS  how long a batch waits for more requests of its library, default 2; 0: no batching
+  SEMLA_BANK_MAX_BATCH        most images in one batch, default 8
 `;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,6 +83,9 @@ export function parseServeConfig(args: readonly string[], env: Env): EndpointCon
     store: adapterStoreSpecOf(env),
     adapterCacheBytes: env.SEMLA_ADAPTER_CACHE_BYTES ?? 2 * 1024 ** 3,
     bodyLimitBytes: env.SEMLA_BODY_LIMIT_BYTES ?? 8 * 1024 ** 2,
+    bankMemoryBytes: env.SEMLA_BANK_MEMORY_BYTES ?? 4 * 1024 ** 3,
+    bankBatchWindowMs: env.SEMLA_BANK_BATCH_WINDOW_MS ?? 2,
+    bankMaxBatch: env.SEMLA_BANK_MAX_BATCH ?? 8,
   });
   if (!parsed.success) {
     throw new ConfigError(describeIssues(parsed.error.issues));

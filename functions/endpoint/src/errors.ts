@@ -1,9 +1,10 @@
 import { type ErrorKind, type ErrorReply, errorReplyOf, kindOfRule, SemlaError } from "@semla/core";
 
-export type EndpointRule = "not-ready" | "payload-too-large" | "headers-too-large" | "malformed-request" | "unsupported-media-type" | "not-found" | "internal";
+export type EndpointRule = "not-ready" | "bank-not-ready" | "payload-too-large" | "headers-too-large" | "malformed-request" | "unsupported-media-type" | "not-found" | "internal";
 
 const KINDS: Partial<Record<EndpointRule, ErrorKind>> = {
   "not-ready": "unavailable",
+  "bank-not-ready": "unavailable",
   "payload-too-large": "too-large",
   "headers-too-large": "headers-too-large",
   "unsupported-media-type": "unsupported-media-type",

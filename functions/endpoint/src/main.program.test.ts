@@ -33,6 +33,13 @@ describe("main.ts serve (the container command)", () => {
   let server: ReturnType<typeof start>;
   let url: string;
 
+  /** The lines that are JSON objects (all of them, the test checks), parsed. */
+  const logLines = (output: string) =>
+    output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "semla-endpoint-main-"));
     server = start(["serve", "--port", "0", "--host", "127.0.0.1"], {
@@ -41,7 +48,7 @@ describe("main.ts serve (the container command)", () => {
       SEMLA_EXECUTION_PROVIDER: "cpu",
       SEMLA_DATA_DIR: root,
     });
-    const port = await until("the listening line", () => /listening on 127\.0\.0\.1:(\d+)/.exec(server.output())?.[1]).catch((error: unknown) => {
+    const port = await until("the listening line", () => logLines(server.output()).find((line) => line.msg === "listening")?.port).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; the server said:\n${server.output()}`);
     });
     url = `http://127.0.0.1:${port}`;
@@ -54,10 +61,15 @@ describe("main.ts serve (the container command)", () => {
 
   it("answers /ping 200 once the models are loaded, refuses bad input, and stops on SIGTERM", async () => {
     await until("/ping 200", async () => ((await fetch(`${url}/ping`)).status === 200 ? true : undefined));
-    expect(server.output()).toContain(`holds no semla-models.json; using the generated tiny models in ${path.join(root, "models")}`);
-    expect(server.output()).toMatch(
-      /ready: semla generated tiny: image encoder tiny\/clip-vision@[0-9a-f]{16} \(16-d\), text encoder, segmenter tiny\/segmentation@[0-9a-f]{16} \(12 LoRA modules\) on cpu in \d+ ms/,
+    // Every line is JSON (the API's shape): the messages, and what they are about as fields.
+    const lines = logLines(server.output());
+    expect(server.output().trim().split("\n")).toHaveLength(lines.length);
+    expect(lines.map((line) => line.msg)).toContain(
+      `models: ${path.join(root, "model")} holds no semla-models.json; using the generated tiny models in ${path.join(root, "models")} (generating them if needed)`,
     );
+    const ready = lines.find((line) => line.msg === "ready");
+    expect(ready).toMatchObject({ level: "info", executionProviders: ["cpu"], ms: expect.any(Number) });
+    expect(ready?.models).toMatch(/^semla generated tiny: image encoder tiny\/clip-vision@[0-9a-f]{16} \(16-d\), text encoder, segmenter tiny\/segmentation@[0-9a-f]{16} \(12 LoRA modules\)$/);
 
     const bad = await fetch(`${url}/invocations`, { method: "POST", headers: { "content-type": "application/x-semla-invocation" }, body: new Uint8Array([1, 2]) });
     expect(bad.status).toBe(400);

@@ -1,8 +1,11 @@
 import { createAdapters } from "@semla/adapters";
-import type { Segmenter } from "@semla/inference";
+import { type BankSegmenter, BankSessions, type Segmenter } from "@semla/inference";
+import { createLogger, errorFields } from "@semla/observability";
+import { startTracingFromEnv } from "@semla/observability/tracing-sdk";
 import { describePack, locateModels } from "@semla/service/models";
 import { describeStore, openStore } from "@semla/service/store";
 import { createEndpointApp } from "./app.js";
+import { bankBuilder, createEndpointBanks, type EndpointBanks } from "./banks.js";
 import { ConfigError, type EndpointConfig, parseServeConfig, SERVE_USAGE } from "./config.js";
 import { EndpointError } from "./errors.js";
 import { chooseExecutionProviders, loadSegmenter } from "./segmenter.js";
@@ -15,14 +18,18 @@ import { startEndpointServer } from "./server.js";
 
 const USAGE = `usage: endpoint serve [options]   (see: endpoint serve --help)\n`;
 
-function log(line: string): void {
-  process.stderr.write(`endpoint: ${line}\n`);
+/** JSON lines on stdout, as the API's (CloudWatch reads the container's output). */
+const logger = createLogger(process.env.SEMLA_LOG_LEVEL === "debug" ? "debug" : "info");
+
+function log(message: string, fields: Record<string, unknown> = {}): void {
+  logger.log("info", message, fields);
 }
 
 async function serve(config: EndpointConfig): Promise<void> {
   const store = openStore(config.store);
   const adapters = createAdapters({ ...(store ? { store } : {}), maxBytes: config.adapterCacheBytes });
   let loaded: Segmenter | undefined;
+  let banks: EndpointBanks | undefined;
   // Stands in for the real segmenter until it is loaded; the app refuses invocations until ready anyway.
   const segmenter: Segmenter = {
     segment: (input, options) => {
@@ -31,27 +38,45 @@ async function serve(config: EndpointConfig): Promise<void> {
     },
     close: async () => loaded?.close(),
   };
-  const app = createEndpointApp({ segmenter, adapters, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes });
+  // Traces continue the API's when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or SEMLA_OTLP_ENDPOINT).
+  const tracing = await startTracingFromEnv("semla-endpoint");
+  // Bank mode: the app asks through this stand-in, which answers "no bank" until the models are loaded.
+  const bankRouting: EndpointBanks = {
+    segment: (request, options) => (banks ? banks.segment(request, options) : Promise.resolve(null)),
+    close: async () => banks?.close(),
+  };
+  const app = createEndpointApp({ segmenter, adapters, banks: bankRouting, ready: () => loaded !== undefined, bodyLimitBytes: config.bodyLimitBytes, logger });
   const server = await startEndpointServer(app, { port: config.port, hostname: config.host });
-  log(`listening on ${config.host}:${server.port}; adapter store: ${describeStore(config.store)}`);
+  log("listening", { host: config.host, port: server.port, adapterStore: describeStore(config.store), tracing: tracing !== undefined });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: shutting down`);
+    log("shutting down", { signal });
     await server.close().catch(() => undefined);
+    await bankRouting.close();
+    await tracing?.shutdown();
     await segmenter.close();
     process.exit(0);
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
 
-  const files = await locateModels({ dir: config.modelDir, ...(config.modelsCache ? { cacheDir: config.modelsCache } : {}), preset: config.preset, log: (message) => log(message) });
+  const files = await locateModels({ dir: config.modelDir, ...(config.modelsCache ? { cacheDir: config.modelsCache } : {}), preset: config.preset, log: (message, fields) => log(message, fields) });
   const providers = chooseExecutionProviders(config.executionProvider);
   const started = performance.now();
-  loaded = await loadSegmenter(files, providers);
-  log(`ready: ${describePack(files)} on ${providers.join(" > ")} in ${Math.round(performance.now() - started)} ms`);
+  const onnx = await loadSegmenter(files, providers);
+  if (store && files.segmenter && config.bankMemoryBytes > 0) {
+    const sessions = new BankSessions<BankSegmenter>({
+      maxBytes: config.bankMemoryBytes,
+      build: bankBuilder({ store, adapters, segmenter: files.segmenter, text: onnx.classText, executionProviders: providers }),
+      onBuildError: (error, bank) => logger.log("warn", "bank not built", { library: bank.library, generation: bank.generation, ...errorFields(error) }),
+    });
+    banks = createEndpointBanks({ sessions, windowMs: config.bankBatchWindowMs, maxBatch: config.bankMaxBatch });
+  }
+  loaded = onnx;
+  log("ready", { models: describePack(files), executionProviders: providers, ms: Math.round(performance.now() - started) });
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -74,6 +99,6 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exit(2);
   }
   // A model that cannot be loaded ends the container: SageMaker then reports the failed deployment.
-  process.stderr.write(`endpoint: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  logger.log("error", "the endpoint cannot start", errorFields(error));
   process.exit(1);
 });

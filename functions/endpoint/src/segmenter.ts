@@ -1,4 +1,4 @@
-import { availableExecutionProviders, type ExecutionProviderName, OnnxSegmenter, type Segmenter } from "@semla/inference";
+import { availableExecutionProviders, type ExecutionProviderName, OnnxSegmenter } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import type { EndpointConfig } from "./config.js";
 
@@ -13,6 +13,6 @@ export function chooseExecutionProviders(requested: EndpointConfig["executionPro
 }
 
 /** The ONNX segmenter over the model files, on the chosen providers (closing it closes its pool). */
-export function loadSegmenter(files: ModelPack, executionProviders: readonly ExecutionProviderName[], options: { workers?: number } = {}): Promise<Segmenter> {
+export function loadSegmenter(files: ModelPack, executionProviders: readonly ExecutionProviderName[], options: { workers?: number } = {}): Promise<OnnxSegmenter> {
   return OnnxSegmenter.fromPack(files, { executionProviders, ...(options.workers === undefined ? {} : { workers: options.workers }) });
 }

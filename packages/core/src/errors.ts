@@ -8,7 +8,9 @@ export const ERROR_KINDS = [
   "invalid",
   "unauthorised",
   "not-found",
+  "method-not-allowed",
   "conflict",
+  "unprocessable",
   "too-large",
   "uri-too-long",
   "headers-too-large",
@@ -25,7 +27,11 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   invalid: 400,
   unauthorised: 401,
   "not-found": 404,
+  // The path is served, with other methods: the answer names them in Allow.
+  "method-not-allowed": 405,
   conflict: 409,
+  // Well-formed and understood, but refused on its content (an out-of-library query under the refuse policy).
+  unprocessable: 422,
   "too-large": 413,
   // The request line or headers, not the body: a client that shortens the URL can retry, one that
   // shrinks the body cannot help (HTTP keeps them apart for that reason).
@@ -39,7 +45,7 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, ErrorStatus>> = {
   timeout: 504,
 };
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 414 | 415 | 431 | 500 | 501 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 404 | 405 | 409 | 413 | 414 | 415 | 422 | 431 | 500 | 501 | 502 | 503 | 504;
 
 /** The HTTP status a kind of error is answered with (API and endpoint alike). */
 export function httpStatusOf(kind: ErrorKind): ErrorStatus {

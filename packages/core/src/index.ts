@@ -1,4 +1,5 @@
 export * from "./bytes/byte-source.js";
+export * as coverage from "./coverage/index.js";
 export * from "./errors.js";
 export * as json from "./formats/json/index.js";
 export * as numpy from "./formats/numpy/index.js";

@@ -1,4 +1,9 @@
 export * from "./backend/index.js";
+export { type BankItem, BankSegmenter, type BankSegmenterOptions } from "./bank/bank-segmenter.js";
+export { type BankSessionLike, BankSessions, type BankSessionsOptions, type BankSessionsStats, type BuiltBank } from "./bank/bank-sessions.js";
+export { BatchWindow, type BatchWindowOptions, type BatchWindowStats } from "./bank/batch-window.js";
+export { BankError, type BankRule } from "./bank/errors.js";
+export { checkPlan, type PlanWeights, planFeeds } from "./bank/plan-feeds.js";
 export { checkModelPack, type InspectedModel, inspectModelPack, type PackCheck } from "./pack/check-pack.js";
 export { type ClipPreprocessOptions, preprocessClip, preprocessClipBatch } from "./preprocess/clip.js";
 export { type DecodedImage, type DecodeOptions, decodeImage, openImage } from "./preprocess/decode.js";

@@ -52,15 +52,23 @@ export interface Invocation {
   readonly classNames: readonly string[];
   readonly adapter: AdapterReference;
   readonly requestId?: string;
+  /** Bank mode: the plan for the library's bank (transport/schemas' BankPlan); `adapter` is the fallback. */
+  readonly bank?: {
+    readonly library: string;
+    readonly generation: number;
+    readonly indices: readonly number[];
+    readonly weights: readonly number[];
+  };
 }
 
 /** The endpoint's answer: how the adapter was obtained, from its cache or fetched/rebuilt for this request. */
 export interface InferenceResponse extends SegmentationOutput {
-  readonly adapter: { readonly kind: AdapterReference["kind"]; readonly sha256: string | null; readonly cached: boolean };
+  /** `bank`: served by the library's bank session (no adapter resolved, nothing fused). */
+  readonly adapter: { readonly kind: AdapterReference["kind"] | "bank"; readonly sha256: string | null; readonly cached: boolean };
 }
 
 /** How the adapter reached the segmenter: a reference's kind (SageMaker), or `in-process` (local: the fused adapter itself). */
-export type AdapterDeliveryKind = AdapterReference["kind"] | "in-process";
+export type AdapterDeliveryKind = AdapterReference["kind"] | "bank" | "in-process";
 
 export interface BackendResponse extends SegmentationOutput {
   /** `in-process` names the adapter by its mixture's sha256 (nothing is serialised or hashed); `cached`: it came from the cache. */
@@ -83,6 +91,11 @@ export interface InferOptions {
 export interface InferenceBackend {
   readonly kind: "local" | "sagemaker";
   infer(request: InferenceRequest, options?: InferOptions): Promise<BackendResponse>;
+  /**
+   * Resolves when the backend can serve (GET /readyz). The SageMaker backend has none: the only
+   * probe of an endpoint is an invocation, which would wake a GPU scaled to zero.
+   */
+  ready?(signal?: AbortSignal): Promise<void>;
   /** Deferred inference (SageMaker's asynchronous invocations); absent: jobs run through infer in this process. */
   readonly async?: AsyncInference;
   close(): Promise<void>;

@@ -39,3 +39,20 @@ export const SEGMENTATION_FEATURES = "patch_features";
 export function loraInputNames(module: string): { a: string; b: string; rank: string } {
   return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight`, rank: `${module}.rank` };
 }
+
+/**
+ * A bank-mode segmenter's per-image plan: int64 [batch, k], the indices of each image's adapters in
+ * the library's bank (the order the bank was stacked in), and float32 [batch, k], their weights
+ * (a plan of fewer than k adapters pads with weight 0).
+ */
+export const LORA_BANK_INDICES = "lora_bank.indices";
+export const LORA_BANK_WEIGHTS = "lora_bank.weights";
+
+/**
+ * A bank-mode module's initializers: `<module>.lora_bank_A` [n, r, in], every adapter's A stacked,
+ * and `<module>.lora_bank_BT` [n, r, out], every adapter's scaling·Bᵀ (r the largest rank, smaller
+ * ones zero-padded).
+ */
+export function loraBankNames(module: string): { a: string; bT: string } {
+  return { a: `${module}.lora_bank_A`, bT: `${module}.lora_bank_BT` };
+}

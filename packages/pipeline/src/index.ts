@@ -1,3 +1,4 @@
+export { type CoverageAnswer, CoverageAnswerSchema, coverageOf, createCalibrations } from "./coverage.js";
 export * from "./errors.js";
 export * from "./options.js";
 export {

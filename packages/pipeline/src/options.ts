@@ -1,4 +1,4 @@
-import { describeIssues, fusion, LIMITS, routing, text } from "@semla/core";
+import { coverage, describeIssues, fusion, LIMITS, routing, text } from "@semla/core";
 import { z } from "zod";
 import { PipelineError } from "./errors.js";
 
@@ -13,6 +13,7 @@ export const RouteOptionsSchema = z.strictObject({
   exclude: z.array(text().min(1).max(LIMITS.adapterName)).max(LIMITS.exclude).default([]).describe("Adapter ids or names never chosen (leave-one-out)"),
   exact: z.boolean().default(false).describe("Exact scan instead of the HNSW index"),
   efSearch: z.number().int().min(1).max(LIMITS.efSearch).optional().describe("HNSW candidate list size (recall against latency)"),
+  coverage: coverage.CoveragePolicySchema.optional().describe("What an out-of-library image gets: fuse (SemLA's behaviour), zeroshot (the base model) or refuse (422); default the library's policy"),
 });
 export type RouteOptions = z.output<typeof RouteOptionsSchema>;
 export type RouteOptionsInput = z.input<typeof RouteOptionsSchema>;

@@ -1,8 +1,10 @@
 import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
-import type { fusion, LoraAdapter, routing } from "@semla/core";
+import type { coverage, fusion, LoraAdapter, routing } from "@semla/core";
 import type { BackendResponse, ClassScore, Embedder, InferenceBackend, InferenceRequest } from "@semla/inference";
+import { type Metrics, noopMetrics } from "@semla/observability";
 import { type AdapterIndex, type AdapterRecord, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
+import { type CoverageAnswer, coverageOf, createCalibrations } from "./coverage.js";
 import { PipelineError } from "./errors.js";
 import { ROUTE_DEFAULTS, type RouteOptions, SEGMENT_DEFAULTS, type SegmentMode, type SegmentOptions } from "./options.js";
 import { type Retrieved, semlaPlan, singleAdapterPlan, uniformPlan } from "./retrieve.js";
@@ -19,6 +21,8 @@ export interface PipelineDeps {
   readonly inferenceTimeoutMs?: number;
   /** The process's adapters unit (one cache): fuse() fuses through it. Without it fuse() is unavailable. */
   readonly adapters?: Adapters;
+  /** Stage durations, plans' adapters and fused-cache hits are reported here. Default: counted nowhere. */
+  readonly metrics?: Metrics;
 }
 
 /** One adapter's part in an answer: the explanation of where its weight came from. */
@@ -54,6 +58,8 @@ export interface RouteResult {
   readonly embedding: Float32Array;
   readonly plan: routing.FusionPlan;
   readonly contributions: readonly Contribution[];
+  /** Whether the query is one of the library's domains; with the zeroshot policy, `fallback` says segment would serve the base model. */
+  readonly coverage: CoverageAnswer;
   readonly timings: Readonly<Record<string, number>>;
 }
 
@@ -76,9 +82,11 @@ export interface SegmentResult {
   readonly width: number;
   readonly height: number;
   readonly scores: readonly ClassScore[];
-  /** null in zero-shot mode. An empty plan (nothing eligible) also runs zero-shot. */
+  /** null in zero-shot mode, and when an out-of-library query fell back to it. An empty plan (nothing eligible) also runs zero-shot. */
   readonly plan: routing.FusionPlan | null;
   readonly contributions: readonly Contribution[];
+  /** Routed modes (semla, uniform) only: whether the image is one of the library's domains, and what the policy did. */
+  readonly coverage: CoverageAnswer | null;
   /**
    * How the plan's adapters were combined; where (in this process — always with the local backend —
    * or by the SageMaker endpoint from a cat manifest when the fused adapter cannot travel inline);
@@ -126,13 +134,16 @@ export interface FuseResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-/** segment's first half (embed, retrieve, plan, the backend's request), for inference the backend runs later (jobs). */
+/** segment's first half (embed, retrieve, coverage, plan, the backend's request), for inference the backend runs later (jobs). */
 export interface PreparedSegment {
   readonly library: LibraryRecord;
   readonly mode: SegmentMode;
   readonly fusionOptions: fusion.FusionOptions;
+  /** null in zero-shot mode, and when an out-of-library query fell back to it (as SegmentResult's). */
   readonly plan: routing.FusionPlan | null;
   readonly contributions: readonly Contribution[];
+  /** As SegmentResult's: routed modes only. */
+  readonly coverage: CoverageAnswer | null;
   /** What to hand the backend (infer now, or its async path). */
   readonly request: InferenceRequest;
   /** The stages so far; finish() it after the backend's. */
@@ -143,7 +154,10 @@ export interface Pipeline {
   embed(image: Uint8Array, options?: { signal?: AbortSignal }): Promise<{ embedding: Float32Array; timings: Readonly<Record<string, number>> }>;
   route(input: RouteInput): Promise<RouteResult>;
   segment(input: SegmentInput): Promise<SegmentResult>;
-  /** segment up to the backend: everything the API does before inference (jobs defer the rest to the backend's queue). */
+  /**
+   * segment up to the backend: everything the API does before inference, coverage included (refuse
+   * throws pipeline.out-of-library here too), for jobs, which defer the rest to the backend's queue.
+   */
   prepareSegment(input: SegmentInput): Promise<PreparedSegment>;
   /** A fused adapter to take away: the selected adapters combined as the segment route would combine them. */
   fuse(input: FuseInput): Promise<FuseResult>;
@@ -157,6 +171,14 @@ export interface Pipeline {
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Rows are immutable in what loading needs (sha256, object key, config): cache them by id.
   const rows = new SizedLru<string, AdapterRecord>(10_000);
+  const metrics = deps.metrics ?? noopMetrics;
+  const newTimer = () => new StageTimer((stage, ms) => metrics.stage(stage, ms / 1000));
+  /** A plan's adapters, by id (names change; ids do not, and say nothing of another tenant's). */
+  const selected = (lib: LibraryRecord, plan: routing.FusionPlan) =>
+    metrics.selection(
+      lib.id,
+      plan.adapters.map((a) => ({ adapter: a.id, weight: a.weight })),
+    );
 
   async function library(tenant: string, id: string): Promise<LibraryRecord> {
     const found = await requireLibrary(deps.index, tenant, id);
@@ -202,6 +224,28 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     );
   }
 
+  const calibrations = createCalibrations(deps.index);
+
+  /**
+   * The routed query's coverage under the request's policy (default the library's): refuse throws
+   * pipeline.out-of-library (422) with the coverage; zeroshot marks the answer as a fallback.
+   */
+  async function covered(tenant: string, lib: LibraryRecord, embedding: Float32Array, retrieved: Retrieved, requested: coverage.CoveragePolicy | undefined): Promise<CoverageAnswer> {
+    const policy = requested ?? lib.coveragePolicy;
+    const [calibration, planned] = await Promise.all([calibrations(lib), Promise.all(retrieved.plan.adapters.map((a) => record(tenant, a.id, retrieved)))]);
+    const found = coverageOf(lib, embedding, retrieved.plan, planned, calibration);
+    const out = found.status === "out-of-library";
+    if (out) metrics.outOfLibrary(lib.id);
+    if (out && policy === "refuse") {
+      throw new PipelineError(
+        "out-of-library",
+        `the image is outside library ${lib.name}'s coverage: its best-covering adapter is ${found.score?.toFixed(2)}× its calibrated radius away (nearest distance ${found.nearestDistance?.toFixed(4)}, radius ${found.threshold?.toFixed(4)}); ask with coverage "fuse" to fuse the nearest adapters anyway, or "zeroshot" for the base model`,
+        { coverage: { ...found, policy } },
+      );
+    }
+    return { ...found, policy, fallback: out && policy === "zeroshot" };
+  }
+
   function contributions(retrieved: Retrieved): Contribution[] {
     return retrieved.plan.adapters.map((a) => {
       const named = retrieved.names.get(a.id);
@@ -209,25 +253,29 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
   }
 
-  return {
+  const pipeline: Pipeline = {
     async embed(image, options = {}) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const embedding = await timer.time("embed", () => embedOne(image, options.signal));
       return { embedding, timings: timer.finish() };
     },
 
     async route(input) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const options = input.options ?? ROUTE_DEFAULTS;
       const { query } = input;
       const [lib, embedding] =
         "embedding" in query ? [await library(input.tenant, input.libraryId), query.embedding] : await libraryAndEmbedding(input.tenant, input.libraryId, query.image, timer, input.signal);
-      const retrieved = await timer.time("retrieve", () => semlaPlan(deps.index, lib, embedding, options));
-      return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), timings: timer.finish() };
+      const [retrieved, coverage] = await timer.time("retrieve", async () => {
+        const found = await semlaPlan(deps.index, lib, embedding, options);
+        return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+      });
+      selected(lib, retrieved.plan);
+      return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), coverage, timings: timer.finish() };
     },
 
     async prepareSegment(input) {
-      const timer = new StageTimer();
+      const timer = newTimer();
       const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
 
@@ -235,14 +283,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const [lib, embedding] = routed ? await libraryAndEmbedding(input.tenant, input.libraryId, input.image, timer, signal) : [await library(input.tenant, input.libraryId), undefined];
 
       let retrieved: Retrieved | null = null;
+      let coverage: CoverageAnswer | null = null;
       if (embedding) {
         const plan = options.mode === "semla" ? semlaPlan : uniformPlan;
-        retrieved = await timer.time("retrieve", () => plan(deps.index, lib, embedding, options));
+        [retrieved, coverage] = await timer.time("retrieve", async () => {
+          const found = await plan(deps.index, lib, embedding, options);
+          return [found, await covered(input.tenant, lib, embedding, found, options.coverage)] as const;
+        });
+        if (coverage.fallback) retrieved = null;
       } else if (options.mode === "adapter") {
         const adapter = options.adapter as string; // required for this mode by the schema
         retrieved = await timer.time("retrieve", () => singleAdapterPlan(deps.index, lib, adapter));
       }
 
+      if (retrieved) selected(lib, retrieved.plan);
       let mixture: Mixture | null = null;
       if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
       return {
@@ -251,20 +305,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         fusionOptions: options.fusion,
         plan: retrieved?.plan ?? null,
         contributions: retrieved ? contributions(retrieved) : [],
+        coverage,
         request: { image: input.image, classNames: input.classNames, mixture, ...(input.requestId !== undefined && { requestId: input.requestId }) },
         timer,
       };
     },
 
     async segment(input) {
-      const prepared = await this.prepareSegment(input);
-      const { timer, request, ...planned } = prepared;
+      const { timer, request, ...planned } = await pipeline.prepareSegment(input);
       const { signal } = input;
       const response = await deps.backend.infer(request, {
         stage: (name, work) => timer.time(name, work),
         ...(signal && { signal }),
         ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }),
       });
+      if (response.fusion) metrics.fusedCache(response.fusion.cached);
       return {
         library: planned.library,
         mode: planned.mode,
@@ -274,6 +329,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         scores: response.scores,
         plan: planned.plan,
         contributions: planned.contributions,
+        coverage: planned.coverage,
         fusion: response.fusion && { options: planned.fusionOptions, ...response.fusion },
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },
@@ -282,7 +338,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async fuse(input) {
       if (!deps.adapters) throw new Error("this pipeline was made without the adapters unit: fuse() needs it");
-      const timer = new StageTimer();
+      const timer = newTimer();
       const { selection, signal } = input;
       let lib: LibraryRecord;
       let plan: routing.FusionPlan | null = null;
@@ -320,4 +376,5 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return { library: lib, plan, contributions: picked.map((p) => p.contribution), adapter: fused.adapter, sha256: fused.sha256, timings: timer.finish() };
     },
   };
+  return pipeline;
 }

@@ -4,6 +4,7 @@ export type RegistryRule =
   | "unknown-library"
   | "unknown-adapter"
   | "library-exists"
+  | "library-not-empty"
   | "dimension-mismatch"
   | "non-finite-centroid"
   | "invalid-centroid"
@@ -22,6 +23,7 @@ const KINDS: Partial<Record<RegistryRule, ErrorKind>> = {
   "unknown-library": "not-found",
   "unknown-adapter": "not-found",
   "library-exists": "conflict",
+  "library-not-empty": "conflict",
   conflict: "conflict",
   unavailable: "unavailable",
 };

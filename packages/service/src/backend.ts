@@ -1,6 +1,7 @@
 import type { Adapters } from "@semla/adapters";
 import { createLocalBackend, createSageMakerBackend, type InferenceBackend, OnnxSegmenter } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
+import type { Metrics } from "@semla/observability";
 import type { BlobStore } from "@semla/storage";
 import type { ServiceConfig } from "./config.js";
 
@@ -9,7 +10,7 @@ import type { ServiceConfig } from "./config.js";
  * endpoint), loading the mixtures' sources through the process's adapters and writing fused
  * objects to the store the endpoint reads.
  */
-export function openSageMakerBackend(config: ServiceConfig, { adapters, store }: { adapters: Adapters; store: BlobStore }): InferenceBackend {
+export function openSageMakerBackend(config: ServiceConfig, { adapters, store, metrics }: { adapters: Adapters; store: BlobStore; metrics?: Metrics }): InferenceBackend {
   return createSageMakerBackend({
     endpointName: config.SEMLA_SAGEMAKER_ENDPOINT as string,
     adapters,
@@ -31,6 +32,7 @@ export function openSageMakerBackend(config: ServiceConfig, { adapters, store }:
           },
         }
       : {}),
+    ...(metrics && { metrics }),
   });
 }
 
@@ -51,7 +53,7 @@ export async function openLocalBackend(options: LocalBackendOptions): Promise<In
 }
 
 /** The backend the configuration names (SEMLA_BACKEND): local over the models, or SageMaker. */
-export async function openBackend(config: ServiceConfig, options: Omit<LocalBackendOptions, "timeoutMs"> & { readonly store: BlobStore }): Promise<InferenceBackend> {
+export async function openBackend(config: ServiceConfig, options: Omit<LocalBackendOptions, "timeoutMs"> & { readonly store: BlobStore; readonly metrics?: Metrics }): Promise<InferenceBackend> {
   if (config.SEMLA_BACKEND === "sagemaker") return openSageMakerBackend(config, options);
   return openLocalBackend({ models: options.models, adapters: options.adapters, ...(options.workers !== undefined && { workers: options.workers }), timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS });
 }

@@ -16,6 +16,21 @@ describe("API configuration from the environment", () => {
     expect(config.SEMLA_MODEL_PRESET).toBeUndefined();
   });
 
+  it("serves /metrics to any API key on the API's port by default; SEMLA_METRICS picks who, SEMLA_METRICS_PORT a port of its own", () => {
+    const defaults = parseConfig({});
+    expect([defaults.SEMLA_METRICS, defaults.SEMLA_METRICS_PORT, defaults.SEMLA_METRICS_HOST, defaults.SEMLA_OTLP_ENDPOINT]).toEqual(["key", undefined, undefined, undefined]);
+    expect(parseConfig({ SEMLA_METRICS: "admin", SEMLA_METRICS_PORT: "9464", SEMLA_METRICS_HOST: "10.0.0.2", SEMLA_OTLP_ENDPOINT: "http://collector:4318" })).toMatchObject({
+      SEMLA_METRICS: "admin",
+      SEMLA_METRICS_PORT: 9464,
+      SEMLA_METRICS_HOST: "10.0.0.2",
+      SEMLA_OTLP_ENDPOINT: "http://collector:4318",
+    });
+    expect(parseConfig({ SEMLA_METRICS_PORT: "" }).SEMLA_METRICS_PORT).toBeUndefined();
+    expect(() => parseConfig({ SEMLA_METRICS: "public" })).toThrow(/SEMLA_METRICS/);
+    expect(() => parseConfig({ SEMLA_METRICS_PORT: "0" })).toThrow(/SEMLA_METRICS_PORT/);
+    expect(() => parseConfig({ SEMLA_OTLP_ENDPOINT: "collector" })).toThrow(/SEMLA_OTLP_ENDPOINT/);
+  });
+
   it("reads SEMLA_MIGRATE as a boolean (the deployed API leaves migrations to the migrator) and refuses anything else", () => {
     expect(parseConfig({ SEMLA_MIGRATE: "false" }).SEMLA_MIGRATE).toBe(false);
     expect(parseConfig({ SEMLA_MIGRATE: "true" }).SEMLA_MIGRATE).toBe(true);

@@ -115,6 +115,22 @@ export const ConfigSchema = z
         .optional(),
     ),
     SEMLA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /**
+     * Who may read GET /metrics (Prometheus text) on the API's port: `key` any tenant's API key (series
+     * are service-wide, naming libraries and adapters by id only), `admin` the admin token, `open`
+     * anyone, `off` nobody. With SEMLA_METRICS_PORT set they are served there instead, open, and the
+     * API's port serves none.
+     */
+    SEMLA_METRICS: z.enum(["key", "admin", "open", "off"]).default("key"),
+    /** A port of its own for GET /metrics, open to whoever reaches it (a scraper inside the network); unset: the API's port. */
+    SEMLA_METRICS_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+    /** Where the metrics port listens; default SEMLA_HOST. */
+    SEMLA_METRICS_HOST: optional,
+    /**
+     * Traces over OTLP/HTTP to this collector (as OTEL_EXPORTER_OTLP_ENDPOINT, which wins when set):
+     * a span per request and per stage, continued by the endpoint. Unset (and no OTEL_* endpoint): off.
+     */
+    SEMLA_OTLP_ENDPOINT: optional.pipe(z.url().optional()),
     SEMLA_HOST: z.string().min(1).default("127.0.0.1"),
     SEMLA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     /** Largest request body: Lambda's (and SageMaker's) 6 MB payload limit; larger files go by presigned upload. */
@@ -123,6 +139,22 @@ export const ConfigSchema = z
       .int()
       .positive()
       .default(6 * 1024 * 1024),
+    /**
+     * Browser origins allowed to call the API (CORS), comma-separated (`https://app.example.com,http://localhost:5173`,
+     * or `*` for any). Unset: CORS is off (no Access-Control-* headers; browsers on other origins are refused).
+     */
+    SEMLA_CORS_ORIGINS: optional.pipe(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter((origin) => origin !== ""),
+        )
+        .pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, "an origin: scheme://host[:port], no path or trailing slash")])))
+        .optional(),
+    ),
     /** Where clients reach this API (presigned URLs of the filesystem store point at it). */
     SEMLA_PUBLIC_URL: optional.pipe(z.url().optional()),
     AWS_REGION: z.string().default("us-east-1"),

@@ -1,6 +1,7 @@
 import { type Adapters, createAdapters } from "@semla/adapters";
 import { ClipEmbedder, type InferenceBackend } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
+import type { Metrics } from "@semla/observability";
 import { createPipeline, type Pipeline } from "@semla/pipeline";
 import type { AdapterIndex } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
@@ -27,6 +28,8 @@ export interface PipelineOptions {
   readonly workers?: number;
   /** The process's adapters unit (one cache), shared with the backend given; default one over the store. */
   readonly adapters?: Adapters;
+  /** Where the pipeline reports its stages, plans and fused-cache hits; default nowhere. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function openPipeline(options: PipelineOptions): Promise<PipelineHa
     backend,
     embeddingModelId: options.embeddingModelId ?? options.models.imageEncoder.id,
     adapters,
+    ...(options.metrics && { metrics: options.metrics }),
   });
   const owned = backend;
   return {

@@ -82,7 +82,7 @@ async function writeLoraDb(root: string, fit: WorldFit, spec: WorldSpec, seed: n
       const adapter = fit.adapters.get(domain);
       if (!adapter) throw new Error(`no adapter was fitted for ${domain}`);
       const samples = await encodedSamples(spec, seed, domain, "train", spec.trainImages);
-      const { centroid } = await centroidOfImages(
+      const { centroid, spread } = await centroidOfImages(
         embedder,
         samples.map((s) => ({ name: `${domain}-${s.index}.png`, bytes: s.png })),
       );
@@ -91,7 +91,11 @@ async function writeLoraDb(root: string, fit: WorldFit, spec: WorldSpec, seed: n
       const files = peft.writePeftAdapter(adapter, { semla_world: `${spec.name} seed ${seed} domain ${domain}` });
       await writeFile(path.join(folder, "adapter_config.json"), files.config);
       await writeFile(path.join(folder, "adapter_model.safetensors"), files.weights);
-      const statistics = numpy.writeNpz({ [numpy.SEMLA_CENTROID_KEY]: { shape: [1, centroid.length], data: centroid } });
+      const statistics = numpy.writeNpz({
+        [numpy.SEMLA_CENTROID_KEY]: { shape: [1, centroid.length], data: centroid },
+        [numpy.SEMLA_SPREAD_KEYS.euclidean]: { shape: [1], data: Float32Array.of(spread.euclidean) },
+        [numpy.SEMLA_SPREAD_KEYS.cosine]: { shape: [1], data: Float32Array.of(spread.cosine) },
+      });
       await writeFile(path.join(folder, `${domain}_statistics.npz`), statistics);
     }
     onProgress(`computed ${spec.domains.length} centroids (CLIP over ${spec.trainImages} training images each)`);

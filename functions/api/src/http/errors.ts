@@ -9,6 +9,7 @@ export type ApiRule =
   | "invalid-admin-token"
   | "unknown-key"
   | "not-found"
+  | "method-not-allowed"
   | "invalid-request"
   | "malformed-json"
   | "malformed-body"
@@ -29,6 +30,7 @@ const KINDS: Partial<Record<ApiRule, ErrorKind>> = {
   "invalid-admin-token": "unauthorised",
   "unknown-key": "not-found",
   "not-found": "not-found",
+  "method-not-allowed": "method-not-allowed",
   "payload-too-large": "too-large",
   "answer-too-large": "too-large",
   "uri-too-long": "uri-too-long",

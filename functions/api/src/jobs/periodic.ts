@@ -1,4 +1,4 @@
-import { errorFields, type Logger } from "../http/logger.js";
+import { errorFields, type Logger } from "@semla/observability";
 import type { JobRunner } from "./runner.js";
 
 export interface PeriodicJobs {

@@ -1,9 +1,10 @@
+import { SIGNATURE_HEADER, signWebhook } from "@semla/client";
 import { SemlaError } from "@semla/core";
 import type { AsyncInference, BackendResponse } from "@semla/inference";
 import { type Pipeline, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ContributionStore, JobPatch, JobRecord, JobStatus, JobStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
-import type { Logger } from "../http/logger.js";
+import type { Logger } from "@semla/observability";
 import {
   type ErrorView,
   type Item,
@@ -18,7 +19,7 @@ import {
   type WebhookDelivery,
 } from "./job-items.js";
 import { jobView } from "./job-view.js";
-import { SIGNATURE_HEADER, signWebhook, tenantWebhookSecret } from "./signature.js";
+import { tenantWebhookSecret } from "./tenant-secret.js";
 
 export interface JobRunnerDeps {
   readonly jobs: JobStore;
@@ -161,7 +162,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const headers: Record<string, string> = { "content-type": "application/json", "semla-job-id": job.id };
-        if (secret) headers[SIGNATURE_HEADER] = signWebhook(tenantWebhookSecret(secret, job.tenant), body, Math.floor(now().getTime() / 1000));
+        if (secret) headers[SIGNATURE_HEADER] = await signWebhook(tenantWebhookSecret(secret, job.tenant), body, Math.floor(now().getTime() / 1000));
         const response = await send(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
         await response.body?.cancel();
         last = { status: response.status };

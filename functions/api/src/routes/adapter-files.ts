@@ -22,6 +22,8 @@ const FileQuerySchema = z.object({
 const files = createRoute({
   method: "get",
   path: "/v1/adapters/{id}/files",
+  operationId: "getAdapterFile",
+  summary: "Download a registered adapter's file",
   tags: ["adapters"],
   security: AUTH,
   description:

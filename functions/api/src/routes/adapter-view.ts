@@ -15,6 +15,7 @@ export const AdapterSchema = z
     byteSize: z.number().int(),
     sha256: z.string(),
     sampleCount: z.number().int().nullable(),
+    spread: z.number().nullable().describe("The sample images' spread around the centroid (95th percentile of their distances, library metric); null for a centroid uploaded without one"),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -35,6 +36,7 @@ export function adapterView(record: AdapterRecord): Adapter {
     byteSize: record.byteSize,
     sha256: record.sha256,
     sampleCount: record.sampleCount,
+    spread: record.spread,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, peft, storableJson, text } from "@semla/core";
 import { checkAdapterName, deleteAdapter, RegistryError, registerAdapter, requireLibrary } from "@semla/registry";
 import type { ApiDeps } from "../http/env.js";
-import { AUTH, errorResponses, UuidParam } from "../http/openapi.js";
+import { AUTH, backendErrorResponses, errorResponses, UuidParam } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { AdapterSchema, adapterView, RegisteredSchema } from "./adapter-view.js";
@@ -20,6 +20,12 @@ const REGISTERED = {
   200: { description: "The same bytes were already registered under this name, with the same config and centroid", content: { "application/json": { schema: RegisteredSchema } } },
 };
 
+const spreadSchema = (number: z.ZodNumber) =>
+  number
+    .nonnegative()
+    .max(LIMITS.spread)
+    .describe("With a centroid: the 95th percentile of the training images' distances to it, in the library's metric (calibrates out-of-library detection; sample images give their own)");
+
 const NewAdapterFormSchema = z
   .object({
     libraryId: text(),
@@ -31,19 +37,22 @@ const NewAdapterFormSchema = z
       .union([file, z.array(file).max(LIMITS.sampleImages)])
       .optional()
       .describe(`Sample images of the domain (at most ${LIMITS.sampleImages}), to compute the centroid from instead`),
+    spread: spreadSchema(z.coerce.number()).optional(),
   })
   .openapi("NewAdapterForm");
 
 const create = createRoute({
   method: "post",
   path: "/v1/adapters",
+  operationId: "registerAdapter",
+  summary: "Register an adapter (multipart)",
   tags: ["adapters"],
   security: AUTH,
   description: "Registers an adapter whose files fit in the request (all or nothing). Larger ones: POST /v1/adapters/uploads.",
   request: { body: { required: true, content: { "multipart/form-data": { schema: NewAdapterFormSchema } } } },
   responses: {
     ...REGISTERED,
-    ...errorResponses(400, 401, 404, 409, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 409, 413, 415),
   },
 });
 
@@ -59,6 +68,8 @@ const ListQuerySchema = z.object({
 const list = createRoute({
   method: "get",
   path: "/v1/adapters",
+  operationId: "listAdapters",
+  summary: "List adapters",
   tags: ["adapters"],
   security: AUTH,
   request: { query: ListQuerySchema },
@@ -74,6 +85,8 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/adapters/{id}",
+  operationId: "getAdapter",
+  summary: "Get an adapter",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },
@@ -83,6 +96,8 @@ const get = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/adapters/{id}",
+  operationId: "deleteAdapter",
+  summary: "Delete an adapter",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },
@@ -97,6 +112,7 @@ const NewUploadSchema = z
     centroid: z.array(z.number()).max(LIMITS.dimension).describe("CLIP centroid of the adapter's training images"),
     weightsBytes: z.number().int().positive().max(LIMITS.adapterUploadBytes).describe("Exact size of adapter_model.safetensors (the URL is signed for it)"),
     sampleCount: z.number().int().positive().max(LIMITS.sampleCount).optional(),
+    spread: spreadSchema(z.number()).optional(),
   })
   .openapi("NewAdapterUpload");
 
@@ -110,6 +126,8 @@ export const UploadGrantSchema = z
 const beginUpload = createRoute({
   method: "post",
   path: "/v1/adapters/uploads",
+  operationId: "beginAdapterUpload",
+  summary: "Begin a presigned adapter upload",
   tags: ["adapters"],
   security: AUTH,
   description: "For adapters over the request limit: PUT the weights to the returned URL, then complete.",
@@ -120,6 +138,8 @@ const beginUpload = createRoute({
 const completeUpload = createRoute({
   method: "post",
   path: "/v1/adapters/uploads/{id}/complete",
+  operationId: "completeAdapterUpload",
+  summary: "Complete a presigned adapter upload",
   tags: ["adapters"],
   security: AUTH,
   request: { params: UuidParam },
@@ -144,9 +164,9 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       // The config (size, nesting, schema, patterns) is checked before images are embedded or anything stored.
       const config = peft.parsePeftConfig(typeof form.config === "string" ? form.config : new Uint8Array(await form.config.arrayBuffer()));
       const images = form.images === undefined ? [] : Array.isArray(form.images) ? form.images : [form.images];
-      const { centroid, sampleCount } = await centroidFrom({ centroid: form.centroid, images }, lib, deps.centroidOfImages);
+      const { centroid, sampleCount, spread } = await centroidFrom({ centroid: form.centroid, images, spread: form.spread }, lib, deps.centroidOfImages);
       const weights = new Uint8Array(await form.weights.arrayBuffer());
-      const result = await registerAdapter(registry, { tenant, libraryId: lib.id, name: form.name, config, weights, centroid, sampleCount });
+      const result = await registerAdapter(registry, { tenant, libraryId: lib.id, name: form.name, config, weights, centroid, sampleCount, spread });
       const body = { adapter: adapterView(result.adapter), created: result.created };
       return result.created ? c.json(body, 201) : c.json(body, 200);
     })
@@ -179,12 +199,12 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
       checkAdapterName(body.name);
       // The same check as a direct upload's: a config the registry would refuse gets no upload URL.
       peft.parsePeftConfig(body.config);
-      const { centroid } = await centroidFrom({ centroid: body.centroid, images: [] }, lib, undefined);
+      const { centroid, spread } = await centroidFrom({ centroid: body.centroid, images: [], spread: body.spread }, lib, undefined);
       const grant = await deps.uploads.begin(
         tenant,
         "adapter",
         body.weightsBytes,
-        { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null },
+        { libraryId: lib.id, name: body.name, config: body.config, centroid: [...centroid], sampleCount: body.sampleCount ?? null, spread },
         "application/octet-stream",
       );
       return c.json(grantView(grant), 201);
@@ -203,6 +223,7 @@ export function adaptersRoutes(deps: ApiDeps & { uploads: UploadStore; centroidO
           weights,
           centroid: Float32Array.from(declared.centroid),
           sampleCount: declared.sampleCount,
+          spread: declared.spread,
         });
         const body = { adapter: adapterView(result.adapter), created: result.created };
         return result.created ? c.json(body, 201) : c.json(body, 200);
@@ -219,4 +240,6 @@ const DeclaredAdapterSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   centroid: z.array(z.number()),
   sampleCount: z.number().int().nullable(),
+  // Uploads begun before spreads were recorded have none.
+  spread: z.number().nullable().default(null),
 });

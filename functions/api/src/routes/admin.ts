@@ -64,6 +64,8 @@ const NewApiKeySchema = z.strictObject({ tenant: TenantSchema, name: text().min(
 const createKey = createRoute({
   method: "post",
   path: "/v1/admin/keys",
+  operationId: "createApiKey",
+  summary: "Create an API key for a tenant",
   tags: ["admin"],
   security: ADMIN_AUTH,
   description: "A new API key for a tenant. The key is in this answer only: the service keeps its sha256.",
@@ -77,6 +79,8 @@ const createKey = createRoute({
 const listKeys = createRoute({
   method: "get",
   path: "/v1/admin/keys",
+  operationId: "listApiKeys",
+  summary: "List API keys",
   tags: ["admin"],
   security: ADMIN_AUTH,
   request: { query: z.object({ tenant: TenantSchema.optional().describe("Only this tenant's keys") }) },
@@ -89,6 +93,8 @@ const listKeys = createRoute({
 const revokeKey = createRoute({
   method: "delete",
   path: "/v1/admin/keys/{id}",
+  operationId: "revokeApiKey",
+  summary: "Revoke an API key",
   tags: ["admin"],
   security: ADMIN_AUTH,
   description:
@@ -105,6 +111,8 @@ const SweepReportSchema = z.object({ pendingRemoved: z.number().int(), orphansRe
 const sweepRoute = createRoute({
   method: "post",
   path: "/v1/admin/sweep",
+  operationId: "sweep",
+  summary: "Remove what interrupted registrations left",
   tags: ["admin"],
   security: ADMIN_AUTH,
   description: "Removes what an interrupted registration left: pending rows (with their objects) and objects no row references, once older than olderThanSeconds.",

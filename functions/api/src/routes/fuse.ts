@@ -4,7 +4,7 @@ import { type FuseResult, type FuseSelection, type Pipeline, RouteOptionsSchema 
 import { sha256Hex } from "@semla/storage";
 import type { ApiDeps } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
-import { AUTH, errorResponses } from "../http/openapi.js";
+import { AUTH, backendErrorResponses } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { ImageInputShape, readImageInput, usingImage } from "./image-input.js";
@@ -37,6 +37,8 @@ const FuseRequestSchema = z
 const fuse = createRoute({
   method: "post",
   path: "/v1/fuse",
+  operationId: "fuse",
+  summary: "Download a fused adapter (PEFT folder, zipped)",
   tags: ["inference"],
   security: AUTH,
   description:
@@ -56,7 +58,7 @@ const fuse = createRoute({
       }),
       content: { "application/zip": { schema: z.string().openapi({ type: "string", format: "binary" }) } },
     },
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415),
   },
 });
 

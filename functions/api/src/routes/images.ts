@@ -9,6 +9,8 @@ import { grantView, UploadGrantSchema } from "./adapters.js";
 const beginImageUpload = createRoute({
   method: "post",
   path: "/v1/uploads/images",
+  operationId: "beginImageUpload",
+  summary: "Begin a presigned image upload",
   tags: ["images"],
   security: AUTH,
   description: "For images over the 6 MB payload limit: PUT the image to the URL, then pass the uploadId as `imageUpload` to embed, route or segment (used once).",

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LIMITS, routing, text } from "@semla/core";
 import { ClassNamesSchema } from "@semla/inference";
-import { type Contribution, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
+import { type Contribution, CoverageAnswerSchema, type Pipeline, RouteOptionsSchema, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ApiDeps } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
-import { AUTH, errorResponses } from "../http/openapi.js";
+import { AUTH, backendErrorResponses } from "../http/openapi.js";
 import { newRouter } from "../http/router.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { ImageInputShape, readImageInput, usingImage } from "./image-input.js";
@@ -29,15 +29,22 @@ const PlanSchema = routing.FusionPlanSchema;
 const embed = createRoute({
   method: "post",
   path: "/v1/embed",
+  operationId: "embed",
+  summary: "Embed an image (L2-normalised CLIP image embedding)",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: z.strictObject(ImageInputShape).openapi("EmbedRequest") } } } },
   responses: {
     200: {
-      description: "CLIP image embedding",
-      content: { "application/json": { schema: z.object({ embedding: z.array(z.number()), dimension: z.number().int(), timings: Timings }).openapi("Embedding") } },
+      description:
+        "The image's CLIP embedding: the image encoder's image_embeds, L2-normalised (unit length, as routing compares them; a model pack whose manifest sets imageEncoder normalize: false serves the raw projection)",
+      content: {
+        "application/json": {
+          schema: z.object({ embedding: z.array(z.number()).describe("image_embeds, L2-normalised: Σ x² = 1 (float32 values)"), dimension: z.number().int(), timings: Timings }).openapi("Embedding"),
+        },
+      },
     },
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415),
   },
 });
 
@@ -53,15 +60,17 @@ const RouteRequestSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/route",
+  operationId: "route",
+  summary: "Route an image or embedding to a fusion plan",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: RouteRequestSchema } } } },
   responses: {
     200: {
       description: "The fusion plan: top-k adapters, distances, weights",
-      content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), timings: Timings }).openapi("RouteResult") } },
+      content: { "application/json": { schema: z.object({ plan: PlanSchema, contributions: z.array(ContributionSchema), coverage: CoverageAnswerSchema, timings: Timings }).openapi("RouteResult") } },
     },
-    ...errorResponses(400, 401, 404, 413, 415),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 
@@ -83,6 +92,7 @@ const SegmentResultSchema = z
     scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
     plan: PlanSchema.nullable(),
     contributions: z.array(ContributionSchema),
+    coverage: CoverageAnswerSchema.nullable().describe("semla and uniform modes: whether the image is one of the library's domains, and what its policy did"),
     fusion: z
       .object({
         combination: z.string(),
@@ -95,7 +105,9 @@ const SegmentResultSchema = z
       })
       .nullable(),
     adapter: z.object({
-      kind: z.string().describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), or none"),
+      kind: z
+        .string()
+        .describe("How the adapter reached the segmenter: in-process (local backend), inline | cat | object (a reference sent to the SageMaker endpoint), bank (served by a library bank), or none"),
       sha256: z.string().nullable().describe("The adapter's name: its weights' sha256 (inline, object), or its mixture's (in-process, cat)"),
       cached: z.boolean().describe("Whether the segmenter's side had it cached"),
     }),
@@ -106,12 +118,14 @@ const SegmentResultSchema = z
 const segment = createRoute({
   method: "post",
   path: "/v1/segment",
+  operationId: "segment",
+  summary: "Segment an image with fused adapters",
   tags: ["inference"],
   security: AUTH,
   request: { body: { required: true, content: { "application/json": { schema: SegmentRequestSchema } } } },
   responses: {
     200: { description: "Mask, scores, plan and per-stage timings", content: { "application/json": { schema: SegmentResultSchema } } },
-    ...errorResponses(400, 401, 404, 413, 415, 503),
+    ...backendErrorResponses(400, 401, 404, 413, 415, 422),
   },
 });
 
@@ -133,7 +147,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
       const image = hasImage ? await readImageInput(body, tenant, uploads) : undefined;
       const query = image ? { image: image.bytes } : { embedding: Float32Array.from(body.embedding ?? []) };
       const result = await pipeline.route({ tenant, libraryId: body.libraryId, query, ...(body.options ? { options: body.options } : {}), signal: c.req.raw.signal }).finally(() => image?.done());
-      return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), timings: result.timings }, 200);
+      return c.json({ plan: result.plan, contributions: result.contributions.map(contributionView), coverage: result.coverage, timings: result.timings }, 200);
     })
     .openapi(segment, async (c) => {
       const body = c.req.valid("json");
@@ -166,6 +180,7 @@ export function inferenceRoutes(deps: ApiDeps & { uploads: UploadStore; pipeline
           scores: [...result.scores],
           plan: result.plan,
           contributions: result.contributions.map(contributionView),
+          coverage: result.coverage,
           fusion: result.fusion ? { combination: result.fusion.options.combination, at: result.fusion.at, cached: result.fusion.cached } : null,
           adapter: result.adapter,
           timings: { stages: { ...result.timings.stages }, backend: { ...result.timings.backend } },

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { SIGNATURE_HEADER } from "@semla/client";
 import { LIMITS, text, textProblem } from "@semla/core";
 import { ClassNamesSchema } from "@semla/inference";
 import { SegmentOptionsSchema } from "@semla/pipeline";
@@ -11,7 +12,7 @@ import { newRouter } from "../http/router.js";
 import { ItemsSchema, jobMaskKey } from "../jobs/job-items.js";
 import { jobView } from "../jobs/job-view.js";
 import type { JobRunner } from "../jobs/runner.js";
-import { SIGNATURE_HEADER, tenantWebhookSecret } from "../jobs/signature.js";
+import { tenantWebhookSecret } from "../jobs/tenant-secret.js";
 import { submitJob, tenantImagesPrefix } from "../jobs/submit.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { ImageInputShape } from "./image-input.js";
@@ -71,19 +72,23 @@ const JobSchema = z
 const submit = createRoute({
   method: "post",
   path: "/v1/jobs",
+  operationId: "submitJob",
+  summary: "Submit an asynchronous segmentation job",
   tags: ["jobs"],
   security: AUTH,
   description: "Segments one image, a list, or a folder later (SageMaker Asynchronous Inference: it waits for the GPU). Idempotent on the Idempotency-Key header or idempotencyKey.",
   request: { body: { required: true, content: { "application/json": { schema: JobRequestSchema } } } },
   responses: {
     202: { description: "The job (queued), or the one the same idempotency key made", content: { "application/json": { schema: JobSchema } } },
-    ...errorResponses(400, 401, 404, 409, 413, 415, 503),
+    ...errorResponses(400, 401, 404, 409, 413, 415),
   },
 });
 
 const webhookSecret = createRoute({
   method: "get",
   path: "/v1/jobs/webhook-secret",
+  operationId: "getWebhookSecret",
+  summary: "Get the tenant's webhook signing secret",
   tags: ["jobs"],
   security: AUTH,
   responses: {
@@ -98,6 +103,8 @@ const webhookSecret = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
+  operationId: "getJob",
+  summary: "Get a job's status and results",
   tags: ["jobs"],
   security: AUTH,
   request: { params: UuidParam },
@@ -107,6 +114,8 @@ const get = createRoute({
 const mask = createRoute({
   method: "get",
   path: "/v1/jobs/{id}/items/{index}/mask",
+  operationId: "getJobMask",
+  summary: "Download one image's mask from a job",
   tags: ["jobs"],
   security: AUTH,
   request: {

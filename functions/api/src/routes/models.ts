@@ -27,6 +27,8 @@ export type ServedModels = z.infer<typeof ServedModelsSchema>;
 const get = createRoute({
   method: "get",
   path: "/v1/models",
+  operationId: "getModels",
+  summary: "The served model pack",
   tags: ["models"],
   security: AUTH,
   description: "The models this deployment serves: the ids and dimension a library for them names",

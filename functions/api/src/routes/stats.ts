@@ -28,6 +28,8 @@ const ContributionStatsSchema = z
 const contributions = createRoute({
   method: "get",
   path: "/v1/stats/contributions",
+  operationId: "getContributionStats",
+  summary: "Adapter contribution statistics",
   tags: ["stats"],
   security: AUTH,
   description: "How often and how strongly each adapter of a library was used (SemLA's contribution heatmap), most weight first.",

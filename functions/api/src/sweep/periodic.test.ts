@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createLogger } from "@semla/observability";
 import { createPgliteAdapterIndex, type DrizzleAdapterIndex } from "@semla/registry";
 import { createTestPgliteIndex, newAdapter, openTestPglite } from "@semla/registry/testing";
 import { type BlobStore, createFsBlobStore } from "@semla/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../http/logger.js";
 import { startPeriodicSweep } from "./periodic.js";
 
 describe("the Node server's periodic sweep", () => {

@@ -1,5 +1,5 @@
+import { errorFields, type Logger } from "@semla/observability";
 import { type RegistryDeps, type SweepOptions, type SweepReport, sweep } from "@semla/registry";
-import { errorFields, type Logger } from "../http/logger.js";
 
 export interface PeriodicSweep {
   /** Stops the timer and waits for a sweep in progress. */

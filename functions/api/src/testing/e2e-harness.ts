@@ -8,11 +8,11 @@ import { type RunningServer as EndpointServer, startEndpointServer } from "@seml
 import { AsyncInferenceQueue, type InferenceComponentCapacity, sageMakerFront } from "@semla/endpoint/testing";
 import { OnnxSegmenter } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
+import { createLogger } from "@semla/observability";
 import { createScratchDatabase } from "@semla/registry/testing";
 import { locateModels, parseConfig } from "@semla/service";
 import { type BlobStore, createS3BlobStore } from "@semla/storage";
 import { createApp } from "../app.js";
-import { createLogger } from "../http/logger.js";
 import { type RunningServer, startServer } from "../server.js";
 import { createServices, type Services } from "../services.js";
 
@@ -62,7 +62,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   const store = createS3BlobStore({ client: s3, bucket });
 
   const segmenter = await OnnxSegmenter.fromPack(models, { executionProviders: ["cpu"], workers: 1 });
-  const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logError: () => {} });
+  const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logger: createLogger("error", () => {}) });
   const asyncQueue = options.asyncInference ? new AsyncInferenceQueue({ store, bucket, outputPrefix: "jobs/output/", failurePrefix: "jobs/failures/" }, options.asyncInference.instances) : undefined;
   const front = sageMakerFront(endpointApp, { ...(options.inferenceComponent ? { capacity: options.inferenceComponent.capacity } : {}), ...(asyncQueue ? { asyncInference: asyncQueue } : {}) });
   const endpoint: EndpointServer = await startEndpointServer(front, {

@@ -1,6 +1,7 @@
 import { numpy, SemlaError } from "@semla/core";
 import { readImageFolder } from "@semla/inference";
 import { bytes, printJson, table } from "../format.js";
+import { UnreachableError } from "../program/failure.js";
 import { progressBar } from "../progress.js";
 import { type AdapterFolder, findAdapterFolders, readAdapterFiles } from "./adapter-folders.js";
 import { type Connection, expectOk, putPresigned } from "./connection.js";
@@ -61,6 +62,8 @@ export async function pushAdapters(
     try {
       results.push(await pushOne(connection, options.libraryId, folder, images, options.inlineLimitBytes ?? INLINE_BYTES));
     } catch (error) {
+      // No server: every other adapter would fail the same way.
+      if (error instanceof UnreachableError) throw error;
       const message = error instanceof SemlaError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
       results.push({ name: folder.name, status: "failed", detail: message });
     }

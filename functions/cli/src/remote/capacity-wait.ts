@@ -1,6 +1,6 @@
 import { type CapacityWait, type Client, createClient, SCALING_FROM_ZERO, waitForCapacity } from "@semla/api";
 import { isSemlaError, SemlaError } from "@semla/core";
-import type { Connection } from "./connection.js";
+import { type Connection, reaching } from "./connection.js";
 
 /** How long `semla segment` waits for a GPU scaling from zero unless --wait (or SEMLA_WAIT_SECONDS) says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 600;
@@ -56,7 +56,7 @@ export async function whileScalingFromZero<T>(connection: Connection, waitSecond
   if (waitSeconds === 0) return send(connection.client);
   const progress = progressLine(stream);
   const started = performance.now();
-  const client = createClient(connection.url, connection.apiKey, { fetch: waitForCapacity(fetch, { deadlineMs: waitSeconds * 1000, onWait: progress.onWait }) });
+  const client = createClient(connection.url, connection.apiKey, { fetch: waitForCapacity(reaching(connection.url), { deadlineMs: waitSeconds * 1000, onWait: progress.onWait }) });
   try {
     const result = await send(client);
     progress.finish(`the GPU is up (after ${seconds(performance.now() - started)} s)`);

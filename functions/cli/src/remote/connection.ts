@@ -3,6 +3,9 @@ import path from "node:path";
 import { type Client, createClient, runningServer } from "@semla/api";
 import { SemlaError } from "@semla/core";
 import { LOCAL_KEY_FILE } from "../embedded/local-key.js";
+import { resolveDataDir } from "../program/data-dir.js";
+import { UnreachableError } from "../program/failure.js";
+import { putWithProgress } from "./transfer.js";
 
 export interface Connection {
   readonly url: string;
@@ -17,16 +20,32 @@ export interface Connection {
 export async function connect(flags: { url?: string | undefined; apiKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
   let url = flags.url ?? env.SEMLA_URL;
   let apiKey = flags.apiKey ?? env.SEMLA_API_KEY;
+  const dataDir = resolveDataDir(env, process.cwd());
   if (!url || !apiKey) {
-    const dataDir = path.resolve(env.SEMLA_DATA_DIR ?? ".semla");
     // server.json counts only while its server holds the folder's lock (a crashed one's is stale).
     const server = await runningServer(dataDir);
     url ??= server?.url;
     apiKey ??= (await readFile(path.join(dataDir, LOCAL_KEY_FILE), "utf8").catch(() => "")).trim() || undefined;
   }
-  if (!url) throw new SemlaError("cli.no-server", "no API to talk to: start the embedded one (npm start) or set SEMLA_URL and SEMLA_API_KEY");
+  if (!url) {
+    throw new SemlaError("cli.no-server", `no API to talk to: none runs from the data folder ${dataDir}; start it (npm start in the checkout, or semla serve) or set SEMLA_URL and SEMLA_API_KEY`, {
+      dataDir,
+    });
+  }
   if (!apiKey) throw new SemlaError("cli.no-key", `no API key for ${url}: set SEMLA_API_KEY or pass --api-key`);
-  return { url, apiKey, client: createClient(url, apiKey) };
+  return { url, apiKey, client: createClient(url, apiKey, { fetch: reaching(url) }) };
+}
+
+/** fetch, with a request that reaches nothing (refused, no such host: undici's "fetch failed") as an UnreachableError naming `url`. */
+export function reaching(url: string, inner: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await inner(input, init);
+    } catch (error) {
+      if (error instanceof TypeError && error.message === "fetch failed") throw new UnreachableError(url, error);
+      throw error;
+    }
+  };
 }
 
 /** The body of a successful reply, or the API's error as a SemlaError (printed as "message (code)"). */
@@ -50,6 +69,6 @@ export async function imageField(connection: Connection, bytes: Uint8Array): Pro
 }
 
 export async function putPresigned(upload: { url: string; headers: Record<string, string> }, bytes: Uint8Array): Promise<void> {
-  const response = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
-  if (!response.ok) throw new SemlaError("cli.upload-failed", `the upload was refused (${response.status}): ${(await response.text()).slice(0, 200)}`);
+  const response = await putWithProgress(upload.url, upload.headers, bytes);
+  if (response.status < 200 || response.status >= 300) throw new SemlaError("cli.upload-failed", `the upload was refused (${response.status}): ${response.text.slice(0, 200)}`);
 }

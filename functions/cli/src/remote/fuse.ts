@@ -3,7 +3,8 @@ import path from "node:path";
 import { bytesSource, type fusion, LIMITS, numpy, SemlaError, safetensors } from "@semla/core";
 import { bytes } from "../format.js";
 import { type Connection, expectOk, imageField } from "./connection.js";
-import { type RoutingFlags, routeOptions } from "./inference.js";
+import { embeddingField, type RoutingFlags, routeOptions } from "./inference.js";
+import { readWithProgress } from "./transfer.js";
 
 /** What `semla fuse` fuses: an image or an embedding routed by the service, or adapters with weights. */
 export type FuseTarget = { readonly imagePath: string } | { readonly embeddingPath: string } | { readonly adapters: readonly { adapter: string; weight: number }[] };
@@ -31,11 +32,7 @@ export function parseAdapterWeights(text: string): { adapter: string; weight: nu
 
 async function selection(connection: Connection, target: FuseTarget) {
   if ("adapters" in target) return { adapters: [...target.adapters] };
-  if ("embeddingPath" in target) {
-    const raw = new Uint8Array(await readFile(target.embeddingPath));
-    const embedding = await numpy.parseCentroid({ format: numpy.detectCentroidFormat(target.embeddingPath, raw), bytes: raw }, { key: numpy.SEMLA_CENTROID_KEY });
-    return { embedding: [...embedding] };
-  }
+  if ("embeddingPath" in target) return embeddingField(target.embeddingPath);
   return imageField(connection, new Uint8Array(await readFile(target.imagePath)));
 }
 
@@ -51,7 +48,7 @@ export async function runFuse(connection: Connection, options: { libraryId: stri
     json: { libraryId: options.libraryId, ...(await selection(connection, options.target)), ...(Object.keys(fuseOptions).length > 0 ? { options: fuseOptions } : {}) },
   });
   if (!response.ok) await expectOk(response);
-  const zip = numpy.readZip(new Uint8Array(await response.arrayBuffer()));
+  const zip = numpy.readZip(await readWithProgress(response as unknown as Response, "downloading the fused adapter"));
   const config = await zip.read("adapter_config.json");
   const weights = await zip.read("adapter_model.safetensors");
   await mkdir(options.out, { recursive: true });

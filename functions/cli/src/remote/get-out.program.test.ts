@@ -136,11 +136,16 @@ describe("semla adapters pull and semla fuse", () => {
 
   it.each([
     ["--image and --adapters together", ["--image", "x.png", "--adapters", "a:1"], 2, /^semla: fuse takes exactly one of --image IMG, --embedding E.npy or --adapters/],
-    ["--k with --adapters", ["--adapters", "a:1", "--k", "2"], 2, /^semla: --k, --temperature, --metric and --exclude route/],
+    [
+      "--k with --adapters",
+      ["--adapters", "a:1", "--k", "2"],
+      2,
+      /^semla: --k, --temperature, --metric, --exclude, --exact and --ef-search route an --image or --embedding; --adapters gives the weights itself\n\nUsage: semla fuse \[options\]\n/,
+    ],
     ["--rank without svd", ["--adapters", "a:1", "--rank", "2"], 2, /^semla: --rank is for --combination svd/],
-    ["an --adapters item without a weight", ["--adapters", "fog"], 1, /^semla: --adapters item "fog" is not NAME:WEIGHT \(e\.g\. fog:0\.7\) \(cli\.invalid-adapters\)\n$/],
+    ["an --adapters item without a weight", ["--adapters", "fog"], 2, /^semla: --adapters item "fog" is not NAME:WEIGHT \(e\.g\. fog:0\.7\)\n\nUsage: semla fuse \[options\]\n/],
     ["an unknown adapter", ["--adapters", "hail:1"], 1, /^semla: library .* has no adapter "hail" \(registry\.unknown-adapter\)\n$/],
-  ])("fuse with %s exits with its code and one line", async (_label, args, exit, message) => {
+  ])("fuse with %s exits with its code and says why (a usage mistake: with fuse's usage)", async (_label, args, exit, message) => {
     const { code, stderr } = await failure("fuse", "--library", adapter.libraryId, ...args, "--out", path.join(dir, "never"));
     expect(code).toBe(exit);
     expect(stderr).toMatch(message);

@@ -71,11 +71,12 @@ describe("semla jobs, embedded", () => {
     }
   });
 
-  it("exits 1 with the API's code for an unknown job, and with the usage for a bad call", async () => {
+  it("exits 1 with the API's code for an unknown job, and 2 with the usage for a bad call", async () => {
     const missing = await jobs(["get", "00000000-0000-4000-8000-000000000000"]).catch((error: { code: number; stderr: string }) => error);
     expect(missing).toMatchObject({ code: 1, stderr: "semla: job 00000000-0000-4000-8000-000000000000 does not exist (api.not-found)\n" });
     const bad = await jobs(["submit", "--library", api.seeded.library.id, "--classes", "road"]).catch((error: { code: number; stderr: string }) => error);
-    expect(bad).toMatchObject({ code: 1 });
-    expect((bad as { stderr: string }).stderr).toMatch(/^semla: jobs submit takes images or --prefix, one of the two\nusage: semla jobs submit/);
+    // A usage mistake: exit status 2, the line, then that command's usage.
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/^semla: jobs submit takes images or --prefix, one of the two\n\nUsage: semla jobs submit \[options\] \[images\.\.\.\]\n/);
   });
 });

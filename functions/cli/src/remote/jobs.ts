@@ -1,19 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { SemlaError } from "@semla/core";
 import { printJson, table } from "../format.js";
-import { type Connection, connect, expectOk, imageField } from "./connection.js";
+import { type Connection, expectOk, imageField } from "./connection.js";
 
 /**
- * `semla jobs submit | get | wait`: asynchronous segmentation (POST /v1/jobs), for work that can
- * wait for the GPU. Its own argument parsing, so main.ts only dispatches to it.
+ * `semla jobs submit | get | wait` (declared in program/program.ts): asynchronous segmentation
+ * (POST /v1/jobs), for work that can wait for the GPU.
  */
-export const JOBS_USAGE = `jobs submit (IMAGE... | --prefix FOLDER/) --library ID --classes a,b,c [--mode M] [--k N] [--webhook URL] [--key IDEMPOTENCY_KEY] [--json]
-  jobs get ID [--json]
-  jobs wait ID [--timeout SECONDS] [--interval SECONDS] [--out DIR] [--json]`;
-
-type JobView = {
+export type JobView = {
   id: string;
   status: "queued" | "running" | "succeeded" | "failed" | "expired";
   counts: { total: number; queued: number; running: number; succeeded: number; failed: number };
@@ -25,10 +20,6 @@ const TERMINAL = new Set(["succeeded", "failed", "expired"]);
 
 /** A plain fetch's reply as expectOk reads it (the job routes' JSON). */
 const typed = <T>(response: Response) => response as unknown as { ok: boolean; status: number; json(): Promise<T> };
-
-function usage(message: string): never {
-  throw new SemlaError("cli.usage", `${message}\nusage: semla ${JOBS_USAGE}`);
-}
 
 export interface SubmitOptions {
   readonly libraryId: string;
@@ -61,7 +52,8 @@ export async function getJob(connection: Connection, id: string): Promise<JobVie
   return expectOk(typed<JobView>(await fetch(`${connection.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${connection.apiKey}` } })));
 }
 
-function printJob(job: JobView): void {
+export function printJob(job: JobView, json = false): void {
+  if (json) return printJson(job);
   const c = job.counts;
   console.log(`job ${job.id}: ${job.status} (${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.queued} queued of ${c.total}; expires ${job.expiresAt})`);
   console.log(
@@ -113,80 +105,5 @@ async function writeMasks(connection: Connection, job: JobView, out: string): Pr
     const response = await fetch(`${connection.url}${item.result.mask}`, { headers: { authorization: `Bearer ${connection.apiKey}` } });
     if (!response.ok) await expectOk(typed<unknown>(response));
     await writeFile(path.join(out, `${item.index}.png`), new Uint8Array(await response.arrayBuffer()));
-  }
-}
-
-function positiveNumber(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) usage(`--${name} must be a non-negative number, got ${value}`);
-  return n;
-}
-
-/** `semla jobs …` as main.ts hands it over: the words after `jobs`. Exit status 0 when the job (or the command) succeeded. */
-export async function runJobsCommand(args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: [...rest],
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      "api-key": { type: "string" },
-      json: { type: "boolean", default: false },
-      library: { type: "string" },
-      classes: { type: "string" },
-      mode: { type: "string" },
-      k: { type: "string" },
-      prefix: { type: "string" },
-      webhook: { type: "string" },
-      key: { type: "string" },
-      timeout: { type: "string" },
-      interval: { type: "string" },
-      out: { type: "string" },
-    },
-  });
-  const connection = await connect({ url: values.url, apiKey: values["api-key"] });
-  switch (sub) {
-    case "submit": {
-      if (values.library === undefined || values.classes === undefined) usage("jobs submit needs --library and --classes");
-      if (positionals.length > 0 === (values.prefix !== undefined)) usage("jobs submit takes images or --prefix, one of the two");
-      const k = values.k === undefined ? undefined : positiveNumber("k", values.k, 0);
-      const job = await submitJob(connection, {
-        libraryId: values.library,
-        classNames: values.classes
-          .split(",")
-          .map((c) => c.trim())
-          .filter(Boolean),
-        imagePaths: positionals.map((p) => path.resolve(p)),
-        prefix: values.prefix,
-        webhook: values.webhook,
-        idempotencyKey: values.key,
-        options: { ...(values.mode !== undefined ? { mode: values.mode } : {}), ...(k !== undefined ? { k } : {}) },
-      });
-      if (values.json) printJson(job);
-      else console.log(`job ${job.id} ${job.status} (${job.counts.total} image${job.counts.total === 1 ? "" : "s"}): semla jobs wait ${job.id}`);
-      return 0;
-    }
-    case "get": {
-      if (positionals.length !== 1) usage("jobs get takes one job id");
-      const job = await getJob(connection, positionals[0] as string);
-      if (values.json) printJson(job);
-      else printJob(job);
-      return 0;
-    }
-    case "wait": {
-      if (positionals.length !== 1) usage("jobs wait takes one job id");
-      const job = await waitForJob(connection, positionals[0] as string, {
-        timeoutSeconds: positiveNumber("timeout", values.timeout, 3600),
-        intervalSeconds: positiveNumber("interval", values.interval, 5),
-        out: values.out === undefined ? undefined : path.resolve(values.out),
-        onProgress: (j) => process.stderr.write(`job ${j.id}: ${j.status}, ${j.counts.succeeded + j.counts.failed} of ${j.counts.total} done\n`),
-      });
-      if (values.json) printJson(job);
-      else printJob(job);
-      return job.status === "succeeded" ? 0 : 1;
-    }
-    default:
-      usage(`unknown jobs command ${JSON.stringify(sub ?? "")}`);
   }
 }

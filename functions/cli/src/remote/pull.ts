@@ -4,6 +4,7 @@ import { SemlaError } from "@semla/core";
 import { sha256Hex } from "@semla/storage";
 import { bytes } from "../format.js";
 import { type Connection, expectOk } from "./connection.js";
+import { readWithProgress } from "./transfer.js";
 
 /** The files `adapters pull` writes, by the name GET /v1/adapters/{id}/files?file= takes. */
 export const PULLED_FILES = { config: "adapter_config.json", weights: "adapter_model.safetensors", centroid: "centroid.npy" } as const;
@@ -20,7 +21,7 @@ export async function pullAdapter(connection: Connection, id: string, out: strin
   for (const file of ["config", "weights", "centroid"] as const) {
     const response = await connection.client.v1.adapters[":id"].files.$get({ param: { id }, query: { file } });
     if (!response.ok) await expectOk(response);
-    files[file] = new Uint8Array(await response.arrayBuffer());
+    files[file] = await readWithProgress(response as unknown as Response, `downloading ${PULLED_FILES[file]}`);
   }
   const actual = sha256Hex(files.weights as Uint8Array);
   if (actual !== adapter.sha256) {

@@ -78,7 +78,12 @@ describe("semla segment while the GPU scales from zero", () => {
     );
     // The endpoint reads adapters where the embedded API writes them (SEMLA_DATA_DIR/blobs).
     segmenter = await OnnxSegmenter.fromPack(api.seeded.models, { executionProviders: ["cpu"], workers: 1 });
-    const app = createEndpointApp({ segmenter, adapters: createAdapters({ store: createFsBlobStore({ root: path.join(dataDir, "blobs") }) }), ready: () => true, logError: () => {} });
+    const app = createEndpointApp({
+      segmenter,
+      adapters: createAdapters({ store: createFsBlobStore({ root: path.join(dataDir, "blobs") }) }),
+      ready: () => true,
+      logger: createLogger("error", () => {}),
+    });
     endpoint = await startEndpointServer(sageMakerFront(app, { capacity }), { port: endpointPort, hostname: "127.0.0.1" });
   }, 120_000);
   afterAll(async () => {

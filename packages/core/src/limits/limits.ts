@@ -6,6 +6,8 @@
 export const LIMITS = {
   /** Nearest adapters fused per request: the paper fuses 5; more is no longer "the nearest few". */
   k: 64,
+  /** Adapters baked into one library bank (bank mode): each adds its factors to every targeted module of a resident session. */
+  bankAdapters: 4096,
   /**
    * Rank of an SVD fusion: CAT-Seg-L adapters are rank 8, so `k` of them concatenate to rank 512 and an
    * SVD rank above the inputs' summed rank only adds zero factors (each module also caps it at min(in, out)).
@@ -44,6 +46,8 @@ export const LIMITS = {
   sampleImages: 64,
   /** Sample images counted for a centroid: a PostgreSQL integer. */
   sampleCount: 2_147_483_647,
+  /** A declared sample spread (distance; cosine distances are at most 2, euclidean ones between unit vectors too). */
+  spread: 1e6,
   /** An image's width × height: above any camera's, below what decoding into memory can afford. */
   imagePixels: 40_000_000,
   /** An image's width or height: 16384 is WebP's (and most GPUs' texture) maximum, far above any photo. */

@@ -36,5 +36,16 @@ export function createLocalBackend({ segmenter, adapters, timeoutMs: defaultTime
     }
   }
 
-  return { kind: "local", infer, close: () => segmenter.close() };
+  let closed = false;
+  return {
+    kind: "local",
+    infer,
+    ready: async () => {
+      if (closed) throw new BackendError("unavailable", "the local backend is closed");
+    },
+    close: () => {
+      closed = true;
+      return segmenter.close();
+    },
+  };
 }

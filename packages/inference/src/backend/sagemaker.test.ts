@@ -212,6 +212,43 @@ describe("SageMaker backend", () => {
   });
 });
 
+describe("SageMaker backend metrics", () => {
+  /** What the backend reported, in order. */
+  function recorder() {
+    const events: string[] = [];
+    return {
+      events,
+      metrics: { backendRetry: () => events.push("retry"), backendTimeout: () => events.push("timeout"), adapterBytes: (bytes: number) => events.push(`bytes ${bytes}`) },
+    };
+  }
+
+  it("counts each retry (not the attempt that answers), and nothing moved for a request without an adapter", async () => {
+    const { events, metrics } = recorder();
+    const backend = await backendFor([{ status: 503, body: "overloaded" }, { status: 429, headers: { "x-amzn-errortype": "ThrottlingException" }, body: "{}" }, ok], { metrics });
+    await backend.infer(request);
+    expect(events).toEqual(["retry", "retry"]);
+  });
+
+  it("counts retries up to giving up: maxAttempts - 1 of them", async () => {
+    const { events, metrics } = recorder();
+    const backend = await backendFor([reported(503, "endpoint.not-ready", "loading")], { maxAttempts: 3, metrics });
+    await expect(backend.infer(request)).rejects.toMatchObject({ code: "backend.unavailable" });
+    expect(events).toEqual(["retry", "retry"]);
+  });
+
+  it("counts a time-out once (it is never retried), and a refused request not at all", async () => {
+    const timedOut = recorder();
+    await expect((await backendFor(["hang"], { timeoutMs: 200, metrics: timedOut.metrics })).infer(request)).rejects.toMatchObject({ code: "backend.timeout" });
+    expect(timedOut.events).toEqual(["timeout"]);
+    await server?.close();
+    const refused = recorder();
+    await expect((await backendFor([reported(400, "transport.invalid-invocation", "no")], { metrics: refused.metrics })).infer(request)).rejects.toMatchObject({
+      code: "transport.invalid-invocation",
+    });
+    expect(refused.events).toEqual([]);
+  });
+});
+
 describe("backoffDelay", () => {
   it("draws uniformly below a cap that doubles per retry, up to the maximum", () => {
     const options = { baseDelayMs: 100, maxDelayMs: 1000 };

@@ -1,5 +1,6 @@
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
 import { type Adapters, untimed } from "@semla/adapters";
+import { type Metrics, noopMetrics, traceCustomAttributes } from "@semla/observability";
 import type { BlobStore } from "@semla/storage";
 import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
@@ -47,6 +48,8 @@ export interface SageMakerBackendOptions {
    * Absent: no async path (jobs run through infer).
    */
   readonly async?: { readonly endpointName?: string; readonly bucket: string; readonly store: BlobStore; readonly requestTtlSeconds?: number };
+  /** Retries, time-outs and the adapter bytes each request sends are reported here. Default: counted nowhere. */
+  readonly metrics?: Pick<Metrics, "backendRetry" | "backendTimeout" | "adapterBytes">;
 }
 
 export function createSageMakerBackend(options: SageMakerBackendOptions): InferenceBackend {
@@ -59,6 +62,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
   const retryAfter = options.scaleFromZeroRetryAfterSeconds;
   if (retryAfter !== undefined && !(Number.isInteger(retryAfter) && retryAfter >= 1)) throw new RangeError(`scaleFromZeroRetryAfterSeconds must be a positive integer, got ${retryAfter}`);
+  const metrics = options.metrics ?? noopMetrics;
   const context = { endpointName, inferenceComponentName: options.inferenceComponentName, scaleFromZeroRetryAfterSeconds: retryAfter };
 
   // The SDK's own retries are off: the policy (what to retry, how long to wait) is this module's.
@@ -70,6 +74,9 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
   });
 
   async function invokeOnce(body: Uint8Array, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    // The active span (the infer stage's) goes with the invocation: SageMaker passes CustomAttributes
+    // through to the container, which continues the trace. Nothing when tracing is off.
+    const traced = traceCustomAttributes();
     const output = await client.send(
       new InvokeEndpointCommand({
         EndpointName: endpointName,
@@ -77,6 +84,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
         Body: body,
         ContentType: INVOCATION_CONTENT_TYPE,
         Accept: RESPONSE_CONTENT_TYPE,
+        ...(traced === undefined ? {} : { CustomAttributes: traced }),
       }),
       signal ? { abortSignal: signal } : {},
     );
@@ -93,6 +101,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
       stage,
       ...(callOptions.signal && { signal: callOptions.signal }),
     });
+    if (request.mixture) metrics.adapterBytes(invocation.adapter.kind === "inline" ? invocation.adapter.weights.byteLength : 0);
     const response = await stage("infer", () => invoke(invocation, callOptions));
     return { ...response, fusion };
   }
@@ -118,6 +127,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
       } catch (error) {
         if (caller?.aborted) throw caller.reason;
         if (timedOut()) {
+          metrics.backendTimeout();
           throw new BackendError("timeout", `endpoint ${endpointName} did not answer within ${attemptTimeoutMs} ms (attempt ${attempt})`, {
             endpointName,
             timeoutMs: attemptTimeoutMs,
@@ -132,6 +142,7 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
           }
           throw failure.error;
         }
+        metrics.backendRetry();
         try {
           await waitBeforeRetry(backoffDelay(attempt, backoff), caller);
         } catch (abort) {

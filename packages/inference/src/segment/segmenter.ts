@@ -86,6 +86,11 @@ export class OnnxSegmenter implements Segmenter {
     return OnnxSegmenter.create({ ...options, ...requireSegmenter(pack) });
   }
 
+  /** The class-text encoder (and its cache), for other sessions over the same pack (bank sessions). */
+  get classText(): ClassTextEncoder {
+    return this.text;
+  }
+
   /** Names in the text-embedding cache. */
   get cachedClassNames(): number {
     return this.text.cacheSize;

@@ -130,4 +130,28 @@ describe("invocation envelope", () => {
     padded.set(encoded, 5);
     expect(decodeInvocation(padded.subarray(5, 5 + encoded.byteLength))).toEqual({ image, classNames: ["a"], adapter: references.inline });
   });
+
+  describe("with a bank plan", () => {
+    const bank = { library: "lib-1", generation: 3, indices: [4, 0, 19], weights: [0.5, 0.3, 0.2] };
+
+    it("sends (library, generation, indices, weights) in a version 2 header, beside the fallback reference or none, and reads it back", () => {
+      const encoded = encodeInvocation({ image, classNames: ["road"], adapter: { kind: "none" }, bank });
+      const header =
+        '{"version":2,"classNames":["road"],"adapter":{"kind":"none"},"bank":{"library":"lib-1","generation":3,"indices":[4,0,19],"weights":[0.5,0.3,0.2]},"imageByteLength":7,"weightsByteLength":0}';
+      expect(new TextDecoder().decode(encoded.subarray(4, 4 + header.length))).toBe(header);
+      expect(decodeInvocation(encoded)).toEqual({ image, classNames: ["road"], adapter: { kind: "none" }, bank });
+      expect(decodeInvocation(encodeInvocation({ image, classNames: ["road"], adapter: references.cat, bank }))).toEqual({ image, classNames: ["road"], adapter: references.cat, bank });
+      // A few hundred bytes, where the cat manifest of the same plan is kilobytes.
+      expect(header.length).toBeLessThan(200);
+    });
+
+    it("refuses a plan in a version 1 header, version 2 without a plan, and a plan whose lengths differ", () => {
+      const withBank = { ...validHeader, bank };
+      expect(decodeError(body(withBank))).toMatchObject({ code: "transport.invalid-invocation", message: expect.stringContaining("a header with a bank plan is version 2, one without is version 1") });
+      expect(decodeError(body({ ...validHeader, version: 2 }))).toMatchObject({ message: expect.stringContaining("a header with a bank plan is version 2") });
+      expect(decodeError(body({ ...withBank, version: 2, bank: { ...bank, weights: [1] } }))).toMatchObject({ message: expect.stringContaining("indices and weights must have the same length") });
+      expect(decodeError(body({ ...withBank, version: 2, bank: { ...bank, library: "../x" } }))).toMatchObject({ message: expect.stringContaining("must be 1-128 characters of [A-Za-z0-9._-]") });
+      expect(() => encodeInvocation({ image, classNames: ["road"], adapter: { kind: "none" }, bank: { ...bank, indices: [-1, 0, 1] } })).toThrow(/bank\.indices\.0/);
+    });
+  });
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ClassNamesSchema } from "../segment/class-names.js";
 import type { InferenceRequest, Invocation } from "../types.js";
 import { TransportError } from "./errors.js";
-import { type AdapterReferenceHeader, AdapterReferenceHeaderSchema } from "./schemas.js";
+import { type AdapterReferenceHeader, AdapterReferenceHeaderSchema, BankPlanSchema } from "./schemas.js";
 
 /**
  * The body the API sends to the endpoint. Binary, because base64 would spend a third of
@@ -16,6 +16,8 @@ import { type AdapterReferenceHeader, AdapterReferenceHeaderSchema } from "./sch
  */
 export const INVOCATION_CONTENT_TYPE = "application/x-semla-invocation";
 export const INVOCATION_VERSION = 1;
+/** An envelope with a bank plan: an endpoint that predates banks refuses it (version 1 only) instead of ignoring the plan. */
+export const INVOCATION_BANK_VERSION = 2;
 
 const PREFIX_LENGTH = 4;
 /** Far above a real header (a manifest of 64 sources with their configs), far below the body limit. */
@@ -23,17 +25,22 @@ export const MAX_INVOCATION_HEADER_BYTES = 4 * 1024 * 1024;
 
 export const InvocationHeaderSchema = z
   .object({
-    version: z.literal(INVOCATION_VERSION),
+    version: z.union([z.literal(INVOCATION_VERSION), z.literal(INVOCATION_BANK_VERSION)]),
     requestId: z
       .string()
       .regex(new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.requestId}}$`), `must be 1-${LIMITS.requestId} printable ASCII characters`)
       .optional(),
     classNames: ClassNamesSchema,
     adapter: AdapterReferenceHeaderSchema,
+    /** Bank mode: the plan for the library's bank; `adapter` is then what to apply when the endpoint has no bank ready (`none`: answer bank-not-ready). */
+    bank: BankPlanSchema.optional(),
     imageByteLength: z.number().int().positive("the image is empty"),
     weightsByteLength: z.number().int().nonnegative(),
   })
   .superRefine((header, ctx) => {
+    if ((header.bank !== undefined) !== (header.version === INVOCATION_BANK_VERSION)) {
+      ctx.addIssue({ code: "custom", path: ["version"], message: `a header with a bank plan is version ${INVOCATION_BANK_VERSION}, one without is version ${INVOCATION_VERSION}` });
+    }
     const inline = header.adapter.kind === "inline";
     if (inline && header.weightsByteLength === 0) ctx.addIssue({ code: "custom", path: ["weightsByteLength"], message: "an inline adapter needs its weights" });
     if (!inline && header.weightsByteLength !== 0) {
@@ -68,10 +75,11 @@ function inlineWeights(adapter: AdapterReference): Uint8Array {
 function checkedHeader(request: Invocation): InvocationHeader {
   // The header as sent keeps the caller's values (zod's defaults would change the config's JSON).
   const header: InvocationHeader = {
-    version: INVOCATION_VERSION,
+    version: request.bank ? INVOCATION_BANK_VERSION : INVOCATION_VERSION,
     ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
     classNames: [...request.classNames],
     adapter: headerAdapter(request.adapter),
+    ...(request.bank && { bank: { library: request.bank.library, generation: request.bank.generation, indices: [...request.bank.indices], weights: [...request.bank.weights] } }),
     imageByteLength: request.image.byteLength,
     weightsByteLength: inlineWeights(request.adapter).byteLength,
   };
@@ -148,7 +156,7 @@ export function decodeInvocation(body: Uint8Array): Invocation {
   }
   const image = body.subarray(imageStart, weightsStart);
   const adapter: AdapterReference = header.adapter.kind === "inline" ? { ...header.adapter, weights: body.subarray(weightsStart, expected) } : header.adapter;
-  return { image, classNames: header.classNames, adapter, ...(header.requestId === undefined ? {} : { requestId: header.requestId }) };
+  return { image, classNames: header.classNames, adapter, ...(header.requestId === undefined ? {} : { requestId: header.requestId }), ...(header.bank && { bank: header.bank }) };
 }
 
 /** Bytes encodeInvocation would produce, without building the body. */

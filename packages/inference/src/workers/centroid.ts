@@ -1,4 +1,4 @@
-import { SemlaError } from "@semla/core";
+import { coverage, createPrng, SemlaError } from "@semla/core";
 import { ImageError } from "../preprocess/errors.js";
 import type { StagedEmbedder } from "./embedder.js";
 import { type ImageFile, readImageFolder } from "./image-files.js";
@@ -38,6 +38,12 @@ export interface CentroidResult {
   /** Mean of the embeddings (as the embedder returns them: unit-norm by default), not re-normalised. */
   readonly centroid: Float32Array;
   readonly count: number;
+  /**
+   * The images' spread around the centroid in each metric: the 95th percentile of their distances
+   * (out-of-library detection calibrates with it). Measured on all of them up to SPREAD_SAMPLE
+   * images, beyond that on a uniform reservoir sample of that many (deterministic).
+   */
+  readonly spread: { readonly euclidean: number; readonly cosine: number };
   readonly skipped: readonly SkippedImage[];
 }
 
@@ -55,6 +61,9 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** Embeddings kept for the spread: 4,096 × 768 float32 = 12 MB at most, whatever the image count. */
+export const SPREAD_SAMPLE = 4096;
+
 type Prepared = { readonly name: string; readonly pixels: Float32Array } | { readonly name: string; readonly skipped: SkippedImage };
 
 export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSource, options: CentroidOptions = {}): Promise<CentroidResult> {
@@ -64,6 +73,9 @@ export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSo
   const { signal } = options;
 
   const sum = new Float64Array(embedder.dimension);
+  // Reservoir sampling (Algorithm R): every embedding is kept with probability SPREAD_SAMPLE / seen.
+  const kept: Float32Array[] = [];
+  const reservoir = createPrng(0x5e3a, "centroid-spread");
   const skipped: SkippedImage[] = [];
   let seen = 0;
   let embedded = 0;
@@ -91,8 +103,13 @@ export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSo
       for (const e of embeddings) {
         if (e.length !== sum.length) throw new RangeError(`embedding of dimension ${e.length}, expected ${sum.length}`);
         for (let i = 0; i < e.length; i++) sum[i]! += e[i] as number;
+        embedded++;
+        if (kept.length < SPREAD_SAMPLE) kept.push(e);
+        else {
+          const slot = Math.floor(reservoir.next() * embedded);
+          if (slot < SPREAD_SAMPLE) kept[slot] = e;
+        }
       }
-      embedded += embeddings.length;
     }
     report();
   };
@@ -124,5 +141,6 @@ export async function centroidOfImages(embedder: StagedEmbedder, source: ImageSo
   }
   const centroid = new Float32Array(sum.length);
   for (let i = 0; i < sum.length; i++) centroid[i] = (sum[i] as number) / embedded;
-  return { centroid, count: embedded, skipped };
+  const spread = { euclidean: coverage.sampleSpread(kept, centroid, "euclidean"), cosine: coverage.sampleSpread(kept, centroid, "cosine") };
+  return { centroid, count: embedded, spread, skipped };
 }

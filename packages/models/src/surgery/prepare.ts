@@ -1,7 +1,7 @@
 import { peft, SemlaError } from "@semla/core";
 import { encodeNodeProto, encodeValueInfoProto, OnnxAttributeType, OnnxDataType } from "../onnx/onnx-proto.js";
 import { loraInputNames } from "../tensor-names.js";
-import { GRAPH_INPUT, GRAPH_NODE, type ModelGraph, readModelGraph } from "./graph.js";
+import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, type ModelGraph, readModelGraph } from "./graph.js";
 import { findLayers, type LinearSite, type UnadaptableSite } from "./linears.js";
 import { concat, type Parts, parts, payload, push, pushField, stringValue, wireFields } from "./wire.js";
 
@@ -122,14 +122,24 @@ function matchSites(graph: ModelGraph, targets: PrepareTargets, mapping: Readonl
   return chosen;
 }
 
-const floatInput = (name: string, dims: (number | string)[]) =>
+export const tensorInput = (name: string, elemType: number, dims: readonly (number | string)[]) =>
   encodeValueInfoProto({
     name,
-    type: { tensor_type: { elem_type: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
   });
 
-const node = (op: string, name: string, input: string[], output: string[], perm?: number[]) =>
-  encodeNodeProto({ op_type: op, name, input, output, attribute: perm ? [{ name: "perm", type: OnnxAttributeType.INTS, ints: perm }] : [], domain: "" });
+const floatInput = (name: string, dims: readonly (number | string)[]) => tensorInput(name, OnnxDataType.FLOAT, dims);
+
+/** A node of the default domain; `perm` for a Transpose, `axis` for a Gather. */
+export const onnxNode = (op: string, name: string, input: string[], output: string[], perm?: number[], axis?: number) =>
+  encodeNodeProto({
+    op_type: op,
+    name,
+    input,
+    output,
+    attribute: [...(perm ? [{ name: "perm", type: OnnxAttributeType.INTS, ints: perm }] : []), ...(axis !== undefined ? [{ name: "axis", type: OnnxAttributeType.INT, i: axis }] : [])],
+    domain: "",
+  });
 
 /** The node `site.output` with its first output renamed (copying every other field as it is). */
 function renameOutput(bytes: Uint8Array, from: string, to: string): Uint8Array {
@@ -141,13 +151,22 @@ function renameOutput(bytes: Uint8Array, from: string, to: string): Uint8Array {
   return concat(out);
 }
 
-/**
- * Prepares `model` (an ONNX ModelProto's bytes) for LoRA inputs on the targeted modules; `mapping`
- * (module → node name) names modules the graph's parameter and scope names do not.
- */
-export function prepareSegmenter(model: Uint8Array, targets: PrepareTargets, mapping: ReadonlyMap<string, string> = new Map()): PreparedGraph {
-  const graph = readModelGraph(model);
-  const already = graph.inputs.filter((name) => name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight"));
+/** Fresh tensor names in a graph: a name already taken gets a numbered suffix. */
+export type FreshName = (name: string) => string;
+
+/** How a rewiring replaces each site: `y_base` is the layer's original output (renamed), `y` the name its consumers read. */
+export interface SiteWiring {
+  /** The nodes computing `y` from `yBase` and the layer's input (in order, after the layer). */
+  readonly site: (site: LinearSite, names: { readonly y: string; readonly yBase: string }, fresh: FreshName) => Uint8Array[];
+  /** Graph inputs (ValueInfoProto bytes) and initializers (TensorProto bytes) the nodes read. */
+  readonly inputs: readonly Uint8Array[];
+  readonly initializers: readonly Uint8Array[];
+  /** Nodes every site reads (shared shapes, reshaped weights), placed before the first site's. */
+  readonly prologue?: (fresh: FreshName) => Uint8Array[];
+}
+
+function refuseIfPrepared(graph: ModelGraph): void {
+  const already = graph.inputs.filter((name) => name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight") || name.startsWith("lora_bank."));
   if (already.length > 0) {
     throw new PrepareError(
       "already-prepared",
@@ -157,71 +176,130 @@ export function prepareSegmenter(model: Uint8Array, targets: PrepareTargets, map
       },
     );
   }
-  const sites = matchSites(graph, targets, mapping);
-  const byOutputNode = new Map(sites.map((s) => [s.output.index, s]));
+}
+
+/** The targeted layers of `model`, refused as prepareSegmenter refuses them. */
+export function targetSites(model: Uint8Array, targets: PrepareTargets, mapping: ReadonlyMap<string, string> = new Map()): { graph: ModelGraph; sites: LinearSite[] } {
+  const graph = readModelGraph(model);
+  refuseIfPrepared(graph);
+  return { graph, sites: matchSites(graph, targets, mapping) };
+}
+
+/** An edit of a graph: nodes replaced (by index) or dropped, inputs dropped, inputs and initializers added. */
+export interface GraphEdit {
+  /** For a node's index, the nodes emitted in its place. */
+  readonly replace: ReadonlyMap<number, (fresh: FreshName) => Uint8Array[]>;
+  readonly dropNodes?: ReadonlySet<number>;
+  readonly dropInputs?: ReadonlySet<string>;
+  /** Nodes every replacement reads, placed before the first one. */
+  readonly prologue?: (fresh: FreshName) => Uint8Array[];
+  readonly inputs: readonly Uint8Array[];
+  readonly initializers: readonly Uint8Array[];
+}
+
+/** Applies `edit`, copying every other field byte for byte. */
+export function editGraph(graph: ModelGraph, edit: GraphEdit): Parts {
   const taken = new Set([...graph.producer.keys(), ...graph.inputs, ...graph.initializers.keys()]);
-  const fresh = (name: string) => {
+  const fresh: FreshName = (name) => {
     let candidate = name;
     for (let i = 1; taken.has(candidate); i++) candidate = `${name}_${i}`;
     taken.add(candidate);
     return candidate;
   };
-
   const newGraph = parts();
   let index = -1;
+  let prologue = edit.prologue;
   for (const f of graph.graphFields) {
+    if (f.field === GRAPH_INPUT && edit.dropInputs) {
+      const info = payload(graph.graph, f);
+      const name = wireFields(info).find((g) => g.field === 1);
+      if (name && edit.dropInputs.has(stringValue(info, name))) continue;
+    }
     if (f.field !== GRAPH_NODE) {
       push(newGraph, graph.graph.subarray(f.start, f.end));
       continue;
     }
     index++; // nodes are read in field order (readModelGraph numbers them the same way)
-    const bytes = payload(graph.graph, f);
-    const site = byOutputNode.get(index);
-    if (!site) {
+    if (edit.dropNodes?.has(index)) continue;
+    const replacement = edit.replace.get(index);
+    if (!replacement) {
       push(newGraph, graph.graph.subarray(f.start, f.end));
       continue;
     }
-    // y = original(x) becomes y_base; then y = y_base + (x·Aᵀ)·Bᵀ, right after, so the order stays topological.
-    const y = site.output.fields.output[0] as string;
-    const m = site.module;
-    const names = loraInputNames(m);
-    const base = fresh(`${y}/lora_base`);
-    const aT = fresh(`/${m}/lora_AT`);
-    const bT = fresh(`/${m}/lora_BT`);
-    const down = fresh(`/${m}/lora_down`);
-    const up = fresh(`/${m}/lora_up`);
-    pushField(newGraph, GRAPH_NODE, renameOutput(bytes, y, base));
-    pushField(newGraph, GRAPH_NODE, node("Transpose", `${aT}_node`, [names.a], [aT], [1, 0]));
-    pushField(newGraph, GRAPH_NODE, node("Transpose", `${bT}_node`, [names.b], [bT], [1, 0]));
-    pushField(newGraph, GRAPH_NODE, node("MatMul", `${down}_node`, [site.input, aT], [down]));
-    pushField(newGraph, GRAPH_NODE, node("MatMul", `${up}_node`, [down, bT], [up]));
-    pushField(newGraph, GRAPH_NODE, node("Add", `/${m}/lora_Add`, [base, up], [y]));
+    if (prologue) {
+      for (const n of prologue(fresh)) pushField(newGraph, GRAPH_NODE, n);
+      prologue = undefined;
+    }
+    for (const n of replacement(fresh)) pushField(newGraph, GRAPH_NODE, n);
   }
-  for (const site of sites) {
-    const names = loraInputNames(site.module);
-    pushField(newGraph, GRAPH_INPUT, floatInput(names.a, [names.rank, site.inFeatures]));
-    pushField(newGraph, GRAPH_INPUT, floatInput(names.b, [site.outFeatures, names.rank]));
-  }
+  for (const input of edit.inputs) pushField(newGraph, GRAPH_INPUT, input);
+  for (const initializer of edit.initializers) pushField(newGraph, GRAPH_INITIALIZER, initializer);
 
   const out = parts();
   for (const f of graph.modelFields) {
     if (f === graph.graphField) pushField(out, f.field, newGraph);
-    else push(out, model.subarray(f.start, f.end));
+    else push(out, graph.model.subarray(f.start, f.end));
   }
-  return {
-    model: out,
-    modules: sites.map((s) => ({
-      name: s.module,
-      inFeatures: s.inFeatures,
-      outFeatures: s.outFeatures,
-      kind: s.kind,
-      node: s.node.fields.name,
-      weight: s.weight,
-      namedBy: s.namedBy,
-      bias: s.biasAdd !== null || (s.kind === "Gemm" && s.node.fields.input.length > 2),
-    })),
-    externalData: graph.externalData,
-  };
+  return out;
+}
+
+/** Rewrites each site's output through `wiring`: y = layer(x) becomes y_base, then the wiring's nodes compute y right after, so the order stays topological. */
+export function rewireSites(graph: ModelGraph, sites: readonly LinearSite[], wiring: SiteWiring): Parts {
+  const replace = new Map(
+    sites.map((site) => [
+      site.output.index,
+      (fresh: FreshName) => {
+        const y = site.output.fields.output[0] as string;
+        const yBase = fresh(`${y}/lora_base`);
+        return [renameOutput(site.output.bytes, y, yBase), ...wiring.site(site, { y, yBase }, fresh)];
+      },
+    ]),
+  );
+  return editGraph(graph, { replace, inputs: wiring.inputs, initializers: wiring.initializers, ...(wiring.prologue && { prologue: wiring.prologue }) });
+}
+
+export function preparedModules(sites: readonly LinearSite[]): PreparedModule[] {
+  return sites.map((s) => ({
+    name: s.module,
+    inFeatures: s.inFeatures,
+    outFeatures: s.outFeatures,
+    kind: s.kind,
+    node: s.node.fields.name,
+    weight: s.weight,
+    namedBy: s.namedBy,
+    bias: s.biasAdd !== null || (s.kind === "Gemm" && s.node.fields.input.length > 2),
+  }));
+}
+
+/**
+ * Prepares `model` (an ONNX ModelProto's bytes) for LoRA inputs on the targeted modules; `mapping`
+ * (module → node name) names modules the graph's parameter and scope names do not.
+ */
+export function prepareSegmenter(model: Uint8Array, targets: PrepareTargets, mapping: ReadonlyMap<string, string> = new Map()): PreparedGraph {
+  const { graph, sites } = targetSites(model, targets, mapping);
+  const prepared = rewireSites(graph, sites, {
+    site: (site, { y, yBase }, fresh) => {
+      const m = site.module;
+      const names = loraInputNames(m);
+      const aT = fresh(`/${m}/lora_AT`);
+      const bT = fresh(`/${m}/lora_BT`);
+      const down = fresh(`/${m}/lora_down`);
+      const up = fresh(`/${m}/lora_up`);
+      return [
+        onnxNode("Transpose", `${aT}_node`, [names.a], [aT], [1, 0]),
+        onnxNode("Transpose", `${bT}_node`, [names.b], [bT], [1, 0]),
+        onnxNode("MatMul", `${down}_node`, [site.input, aT], [down]),
+        onnxNode("MatMul", `${up}_node`, [down, bT], [up]),
+        onnxNode("Add", `/${m}/lora_Add`, [yBase, up], [y]),
+      ];
+    },
+    inputs: sites.flatMap((site) => {
+      const names = loraInputNames(site.module);
+      return [floatInput(names.a, [names.rank, site.inFeatures]), floatInput(names.b, [site.outFeatures, names.rank])];
+    }),
+    initializers: [],
+  });
+  return { model: prepared, modules: preparedModules(sites), externalData: graph.externalData };
 }
 
 /**

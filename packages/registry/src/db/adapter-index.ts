@@ -1,4 +1,4 @@
-import type { peft, routing } from "@semla/core";
+import type { coverage, peft, routing } from "@semla/core";
 
 type PeftLoraConfig = peft.PeftLoraConfig;
 
@@ -17,12 +17,22 @@ export interface NewLibrary {
   readonly embeddingModelId: string;
   readonly dimension: number;
   readonly metric: Metric;
+  /** What an out-of-library query gets unless the request says otherwise (default fuse). */
+  readonly coveragePolicy?: coverage.CoveragePolicy;
 }
+
+/** A library's calibration, with the generation of its adapters it was computed from. */
+export type StoredCalibration = coverage.LibraryCalibration & { readonly generation: number };
 
 export interface LibraryRecord extends NewLibrary {
   readonly id: string;
   /** Union of the module shapes of every adapter ever activated in the library. */
   readonly moduleShapes: ModuleShapes;
+  readonly coveragePolicy: coverage.CoveragePolicy;
+  /** Bumped by every change to the library's active adapters. */
+  readonly generation: number;
+  /** Null until computed; stale when its generation is not the library's. */
+  readonly calibration: StoredCalibration | null;
   readonly createdAt: Date;
 }
 
@@ -43,6 +53,8 @@ export interface AdapterRecord {
   readonly sha256: string;
   readonly centroid: Float32Array;
   readonly sampleCount: number | null;
+  /** The sample images' spread around the centroid (95th percentile of their distances), or null without samples. */
+  readonly spread: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -62,13 +74,14 @@ export interface NewAdapter {
   readonly sha256: string;
   readonly centroid: Float32Array;
   readonly sampleCount: number | null;
+  readonly spread?: number | null;
 }
 
 export interface NearestQuery {
   readonly k: number;
   /** Adapter ids or names to leave out (leave-one-out evaluation). */
   readonly exclude?: readonly string[];
-  /** Exact scan instead of the HNSW index. */
+  /** Exact scan instead of the HNSW index (libraries under HNSW_MIN_ADAPTERS are scanned exactly anyway). */
   readonly exact?: boolean;
   /** HNSW candidate list size (recall against latency); default max(40, 2k). */
   readonly efSearch?: number;
@@ -86,6 +99,14 @@ export interface AdapterPage {
   readonly nextCursor: string | undefined;
 }
 
+/** What `updateLibrary` may change; each left out stays. */
+export interface LibraryChanges {
+  readonly name?: string | undefined;
+  readonly baseModelId?: string | undefined;
+  readonly embeddingModelId?: string | undefined;
+  readonly coveragePolicy?: coverage.CoveragePolicy | undefined;
+}
+
 /**
  * The adapter index: libraries and adapters in PostgreSQL + pgvector (or PGlite, the same
  * migrations), retrieval by centroid. Every read that a user reaches is scoped by tenant.
@@ -96,6 +117,19 @@ export interface AdapterIndex {
   getLibrary(tenant: string, id: string): Promise<LibraryRecord | undefined>;
   /** The tenant's libraries, oldest first. */
   listLibraries(tenant: string): Promise<LibraryRecord[]>;
+  /**
+   * Renames a library or corrects its base and embedding model ids. The model ids are its adapters'
+   * (their configs name the base model; their centroids come from the encoder), so they change only
+   * while the library holds no adapter (registry.library-not-empty otherwise); a taken name is
+   * registry.library-exists. Dimension and metric never change (the HNSW index is built on them).
+   */
+  updateLibrary(tenant: string, id: string, changes: LibraryChanges): Promise<LibraryRecord>;
+  /**
+   * Removes a library with its HNSW index. One holding adapters (any status) is refused
+   * (registry.library-not-empty) unless `cascade`: then its adapters and their contributions go
+   * with it, and the object keys they held are returned (the caller's to delete).
+   */
+  deleteLibrary(tenant: string, id: string, options: { cascade: boolean }): Promise<{ library: LibraryRecord; objectKeys: string[] }>;
   /** Inserts a `pending` row with the next version of `name` in the library. */
   insertPending(input: NewAdapter): Promise<AdapterRecord>;
   /**
@@ -115,6 +149,11 @@ export interface AdapterIndex {
   deleteAdapter(id: string): Promise<AdapterRecord | undefined>;
   /** k nearest active adapters of a library to the query, nearest first, ties by id. */
   nearest(libraryId: string, query: Float32Array, options: NearestQuery): Promise<NearestAdapter[]>;
+  /**
+   * Stores a calibration computed at `calibration.generation`, unless the library's adapters have
+   * changed since (then it is stale and nothing is written): returns whether it was stored.
+   */
+  setCalibration(libraryId: string, calibration: StoredCalibration): Promise<boolean>;
   /** Pending rows last updated before `before`: candidates for the sweep. */
   stalePending(before: Date): Promise<AdapterRecord[]>;
   /** Whether any row (any status) references the object key. */

@@ -1,11 +1,11 @@
 import { LIMITS } from "@semla/core";
 import { and, desc, eq, getTableColumns, gt, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import { RegistryError } from "../errors.js";
-import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
+import type { AdapterIndex, AdapterPage, AdapterRecord, AdapterStatus, LibraryChanges, LibraryRecord, NearestAdapter, NearestQuery, NewAdapter, NewLibrary } from "./adapter-index.js";
 import { assertCentroid } from "./centroid.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { RegistryDatabase } from "./database.js";
-import { createHnswIndex, type IndexedLibrary } from "./hnsw.js";
+import { hnswIndexName, type IndexedLibrary, syncHnswIndex } from "./hnsw.js";
 import { isUuid } from "./ids.js";
 import { mergeModuleShapes, sameModuleShapes } from "./module-shapes.js";
 import { assertK, explainNearest, nearestAdapters } from "./nearest.js";
@@ -18,6 +18,11 @@ import { storableJson, storableText } from "./text.js";
 export interface DrizzleAdapterIndex extends AdapterIndex {
   /** EXPLAIN of the query `nearest` runs, under the same settings (tests check HNSW use). */
   explainNearest(libraryId: string, query: Float32Array, options: NearestQuery): Promise<string>;
+  /**
+   * Creates or drops the library's HNSW index for its number of active adapters (hnsw.ts), as
+   * activate and deleteAdapter do; for rows that arrived another way (bulk loads, migrations).
+   */
+  syncSearchIndex(libraryId: string): Promise<"create" | "drop" | undefined>;
   /** The database itself, for the stores that share it (API keys, contributions). */
   readonly db: RegistryDatabase;
 }
@@ -53,6 +58,14 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     return library && adapter ? { library, adapter } : undefined;
   }
 
+  /** The library's active adapters changed (under its row lock): what was computed from them is stale. */
+  async function bumpGeneration(tx: RegistryDatabase, libraryId: string): Promise<void> {
+    await tx
+      .update(libraries)
+      .set({ generation: sql`${libraries.generation} + 1` })
+      .where(eq(libraries.id, libraryId));
+  }
+
   function ofTenant(tenant: string): SQL {
     return sql`${adapters.libraryId} IN (SELECT ${libraries.id} FROM ${libraries} WHERE ${libraries.tenant} = ${tenant})`;
   }
@@ -79,6 +92,7 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       if (!Number.isSafeInteger(input.dimension) || input.dimension < 1 || input.dimension > MAX_DIMENSION) {
         throw new RegistryError("invalid-dimension", `dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(input.dimension)}`, { dimension: input.dimension });
       }
+      // No search index yet: a library is scanned exactly until it is large (hnsw.ts).
       return db.transaction(async (tx) => {
         const [row] = await tx
           .insert(libraries)
@@ -91,9 +105,6 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
             name: input.name,
           });
         }
-        // With the insert: a library is never visible without its index.
-        const ddl = createHnswIndex(row);
-        if (ddl) await tx.execute(ddl);
         return row;
       });
     },
@@ -106,6 +117,60 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
     async listLibraries(tenant) {
       storableText("tenant", tenant);
       return db.select().from(libraries).where(eq(libraries.tenant, tenant)).orderBy(libraries.createdAt, libraries.id);
+    },
+
+    async updateLibrary(tenant: string, id: string, changes: LibraryChanges): Promise<LibraryRecord> {
+      const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as LibraryChanges;
+      for (const [field, value] of Object.entries(set)) storableText(field, value as string);
+      return db.transaction(async (tx) => {
+        const library = await findLibrary(tx, id, true);
+        if (!library || library.tenant !== tenant) throw unknownLibrary(id);
+        const models = (["baseModelId", "embeddingModelId"] as const).filter((field) => set[field] !== undefined && set[field] !== library[field]);
+        if (models.length > 0) {
+          const [held] = await tx
+            .select({ n: sql<number>`count(*)`.mapWith(Number) })
+            .from(adapters)
+            .where(eq(adapters.libraryId, library.id));
+          if ((held?.n ?? 0) > 0) {
+            throw new RegistryError(
+              "library-not-empty",
+              `library ${JSON.stringify(library.name)} holds ${held?.n} adapters made for its ${models.join(" and ")}: remove them first, or create a new library`,
+              { libraryId: library.id, adapters: held?.n, fields: models },
+            );
+          }
+        }
+        if (set.name !== undefined && set.name !== library.name) {
+          const [taken] = await tx
+            .select({ id: libraries.id })
+            .from(libraries)
+            .where(and(eq(libraries.tenant, tenant), eq(libraries.name, set.name)));
+          if (taken) throw new RegistryError("library-exists", `library ${JSON.stringify(set.name)} already exists`, { tenant, name: set.name });
+        }
+        if (Object.keys(set).length === 0) return library;
+        const [row] = await tx.update(libraries).set(set).where(eq(libraries.id, library.id)).returning();
+        if (!row) throw unknownLibrary(id);
+        return row;
+      });
+    },
+
+    async deleteLibrary(tenant, id, options) {
+      const removed = await db.transaction(async (tx) => {
+        const library = await findLibrary(tx, id, true);
+        if (!library || library.tenant !== tenant) throw unknownLibrary(id);
+        const held = await tx.select({ objectKey: adapters.objectKey }).from(adapters).where(eq(adapters.libraryId, library.id));
+        if (held.length > 0 && !options.cascade) {
+          throw new RegistryError("library-not-empty", `library ${JSON.stringify(library.name)} holds ${held.length} adapters: remove them first, or remove it with them (cascade)`, {
+            libraryId: library.id,
+            adapters: held.length,
+          });
+        }
+        // Its adapters (and their contributions) go by the foreign keys' ON DELETE CASCADE.
+        await tx.execute(sql.raw(`DROP INDEX IF EXISTS "${hnswIndexName(library.id)}"`));
+        await tx.delete(libraries).where(eq(libraries.id, library.id));
+        return { library, objectKeys: held.map((row) => row.objectKey) };
+      });
+      searchableLibraries.delete(removed.library.id);
+      return removed;
     },
 
     async insertPending(input: NewAdapter): Promise<AdapterRecord> {
@@ -156,6 +221,8 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
         }
         const [row] = await tx.update(adapters).set({ status, updatedAt: sql`now()` }).where(eq(adapters.id, adapter.id)).returning();
         if (!row) throw unknownAdapter(id);
+        if (status === "active") await bumpGeneration(tx, library.id);
+        if (status === "active") await syncHnswIndex(tx, library);
         return row;
       });
     },
@@ -230,6 +297,8 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
           if (previous) {
             await tx.update(adapters).set({ status: "active", updatedAt: sql`now()` }).where(eq(adapters.id, previous.id));
           }
+          await bumpGeneration(tx, adapter.libraryId);
+          await syncHnswIndex(tx, locked.library);
         }
         return removed;
       });
@@ -253,6 +322,24 @@ export function createDrizzleAdapterIndex(db: RegistryDatabase, close: () => Pro
       const library = await searchable(libraryId);
       assertCentroid(query, library, "query");
       return explainNearest(db, library, query, options);
+    },
+
+    async setCalibration(libraryId, calibration) {
+      if (!isUuid(libraryId)) return false;
+      const stored = await db
+        .update(libraries)
+        .set({ calibration })
+        .where(and(eq(libraries.id, libraryId), eq(libraries.generation, calibration.generation)))
+        .returning({ id: libraries.id });
+      return stored.length > 0;
+    },
+
+    async syncSearchIndex(libraryId) {
+      return db.transaction(async (tx) => {
+        const library = await findLibrary(tx, libraryId, true);
+        if (!library) throw unknownLibrary(libraryId);
+        return syncHnswIndex(tx, library);
+      });
     },
 
     async stalePending(before) {

@@ -6,11 +6,12 @@ export { createDataApiAdapterIndex, type DataApiAdapterIndexOptions } from "./da
 export type { RegistryDatabase } from "./database.js";
 export type { DrizzleAdapterIndex } from "./drizzle-index.js";
 export { createDrizzleAdapterIndex } from "./drizzle-index.js";
-export { HNSW_MAX_DIMENSION, hnswIndexName } from "./hnsw.js";
+export { HNSW_MAX_DIMENSION, HNSW_MIN_ADAPTERS, hnswIndexName } from "./hnsw.js";
 export { createJobStore, type JobPatch, type JobRecord, type JobStatus, type JobStore, type NewJob } from "./jobs.js";
 export { MIGRATIONS_FOLDER, type MigrationTarget, migrateDatabase } from "./migrate.js";
 export { dataApiOutage, databaseUnavailable, type OutageClassifier, pgliteOutage, pgOutage } from "./outage.js";
 export { createPgAdapterIndex, ignoreConnectionErrors, PG_TIMEOUT_DEFAULTS, type PgAdapterIndexOptions } from "./pg-index.js";
 export { createPgliteAdapterIndex, openPglite, type PgliteAdapterIndexOptions } from "./pglite-index.js";
+export { pingDatabase } from "./ping.js";
 export { requireLibrary, unknownLibrary } from "./require-library.js";
 export { adapters, apiKeys, contributions, jobs, libraries, type Schema, schema } from "./schema.js";

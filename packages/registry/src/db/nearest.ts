@@ -4,13 +4,16 @@ import type { NearestAdapter, NearestQuery } from "./adapter-index.js";
 import { type RegistryDatabase, resultRows } from "./database.js";
 import type { IndexedLibrary } from "./hnsw.js";
 import { isUuid } from "./ids.js";
-import { toVectorLiteral } from "./vector.js";
+import { parseVectorBinary, toVectorLiteral } from "./vector.js";
 
 /**
  * k-nearest retrieval over a library's active adapters, one statement each: `semla_nearest`
  * (migrations/0003) sets the search settings for that statement only and runs the query the
- * library's partial HNSW index serves. The index orders by distance alone (PostgreSQL 15 cannot
- * add `, id` to an ordered index scan), so ties at the k-th place are settled by id here.
+ * library's partial HNSW index serves, when it has one (hnsw.ts), or an exact scan. The index orders
+ * by distance alone (PostgreSQL 15 cannot add `, id` to an ordered index scan), so ties at the k-th
+ * place are settled by id here. pgvector computes distances in float32; the distances of the rows
+ * found are computed again here in float64 from the stored centroids (core routing's distance, as
+ * numpy computes it from the same float32 values), and those order the answer.
  */
 
 /** pgvector's default ef_search is 40 (see `defaultEfSearch`), its maximum LIMITS.efSearch. */
@@ -59,12 +62,22 @@ export async function nearestAdapters(db: RegistryDatabase, library: IndexedLibr
   const { k } = options;
   // One row past k shows whether the k-th distance is tied with rows beyond it; widen until not.
   for (let limit = k + 1; ; limit *= 2) {
-    const rows = resultRows(await db.execute(sql`SELECT id, name, version, distance FROM semla_nearest(${arguments_(library, query, limit, options)})`)).map(
-      (row): NearestAdapter => ({ id: String(row.id), name: String(row.name), version: Number(row.version), distance: Number(row.distance) }),
-    );
+    const rows = resultRows(await db.execute(sql`SELECT id, name, version, distance, centroid FROM semla_nearest(${arguments_(library, query, limit, options)})`));
     const kth = rows[k - 1];
     const last = rows[rows.length - 1];
-    if (rows.length < limit || !kth || !last || last.distance !== kth.distance) return rows.sort(routing.compareNeighbors).slice(0, k);
+    if (rows.length < limit || !kth || !last || Number(last.distance) !== Number(kth.distance)) {
+      return rows
+        .map(
+          (row): NearestAdapter => ({
+            id: String(row.id),
+            name: String(row.name),
+            version: Number(row.version),
+            distance: routing.distance(library.metric, query, parseVectorBinary(row.centroid as Uint8Array | string)),
+          }),
+        )
+        .sort(routing.compareNeighbors)
+        .slice(0, k);
+    }
   }
 }
 

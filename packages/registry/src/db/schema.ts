@@ -1,4 +1,4 @@
-import type { peft } from "@semla/core";
+import type { coverage, peft } from "@semla/core";
 import { sql } from "drizzle-orm";
 import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { ModuleShapes } from "./adapter-index.js";
@@ -7,7 +7,8 @@ import { vector } from "./vector.js";
 /**
  * The registry's tables. Migrations in /migrations are generated from this file by drizzle-kit
  * (see drizzle.config.ts); the per-library HNSW indexes are not here: they are created at run time
- * by createLibrary (see hnsw.ts), one partial index per library, because dimensions differ.
+ * when a library reaches HNSW_MIN_ADAPTERS active adapters (see hnsw.ts), one partial index per
+ * such library, because dimensions differ.
  */
 
 /** Millisecond precision, so a timestamp survives the trip through a JS Date (list cursors compare them). */
@@ -24,6 +25,14 @@ export const libraries = pgTable(
     dimension: integer("dimension").notNull(),
     metric: text("metric", { enum: ["euclidean", "cosine"] }).notNull(),
     moduleShapes: jsonb("module_shapes").$type<ModuleShapes>().notNull().default({}),
+    /** Bumped by every change to the library's active adapters (activation, deletion): what was computed from them is stale. */
+    generation: integer("generation").notNull().default(0),
+    /** Out-of-library detection, computed from the active adapters at `generation` (null: not yet). */
+    calibration: jsonb("calibration").$type<coverage.LibraryCalibration & { readonly generation: number }>(),
+    /** What an out-of-library query gets unless the request says otherwise. */
+    coveragePolicy: text("coverage_policy", { enum: ["fuse", "zeroshot", "refuse"] })
+      .notNull()
+      .default("fuse"),
     createdAt: timestampMs("created_at").notNull().defaultNow(),
   },
   (t) => [
@@ -31,6 +40,7 @@ export const libraries = pgTable(
     // pgvector's `vector` type holds at most 16,000 dimensions.
     check("libraries_dimension_check", sql`${t.dimension} BETWEEN 1 AND 16000`),
     check("libraries_metric_check", sql`${t.metric} IN ('euclidean', 'cosine')`),
+    check("libraries_coverage_policy_check", sql`${t.coveragePolicy} IN ('fuse', 'zeroshot', 'refuse')`),
   ],
 );
 
@@ -54,6 +64,8 @@ export const adapters = pgTable(
     sha256: text("sha256").notNull(),
     centroid: vector("centroid").notNull(),
     sampleCount: integer("sample_count"),
+    /** The 95th percentile of the sample images' distances to the centroid, in the library's metric (null: a centroid without samples). */
+    spread: doublePrecision("spread"),
     createdAt: timestampMs("created_at").notNull().defaultNow(),
     updatedAt: timestampMs("updated_at").notNull().defaultNow(),
   },
@@ -67,6 +79,7 @@ export const adapters = pgTable(
     index("adapters_pending_updated_idx").on(t.updatedAt).where(sql`${t.status} = 'pending'`),
     check("adapters_status_check", sql`${t.status} IN ('pending', 'active', 'superseded')`),
     check("adapters_version_check", sql`${t.version} >= 1`),
+    check("adapters_spread_check", sql`${t.spread} IS NULL OR ${t.spread} >= 0`),
   ],
 );
 

@@ -20,6 +20,25 @@ export function parseVectorLiteral(text: string): Float32Array {
 }
 
 /**
+ * pgvector's binary form (vector_send): dimension and an unused word as big-endian uint16, then the
+ * components as big-endian float32. Smaller and cheaper to produce than the text form (no decimal
+ * printing), so searches read centroids this way. Drivers answer bytea as bytes (node-postgres'
+ * Buffer, PGlite's and the Data API's Uint8Array); text in PostgreSQL's hex form is read too.
+ */
+export function parseVectorBinary(value: Uint8Array | string): Float32Array {
+  const bytes = typeof value === "string" && value.startsWith("\\x") ? Uint8Array.from(Buffer.from(value.slice(2), "hex")) : value;
+  if (typeof bytes === "string") throw new Error(`not a pgvector binary value: ${JSON.stringify(bytes.slice(0, 40))}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dimension = bytes.byteLength >= 4 ? view.getUint16(0) : -1;
+  if (bytes.byteLength !== 4 + 4 * dimension) {
+    throw new Error(`not a pgvector binary value: ${bytes.byteLength} bytes for dimension ${dimension}`);
+  }
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) out[i] = view.getFloat32(4 + 4 * i);
+  return out;
+}
+
+/**
  * A `vector` column without a fixed dimension: libraries use different embedding models (512-d
  * ViT-B CLIP, 768-d ViT-L/14), so the dimension is checked per library instead of by the type.
  * Written as `$n::vector`: the Data API binds a string parameter as varchar (only uuid, json,

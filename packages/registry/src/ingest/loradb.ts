@@ -22,7 +22,8 @@ export interface LoraDbImportOptions {
 
 /**
  * Imports a SemLA reference library folder as it is: `loradb/<domain>/{adapter_config.json,
- * adapter_model.safetensors, <domain>_statistics.npz}`, one adapter per domain named after it.
+ * adapter_model.safetensors, <domain>_statistics.npz}`, one adapter per domain named after it. The
+ * statistics' optional spread (numpy.SEMLA_SPREAD_KEYS, in the library's metric) is kept too.
  * Each domain goes in all or nothing; one failing domain does not stop the others.
  */
 export async function importLoraDb(deps: RegistryDeps & { index: AdapterIndex }, root: string, options: LoraDbImportOptions): Promise<LoraDbImportItem[]> {
@@ -42,7 +43,8 @@ export async function importLoraDb(deps: RegistryDeps & { index: AdapterIndex },
         readFile(join(folder, `${domain}_statistics.npz`)),
       ]);
       const centroid = await numpy.parseCentroid({ format: "npz", bytes: statistics }, { key: numpy.SEMLA_CENTROID_KEY, dimension: library.dimension });
-      const result = await registerAdapter(deps, { tenant: options.tenant, libraryId: library.id, name: domain, config, weights, centroid });
+      const spread = (await numpy.readNpz(statistics)).get(numpy.SEMLA_SPREAD_KEYS[library.metric])?.data[0] ?? null;
+      const result = await registerAdapter(deps, { tenant: options.tenant, libraryId: library.id, name: domain, config, weights, centroid, spread });
       item = { domain, status: result.created ? "created" : "existing", adapterId: result.adapter.id, version: result.adapter.version };
     } catch (error) {
       const code = error instanceof Error && "code" in error ? String(error.code) : "error";

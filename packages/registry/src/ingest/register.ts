@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { bytesSource, type LoraAdapter, type ModuleShape, peft } from "@semla/core";
 import { adapterObjectKey, type BlobStore, sha256Hex } from "@semla/storage";
-import type { AdapterIndex, AdapterRecord, NewAdapter } from "../db/adapter-index.js";
+import type { AdapterIndex, AdapterRecord, LibraryRecord, NewAdapter } from "../db/adapter-index.js";
 import { assertCentroid } from "../db/centroid.js";
 import { requireLibrary } from "../db/require-library.js";
 import { RegistryError } from "../errors.js";
@@ -19,6 +19,8 @@ export interface RegisterAdapterInput {
   /** CLIP-embedding centroid of the adapter's training images. */
   readonly centroid: Float32Array;
   readonly sampleCount?: number | null;
+  /** The sample images' spread around the centroid in the library's metric (coverage.sampleSpread), when known. */
+  readonly spread?: number | null;
 }
 
 export interface RegisterResult {
@@ -61,7 +63,7 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
   const sha256 = sha256Hex(input.weights);
   const existing = await deps.index.findBySha256(library.id, name, sha256);
   if (existing) {
-    const differences = declaredDifferences(existing, { config: adapter.config, centroid: input.centroid, sampleCount: input.sampleCount ?? null });
+    const differences = declaredDifferences(existing, { config: adapter.config, centroid: input.centroid, sampleCount: input.sampleCount ?? null, spread: input.spread ?? null });
     if (differences.length > 0) {
       throw new RegistryError(
         "conflict",
@@ -73,7 +75,7 @@ export async function registerAdapter(deps: RegistryDeps, input: RegisterAdapter
   }
 
   const pending = await deps.index.insertPending(
-    newAdapterOf({ libraryId: library.id, name, adapter, byteSize: input.weights.byteLength, sha256, centroid: input.centroid, sampleCount: input.sampleCount ?? null }),
+    newAdapterOf({ libraryId: library.id, name, adapter, byteSize: input.weights.byteLength, sha256, centroid: input.centroid, sampleCount: input.sampleCount ?? null, spread: input.spread ?? null }),
   );
   try {
     await deps.store.put(pending.objectKey, input.weights, { contentType: "application/octet-stream" });
@@ -93,6 +95,7 @@ export function newAdapterOf(input: {
   readonly sha256: string;
   readonly centroid: Float32Array;
   readonly sampleCount: number | null;
+  readonly spread?: number | null;
 }): NewAdapter {
   const { libraryId, adapter, sha256 } = input;
   const id = randomUUID();
@@ -110,17 +113,18 @@ export function newAdapterOf(input: {
     sha256,
     centroid: input.centroid,
     sampleCount: input.sampleCount,
+    spread: input.spread ?? null,
   };
 }
 
 /**
  * What an upload of already-registered weights declares differently from the registered adapter:
  * `config.<field>` for each adapter_config.json field (after defaults, in any key order), `centroid`,
- * `sampleCount`. Empty: the same adapter, uploaded again.
+ * `sampleCount`, `spread`. Empty: the same adapter, uploaded again.
  */
 export function declaredDifferences(
-  registered: Pick<AdapterRecord, "config" | "centroid" | "sampleCount">,
-  declared: { readonly config: peft.PeftLoraConfig; readonly centroid: Float32Array; readonly sampleCount: number | null },
+  registered: Pick<AdapterRecord, "config" | "centroid" | "sampleCount" | "spread">,
+  declared: { readonly config: peft.PeftLoraConfig; readonly centroid: Float32Array; readonly sampleCount: number | null; readonly spread: number | null },
 ): string[] {
   // As stored: jsonb keeps what JSON keeps (no undefined fields).
   const config = JSON.parse(JSON.stringify(declared.config)) as Record<string, unknown>;
@@ -130,6 +134,7 @@ export function declaredDifferences(
   const sameCentroid = registered.centroid.length === declared.centroid.length && registered.centroid.every((x, i) => x === declared.centroid[i]);
   if (!sameCentroid) differences.push("centroid");
   if (registered.sampleCount !== declared.sampleCount) differences.push("sampleCount");
+  if (registered.spread !== declared.spread) differences.push("spread");
   return differences;
 }
 
@@ -147,4 +152,16 @@ export async function deleteAdapter(deps: RegistryDeps, tenant: string, id: stri
   if (!removed) throw new RegistryError("unknown-adapter", `adapter ${id} does not exist`, { adapterId: id });
   await deps.store.delete(removed.objectKey);
   return removed;
+}
+
+/**
+ * Removes a library (refused while it holds adapters, unless `cascade`), then the objects its
+ * adapters held that no other row references: no orphan is left behind (one a crash leaves is the sweep's).
+ */
+export async function deleteLibrary(deps: RegistryDeps, tenant: string, id: string, options: { cascade: boolean }): Promise<{ library: LibraryRecord; adapters: number }> {
+  const { library, objectKeys } = await deps.index.deleteLibrary(tenant, id, options);
+  for (const key of new Set(objectKeys)) {
+    if (!(await deps.index.referencesObject(key))) await deps.store.delete(key);
+  }
+  return { library, adapters: objectKeys.length };
 }

@@ -33,6 +33,7 @@ export interface AdapterOverrides {
   readonly sha256?: string;
   readonly moduleShapes?: ModuleShapes;
   readonly byteSize?: number;
+  readonly spread?: number | null;
 }
 
 export function newAdapter(libraryId: string, name: string, centroid: readonly number[], overrides: AdapterOverrides = {}): NewAdapter {
@@ -52,6 +53,7 @@ export function newAdapter(libraryId: string, name: string, centroid: readonly n
     sha256,
     centroid: Float32Array.from(centroid),
     sampleCount: 12,
+    ...(overrides.spread !== undefined && { spread: overrides.spread }),
   };
 }
 

@@ -27,4 +27,19 @@ describe("SizedLru", () => {
     expect(lru.delete("a")).toBe(true);
     expect([lru.size, lru.delete("a")]).toEqual([0, false]);
   });
+
+  it("tells onEvict of each entry set pushes out, oldest first, and not of a delete", () => {
+    const evicted: [string, number][] = [];
+    const lru = new SizedLru<string, number>(10, (key, value) => evicted.push([key, value]));
+    lru.set("a", 1, 4);
+    lru.set("b", 2, 4);
+    lru.get("a");
+    lru.set("c", 3, 8);
+    expect(evicted).toEqual([
+      ["b", 2],
+      ["a", 1],
+    ]);
+    lru.delete("c");
+    expect(evicted).toHaveLength(2);
+  });
 });

@@ -3,7 +3,11 @@ export class SizedLru<K, V> {
   private readonly entries = new Map<K, { value: V; size: number }>();
   private total = 0;
 
-  constructor(private readonly maxSize: number) {
+  /** `onEvict` is told of each entry `set` pushes out to stay within the budget (not of delete()). */
+  constructor(
+    private readonly maxSize: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {
     if (!(maxSize >= 0)) throw new RangeError(`maxSize must be ≥ 0, got ${maxSize}`);
   }
 
@@ -33,6 +37,7 @@ export class SizedLru<K, V> {
       if (this.total <= this.maxSize) break;
       this.entries.delete(oldest);
       this.total -= entry.size;
+      this.onEvict?.(oldest, entry.value);
     }
   }
 

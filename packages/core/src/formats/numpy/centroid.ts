@@ -25,6 +25,12 @@ export interface CentroidOptions {
 /** The key SemLA's training script writes the centroid under. */
 export const SEMLA_CENTROID_KEY = "train_average_embedding";
 
+/**
+ * Ours, optional beside SemLA's centroid: the training images' spread around it in each metric
+ * (the 95th percentile of their distances, shape (1,)), which calibrates out-of-library detection.
+ */
+export const SEMLA_SPREAD_KEYS = { euclidean: "semla_spread_euclidean", cosine: "semla_spread_cosine" } as const;
+
 /** No centroid is anywhere near this; it bounds what a deflated member may inflate to. */
 const MAX_CENTROID_MEMBER_BYTES = 64 * 1024 * 1024;
 

@@ -7,6 +7,7 @@ export {
   detectCentroidFormat,
   parseCentroid,
   SEMLA_CENTROID_KEY,
+  SEMLA_SPREAD_KEYS,
 } from "./centroid.js";
 export { crc32 } from "./crc32.js";
 export type { NpyFloatDescr } from "./dtype.js";

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { DrizzleAdapterIndex } from "../../db/drizzle-index.js";
 import { hnswIndexName } from "../../db/hnsw.js";
 import { MIGRATIONS_FOLDER } from "../../db/migrate.js";
-import { newLibrary, rejection, uniqueTenant } from "../fixtures.js";
+import { addActive, newAdapter, newLibrary, rejection, uniqueTenant } from "../fixtures.js";
 import type { ContractDatabase, ContractSuite } from "./suite.js";
 
 export function describeLibraries(suite: ContractSuite): void {
@@ -22,7 +22,16 @@ export function describeLibraries(suite: ContractSuite): void {
       const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
         entries: { tag: string; when: number }[];
       };
-      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_enable-vector", "0001_init", "0002_centroid-storage-main", "0003_nearest-functions", "0004_contributions", "0005_jobs"]);
+      expect(journal.entries.map((e) => e.tag)).toEqual([
+        "0000_enable-vector",
+        "0001_init",
+        "0002_centroid-storage-main",
+        "0003_nearest-functions",
+        "0004_contributions",
+        "0005_coverage",
+        "0006_hnsw-for-large-libraries",
+        "0007_jobs",
+      ]);
       const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
       expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
@@ -46,7 +55,7 @@ export function describeLibraries(suite: ContractSuite): void {
     it("createLibrary returns the stored record with no module shapes yet", async () => {
       const input = newLibrary({ dimension: 512, metric: "cosine" });
       const lib = await index.createLibrary(input);
-      expect(lib).toEqual({ ...input, id: lib.id, moduleShapes: {}, createdAt: lib.createdAt });
+      expect(lib).toEqual({ ...input, id: lib.id, moduleShapes: {}, generation: 0, calibration: null, coveragePolicy: "fuse", createdAt: lib.createdAt });
       expect(lib.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(lib.createdAt).toBeInstanceOf(Date);
       expect(await index.getLibrary(input.tenant, lib.id)).toEqual(lib);
@@ -85,11 +94,48 @@ export function describeLibraries(suite: ContractSuite): void {
       }
     });
 
-    it("creates the library's HNSW index with it, for its dimension and metric", async () => {
+    it("creates no HNSW index with a library: a small library is scanned exactly", async () => {
       const lib = await library({ dimension: 3, metric: "cosine" });
-      const [row] = await db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`);
-      expect(String(row?.indexdef)).toContain(`USING hnsw (((centroid)::vector(3)) vector_cosine_ops)`);
-      expect(String(row?.indexdef)).toContain(`WHERE ((library_id = '${lib.id}'::uuid) AND (status = 'active'::text))`);
+      expect(await db.query(`SELECT indexname FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`)).toEqual([]);
+    });
+
+    it("updateLibrary renames and corrects the model ids of an empty library; a taken name is library-exists, another tenant's library unknown", async () => {
+      const lib = await library({ dimension: 3 });
+      await index.createLibrary(newLibrary({ tenant: lib.tenant, name: "taken", dimension: 3 }));
+      const changed = await index.updateLibrary(lib.tenant, lib.id, { name: "renamed", baseModelId: "segformer-b5", embeddingModelId: undefined });
+      expect(changed).toEqual({ ...lib, name: "renamed", baseModelId: "segformer-b5" });
+      expect(await index.getLibrary(lib.tenant, lib.id)).toEqual(changed);
+      expect(await index.updateLibrary(lib.tenant, lib.id, {})).toEqual(changed);
+      expect((await rejection(index.updateLibrary(lib.tenant, lib.id, { name: "taken" }))).message).toBe('library "taken" already exists');
+      expect((await rejection(index.updateLibrary(uniqueTenant(), lib.id, { name: "x" }))).code).toBe("registry.unknown-library");
+    });
+
+    it("updateLibrary keeps the model ids of a library holding adapters (library-not-empty), and still renames it", async () => {
+      const lib = await library({ dimension: 3 });
+      await addActive(index, lib, "fog", [1, 0, 0]);
+      const error = await rejection(index.updateLibrary(lib.tenant, lib.id, { baseModelId: "another" }));
+      expect([error.code, error.message]).toEqual(["registry.library-not-empty", `library "${lib.name}" holds 1 adapters made for its baseModelId: remove them first, or create a new library`]);
+      expect((await index.updateLibrary(lib.tenant, lib.id, { name: "renamed", baseModelId: lib.baseModelId })).name).toBe("renamed");
+    });
+
+    it("deleteLibrary refuses a library holding adapters unless cascade, then removes them, its HNSW index, and returns their object keys", async () => {
+      const empty = await library({ dimension: 3 });
+      expect(await index.deleteLibrary(empty.tenant, empty.id, { cascade: false })).toEqual({ library: empty, objectKeys: [] });
+      expect(await index.getLibrary(empty.tenant, empty.id)).toBeUndefined();
+
+      const lib = await library({ dimension: 3 });
+      const fog = await addActive(index, lib, "fog", [1, 0, 0]);
+      const pending = await index.insertPending(newAdapter(lib.id, "rain", [0, 1, 0]));
+      const refused = await rejection(index.deleteLibrary(lib.tenant, lib.id, { cascade: false }));
+      expect([refused.code, refused.message]).toEqual(["registry.library-not-empty", `library "${lib.name}" holds 2 adapters: remove them first, or remove it with them (cascade)`]);
+      expect((await rejection(index.deleteLibrary(uniqueTenant(), lib.id, { cascade: true }))).code).toBe("registry.unknown-library");
+
+      const removed = await index.deleteLibrary(lib.tenant, lib.id, { cascade: true });
+      expect(removed.objectKeys.sort()).toEqual([fog.objectKey, pending.objectKey].sort());
+      expect(await index.getLibrary(lib.tenant, lib.id)).toBeUndefined();
+      expect(await index.getAdapter(lib.tenant, fog.id)).toBeUndefined();
+      expect(await index.referencesObject(fog.objectKey)).toBe(false);
+      expect(await db.query(`SELECT indexname FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`)).toEqual([]);
     });
   });
 }

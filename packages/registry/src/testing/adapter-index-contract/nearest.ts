@@ -1,14 +1,36 @@
 // Part of the AdapterIndex contract (index.ts): nearest (exact distances, ties, exclusions) and HNSW recall
 // against brute force.
 import { randomUUID } from "node:crypto";
-import { createPrng, routing } from "@semla/core";
+import { readFile } from "node:fs/promises";
+import { createPrng, numpy, routing } from "@semla/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LibraryRecord } from "../../db/adapter-index.js";
 import type { DrizzleAdapterIndex } from "../../db/drizzle-index.js";
-import { hnswIndexName } from "../../db/hnsw.js";
+import { HNSW_MIN_ADAPTERS, hnswIndexName } from "../../db/hnsw.js";
 import { toVectorLiteral } from "../../db/vector.js";
 import { addActive, clusteredPoints, near, newAdapter, rejection, uniqueTenant } from "../fixtures.js";
 import { type ContractDatabase, type ContractSuite, ids } from "./suite.js";
+
+/** Active rows straight into the table, as a bulk load would put them (no activation, so no index change). */
+async function bulkActive(db: ContractDatabase, lib: LibraryRecord, points: readonly ArrayLike<number>[], prefix: string): Promise<void> {
+  const rows = points.map((p, i) => {
+    const id = randomUUID();
+    return `('${id}', '${lib.id}', '${prefix}${i}', 1, 'active', 4, 8, '["q"]', '{}', '{}', 'bulk/${id}', 1, '${"0".repeat(64)}', '${toVectorLiteral(p)}')`;
+  });
+  await db.query(`INSERT INTO adapters (id, library_id, name, version, status, rank, alpha, target_modules, module_shapes, config, object_key, byte_size, sha256, centroid) VALUES ${rows.join(",")}`);
+}
+
+const hnswIndexes = (db: ContractDatabase, lib: LibraryRecord) => db.query(`SELECT indexname FROM pg_indexes WHERE indexname = '${hnswIndexName(lib.id)}'`);
+
+/** packages/registry/fixtures/float64-distances (generate.py): numpy's float64 distances of float32 centroids. */
+async function float64Fixture(name: string): Promise<{ shape: readonly number[]; values: Float64Array }> {
+  const bytes = new Uint8Array(await readFile(new URL(`../../../fixtures/float64-distances/${name}`, import.meta.url)));
+  const header = numpy.parseNpyHeader(bytes);
+  const count = header.shape.reduce((n, d) => n * d, 1);
+  const source = bytes.slice(header.dataOffset);
+  const values = header.descr === "<f8" ? new Float64Array(source.buffer, 0, count) : Float64Array.from(new Float32Array(source.buffer, 0, count));
+  return { shape: header.shape, values };
+}
 
 export function describeNearest(suite: ContractSuite): void {
   let db: ContractDatabase;
@@ -124,6 +146,82 @@ export function describeNearest(suite: ContractSuite): void {
     });
   });
 
+  describe("distances in float64", () => {
+    for (const metric of ["euclidean", "cosine"] as const) {
+      it(`a plan's ${metric} distances equal numpy's float64 ones to 1e-9 (pgvector's own float32 ones are not)`, async () => {
+        const centroids = await float64Fixture("centroids.npy");
+        const query = Float32Array.from((await float64Fixture("query.npy")).values);
+        const expected = (await float64Fixture(`${metric}.npy`)).values;
+        const [count = 0, dimension = 0] = centroids.shape;
+        const lib = await library({ dimension, metric });
+        const rows = Array.from({ length: count }, (_, i) => centroids.values.subarray(i * dimension, (i + 1) * dimension));
+        await bulkActive(db, lib, rows, "n");
+        const order = Array.from(expected.keys()).sort((a, b) => (expected[a] as number) - (expected[b] as number));
+        for (const exact of [false, true]) {
+          const found = await index.nearest(lib.id, query, { k: 5, exact });
+          expect(found.map((n) => n.name)).toEqual(order.slice(0, 5).map((i) => `n${i}`));
+          found.forEach((n, i) => {
+            expect(Math.abs(n.distance - (expected[order[i] as number] as number))).toBeLessThan(1e-9);
+          });
+        }
+        // pgvector's own distances (float32 sums) would fail this test: euclidean ones by more than 1e-6 here.
+        const op = metric === "cosine" ? "<=>" : "<->";
+        const raw = await db.query(`SELECT name, (centroid ${op} '${toVectorLiteral(query)}')::double precision AS d FROM adapters WHERE library_id = '${lib.id}'`);
+        const worst = Math.max(...raw.map((r) => Math.abs(Number(r.d) - (expected[Number(String(r.name).slice(1))] as number))));
+        expect(worst).toBeGreaterThan(metric === "euclidean" ? 1e-6 : 1e-9);
+      });
+    }
+  });
+
+  describe("the search index follows the library's size", () => {
+    const q = (...v: number[]) => Float32Array.from(v);
+    it(`a library gets its HNSW index at ${HNSW_MIN_ADAPTERS} active adapters, keeps it down to half as many, and loses it below`, async () => {
+      const lib = await library({ dimension: 3 });
+      const random = createPrng(11, "index-lifecycle");
+      const point = () => [random.normal(), random.normal(), random.normal()];
+      await bulkActive(db, lib, Array.from({ length: HNSW_MIN_ADAPTERS - 1 }, point), "bulk");
+      expect(await index.syncSearchIndex(lib.id)).toBeUndefined();
+      expect(await hnswIndexes(db, lib)).toEqual([]);
+      const crossing = await addActive(index, lib, "crossing", point());
+      expect(await hnswIndexes(db, lib)).toHaveLength(1);
+      // A new version of an indexed name, then a delete at the edge: the index stays.
+      await addActive(index, lib, "crossing", point());
+      expect((await index.deleteAdapter(crossing.id))?.status).toBe("superseded");
+      const newest = await index.listAdapters(lib.tenant, { libraryId: lib.id, name: "crossing", status: "active", limit: 1 });
+      await index.deleteAdapter(newest.items[0]?.id as string);
+      expect(await hnswIndexes(db, lib)).toHaveLength(1);
+      // Down to HNSW_MIN_ADAPTERS / 2 active ones the index stays; one fewer and it goes.
+      await db.query(`DELETE FROM adapters WHERE id IN (SELECT id FROM adapters WHERE library_id = '${lib.id}' AND name LIKE 'bulk%' ORDER BY name LIMIT ${HNSW_MIN_ADAPTERS / 2 - 1})`);
+      expect(await index.syncSearchIndex(lib.id)).toBeUndefined();
+      const [first] = (await index.listAdapters(lib.tenant, { libraryId: lib.id, status: "active", limit: 1 })).items;
+      await index.deleteAdapter(first?.id as string);
+      expect(await hnswIndexes(db, lib)).toEqual([]);
+      expect(await index.nearest(lib.id, q(0, 0, 0), { k: 5 })).toHaveLength(5);
+    }, 120_000);
+
+    it("a small library's search scans its rows through the b-tree on the library, exactly", async () => {
+      const lib = await library({ dimension: 2 });
+      await bulkActive(
+        db,
+        lib,
+        [
+          [1, 0],
+          [2, 0],
+          [3, 0],
+        ],
+        "s",
+      );
+      await db.query("ANALYZE adapters");
+      const plan = await index.explainNearest(lib.id, q(0, 0), { k: 2 });
+      expect(plan).not.toContain("hnsw");
+      expect(plan).toMatch(/Index Scan using adapters_one_active_per_name|Bitmap Index Scan on adapters_one_active_per_name/);
+    });
+
+    it("refuses to sync the index of an unknown library", async () => {
+      expect((await rejection(index.syncSearchIndex(randomUUID()))).code).toBe("registry.unknown-library");
+    });
+  });
+
   describe("HNSW on 2,000 centroids in 40 clusters of 32-d", () => {
     let lib: LibraryRecord;
     let centres: Float32Array[];
@@ -136,14 +234,12 @@ export function describeNearest(suite: ContractSuite): void {
       lib = await library({ dimension: 32 });
       const data = clusteredPoints(random, { count: 2000, dimension: 32, groups: 40, spread: 0.15 });
       centres = data.centres;
-      const rows = data.points.map((p, i) => {
-        const id = randomUUID();
-        return `('${id}', '${lib.id}', 'c${i}', 1, 'active', 4, 8, '["q"]', '{}', '{}', 'bulk/${id}', 1, '${"0".repeat(64)}', '${toVectorLiteral(p)}')`;
-      });
-      // One statement: the HNSW index is built as the rows go in, as with uploads one by one.
-      await db.query(
-        `INSERT INTO adapters (id, library_id, name, version, status, rank, alpha, target_modules, module_shapes, config, object_key, byte_size, sha256, centroid) VALUES ${rows.join(",")}`,
-      );
+      // All but one in bulk; the last through activate, which crosses HNSW_MIN_ADAPTERS and builds the index.
+      const last = data.points.length - 1;
+      await bulkActive(db, lib, data.points.slice(0, last), "c");
+      expect(await hnswIndexes(db, lib)).toEqual([]);
+      await addActive(index, lib, `c${last}`, Array.from(data.points[last] as Float32Array));
+      expect(await hnswIndexes(db, lib)).toEqual([{ indexname: hnswIndexName(lib.id) }]);
       await db.query("ANALYZE adapters");
       const back = await db.query(`SELECT id, centroid::text AS c FROM adapters WHERE library_id = '${lib.id}'`);
       stored = new Map(back.map((r) => [String(r.id), Float32Array.from(JSON.parse(String(r.c)) as number[])]));

@@ -34,6 +34,7 @@ export function describeVersions(suite: ContractSuite): void {
         sha256: input.sha256,
         centroid: Float32Array.from([0.1, -2.5, 1e-7, 3.4e38]),
         sampleCount: 12,
+        spread: null,
         createdAt: row.createdAt,
         updatedAt: row.updatedAt,
       });

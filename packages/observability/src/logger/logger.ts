@@ -19,6 +19,16 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   };
 }
 
+/**
+ * The level of a request's log line, API and endpoint alike: a 503 is the service saying "not now" (a
+ * database resuming, the GPU scaling from zero: expected while a stage scales to zero, each retry
+ * answered so), a warning; any other 5xx is the service's own failure, an error.
+ */
+export function levelOf(status: number): "info" | "warn" | "error" {
+  if (status === 503) return "warn";
+  return status >= 500 ? "error" : "info";
+}
+
 /** A failed query as drizzle (DrizzleQueryError) and PGlite report it: the SQL and its parameters. */
 interface FailedQuery {
   readonly query: string;

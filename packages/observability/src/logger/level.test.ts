@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { levelOf } from "./request-log.js";
+import { levelOf } from "./logger.js";
 
 describe("the request log's level", () => {
   it("is info below 500, warn for a 503 (not now: a database resuming, the GPU scaling from zero), error for the service's other failures", () => {

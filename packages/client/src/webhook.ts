@@ -1,21 +1,26 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-
 /**
  * Webhook signatures, as Stripe signs its events: `Semla-Signature: t=<unix seconds>,v1=<hex>` where
  * v1 = HMAC-SHA256(secret, `${t}.${body}`). The receiver recomputes v1 over the raw body it got and
- * the header's t, compares in constant time, and refuses a t too far from its clock (replays).
+ * the header's t, compares in constant time (Web Crypto's HMAC verify), and refuses a t too far from
+ * its clock (replays). Web Crypto only, so it runs wherever the client does (Node ≥ 20, browsers,
+ * workers); the API signs with the same function.
  */
 export const SIGNATURE_HEADER = "Semla-Signature";
 /** How far a signature's timestamp may be from the receiver's clock. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-function hmac(secret: string, timestamp: number, body: string): string {
-  return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+const encoder = new TextEncoder();
+
+function hmacKey(secret: string, usage: "sign" | "verify") {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
+const signed = (timestamp: number, body: string) => encoder.encode(`${timestamp}.${body}`);
+
 /** The header value for `body` sent at `timestamp` (unix seconds). */
-export function signWebhook(secret: string, body: string, timestamp: number): string {
-  return `t=${timestamp},v1=${hmac(secret, timestamp, body)}`;
+export async function signWebhook(secret: string, body: string, timestamp: number): Promise<string> {
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), signed(timestamp, body)));
+  return `t=${timestamp},v1=${Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
 export interface VerifyOptions {
@@ -29,7 +34,7 @@ export interface VerifyOptions {
  * Whether `header` (the Semla-Signature value) signs `body` (the raw request body, as received) with
  * `secret`, at a timestamp within the tolerance. Any v1 in the header may match (a rotated secret).
  */
-export function verifyWebhook(secret: string, header: string | null | undefined, body: string, options: VerifyOptions = {}): boolean {
+export async function verifyWebhook(secret: string, header: string | null | undefined, body: string, options: VerifyOptions = {}): Promise<boolean> {
   if (!header) return false;
   const parts = header.split(",").map((part) => part.trim().split("="));
   const timestamps = parts.filter(([name]) => name === "t").map(([, value]) => value ?? "");
@@ -38,14 +43,12 @@ export function verifyWebhook(secret: string, header: string | null | undefined,
   const timestamp = Number(timestamps[0]);
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) return false;
-  const expected = Buffer.from(hmac(secret, timestamp, body), "hex");
-  return signatures.some((signature) => {
-    if (!/^[0-9a-f]{64}$/.test(signature)) return false;
-    return timingSafeEqual(Buffer.from(signature, "hex"), expected);
-  });
-}
-
-/** A tenant's webhook secret: derived from the service's, so each tenant verifies with its own and cannot sign another's. */
-export function tenantWebhookSecret(serviceSecret: string, tenant: string): string {
-  return `whsec_${createHmac("sha256", serviceSecret).update(`semla-webhook:${tenant}`).digest("base64url")}`;
+  const key = await hmacKey(secret, "verify");
+  const data = signed(timestamp, body);
+  for (const signature of signatures) {
+    if (!/^[0-9a-f]{64}$/.test(signature)) continue;
+    const mac = Uint8Array.from(signature.match(/../g) as string[], (pair) => Number.parseInt(pair, 16));
+    if (await crypto.subtle.verify("HMAC", key, mac, data)) return true;
+  }
+  return false;
 }

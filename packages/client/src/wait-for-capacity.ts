@@ -1,5 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { RETRY_AFTER_SECONDS } from "@semla/core";
+/**
+ * The API's own Retry-After when an answer names none (core's RETRY_AFTER_SECONDS: the client
+ * package stands alone, so it keeps its copy, and a test keeps the two equal).
+ */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** The API's answer while the GPU scales from zero (503, Retry-After): the inference backend's rule, as clients see its code. */
 export const SCALING_FROM_ZERO = "backend.scaling-from-zero";
@@ -28,12 +31,20 @@ export interface WaitForCapacityOptions {
 
 const realClock = {
   now: () => performance.now(),
-  // Rejects with the caller's own reason, as fetch does (the timer's AbortError only wraps it).
+  // Plain timers (a browser has no node:timers): rejects with the caller's own reason, as fetch does.
   sleep: (ms: number, signal: AbortSignal | undefined) =>
-    sleep(ms, undefined, signal ? { signal } : {}).then(
-      () => undefined,
-      (error: unknown) => Promise.reject(signal?.aborted ? signal.reason : error),
-    ),
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
 };
 
 /** The error body's code and details, when the reply is the API's JSON error. */
@@ -52,7 +63,7 @@ function retryAfterMs(response: Response, details: Record<string, unknown>): num
   const date = header ? Date.parse(header) : Number.NaN;
   if (Number.isFinite(date)) return Math.max(0, date - Date.now());
   const own = details.retryAfterSeconds;
-  return (typeof own === "number" && own > 0 ? own : RETRY_AFTER_SECONDS) * 1000;
+  return (typeof own === "number" && own > 0 ? own : DEFAULT_RETRY_AFTER_SECONDS) * 1000;
 }
 
 /**
