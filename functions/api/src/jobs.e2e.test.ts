@@ -67,7 +67,8 @@ describe("asynchronous jobs, through the HTTP API", () => {
     stack = await startE2eStack({
       postgresUrl: inject("postgresUrl"),
       s3Endpoint: inject("s3Endpoint"),
-      env: { SEMLA_JOBS_WEBHOOK_SECRET: "service-webhook-secret-for-tests", SEMLA_JOBS_RETENTION_SECONDS: "3600" },
+      // The receiver listens on loopback, which webhooks may reach only when the operator allows private targets.
+      env: { SEMLA_JOBS_WEBHOOK_SECRET: "service-webhook-secret-for-tests", SEMLA_JOBS_RETENTION_SECONDS: "3600", SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE: "true" },
       asyncInference: { instances: 1 },
     });
     ({ key, tenant } = await stack.tenant());

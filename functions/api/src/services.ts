@@ -74,8 +74,18 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
     const jobs: JobsDeps = {
       store: jobStore,
       // SageMaker's asynchronous invocations where the backend has them; else each image runs here.
-      runner: createJobRunner({ jobs: jobStore, store, pipeline, ...(backend.async ? { async: backend.async } : {}), contributions, logger, ...(webhookSecret ? { webhookSecret } : {}) }),
+      runner: createJobRunner({
+        jobs: jobStore,
+        store,
+        pipeline,
+        ...(backend.async ? { async: backend.async } : {}),
+        contributions,
+        logger,
+        ...(webhookSecret ? { webhookSecret } : {}),
+        webhookAllowPrivate: config.SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE,
+      }),
       retentionSeconds: config.SEMLA_JOBS_RETENTION_SECONDS,
+      webhookAllowPrivate: config.SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE,
       ...(webhookSecret ? { webhookSecret } : {}),
     };
     return {

@@ -39,5 +39,4 @@ describe("webhook signatures (Semla-Signature: t=…,v1=…, as Stripe signs)", 
       expect(await verifyWebhook(SECRET, bad, BODY, { now: T })).toBe(false);
     }
   });
-
 });

@@ -73,6 +73,11 @@ export const ConfigSchema = z
       .default(7 * 86_400),
     /** HMAC-SHA256 key of the jobs' webhook signatures (Semla-Signature); unset: webhooks are refused. */
     SEMLA_JOBS_WEBHOOK_SECRET: optional.pipe(z.string().min(16, "at least 16 characters").optional()),
+    /**
+     * Webhooks to private, loopback or link-local addresses (the service's own network, the cloud's
+     * metadata service) are refused unless this is true: for a receiver inside the network, or a test's.
+     */
+    SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
     /** The Node server advances jobs (submits, collects, calls webhooks, expires) this often; 0: only when a job is read. */
     SEMLA_JOBS_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     /** Getting a PostgreSQL connection gives up after this (20 s: a paused Aurora cluster resumes in ~15 s). */

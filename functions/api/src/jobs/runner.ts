@@ -1,10 +1,10 @@
 import { SIGNATURE_HEADER, signWebhook } from "@semla/client";
 import { SemlaError } from "@semla/core";
 import type { AsyncInference, BackendResponse } from "@semla/inference";
+import type { Logger } from "@semla/observability";
 import { type Pipeline, SegmentOptionsSchema } from "@semla/pipeline";
 import type { ContributionStore, JobPatch, JobRecord, JobStatus, JobStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
-import type { Logger } from "@semla/observability";
 import {
   type ErrorView,
   type Item,
@@ -20,6 +20,7 @@ import {
 } from "./job-items.js";
 import { jobView } from "./job-view.js";
 import { tenantWebhookSecret } from "./tenant-secret.js";
+import { type Lookup, webhookTargetProblem } from "./webhook-target.js";
 
 export interface JobRunnerDeps {
   readonly jobs: JobStore;
@@ -32,6 +33,9 @@ export interface JobRunnerDeps {
   /** The service's webhook secret (each tenant signs with one derived from it); absent: no webhook is called. */
   readonly webhookSecret?: string;
   readonly fetch?: typeof fetch;
+  /** Webhooks to private, loopback and link-local addresses are not sent unless this is true (checked again at delivery: DNS may have changed). */
+  readonly webhookAllowPrivate?: boolean;
+  readonly lookup?: Lookup;
   readonly now?: () => Date;
   /** How long one round may hold a job (other runners skip it meanwhile). Default 120 s. */
   readonly leaseMs?: number;
@@ -159,6 +163,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const url = job.webhookUrl as string;
     const body = JSON.stringify({ type: `job.${job.status}`, job: jobView(job) });
     let last: { status: number | null; error?: string } = { status: null };
+    const refused = await webhookTargetProblem(url, { allowPrivate: deps.webhookAllowPrivate ?? false, ...(deps.lookup ? { lookup: deps.lookup } : {}) });
+    if (refused) {
+      deps.logger.log("warn", "job webhook refused", { jobId: job.id, error: refused });
+      return { status: null, error: refused, attempts: 0, delivered: false, at: now().toISOString() };
+    }
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const headers: Record<string, string> = { "content-type": "application/json", "semla-job-id": job.id };

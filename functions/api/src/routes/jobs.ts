@@ -12,8 +12,9 @@ import { newRouter } from "../http/router.js";
 import { ItemsSchema, jobMaskKey } from "../jobs/job-items.js";
 import { jobView } from "../jobs/job-view.js";
 import type { JobRunner } from "../jobs/runner.js";
-import { tenantWebhookSecret } from "../jobs/tenant-secret.js";
 import { submitJob, tenantImagesPrefix } from "../jobs/submit.js";
+import { tenantWebhookSecret } from "../jobs/tenant-secret.js";
+import { type Lookup, webhookTargetProblem } from "../jobs/webhook-target.js";
 import type { UploadStore } from "../uploads/upload-store.js";
 import { ImageInputShape } from "./image-input.js";
 
@@ -24,6 +25,10 @@ export interface JobsDeps {
   readonly retentionSeconds: number;
   /** The service's webhook secret; absent: webhooks are refused. */
   readonly webhookSecret?: string;
+  /** Webhooks to private, loopback and link-local addresses are refused unless this is true (SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE). */
+  readonly webhookAllowPrivate: boolean;
+  /** How webhook hosts are resolved (tests); default the system's resolver. */
+  readonly lookup?: Lookup;
 }
 
 const IdempotencyKey = text().min(1).max(LIMITS.idempotencyKey);
@@ -152,7 +157,11 @@ export function jobsRoutes(deps: ApiDeps & { uploads: UploadStore; jobs?: JobsDe
         if (problem) throw new ApiError("invalid-request", `the Idempotency-Key header ${problem}`, { header: "Idempotency-Key" });
         if (body.idempotencyKey !== undefined && body.idempotencyKey !== header) throw new ApiError("invalid-request", "the Idempotency-Key header and idempotencyKey differ: give one");
       }
-      const { store, retentionSeconds, webhookSecret: secret } = jobs();
+      const { store, retentionSeconds, webhookSecret: secret, webhookAllowPrivate, lookup } = jobs();
+      if (body.webhook !== undefined && secret !== undefined) {
+        const problem = await webhookTargetProblem(body.webhook, { allowPrivate: webhookAllowPrivate, ...(lookup ? { lookup } : {}) });
+        if (problem) throw new ApiError("invalid-request", problem, { field: "webhook" });
+      }
       const submitted = await submitJob(
         {
           jobs: store,

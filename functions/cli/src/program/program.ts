@@ -482,7 +482,9 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
       return EXIT.ok;
     }),
   );
-  connectionOptions(jobs.command("get").description("A job's status and each image's result or error (reading it advances it on a server without a background runner).").argument("<id>", "the job id")).action(
+  connectionOptions(
+    jobs.command("get").description("A job's status and each image's result or error (reading it advances it on a server without a background runner).").argument("<id>", "the job id"),
+  ).action(
     act(outcome, async (id: string, o: ConnectionOptions) => {
       printJob(await getJob(await at(o), id), o.json ?? false);
       return EXIT.ok;
