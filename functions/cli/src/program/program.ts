@@ -456,7 +456,7 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
     jobs
       .command("submit")
       .description("Submits images (or a folder of your images in the bucket) to be segmented later; prints the job (queued).")
-      .argument("[images...]", "the images (JPEG, PNG, WebP), up to " + LIMITS.jobImages)
+      .argument("[images...]", `the images (JPEG, PNG, WebP), up to ${LIMITS.jobImages}`)
       .option("--prefix <folder/>", "instead of images: a folder of your images in the bucket (under tenants/<tenant>/images/)")
       .requiredOption("--library <id>", "the library to route in")
       .requiredOption("--classes <names>", "class names, comma-separated (mask pixel value = index)", listArg)

@@ -53,7 +53,10 @@ export async function getJob(connection: Connection, id: string): Promise<JobVie
 }
 
 export function printJob(job: JobView, json = false): void {
-  if (json) return printJson(job);
+  if (json) {
+    printJson(job);
+    return;
+  }
   const c = job.counts;
   console.log(`job ${job.id}: ${job.status} (${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.queued} queued of ${c.total}; expires ${job.expiresAt})`);
   console.log(
