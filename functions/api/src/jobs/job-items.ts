@@ -12,6 +12,14 @@ export const jobImageKey = (jobId: string, index: number) => `${JOBS_PREFIX}${jo
 export const jobInputKey = (jobId: string, index: number) => `${JOBS_PREFIX}${jobId}/${index}/input`;
 export const jobMaskKey = (jobId: string, index: number) => `${JOBS_PREFIX}${jobId}/${index}/mask.png`;
 
+/**
+ * An empty object per job not yet ended, so a scheduled runner finds out whether there is work by
+ * listing the bucket, without waking a paused database (jobs/active/<id>; the runner removes it
+ * when the job ends; the bucket's jobs/ lifecycle rule removes a stray one).
+ */
+export const JOBS_ACTIVE_PREFIX = `${JOBS_PREFIX}active/`;
+export const jobActiveKey = (jobId: string) => `${JOBS_ACTIVE_PREFIX}${jobId}`;
+
 const ErrorView = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 export type ErrorView = z.infer<typeof ErrorView>;
 

@@ -10,7 +10,9 @@ import {
   type Item,
   type ItemResult,
   ItemsSchema,
+  JOBS_ACTIVE_PREFIX,
   JOBS_PREFIX,
+  jobActiveKey,
   jobImageKey,
   jobInputKey,
   jobMaskKey,
@@ -51,6 +53,17 @@ export interface JobRunner {
   advance(id: string): Promise<void>;
   /** One round for every job still to advance, and the expiry of those past it. */
   tick(): Promise<{ advanced: number; expired: number }>;
+  /**
+   * The scheduled round (the Lambda's cron): nothing, and no database query, when the bucket holds no
+   * active-job marker; else tick(), then the markers of jobs no longer active are removed.
+   */
+  scheduled(): Promise<{ advanced: number; expired: number; skipped: boolean }>;
+}
+
+/** Whether any job has not ended, from the bucket alone (jobs/active/ markers): a paused database stays asleep. */
+export async function hasActiveJobs(store: Pick<BlobStore, "list">): Promise<boolean> {
+  for await (const _ of store.list(JOBS_ACTIVE_PREFIX)) return true;
+  return false;
 }
 
 /** Errors that say "later", not "never": the image stays queued for the next round. */
@@ -64,6 +77,8 @@ function errorView(error: unknown): ErrorView {
 }
 
 const JOB_BATCH = 100;
+/** Active jobs read when removing the markers of ended ones (a marker of an active job beyond it would go: its job then advances on reads). */
+const MARKER_SCAN = 10_000;
 
 /**
  * Advances jobs: the API's side of SageMaker Asynchronous Inference (or, without it, inference here).
@@ -249,22 +264,36 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     } finally {
       await deps.jobs.release(id, patch);
     }
+    if (patch.status === "succeeded" || patch.status === "failed" || patch.status === "expired") await deps.store.delete(jobActiveKey(id)).catch(() => undefined);
+  }
+
+  async function tick() {
+    const expired = await deps.jobs.expiredBefore(now(), JOB_BATCH);
+    const active = await deps.jobs.active(JOB_BATCH);
+    const ids = [...new Set([...expired, ...active])];
+    for (const id of ids) {
+      try {
+        await advance(id);
+      } catch (error) {
+        deps.logger.log("error", "job round failed", { jobId: id, error: (error as Error).message });
+      }
+    }
+    return { advanced: active.length, expired: expired.length };
   }
 
   return {
     advance,
-    async tick() {
-      const expired = await deps.jobs.expiredBefore(now(), JOB_BATCH);
-      const active = await deps.jobs.active(JOB_BATCH);
-      const ids = [...new Set([...expired, ...active])];
-      for (const id of ids) {
-        try {
-          await advance(id);
-        } catch (error) {
-          deps.logger.log("error", "job round failed", { jobId: id, error: (error as Error).message });
-        }
+    tick,
+    async scheduled() {
+      if (!(await hasActiveJobs(deps.store))) return { advanced: 0, expired: 0, skipped: true };
+      const report = await tick();
+      // Markers of jobs that ended (or never got a row): the next scheduled round sleeps again.
+      const active = new Set(await deps.jobs.active(MARKER_SCAN));
+      for await (const info of deps.store.list(JOBS_ACTIVE_PREFIX)) {
+        const id = info.key.slice(JOBS_ACTIVE_PREFIX.length);
+        if (!active.has(id)) await deps.store.delete(info.key);
       }
-      return { advanced: active.length, expired: expired.length };
+      return { ...report, skipped: false };
     },
   };
 }

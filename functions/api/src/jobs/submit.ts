@@ -5,7 +5,7 @@ import type { JobRecord, JobStore } from "@semla/registry";
 import type { BlobStore } from "@semla/storage";
 import { ApiError } from "../http/errors.js";
 import type { UploadStore } from "../uploads/upload-store.js";
-import { type Item, JOBS_PREFIX, jobImageKey, type StoredRequest } from "./job-items.js";
+import { type Item, JOBS_PREFIX, jobActiveKey, jobImageKey, type StoredRequest } from "./job-items.js";
 
 /** Refusals of POST /v1/jobs beyond the schema's: `job.<rule>`. */
 export class JobError extends SemlaError {
@@ -138,6 +138,8 @@ export async function submitJob(deps: SubmitDeps, tenant: string, body: JobSubmi
   }
   const request: StoredRequest = { libraryId: body.libraryId, classNames: [...body.classNames], ...(body.options ? { options: { ...body.options } } : {}) };
   const createdAt = now();
+  // Before the row: a scheduled runner may find a marker without a job (it removes it), never a job without one.
+  await deps.store.put(jobActiveKey(id), new Uint8Array());
   const created = await deps.jobs.create({
     id,
     tenant,
@@ -151,7 +153,7 @@ export async function submitJob(deps: SubmitDeps, tenant: string, body: JobSubmi
   });
   if (!created.created) {
     // Another request under the same key won the race: this one's copies go.
-    for (const item of items) await deps.store.delete(jobImageKey(id, item.index)).catch(() => undefined);
+    for (const key of [...items.map((item) => jobImageKey(id, item.index)), jobActiveKey(id)]) await deps.store.delete(key).catch(() => undefined);
     return { job: sameRequest(created.job, fingerprint, key as string), created: false };
   }
   for (const source of sources) await source.done();

@@ -130,7 +130,7 @@ const mask = createRoute({
         .int()
         .min(0)
         .max(LIMITS.jobImages)
-        .openapi({ param: { name: "index", in: "path" } }),
+        .openapi({ param: { name: "index", in: "path", required: true } }),
     }),
   },
   responses: {
