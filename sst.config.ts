@@ -37,7 +37,7 @@ export default $config({
     const secrets = createSecrets();
     const endpoint = createEndpoint(settings, storage, image);
     const jobs = createJobsEndpoint(settings, storage, endpoint);
-    const { api } = createApi(settings, { network, database, storage, endpoint, jobs });
+    const { api } = createApi(settings, { network, database, storage, endpoint, jobs, secrets });
     createMigrations({ network, database, secrets });
     createSweep(settings, { network, database, storage });
 

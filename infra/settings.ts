@@ -72,6 +72,11 @@ export interface StageSettings {
     readonly maxConcurrentInvocationsPerInstance: number;
     /** Instances the backlog may scale out to. */
     readonly maxInstances: number;
+    /**
+     * How often the jobs runner function advances jobs (submits, collects, calls webhooks): an
+     * EventBridge schedule. A run with no active job lists the bucket and stops (the database stays paused).
+     */
+    readonly runnerSchedule: `rate(${string})` | `cron(${string})`;
   };
   readonly storage: {
     /** The fused-adapter cache is content-addressed and rebuilt on demand: expire it. */
@@ -118,7 +123,7 @@ const dev: StageSettings = {
   api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   // Scaled to zero after 15 idle minutes: the first request after that waits minutes for a GPU.
   endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
-  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 1 },
+  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 1, runnerSchedule: "rate(1 minute)" },
   storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
   // Daily: a paused dev cluster is woken once a day, not every few minutes.
   sweepSchedule: "rate(1 day)",
@@ -135,7 +140,7 @@ const production: StageSettings = {
   api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   // One copy kept warm (SEMLA_ENDPOINT_MIN_COPIES=0 lets production scale to zero too).
   endpoint: { instanceType: "ml.g5.xlarge", minCopies: 1, maxCopies: 4, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
-  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 2 },
+  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 2, runnerSchedule: "rate(1 minute)" },
   storage: { fusedExpiryDays: 30, uploadsExpiryDays: 1 },
   sweepSchedule: "rate(1 hour)",
   logRetention: "3 months",
@@ -229,12 +234,12 @@ export function validateSettings(settings: StageSettings): StageSettings {
   check(isWhole(jobs.maxInstances) && jobs.maxInstances >= 1, "jobs.maxInstances", "must be a whole number ≥ 1", jobs.maxInstances);
   check(Number.isInteger(storage.fusedExpiryDays) && storage.fusedExpiryDays >= 1, "storage.fusedExpiryDays", "must be a whole number of days ≥ 1", storage.fusedExpiryDays);
   check(Number.isInteger(storage.uploadsExpiryDays) && storage.uploadsExpiryDays >= 1, "storage.uploadsExpiryDays", "must be a whole number of days ≥ 1", storage.uploadsExpiryDays);
-  check(
-    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(settings.sweepSchedule),
-    "sweepSchedule",
-    'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
-    settings.sweepSchedule,
-  );
+  for (const [name, schedule] of [
+    ["sweepSchedule", settings.sweepSchedule],
+    ["jobs.runnerSchedule", jobs.runnerSchedule],
+  ] as const) {
+    check(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(schedule), name, 'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"', schedule);
+  }
   return settings;
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { DEPLOY_ENV } from "./testing/fixtures";
+import { DEPLOY_ENV, JOBS_WEBHOOK_SECRET } from "./testing/fixtures";
 import { type MockStack, runStack } from "./testing/mock-stack";
 
 /**
@@ -70,5 +70,32 @@ describe("the jobs endpoint", () => {
     ]);
     const env = stack.one("aws:lambda/function:Function", "ApiFunction").inputs.environment.variables as Record<string, string>;
     expect([env.SEMLA_SAGEMAKER_ASYNC_ENDPOINT, env.SEMLA_JOBS_RETENTION_SECONDS]).toEqual([jobs.name, "604800"]);
+  });
+});
+
+describe("the jobs runner", () => {
+  const fn = (name: string) => stack.one("aws:lambda/function:Function", `${name}Function`).inputs;
+  const policy = (role: string) => JSON.parse(stack.one("aws:iam/role:Role", role).inputs.inlinePolicies[0].policy as string).Statement;
+
+  test("runs the jobs' scheduled round with the API's configuration, rights and size, for up to 5 minutes", () => {
+    expect(fn("JobsRunner")).toMatchObject({ handler: "functions/api/src/jobs/lambda.handler", runtime: "nodejs22.x", memorySize: 2048, timeout: 300, ephemeralStorage: { size: 2048 } });
+    expect(fn("JobsRunner").environment.variables).toEqual(fn("Api").environment.variables);
+    expect(policy("JobsRunnerRole")).toEqual(policy("ApiRole"));
+    expect(stack.one("aws:lambda/function:Function", "JobsRunnerFunction").secretInputs).toContain("environment");
+  });
+
+  test("signs webhooks with a secret generated from the ApiKey secret (nothing more to set)", () => {
+    expect(fn("Api").environment.variables.SEMLA_JOBS_WEBHOOK_SECRET).toBe(JOBS_WEBHOOK_SECRET);
+  });
+
+  test("is invoked every minute by EventBridge alone, so jobs advance and webhooks fire without a GET", () => {
+    const rule = stack.one("aws:cloudwatch/eventRule:EventRule", "JobsRoundRule");
+    expect(rule.inputs).toMatchObject({ scheduleExpression: "rate(1 minute)", state: "ENABLED" });
+    expect(stack.one("aws:cloudwatch/eventTarget:EventTarget", "JobsRoundTarget").inputs).toMatchObject({ arn: stack.one("aws:lambda/function:Function", "JobsRunnerFunction").state.arn });
+    expect(stack.one("aws:lambda/permission:Permission", "JobsRoundPermission").inputs).toMatchObject({
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: rule.state.arn,
+    });
   });
 });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
 import { VPC_LAYOUT } from "./settings";
-import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
+import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE, JOBS_WEBHOOK_SECRET } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
 
@@ -39,6 +39,8 @@ describe("the dev stack", () => {
         "sst:aws:Aurora Database",
         "sst:aws:Bucket Bucket",
         "sst:aws:Function Api",
+        "sst:aws:Function JobsRunner",
+        "sst:aws:Cron JobsRound",
         "sst:aws:Function Migrator",
         "sst:aws:Function Sweeper",
         "sst:aws:Cron Sweep",
@@ -186,6 +188,7 @@ describe("the API function", () => {
       SEMLA_SAGEMAKER_INFERENCE_COMPONENT: COMPONENT,
       SEMLA_SAGEMAKER_ASYNC_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "JobsEndpoint").state.name,
       SEMLA_JOBS_RETENTION_SECONDS: String(7 * 86_400),
+      SEMLA_JOBS_WEBHOOK_SECRET: JOBS_WEBHOOK_SECRET,
       SEMLA_MODELS_PREFIX: "models/clip-vision/",
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
@@ -203,6 +206,7 @@ describe("the API function", () => {
     // Builds finish in any order.
     expect(stack.builds.map((build) => [build.functionID, build.input.links]).sort(([a], [b]) => String(a).localeCompare(String(b)))).toEqual([
       ["Api", {}],
+      ["JobsRunner", {}],
       ["Migrator", {}],
       ["Sweeper", {}],
     ]);
@@ -285,7 +289,8 @@ describe("least-privilege IAM", () => {
   test('no statement anywhere has a "*" resource, except for the actions IAM cannot scope', () => {
     const unscopable = new Set(["ecr:GetAuthorizationToken"]);
     const statements = allStatements(stack);
-    expect(statements.length).toBe(5 + 2 + 6);
+    // The API's and the jobs runner's (the same), the migrator's, the endpoint's.
+    expect(statements.length).toBe(5 + 5 + 2 + 6);
     const wildcards = statements.filter(({ statement }) => asList(statement.Resource).some((r) => r === "*" || r.endsWith(":*:*")));
     expect(wildcards.flatMap(({ statement }) => asList(statement.Action)).filter((action) => !unscopable.has(action))).toEqual([]);
     expect(statements.flatMap(({ statement }) => asList(statement.Action)).filter((action) => action.endsWith(":*"))).toEqual([]);
