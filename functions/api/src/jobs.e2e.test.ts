@@ -167,6 +167,24 @@ describe("asynchronous jobs, through the HTTP API", () => {
     await settle();
   });
 
+  it("refuses a webhook to a private, loopback or link-local address unless the operator allows them (400, no job)", async () => {
+    // The same services with the default setting (SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE unset: false).
+    const strict = await startServer(createApp({ ...stack.services, jobs: { ...stack.services.jobs, webhookAllowPrivate: false } }), { port: 0 });
+    try {
+      const before = await keysUnder(stack.store, "jobs/");
+      for (const webhook of [hooks.url, "http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/hook", "http://[::1]:9/hook"]) {
+        const reply = await call("POST", "/v1/jobs", { ...segmentRequest(), image: b64(image), webhook }, {}, key, strict.url);
+        expect([webhook, reply.status, reply.body.error.code, reply.body.error.details]).toEqual([webhook, 400, "api.invalid-request", { field: "webhook" }]);
+        expect(reply.body.error.message).toMatch(
+          /a private, loopback or link-local address: webhooks go to public addresses \(an operator allows private ones with SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE=true\)$/,
+        );
+      }
+      expect(await keysUnder(stack.store, "jobs/")).toEqual(before);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("answers another tenant's job id 404, as a missing one, with the JSON error shape", async () => {
     const mine = await call("POST", "/v1/jobs", { ...segmentRequest(), image: b64(image) });
     const other = await stack.tenant();
@@ -291,5 +309,26 @@ describe("asynchronous jobs, through the HTTP API", () => {
     expect(await stack.store.head(submission.outputKey)).toBeUndefined();
     const mask = await call("GET", `/v1/jobs/${id}/items/0/mask`);
     expect(mask.status).toBe(404);
+  });
+
+  it("marks a job active in the bucket until it ends; the scheduled round advances it, then finds no marker and touches nothing", async () => {
+    queue().scaleTo(1);
+    // Markers of jobs the earlier tests ended go with the first scheduled round.
+    await stack.services.jobs.runner.scheduled();
+    await queue().idle();
+    await stack.services.jobs.runner.scheduled();
+    expect(await keysUnder(stack.store, "jobs/active/")).toEqual([]);
+
+    const submitted = await call("POST", "/v1/jobs", { ...segmentRequest(), image: b64(image) });
+    const id = submitted.body.id as string;
+    expect(await keysUnder(stack.store, "jobs/active/")).toEqual([`jobs/active/${id}`]);
+    expect(await stack.services.jobs.runner.scheduled()).toEqual({ advanced: 1, expired: 0, skipped: false });
+    expect(queue().accepted).toContain(`${id}-0`);
+    await queue().idle();
+    // No GET: the scheduled round collects the answer and ends the job.
+    expect(await stack.services.jobs.runner.scheduled()).toEqual({ advanced: 1, expired: 0, skipped: false });
+    expect(await keysUnder(stack.store, "jobs/active/")).toEqual([]);
+    expect((await stack.services.jobs.store.get(tenant, id))?.status).toBe("succeeded");
+    expect(await stack.services.jobs.runner.scheduled()).toEqual({ advanced: 0, expired: 0, skipped: true });
   });
 });
