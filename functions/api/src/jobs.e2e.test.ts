@@ -238,6 +238,36 @@ describe("asynchronous jobs, through the HTTP API", () => {
     ]);
   });
 
+  it("applies segment's coverage: refuse fails the image with pipeline.out-of-library, zeroshot falls back to the base model and says so", async () => {
+    queue().scaleTo(1);
+    const dimension = stack.models.imageEncoder.dimension;
+    const narrow = (await call("POST", "/v1/libraries", { name: "narrow", baseModelId: BASE_MODEL, embeddingModelId: stack.models.imageEncoder.id, dimension })).body.id as string;
+    for (const [i, name] of ["dawn", "dusk"].entries()) {
+      // A tiny spread: no image is in this library.
+      const form = adapterForm({ libraryId: narrow, name, files: tinyAdapterFiles(stack.models, i + 1), centroid: JSON.stringify(axis(dimension, i)) });
+      form.set("spread", "0.001");
+      expect((await fetch(`${stack.url}/v1/adapters`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form })).status).toBe(201);
+    }
+    const request = (coverage: string) => ({ libraryId: narrow, classNames: ["sky", "road"], options: { k: 2, coverage }, image: b64(image) });
+
+    const refused = (await call("POST", "/v1/jobs", request("refuse"))).body.id as string;
+    const fallback = (await call("POST", "/v1/jobs", request("zeroshot"))).body.id as string;
+    await settle();
+    const segment = await call("POST", "/v1/segment", request("refuse"));
+    expect(segment.status).toBe(422);
+    const failed = await call("GET", `/v1/jobs/${refused}`);
+    expect(failed.body).toMatchObject({ status: "failed", counts: { failed: 1 } });
+    expect(failed.body.items[0].error).toEqual(segment.body.error);
+
+    const zeroshot = await call("POST", "/v1/segment", request("zeroshot"));
+    const done = await call("GET", `/v1/jobs/${fallback}`);
+    expect(done.body).toMatchObject({ status: "succeeded", items: [{ status: "succeeded", result: { plan: null, contributions: [] } }] });
+    expect(zeroshot.body.coverage).toMatchObject({ status: "out-of-library", policy: "zeroshot", fallback: true });
+    expect(done.body.items[0].result.coverage).toEqual(zeroshot.body.coverage);
+    const mask = await fetch(`${stack.url}${done.body.items[0].result.mask}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(Buffer.from(await mask.arrayBuffer()).toString("base64")).toBe(zeroshot.body.mask);
+  });
+
   it("with no instance, keeps the job queued on SageMaker's side: submitted once each, run once capacity returns, nothing lost or doubled", async () => {
     queue().scaleTo(0);
     const requestsBefore = (await call("GET", `/v1/stats/contributions?libraryId=${libraryId}`)).body.requests as number;

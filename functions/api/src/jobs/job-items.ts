@@ -31,6 +31,8 @@ export const ItemResultSchema = z.object({
   scores: z.array(z.object({ className: z.string(), pixelFraction: z.number(), meanProbability: z.number() })),
   plan: z.unknown().nullable(),
   contributions: z.array(z.record(z.string(), z.unknown())),
+  /** As segment's: routed modes only (whether the image is one of the library's domains, what the policy did); null before coverage existed. */
+  coverage: z.record(z.string(), z.unknown()).nullable().default(null),
   fusion: z.object({ combination: z.string(), at: z.enum(["api", "backend"]), cached: z.boolean() }).nullable(),
   adapter: z.object({ kind: z.string(), sha256: z.string().nullable(), cached: z.boolean() }),
   timings: z.object({ stages: z.record(z.string(), z.number()), backend: z.record(z.string(), z.number()) }),
@@ -38,7 +40,7 @@ export const ItemResultSchema = z.object({
 export type ItemResult = z.infer<typeof ItemResultSchema>;
 
 /** What the API decided before deferring inference: kept with the submission, joined to the answer. */
-const PreparedSchema = ItemResultSchema.pick({ mode: true, plan: true, contributions: true }).extend({
+const PreparedSchema = ItemResultSchema.pick({ mode: true, plan: true, contributions: true, coverage: true }).extend({
   libraryId: z.string(),
   combination: z.string(),
   stages: z.record(z.string(), z.number()),

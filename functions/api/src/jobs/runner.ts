@@ -107,6 +107,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       scores: [...response.scores],
       plan: prepared.plan,
       contributions: prepared.contributions,
+      coverage: prepared.coverage,
       fusion: response.fusion ? { combination: prepared.combination, ...response.fusion } : null,
       adapter: { ...response.adapter },
       timings: { stages, backend: { ...response.timings } },
@@ -137,6 +138,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         combination: request.options.fusion.combination,
         plan: result.plan,
         contributions: result.contributions.map((c) => ({ ...c })),
+        coverage: result.coverage && { ...result.coverage },
         stages: { ...result.timings.stages },
       };
       const response: BackendResponse = { ...result, fusion: result.fusion && { at: result.fusion.at, cached: result.fusion.cached }, timings: result.timings.backend };
@@ -154,6 +156,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       combination: prepared.fusionOptions.combination,
       plan: prepared.plan,
       contributions: prepared.contributions.map((c) => ({ ...c })),
+      coverage: prepared.coverage && { ...prepared.coverage },
       stages: prepared.timer.finish(),
     };
     return { ...item, state: "running", prepared: summary, submission: { ...submission } };
