@@ -24,6 +24,7 @@ export default $config({
     const { createSecrets } = await import("./infra/secrets");
     const { createEndpoint } = await import("./infra/endpoint");
     const { createApi } = await import("./infra/api");
+    const { createJobsEndpoint } = await import("./infra/jobs");
     const { createMigrations } = await import("./infra/migrations");
     const { createSweep } = await import("./infra/sweep");
 
@@ -35,7 +36,8 @@ export default $config({
     const database = createDatabase(settings, network);
     const secrets = createSecrets();
     const endpoint = createEndpoint(settings, storage, image);
-    const { api } = createApi(settings, { network, database, storage, endpoint });
+    const jobs = createJobsEndpoint(settings, storage, endpoint);
+    const { api } = createApi(settings, { network, database, storage, endpoint, jobs, secrets });
     createMigrations({ network, database, secrets });
     createSweep(settings, { network, database, storage });
 

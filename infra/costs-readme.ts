@@ -89,6 +89,19 @@ export function costSection(): string {
     "",
     `Below the load target a warm copy costs its instance-hours whatever the traffic. *Cold start*: ${coldStartSentence(dev.endpoint.scaleToZeroAfterMinutes, start)}`,
     `Production keeps ${production.endpoint.minCopies} cop${production.endpoint.minCopies === 1 ? "y" : "ies"} warm: no cold start.`,
+    "",
+    `*Per 1,000 job images* (\`POST /v1/jobs\`, SageMaker Asynchronous Inference on the jobs endpoint; assumed: the runner's embedding as above`,
+    `plus ${ASSUMPTIONS.jobRunnerSecondsPerImage} s to submit and collect, one image per round trip per instance, ${ASSUMPTIONS.jobImagePuts} PUT and ${ASSUMPTIONS.jobImageGets} GET per image):`,
+    "",
+    ...table(
+      ["dev", "production"],
+      costs.map((c) => c.jobs.perThousand.lines),
+      costs.map((c) => c.jobs.perThousand.total),
+    ),
+    "",
+    `The jobs endpoint scales to zero in both stages: a batch waits ≈ ${devCosts?.jobs.coldStart.minutesToCapacity} minutes in its queue for an instance, which stays ${ASSUMPTIONS.jobsScaleInMinutes} minutes`,
+    `after the queue empties (at least ${devCosts?.jobs.coldStart.billedMinutes} instance-minutes per batch: ${costs.map((c) => dollars(c.jobs.coldStart.dollars)).join(" dev, ")} production). The runner's idle rounds`,
+    `(every minute, a LIST of \`jobs/active/\`) never wake the database.`,
     END,
   ].join("\n");
 }

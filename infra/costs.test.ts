@@ -23,14 +23,18 @@ describe("at rest, per month", () => {
     expect(lines["NAT gateways, S3 gateway endpoint"]).toBe(0);
     expect(lines["CloudWatch alarms of the endpoint's scaling"]).toBeCloseTo(0.3, 10);
     expect(lines["Lambda, function URL"]).toBe(0);
-    // 0.334583 + 1 GB × $0.10 + 0.3 + 3 GB × $0.023 + 5 GB × $0.10 + $0.40.
-    expect(atRest.total).toBeCloseTo(1.703583, 6);
+    expect(lines["SageMaker jobs endpoint"]).toBe(0);
+    expect(lines["CloudWatch alarms of the jobs endpoint's scaling"]).toBeCloseTo(0.3, 10);
+    // 43,800 rounds × 0.1 s at 2 GB (+ 1.5 GB of /tmp) + 43,800 requests + 43,800 LISTs at $0.005 per 1,000.
+    expect(lines["Jobs runner, idle rounds"]).toBeCloseTo(0.373963, 6);
+    // 0.334583 + 1 GB × $0.10 + 0.3 + 3 GB × $0.023 + 5 GB × $0.10 + $0.40 + 0.3 + 0.373963.
+    expect(atRest.total).toBeCloseTo(2.377547, 6);
   });
 
   test("dev in the VPC (SEMLA_NETWORK=vpc) pays the SageMaker Runtime interface endpoint in two AZs on top", () => {
     const { atRest } = stageCosts(stageSettings("dev", { network: "vpc" }));
     expect(byKey(atRest.lines)["VPC interface endpoint sagemaker.runtime"]).toBeCloseTo(2 * 730 * 0.01, 10);
-    expect(atRest.total).toBeCloseTo(16.303583, 6);
+    expect(atRest.total).toBeCloseTo(16.977547, 6);
   });
 
   test("production pays its one warm ml.g5.xlarge copy and 0.5 ACU", () => {
@@ -41,11 +45,12 @@ describe("at rest, per month", () => {
     expect(lines["Aurora woken by the sweep"]).toBeUndefined();
     // Target tracking's two alarms only.
     expect(lines["CloudWatch alarms of the endpoint's scaling"]).toBeCloseTo(0.2, 10);
-    expect(atRest.total).toBeCloseTo(1087.509, 6);
+    expect(byKey(atRest.lines)["Jobs runner, idle rounds"]).toBeCloseTo(0.483464, 6);
+    expect(atRest.total).toBeCloseTo(1088.292464, 6);
   });
 
   test("production at a minimum of 0 copies pays no GPU either", () => {
-    expect(stageCosts(stageSettings("production", { minCopies: "0" })).atRest.total).toBeCloseTo(59.969, 6);
+    expect(stageCosts(stageSettings("production", { minCopies: "0" })).atRest.total).toBeCloseTo(60.752464, 6);
   });
 
   test("RDS is always on: db.t4g.micro and 20 GB gp3 in dev", () => {
@@ -88,6 +93,20 @@ describe("per 1,000 segment requests, warm", () => {
   });
 });
 
+describe("asynchronous jobs", () => {
+  test("dev, per 1,000 images: the runner's 2 GB × 0.35 s, the ml.g4dn.xlarge at 14,400 images an hour, 4 PUT + 4 GET each", () => {
+    const { jobs } = stageCosts(stageSettings("dev"));
+    expect(jobs.perThousand.lines.map((line) => line.key)).toEqual(["Jobs runner Lambda", "SageMaker jobs endpoint instance time", "S3 requests of the jobs"]);
+    // 350 s × (2 GB × $0.0000166667 + 1.5 GB × $0.0000000309); 1000 / 14,400 × $0.7364; 4 × $0.005 + 4 × $0.0004.
+    expect(jobs.perThousand.lines.map((line) => Number(line.dollars.toFixed(9)))).toEqual([0.011682913, 0.051138889, 0.0216]);
+  });
+
+  test("the jobs endpoint always starts from zero: 5 minutes to an instance, at least 5 + 10 instance-minutes a batch", () => {
+    expect(stageCosts(stageSettings("dev")).jobs.coldStart).toEqual({ minutesToCapacity: 5, billedMinutes: 15, dollars: (15 / 60) * 0.7364 });
+    expect(stageCosts(stageSettings("production")).jobs.coldStart).toEqual({ minutesToCapacity: 5, billedMinutes: 15, dollars: (15 / 60) * 1.408 });
+  });
+});
+
 describe("the cold start", () => {
   test("dev waits about 5 minutes and bills at least 5 + 15 idle instance-minutes per wake-up", () => {
     expect(stageCosts(stageSettings("dev")).coldStart).toEqual({ minutesToCapacity: 5, billedMinutes: 20, dollars: (20 / 60) * 0.7364 });
@@ -101,10 +120,12 @@ describe("the cold start", () => {
     const dev = stageSettings("dev");
     const month = monthlyEstimate(dev, 100_000);
     expect(month.wakeUps).toEqual({ low: 1, high: 2190 });
-    expect(month.low).toBeCloseTo(1.703583 + 100 * 0.0392723 + 0.245467, 4);
-    expect(month.high).toBeCloseTo(1.703583 + 100 * 0.0392723 + 2190 * 0.245467, 2);
+    expect(month.low).toBeCloseTo(2.377547 + 100 * 0.0392723 + 0.245467, 4);
+    expect(month.high).toBeCloseTo(2.377547 + 100 * 0.0392723 + 2190 * 0.245467, 2);
     expect(monthlyEstimate(dev, 3)).toMatchObject({ wakeUps: { low: 1, high: 3 } });
-    expect(monthlyEstimate(dev, 0)).toMatchObject({ low: 1.7035833333333334, high: 1.7035833333333334, wakeUps: { low: 0, high: 0 } });
+    const idle = monthlyEstimate(dev, 0);
+    expect([idle.low, idle.high, idle.wakeUps]).toEqual([stageCosts(dev).atRest.total, stageCosts(dev).atRest.total, { low: 0, high: 0 }]);
+    expect(idle.low).toBeCloseTo(2.377547, 6);
     expect(monthlyEstimate(stageSettings("production"), 1000).wakeUps).toEqual({ low: 0, high: 0 });
   });
 });
@@ -121,10 +142,12 @@ test("semla cost's report itemises the three numbers and a month of traffic", ()
   const report = formatStageCosts("dev", stageSettings("dev"), 100_000);
   expect(report).toMatch(/^stage dev: list prices us-east-1, read 2025 \(infra\/prices\.ts\); a month is 730 hours\n/);
   expect(report).toContain("\nat rest, per month:\n  SageMaker endpoint, copies kept warm (0 × ml.g4dn.xlarge)");
-  expect(report).toMatch(/\n {2}total +\$1\.70\n/);
+  expect(report).toMatch(/\n {2}total +\$2\.38\n/);
   expect(report).toMatch(/\n {2}total +\$0\.039\n/);
   expect(report).toContain("cold start: ≈ 5 min to capacity (the API answers 503 backend.scaling-from-zero meanwhile); each wake-up bills ≥ 20 instance-minutes (start + 15 idle) = $0.245");
-  expect(report.endsWith("100,000 requests a month: $5.88 (one burst, 1 wake-up) to $543.20 (spread out, 2,190 wake-ups)\n")).toBe(true);
+  expect(report).toMatch(/\nper 1,000 job images \(POST \/v1\/jobs\):\n {2}Jobs runner Lambda \(2048 MB × 0\.35 s per image\) +\$0\.012\n/);
+  expect(report).toContain("jobs endpoint start: ≈ 5 min to capacity (jobs wait in its queue); each bills ≥ 15 instance-minutes (start + 10 after the queue empties) = $0.184\n");
+  expect(report.endsWith("100,000 requests a month: $6.55 (one burst, 1 wake-up) to $543.88 (spread out, 2,190 wake-ups)\n")).toBe(true);
   expect(formatStageCosts("production", stageSettings("production"))).toContain("cold start: none: 1 copy kept warm\n");
 });
 
@@ -136,7 +159,7 @@ describe("the README's cost section", () => {
   });
 
   test("states the at-rest totals and the per-request totals of both stages", () => {
-    expect(costSection()).toContain("| **total** | **$1.70** | **$1,087.51** |");
+    expect(costSection()).toContain("| **total** | **$2.38** | **$1,088.29** |");
     expect(costSection()).toContain("| **total** | **$0.039** | **$0.065** |");
   });
 

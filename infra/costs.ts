@@ -35,6 +35,18 @@ export const ASSUMPTIONS = {
   coldStartMinutes: 5,
   /** A resumed Aurora Serverless v2 cluster runs at 0.5 ACU or more until it pauses again. */
   resumedAcu: 0.5,
+  /** A scheduled jobs round with no active job: a warm function listing jobs/active/ (one LIST), an estimate. */
+  jobsIdleRoundSeconds: 0.1,
+  /**
+   * Per job image, besides the API's own work (the CLIP embedding): the bucket requests (PUT the
+   * image's copy, the invocation's input, SageMaker's answer and the mask; GET the image, the input,
+   * the answer, and a HEAD per collection round) and the runner's extra seconds (submit and collect).
+   */
+  jobImagePuts: 4,
+  jobImageGets: 4,
+  jobRunnerSecondsPerImage: 0.1,
+  /** The jobs endpoint's scale-in cooldown (infra/jobs.ts): an instance started for a backlog stays this long after it empties. */
+  jobsScaleInMinutes: 10,
 } as const;
 
 export interface CostLine {
@@ -60,6 +72,8 @@ export interface StageCosts {
   readonly perThousand: { readonly lines: readonly CostLine[]; readonly total: number };
   /** Absent when the stage keeps copies warm (it never starts from zero). */
   readonly coldStart?: ColdStart;
+  /** Asynchronous jobs (POST /v1/jobs): per 1,000 images, and the jobs endpoint's start from zero (it always scales to zero). */
+  readonly jobs: { readonly perThousand: { readonly lines: readonly CostLine[]; readonly total: number }; readonly coldStart: ColdStart };
 }
 
 const sum = (lines: readonly CostLine[]) => lines.reduce((total, line) => total + line.dollars, 0);
@@ -130,8 +144,29 @@ function atRest(settings: StageSettings): CostLine[] {
     { key: "S3", detail: `${ASSUMPTIONS.bucketGb} GB`, dollars: ASSUMPTIONS.bucketGb * PRICES.s3.standardGbMonth },
     { key: "ECR", detail: `the ${ASSUMPTIONS.endpointImageGb} GB endpoint image`, dollars: ASSUMPTIONS.endpointImageGb * PRICES.ecr.gbMonth },
     { key: "Secrets Manager", detail: "the database's secret", dollars: PRICES.secretsManager.secretMonth },
+    { key: "SageMaker jobs endpoint", detail: `0 instances until jobs queue, up to ${settings.jobs.maxInstances}`, dollars: 0 },
+    // Target tracking's two alarms on the backlog, and HasBacklogWithoutCapacity's one.
+    { key: "CloudWatch alarms of the jobs endpoint's scaling", detail: "3 alarm metrics", dollars: 3 * PRICES.cloudwatch.alarmMetricMonth },
+    jobsRunnerAtRest(settings),
     { key: "Lambda, function URL", detail: "nothing without requests", dollars: 0 },
   ];
+}
+
+/** Lambda's price of `seconds` of a function sized as the API (memory and /tmp), and `requests` invocations. */
+function lambdaDollars(settings: StageSettings, seconds: number, requests: number): number {
+  const memoryGb = settings.api.memoryMb / 1024;
+  const extraTmpGb = Math.max(0, settings.api.ephemeralStorageMb - 512) / 1024;
+  return seconds * (memoryGb * PRICES.lambda.gbSecond + extraTmpGb * PRICES.lambda.ephemeralGbSecond) + (requests / 1_000_000) * PRICES.lambda.perMillionRequests;
+}
+
+/** The jobs runner's scheduled rounds with no job: each a short invocation and one bucket LIST (billed as a PUT); the database is not touched. */
+function jobsRunnerAtRest(settings: StageSettings): CostLine {
+  const runs = runsPerMonth(settings.jobs.runnerSchedule);
+  return {
+    key: "Jobs runner, idle rounds",
+    detail: `${Math.round(runs).toLocaleString("en-US")} runs × ${ASSUMPTIONS.jobsIdleRoundSeconds} s + a LIST`,
+    dollars: lambdaDollars(settings, runs * ASSUMPTIONS.jobsIdleRoundSeconds, runs) + (runs / 1000) * PRICES.s3.perThousandPut,
+  };
 }
 
 /** The API's seconds per request: the CLIP embedding (faster with more memory, i.e. vCPUs) and the endpoint's round trip. */
@@ -143,9 +178,7 @@ export function apiSecondsPerRequest(settings: StageSettings): number {
 function perThousand(settings: StageSettings): CostLine[] {
   const n = 1000;
   const seconds = apiSecondsPerRequest(settings);
-  const memoryGb = settings.api.memoryMb / 1024;
-  const extraTmpGb = Math.max(0, settings.api.ephemeralStorageMb - 512) / 1024;
-  const lambda = n * seconds * (memoryGb * PRICES.lambda.gbSecond + extraTmpGb * PRICES.lambda.ephemeralGbSecond) + (n / 1_000_000) * PRICES.lambda.perMillionRequests;
+  const lambda = lambdaDollars(settings, n * seconds, n);
   const perCopyHour = settings.endpoint.invocationsPerCopyPerMinute * 60;
   const database = settings.database.kind === "aurora" ? (n * ASSUMPTIONS.databaseIosPerRequest * PRICES.aurora.perMillionIo) / 1_000_000 : 0;
   const logs = ((n * ASSUMPTIONS.logKbPerRequest) / 1024 / 1024) * PRICES.cloudwatch.logsGbIngested;
@@ -172,6 +205,33 @@ function perThousand(settings: StageSettings): CostLine[] {
   ];
 }
 
+/** Per 1,000 job images: the runner (embedding, submission, collection), the jobs endpoint's instance time, the bucket's requests. */
+function jobsPerThousand(settings: StageSettings): CostLine[] {
+  const n = 1000;
+  const seconds = ASSUMPTIONS.embedSecondsAt2048Mb * (2048 / settings.api.memoryMb) + ASSUMPTIONS.jobRunnerSecondsPerImage;
+  const roundTrip = ASSUMPTIONS.roundTripSeconds[settings.endpoint.instanceType] ?? 0.25;
+  const perInstanceHour = 3600 / roundTrip;
+  return [
+    { key: "Jobs runner Lambda", detail: `${settings.api.memoryMb} MB × ${seconds.toFixed(2)} s per image`, dollars: lambdaDollars(settings, n * seconds, 0) },
+    {
+      key: "SageMaker jobs endpoint instance time",
+      detail: `${perInstanceHour.toLocaleString("en-US")} images per instance-hour`,
+      dollars: (n / perInstanceHour) * instance(settings).hourly,
+    },
+    {
+      key: "S3 requests of the jobs",
+      detail: `${ASSUMPTIONS.jobImagePuts} PUT + ${ASSUMPTIONS.jobImageGets} GET per image`,
+      dollars: (n * ASSUMPTIONS.jobImagePuts * PRICES.s3.perThousandPut + n * ASSUMPTIONS.jobImageGets * PRICES.s3.perThousandGet) / 1000,
+    },
+  ];
+}
+
+/** The jobs endpoint scales to zero in every stage: a batch waits for an instance, which stays the scale-in cooldown after the queue empties. */
+function jobsColdStart(settings: StageSettings): ColdStart {
+  const billedMinutes = ASSUMPTIONS.coldStartMinutes + ASSUMPTIONS.jobsScaleInMinutes;
+  return { minutesToCapacity: ASSUMPTIONS.coldStartMinutes, billedMinutes, dollars: (billedMinutes / 60) * instance(settings).hourly };
+}
+
 function coldStart(settings: StageSettings): ColdStart | undefined {
   const { minCopies, scaleToZeroAfterMinutes } = settings.endpoint;
   if (minCopies > 0 || scaleToZeroAfterMinutes === undefined) return undefined;
@@ -183,7 +243,13 @@ export function stageCosts(settings: StageSettings): StageCosts {
   const rest = atRest(settings);
   const warm = perThousand(settings);
   const start = coldStart(settings);
-  return { atRest: { lines: rest, total: sum(rest) }, perThousand: { lines: warm, total: sum(warm) }, ...(start ? { coldStart: start } : {}) };
+  const jobs = jobsPerThousand(settings);
+  return {
+    atRest: { lines: rest, total: sum(rest) },
+    perThousand: { lines: warm, total: sum(warm) },
+    ...(start ? { coldStart: start } : {}),
+    jobs: { perThousand: { lines: jobs, total: sum(jobs) }, coldStart: jobsColdStart(settings) },
+  };
 }
 
 export interface MonthlyEstimate {
@@ -221,7 +287,7 @@ function coldStartText(start: ColdStart | undefined, settings: StageSettings): s
 /** `semla cost`'s report: the three numbers itemised, and a month at the given traffic. */
 export function formatStageCosts(stage: string, settings: StageSettings, requestsPerMonth?: number): string {
   const costs = stageCosts(settings);
-  const width = Math.max(...[...costs.atRest.lines, ...costs.perThousand.lines].map((line) => itemOf(line).length));
+  const width = Math.max(...[...costs.atRest.lines, ...costs.perThousand.lines, ...costs.jobs.perThousand.lines].map((line) => itemOf(line).length));
   const row = (line: CostLine) => `  ${itemOf(line).padEnd(width)}  ${dollars(line.dollars)}`;
   const out = [
     `stage ${stage}: list prices ${PRICES_AS_OF.region}, read ${PRICES_AS_OF.read} (infra/prices.ts); a month is ${HOURS_PER_MONTH} hours`,
@@ -235,6 +301,11 @@ export function formatStageCosts(stage: string, settings: StageSettings, request
     `  ${"total".padEnd(width)}  ${dollars(costs.perThousand.total)}`,
     "",
     `cold start: ${coldStartText(costs.coldStart, settings)}`,
+    "",
+    "per 1,000 job images (POST /v1/jobs):",
+    ...costs.jobs.perThousand.lines.map(row),
+    `  ${"total".padEnd(width)}  ${dollars(costs.jobs.perThousand.total)}`,
+    `jobs endpoint start: ≈ ${costs.jobs.coldStart.minutesToCapacity} min to capacity (jobs wait in its queue); each bills ≥ ${costs.jobs.coldStart.billedMinutes} instance-minutes (start + ${ASSUMPTIONS.jobsScaleInMinutes} after the queue empties) = ${dollars(costs.jobs.coldStart.dollars)}`,
   ];
   if (requestsPerMonth !== undefined) {
     const month = monthlyEstimate(settings, requestsPerMonth);

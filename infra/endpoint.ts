@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { bucketPermissions, ENDPOINT_BUCKET_ACCESS } from "./iam";
+import { bucketPermissions, JOBS_ENDPOINT_BUCKET_ACCESS } from "./iam";
 import type { EcrImage } from "./image";
 import type { StageSettings } from "./settings";
 import { PREFIXES, type Storage } from "./storage";
@@ -29,7 +29,8 @@ export function createEndpoint(settings: StageSettings, storage: Storage, image:
   const repositoryArn = $interpolate`arn:${partition}:ecr:${image.region}:${image.account}:repository/${image.repository}`;
   const logGroups = $interpolate`arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/*`;
   const statements = [
-    ...bucketPermissions(bucket.arn, ENDPOINT_BUCKET_ACCESS),
+    // The jobs endpoint runs the same model with this role: its asynchronous inputs and answers too.
+    ...bucketPermissions(bucket.arn, JOBS_ENDPOINT_BUCKET_ACCESS),
     { actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], resources: [repositoryArn] },
     // GetAuthorizationToken is account-wide: IAM has no resource to scope it to (the one exception).
     { actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },

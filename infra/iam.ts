@@ -42,8 +42,8 @@ export function bucketPermissions(bucketArn: $util.Input<string>, access: Prefix
 
 /** The API: the registry, caches and bank manifests read-write, the CLIP model read-only. */
 export const API_BUCKET_ACCESS: PrefixAccess = {
-  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads, PREFIXES.clipVision],
-  write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads],
+  read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads, PREFIXES.clipVision, PREFIXES.jobs, PREFIXES.tenants],
+  write: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.uploads, PREFIXES.jobs],
 };
 
 /** The scheduled sweep: lists adapters/ and deletes the objects no row references (and those of stale pending rows). */
@@ -58,6 +58,20 @@ export const ENDPOINT_BUCKET_ACCESS: PrefixAccess = {
   read: [PREFIXES.adapters, PREFIXES.fused, PREFIXES.banks, PREFIXES.endpointModel],
   write: [],
 };
+
+/**
+ * The jobs' endpoint (same role, SageMaker Asynchronous Inference): also the invocations' inputs
+ * under jobs/, and it writes the answers and failures under the config's output and failure paths.
+ */
+export const JOBS_ENDPOINT_BUCKET_ACCESS: PrefixAccess = {
+  read: [...ENDPOINT_BUCKET_ACCESS.read, PREFIXES.jobs],
+  write: [PREFIXES.jobsOutput, PREFIXES.jobsFailures],
+};
+
+/** InvokeEndpointAsync on the jobs' endpoint alone (it names no inference component). */
+export function invokeEndpointAsyncPermission(endpointArn: $util.Input<string>): Permission {
+  return { actions: ["sagemaker:InvokeEndpointAsync"], resources: [endpointArn] };
+}
 
 /** InvokeEndpoint names the endpoint and, for a request to an inference component, the component too. */
 export function invokeEndpointPermission(endpointArn: $util.Input<string>, componentArn: $util.Input<string>): Permission {

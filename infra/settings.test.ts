@@ -8,6 +8,7 @@ describe("stage settings", () => {
       database: { kind: "aurora", minAcu: 0, maxAcu: 2, pauseAfterMinutes: 10 },
       api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
       endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
+      jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 1, runnerSchedule: "rate(1 minute)" },
       storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
       sweepSchedule: "rate(1 day)",
       logRetention: "1 week",
@@ -165,7 +166,19 @@ describe("validateSettings refuses values AWS would reject, naming the setting",
       { ...dev, sweepSchedule: "rate(1 fortnight)" },
       'stage setting sweepSchedule = "rate(1 fortnight)": must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
     ],
+    [
+      "a jobs runner schedule EventBridge cannot read",
+      { ...dev, jobs: { ...dev.jobs, runnerSchedule: "every minute" as "rate(1 minute)" } },
+      'stage setting jobs.runnerSchedule = "every minute": must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
+    ],
     ["a network mode that does not exist", { ...dev, network: "nat" as StageSettings["network"] }, 'stage setting network = "nat": must be "vpc" or "data-api"'],
+    ["jobs kept longer than the API allows", { ...dev, jobs: { ...dev.jobs, retentionDays: 31 } }, "stage setting jobs.retentionDays = 31: must be a whole number of days from 1 to 30"],
+    [
+      "no asynchronous invocation per instance",
+      { ...dev, jobs: { ...dev.jobs, maxConcurrentInvocationsPerInstance: 0 } },
+      "stage setting jobs.maxConcurrentInvocationsPerInstance = 0: must be a whole number from 1 to 1000",
+    ],
+    ["no instance for the jobs", { ...dev, jobs: { ...dev.jobs, maxInstances: 0 } }, "stage setting jobs.maxInstances = 0: must be a whole number ≥ 1"],
     ["no expiry of the fused cache", { ...dev, storage: { ...dev.storage, fusedExpiryDays: 0 } }, "stage setting storage.fusedExpiryDays = 0: must be a whole number of days ≥ 1"],
   ];
   test.each(cases)("%s", (_, settings, message) => {

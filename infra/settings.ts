@@ -60,6 +60,24 @@ export interface StageSettings {
     /** Memory one copy reserves on its instance (the inference component's MinMemoryRequiredInMb). */
     readonly copyMemoryMb: number;
   };
+  /**
+   * Asynchronous jobs (POST /v1/jobs) run on a second endpoint of the same model with SageMaker's
+   * AsyncInferenceConfig (InvokeEndpointAsync names no inference component): its instances scale
+   * from 0 on the queue's backlog.
+   */
+  readonly jobs: {
+    /** A job's results and objects (jobs/ in the bucket) are kept this long; the lifecycle rule removes leftovers a day later. */
+    readonly retentionDays: number;
+    /** AsyncInferenceConfig's MaxConcurrentInvocationsPerInstance: requests one instance takes from the queue at once. */
+    readonly maxConcurrentInvocationsPerInstance: number;
+    /** Instances the backlog may scale out to. */
+    readonly maxInstances: number;
+    /**
+     * How often the jobs runner function advances jobs (submits, collects, calls webhooks): an
+     * EventBridge schedule. A run with no active job lists the bucket and stops (the database stays paused).
+     */
+    readonly runnerSchedule: `rate(${string})` | `cron(${string})`;
+  };
   readonly storage: {
     /** The fused-adapter cache is content-addressed and rebuilt on demand: expire it. */
     readonly fusedExpiryDays: number;
@@ -105,6 +123,7 @@ const dev: StageSettings = {
   api: { memoryMb: 2048, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   // Scaled to zero after 15 idle minutes: the first request after that waits minutes for a GPU.
   endpoint: { instanceType: "ml.g4dn.xlarge", minCopies: 0, maxCopies: 1, scaleToZeroAfterMinutes: 15, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
+  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 1, runnerSchedule: "rate(1 minute)" },
   storage: { fusedExpiryDays: 7, uploadsExpiryDays: 1 },
   // Daily: a paused dev cluster is woken once a day, not every few minutes.
   sweepSchedule: "rate(1 day)",
@@ -121,6 +140,7 @@ const production: StageSettings = {
   api: { memoryMb: 3584, timeoutSeconds: 60, ephemeralStorageMb: 2048 },
   // One copy kept warm (SEMLA_ENDPOINT_MIN_COPIES=0 lets production scale to zero too).
   endpoint: { instanceType: "ml.g5.xlarge", minCopies: 1, maxCopies: 4, invocationsPerCopyPerMinute: 600, copyMemoryMb: 8192 },
+  jobs: { retentionDays: 7, maxConcurrentInvocationsPerInstance: 2, maxInstances: 2, runnerSchedule: "rate(1 minute)" },
   storage: { fusedExpiryDays: 30, uploadsExpiryDays: 1 },
   sweepSchedule: "rate(1 hour)",
   logRetention: "3 months",
@@ -202,14 +222,24 @@ export function validateSettings(settings: StageSettings): StageSettings {
   check(Number.isInteger(api.timeoutSeconds) && api.timeoutSeconds >= 1 && api.timeoutSeconds <= 900, "api.timeoutSeconds", "must be 1–900 s", api.timeoutSeconds);
   check(Number.isInteger(api.ephemeralStorageMb) && api.ephemeralStorageMb >= 512 && api.ephemeralStorageMb <= 10240, "api.ephemeralStorageMb", "must be 512–10240 MB", api.ephemeralStorageMb);
   checkEndpoint(endpoint);
+  const { jobs } = settings;
+  // The API's SEMLA_JOBS_RETENTION_SECONDS allows up to 30 days; SageMaker allows 1–1000 concurrent invocations per instance.
+  check(isWhole(jobs.retentionDays) && jobs.retentionDays >= 1 && jobs.retentionDays <= 30, "jobs.retentionDays", "must be a whole number of days from 1 to 30", jobs.retentionDays);
+  check(
+    isWhole(jobs.maxConcurrentInvocationsPerInstance) && jobs.maxConcurrentInvocationsPerInstance >= 1 && jobs.maxConcurrentInvocationsPerInstance <= 1000,
+    "jobs.maxConcurrentInvocationsPerInstance",
+    "must be a whole number from 1 to 1000",
+    jobs.maxConcurrentInvocationsPerInstance,
+  );
+  check(isWhole(jobs.maxInstances) && jobs.maxInstances >= 1, "jobs.maxInstances", "must be a whole number ≥ 1", jobs.maxInstances);
   check(Number.isInteger(storage.fusedExpiryDays) && storage.fusedExpiryDays >= 1, "storage.fusedExpiryDays", "must be a whole number of days ≥ 1", storage.fusedExpiryDays);
   check(Number.isInteger(storage.uploadsExpiryDays) && storage.uploadsExpiryDays >= 1, "storage.uploadsExpiryDays", "must be a whole number of days ≥ 1", storage.uploadsExpiryDays);
-  check(
-    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(settings.sweepSchedule),
-    "sweepSchedule",
-    'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"',
-    settings.sweepSchedule,
-  );
+  for (const [name, schedule] of [
+    ["sweepSchedule", settings.sweepSchedule],
+    ["jobs.runnerSchedule", jobs.runnerSchedule],
+  ] as const) {
+    check(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(schedule), name, 'must be an EventBridge schedule, e.g. "rate(1 hour)" or "cron(0 3 * * ? *)"', schedule);
+  }
   return settings;
 }
 

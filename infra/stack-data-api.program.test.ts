@@ -2,7 +2,7 @@ import path from "node:path";
 import { parseConfig } from "@semla/service/config";
 import { beforeAll, describe, expect, test } from "vitest";
 import { DATA_API_VPC_LAYOUT } from "./settings";
-import { API_KEY_SHA256, DEPLOY_ENV } from "./testing/fixtures";
+import { API_KEY_SHA256, DEPLOY_ENV, JOBS_WEBHOOK_SECRET } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, ROOT, runStack } from "./testing/mock-stack";
 
@@ -70,8 +70,8 @@ describe("the database of a data-api stack", () => {
 });
 
 describe("the functions of a data-api stack", () => {
-  test("the API, the migrator and the sweeper run outside any VPC", () => {
-    for (const name of ["Api", "Migrator", "Sweeper"]) expect([name, fn(name).vpcConfig]).toEqual([name, undefined]);
+  test("the API, the jobs runner, the migrator and the sweeper run outside any VPC", () => {
+    for (const name of ["Api", "JobsRunner", "Migrator", "Sweeper"]) expect([name, fn(name).vpcConfig]).toEqual([name, undefined]);
   });
 
   test("the API reads the cluster, its secret and the database's name instead of a URL (no password, no RDS CA)", () => {
@@ -81,6 +81,9 @@ describe("the functions of a data-api stack", () => {
       SEMLA_BACKEND: "sagemaker",
       SEMLA_SAGEMAKER_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
       SEMLA_SAGEMAKER_INFERENCE_COMPONENT: "semla-serve-dev-segmenter",
+      SEMLA_SAGEMAKER_ASYNC_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "JobsEndpoint").state.name,
+      SEMLA_JOBS_RETENTION_SECONDS: String(7 * 86_400),
+      SEMLA_JOBS_WEBHOOK_SECRET: JOBS_WEBHOOK_SECRET,
       SEMLA_MODELS_PREFIX: "models/clip-vision/",
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
@@ -105,8 +108,9 @@ describe("the IAM of a data-api stack", () => {
 
   test("the API: its bucket prefixes, its endpoint, then the Data API on the one cluster and its one secret", () => {
     const statements = policy("ApiRole");
-    expect(statements.length).toBe(3 + 1 + 2);
-    expect(statements.slice(4)).toEqual(DATA_API_STATEMENTS);
+    // Bucket (3), InvokeEndpoint, InvokeEndpointAsync (the jobs endpoint), the Data API (2).
+    expect(statements.length).toBe(3 + 2 + 2);
+    expect(statements.slice(5)).toEqual(DATA_API_STATEMENTS);
   });
 
   test("the sweeper: adapters/ and the Data API", () => {
@@ -125,14 +129,14 @@ describe("the IAM of a data-api stack", () => {
   test('no statement anywhere has a "*" resource, except for the actions IAM cannot scope', () => {
     const unscopable = new Set(["ecr:GetAuthorizationToken"]);
     const statements = allStatements(stack);
-    // The VPC stack's 4 + 2 + 5, the Data API's 2 for each of the three functions.
-    expect(statements.length).toBe(4 + 2 + 5 + 3 * 2);
+    // The VPC stack's 5 + 5 + 2 + 6, the Data API's 2 for each of the four functions.
+    expect(statements.length).toBe(5 + 5 + 2 + 6 + 4 * 2);
     const wildcards = statements.filter(({ statement }) => asList(statement.Resource).some((r) => r === "*" || r.endsWith(":*:*")));
     expect(wildcards.flatMap(({ statement }) => asList(statement.Action)).filter((action) => !unscopable.has(action))).toEqual([]);
     expect(statements.flatMap(({ statement }) => asList(statement.Action)).filter((action) => action.endsWith(":*"))).toEqual([]);
     const dataApi = statements.filter(({ statement }) => asList(statement.Action).some((action) => action.startsWith("rds-data:") || action.startsWith("secretsmanager:")));
     expect(dataApi.map(({ owner, statement }) => `${owner} ${asList(statement.Resource).join(",")}`).sort()).toEqual(
-      ["ApiRole", "MigratorRole", "SweeperRole"].flatMap((role) => [`${role} ${CLUSTER_ARN}`, `${role} ${SECRET_ARN}`]).sort(),
+      ["ApiRole", "JobsRunnerRole", "MigratorRole", "SweeperRole"].flatMap((role) => [`${role} ${CLUSTER_ARN}`, `${role} ${SECRET_ARN}`]).sort(),
     );
   });
 });

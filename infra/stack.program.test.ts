@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { migrationsDigest } from "./migrations";
 import { VPC_LAYOUT } from "./settings";
-import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE } from "./testing/fixtures";
+import { API_KEY_SHA256, DEPLOY_ENV, ENDPOINT_IMAGE, JOBS_WEBHOOK_SECRET } from "./testing/fixtures";
 import { allStatements, asList } from "./testing/iam-statements";
 import { type MockStack, platformVersions, ROOT, runStack } from "./testing/mock-stack";
 
@@ -39,6 +39,8 @@ describe("the dev stack", () => {
         "sst:aws:Aurora Database",
         "sst:aws:Bucket Bucket",
         "sst:aws:Function Api",
+        "sst:aws:Function JobsRunner",
+        "sst:aws:Cron JobsRound",
         "sst:aws:Function Migrator",
         "sst:aws:Function Sweeper",
         "sst:aws:Cron Sweep",
@@ -129,10 +131,11 @@ describe("network", () => {
 });
 
 describe("storage", () => {
-  test("the fused cache expires after 7 days and uploads after 1", () => {
+  test("the fused cache expires after 7 days, uploads after 1, jobs a day after their 7-day retention", () => {
     expect(stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "BucketLifecycle").inputs.rules).toEqual([
       { id: "expire-fused", status: "Enabled", filter: { prefix: "fused/" }, expiration: { days: 7 } },
       { id: "expire-uploads", status: "Enabled", filter: { prefix: "uploads/" }, expiration: { days: 1 } },
+      { id: "expire-jobs", status: "Enabled", filter: { prefix: "jobs/" }, expiration: { days: 8 } },
     ]);
   });
 
@@ -183,6 +186,9 @@ describe("the API function", () => {
       SEMLA_BACKEND: "sagemaker",
       SEMLA_SAGEMAKER_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.name,
       SEMLA_SAGEMAKER_INFERENCE_COMPONENT: COMPONENT,
+      SEMLA_SAGEMAKER_ASYNC_ENDPOINT: stack.one("aws:sagemaker/endpoint:Endpoint", "JobsEndpoint").state.name,
+      SEMLA_JOBS_RETENTION_SECONDS: String(7 * 86_400),
+      SEMLA_JOBS_WEBHOOK_SECRET: JOBS_WEBHOOK_SECRET,
       SEMLA_MODELS_PREFIX: "models/clip-vision/",
       SEMLA_DATA_DIR: "/tmp/semla",
       SEMLA_LOG_LEVEL: "info",
@@ -200,6 +206,7 @@ describe("the API function", () => {
     // Builds finish in any order.
     expect(stack.builds.map((build) => [build.functionID, build.input.links]).sort(([a], [b]) => String(a).localeCompare(String(b)))).toEqual([
       ["Api", {}],
+      ["JobsRunner", {}],
       ["Migrator", {}],
       ["Sweeper", {}],
     ]);
@@ -225,20 +232,30 @@ describe("the API function", () => {
 });
 
 describe("least-privilege IAM", () => {
-  test("the API reads and writes its prefixes, reads the CLIP model, lists only those prefixes, invokes only its endpoint's component", () => {
+  test("the API reads and writes its prefixes (jobs/ too), reads the CLIP model and tenants' image folders, lists only those prefixes, invokes only its endpoint's component and the jobs endpoint", () => {
     const role = stack.one("aws:iam/role:Role", "ApiRole").inputs;
     const arn = `arn:aws:s3:::${bucket}`;
     const endpointArn = stack.one("aws:sagemaker/endpoint:Endpoint", "Endpoint").state.arn as string;
+    const jobsArn = stack.one("aws:sagemaker/endpoint:Endpoint", "JobsEndpoint").state.arn as string;
     expect(JSON.parse(role.inlinePolicies[0].policy as string).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`, `${arn}/models/clip-vision/*`] },
-      { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`] },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`, `${arn}/models/clip-vision/*`, `${arn}/jobs/*`, `${arn}/tenants/*`],
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+        Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/uploads/*`, `${arn}/jobs/*`],
+      },
       {
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: [arn],
-        Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "uploads/*", "models/clip-vision/*"] } },
+        Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "uploads/*", "models/clip-vision/*", "jobs/*", "tenants/*"] } },
       },
       { Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: [endpointArn, `arn:aws:sagemaker:us-east-1:123456789012:inference-component/${COMPONENT}`] },
+      { Effect: "Allow", Action: ["sagemaker:InvokeEndpointAsync"], Resource: [jobsArn] },
     ]);
   });
 
@@ -257,12 +274,18 @@ describe("least-privilege IAM", () => {
     }
   });
 
-  test("the endpoint reads adapters, fused adapters, bank manifests and its model, pulls its one repository, writes its logs", () => {
+  test("the endpoint reads adapters, fused adapters, bank manifests, its model and jobs' inputs, writes only jobs' answers, pulls its one repository, writes its logs", () => {
     const arn = `arn:aws:s3:::${bucket}`;
     const logs = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*";
     expect(JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", "EndpointRolePolicy").inputs.policy as string).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/models/endpoint/*`] },
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [arn], Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "models/endpoint/*"] } } },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/adapters/*`, `${arn}/fused/*`, `${arn}/banks/*`, `${arn}/models/endpoint/*`, `${arn}/jobs/*`] },
+      { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"], Resource: [`${arn}/jobs/output/*`, `${arn}/jobs/failures/*`] },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [arn],
+        Condition: { StringLike: { "s3:prefix": ["adapters/*", "fused/*", "banks/*", "models/endpoint/*", "jobs/*", "jobs/output/*", "jobs/failures/*"] } },
+      },
       {
         Effect: "Allow",
         Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
@@ -276,7 +299,8 @@ describe("least-privilege IAM", () => {
   test('no statement anywhere has a "*" resource, except for the actions IAM cannot scope', () => {
     const unscopable = new Set(["ecr:GetAuthorizationToken"]);
     const statements = allStatements(stack);
-    expect(statements.length).toBe(4 + 2 + 5);
+    // The API's and the jobs runner's (the same), the migrator's, the endpoint's.
+    expect(statements.length).toBe(5 + 5 + 2 + 6);
     const wildcards = statements.filter(({ statement }) => asList(statement.Resource).some((r) => r === "*" || r.endsWith(":*:*")));
     expect(wildcards.flatMap(({ statement }) => asList(statement.Action)).filter((action) => !unscopable.has(action))).toEqual([]);
     expect(statements.flatMap(({ statement }) => asList(statement.Action)).filter((action) => action.endsWith(":*"))).toEqual([]);
@@ -388,7 +412,8 @@ describe("the endpoint", () => {
       minCapacity: 0,
       maxCapacity: 1,
     });
-    expect(stack.ofType("aws:appautoscaling/policy:Policy").map((policy) => policy.name)).toEqual(["EndpointScaleToZeroPolicy", "EndpointScaleFromZeroPolicy"]);
+    const policies = stack.ofType("aws:appautoscaling/policy:Policy").map((policy) => policy.name);
+    expect(policies.filter((name) => name.startsWith("Endpoint"))).toEqual(["EndpointScaleToZeroPolicy", "EndpointScaleFromZeroPolicy"]);
   });
 
   test("after 15 minutes without a request (or a refused one) the copies are set to 0", () => {

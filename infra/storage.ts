@@ -11,6 +11,12 @@ export const PREFIXES = {
   clipVision: "models/clip-vision/",
   /** The endpoint's model artifacts (models.json + ONNX files), mounted at /opt/ml/model. */
   endpointModel: "models/endpoint/",
+  /** Asynchronous jobs: each job's images, invocation inputs and masks under jobs/<id>/, SageMaker's answers under output/ and failures/. */
+  jobs: "jobs/",
+  jobsOutput: "jobs/output/",
+  jobsFailures: "jobs/failures/",
+  /** Tenants' image folders a job may name (tenants/<tenant>/images/…): read by the API, written by the operator. */
+  tenants: "tenants/",
 } as const;
 
 /**
@@ -24,6 +30,8 @@ export function createStorage(settings: StageSettings) {
     lifecycle: [
       { id: "expire-fused", prefix: PREFIXES.fused, expiresIn: `${settings.storage.fusedExpiryDays} days` },
       { id: "expire-uploads", prefix: PREFIXES.uploads, expiresIn: `${settings.storage.uploadsExpiryDays} days` },
+      // The API removes an expired job's objects; this catches what a crash or a late answer left.
+      { id: "expire-jobs", prefix: PREFIXES.jobs, expiresIn: `${settings.jobs.retentionDays + 1} days` },
     ],
   });
   return { bucket };

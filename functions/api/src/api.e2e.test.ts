@@ -74,6 +74,10 @@ describe("SemLA Serve API end to end", () => {
         "/v1/blobs/upload",
         "/v1/embed",
         "/v1/fuse",
+        "/v1/jobs",
+        "/v1/jobs/webhook-secret",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/items/{index}/mask",
         "/v1/libraries",
         "/v1/libraries/{id}",
         "/v1/models",
@@ -85,6 +89,8 @@ describe("SemLA Serve API end to end", () => {
       ]);
       // Request bodies inline (a defaulted field is optional in a request), so generated types take the README's requests.
       expect(reply.body!.paths["/v1/segment"].post.requestBody.content["application/json"].schema.required).toEqual(["libraryId", "classNames"]);
+      expect(reply.body!.paths["/v1/jobs"].post.requestBody.content["application/json"].schema.required).toEqual(["libraryId", "classNames"]);
+      expect(Object.keys(reply.body!.paths["/v1/jobs"].post.responses).sort()).toEqual(["202", "400", "401", "404", "409", "413", "415", "429", "500", "503"]);
     });
 
     it("GET /v1/models states the served pack: the ids and dimension a library for it names, the modules adapters may target", async () => {

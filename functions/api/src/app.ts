@@ -28,6 +28,7 @@ import { fuseRoutes } from "./routes/fuse.js";
 import { healthRoutes } from "./routes/health.js";
 import { imagesRoutes } from "./routes/images.js";
 import { inferenceRoutes } from "./routes/inference.js";
+import { type JobsDeps, jobsRoutes } from "./routes/jobs.js";
 import { librariesRoutes } from "./routes/libraries.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
@@ -40,6 +41,8 @@ export interface AppDeps extends ApiDeps {
   readonly centroidOfImages?: CentroidOfImages;
   /** Test images the console's Try it page offers (the embedded default's demo library's). */
   readonly demoImages?: readonly DemoImage[];
+  /** Asynchronous jobs (POST /v1/jobs); absent, those routes answer 501. */
+  readonly jobs?: JobsDeps;
 }
 
 export const API_VERSION = "0.1.0";
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps) {
     .route("/", imagesRoutes(routeDeps))
     .route("/", inferenceRoutes(routeDeps))
     .route("/", fuseRoutes(routeDeps))
+    .route("/", jobsRoutes(routeDeps))
     .route("/", statsRoutes(routeDeps))
     .route("/", adminRoutes({ ...routeDeps, apiKeys }))
     .route("/", docsRoutes())

@@ -14,7 +14,18 @@ export {
   type ServerFile,
 } from "@semla/service/data-folder";
 export { API_VERSION, type App, type AppDeps, createApp } from "./app.js";
-export { type CapacityWait, type Client, createClient, SCALING_FROM_ZERO, type WaitForCapacityOptions, waitForCapacity } from "./client.js";
+export {
+  type CapacityWait,
+  type Client,
+  createClient,
+  SCALING_FROM_ZERO,
+  SIGNATURE_HEADER,
+  signWebhook,
+  type VerifyOptions,
+  verifyWebhook,
+  type WaitForCapacityOptions,
+  waitForCapacity,
+} from "./client.js";
 export { type ApiKeyView, apiKeyView, TenantSchema } from "./routes/admin.js";
 export { type RunningServer, startNodeServer, startServer } from "./server.js";
 export { createServices, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceOptions, type Services } from "./services.js";

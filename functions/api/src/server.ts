@@ -3,6 +3,7 @@ import { startTracingFromEnv } from "@semla/observability/tracing-sdk";
 import type { ApiConfig } from "@semla/service/config";
 import { type App, createApp } from "./app.js";
 import { ApiError, errorReply } from "./http/errors.js";
+import { startPeriodicJobs } from "./jobs/periodic.js";
 import type { DemoImage } from "./routes/console.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import type { Services } from "./services.js";
@@ -29,8 +30,9 @@ export function startMetricsServer(metrics: NonNullable<Services["metrics"]>, { 
 /**
  * The API as a long-lived Node server (`semla serve`, the embedded default): the app over HTTP, and
  * the registry's sweep at start and every SEMLA_SWEEP_INTERVAL_MS (what interrupted uploads left);
- * the metrics port when SEMLA_METRICS_PORT names one, and traces when an OTLP endpoint is configured.
- * close() stops the sweep, then the servers; the services stay the caller's.
+ * the jobs' rounds every SEMLA_JOBS_POLL_MS; the metrics port when SEMLA_METRICS_PORT names one, and
+ * traces when an OTLP endpoint is configured.
+ * close() stops the jobs and the sweep, then the servers; the services stay the caller's.
  */
 export async function startNodeServer(services: Services, config: ApiConfig, options: { demoImages?: readonly DemoImage[] } = {}): Promise<RunningServer> {
   const tracing = await startTracingFromEnv("semla-api", { ...process.env, SEMLA_OTLP_ENDPOINT: config.SEMLA_OTLP_ENDPOINT });
@@ -39,10 +41,12 @@ export async function startNodeServer(services: Services, config: ApiConfig, opt
   const metricsServer =
     metricsPort !== undefined && services.metrics ? await startMetricsServer(services.metrics, { port: metricsPort, hostname: config.SEMLA_METRICS_HOST ?? config.SEMLA_HOST }) : undefined;
   const sweeper = startPeriodicSweep(services, { intervalMs: config.SEMLA_SWEEP_INTERVAL_MS, logger: services.logger });
+  const jobs = startPeriodicJobs(services.jobs.runner, { intervalMs: config.SEMLA_JOBS_POLL_MS, logger: services.logger });
   return {
     url: server.url,
     port: server.port,
     async close() {
+      await jobs.stop();
       await sweeper.stop();
       await metricsServer?.close();
       await server.close();

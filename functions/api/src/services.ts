@@ -4,10 +4,12 @@ import type { ModelPack } from "@semla/models";
 import { createLogger, errorFields, type Logger } from "@semla/observability";
 import { createPrometheusMetrics } from "@semla/observability/prometheus";
 import { checkEmbeddingModel } from "@semla/pipeline";
-import { type ContributionStore, createApiKeyStore, createContributionStore, createCoverageEventStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
+import { type ContributionStore, createApiKeyStore, createContributionStore, createCoverageEventStore, createJobStore, type DrizzleAdapterIndex, pingDatabase } from "@semla/registry";
 import { locateModels, openBackend, openPipeline, openRegistry, openSageMakerBackend, publicUrlOf, type Registry, type ServiceConfig } from "@semla/service";
 import type { AppDeps } from "./app.js";
 import { recordAfterAnswer } from "./contributions/after-answer.js";
+import { createJobRunner } from "./jobs/runner.js";
+import type { JobsDeps } from "./routes/jobs.js";
 import type { ServedModels } from "./routes/models.js";
 
 export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
@@ -15,6 +17,7 @@ export { openRegistry, openSageMakerBackend, publicUrlOf, type Registry };
 export interface Services extends AppDeps {
   readonly index: DrizzleAdapterIndex;
   readonly models: ModelPack;
+  readonly jobs: JobsDeps;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,25 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       closers.push(() => afterAnswer.settled());
       contributions = afterAnswer;
     }
+    const jobStore = createJobStore(index.db);
+    const webhookSecret = config.SEMLA_JOBS_WEBHOOK_SECRET;
+    const jobs: JobsDeps = {
+      store: jobStore,
+      // SageMaker's asynchronous invocations where the backend has them; else each image runs here.
+      runner: createJobRunner({
+        jobs: jobStore,
+        store,
+        pipeline,
+        ...(backend.async ? { async: backend.async } : {}),
+        contributions,
+        logger,
+        ...(webhookSecret ? { webhookSecret } : {}),
+        webhookAllowPrivate: config.SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE,
+      }),
+      retentionSeconds: config.SEMLA_JOBS_RETENTION_SECONDS,
+      webhookAllowPrivate: config.SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE,
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
     return {
       index,
       store,
@@ -87,6 +109,7 @@ export async function createServices(config: ServiceConfig, options: ServiceOpti
       apiKeys: createApiKeyStore(index.db),
       contributions,
       coverageEvents,
+      jobs,
       logger,
       bodyLimitBytes: config.SEMLA_BODY_LIMIT_BYTES,
       ...(config.SEMLA_CORS_ORIGINS ? { corsOrigins: config.SEMLA_CORS_ORIGINS } : {}),

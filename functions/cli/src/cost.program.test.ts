@@ -22,19 +22,19 @@ describe("semla cost", () => {
   it("prints the stage's costs, and a month at the given traffic", async () => {
     const result = await semla(["cost", "--stage", "dev", "--requests-per-month", "100000"]);
     expect(result).toEqual({ code: 0, stdout: formatStageCosts("dev", stageSettings("dev"), 100_000), stderr: "" });
-    expect(result.stdout).toContain("100,000 requests a month: $5.88 (one burst, 1 wake-up) to $543.20 (spread out, 2,190 wake-ups)");
+    expect(result.stdout).toContain("100,000 requests a month: $6.55 (one burst, 1 wake-up) to $543.88 (spread out, 2,190 wake-ups)");
   });
 
   it("costs what a deploy would create: SEMLA_ENDPOINT_MIN_COPIES=0 scales production to zero", async () => {
     const result = await semla(["cost", "--stage", "production"], { SEMLA_ENDPOINT_MIN_COPIES: "0" });
     expect(result.stdout).toBe(formatStageCosts("production", stageSettings("production", { minCopies: "0" })));
-    expect(result.stdout).toMatch(/at rest, per month:\n(.*\n)* {2}total +\$59\.97\n/);
+    expect(result.stdout).toMatch(/at rest, per month:\n(.*\n)* {2}total +\$60\.75\n/);
   });
 
   it("SEMLA_NETWORK=vpc puts dev's functions back in the VPC, with its interface endpoint", async () => {
     const result = await semla(["cost", "--stage", "dev"], { SEMLA_NETWORK: "vpc" });
     expect(result.stdout).toBe(formatStageCosts("dev", stageSettings("dev", { network: "vpc" })));
-    expect(result.stdout).toMatch(/at rest, per month:\n(.*\n)* {2}total +\$16\.30\n/);
+    expect(result.stdout).toMatch(/at rest, per month:\n(.*\n)* {2}total +\$16\.98\n/);
   });
 
   it("refuses settings a deploy would refuse, naming the variable (exit 1), and a missing --stage (exit 2)", async () => {

@@ -11,6 +11,7 @@ import { type Client as FetchClient } from "openapi-fetch";
 import type { paths } from "./openapi.js";
 export type { components, operations, paths } from "./openapi.js";
 export { type CapacityWait, DEFAULT_RETRY_AFTER_SECONDS, SCALING_FROM_ZERO, type WaitForCapacityOptions, waitForCapacity } from "./wait-for-capacity.js";
+export { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, signWebhook, type VerifyOptions, verifyWebhook } from "./webhook.js";
 /** The client: `GET`, `POST`, `PUT`, `DELETE` on the API's paths, each answering `{ data, error, response }`. */
 export type Client = FetchClient<paths>;
 export interface ClientOptions {

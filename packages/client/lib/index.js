@@ -9,6 +9,7 @@
  */
 import createFetchClient, {} from "openapi-fetch";
 export { DEFAULT_RETRY_AFTER_SECONDS, SCALING_FROM_ZERO, waitForCapacity } from "./wait-for-capacity.js";
+export { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, signWebhook, verifyWebhook } from "./webhook.js";
 /**
  * A client of the API at `baseUrl` (e.g. "http://127.0.0.1:8080"), sending `apiKey` as
  * `Authorization: Bearer <key>` when given (the admin routes take the admin token the same way).

@@ -288,6 +288,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit an asynchronous segmentation job
+         * @description Segments one image, a list, or a folder later (SageMaker Asynchronous Inference: it waits for the GPU). Idempotent on the Idempotency-Key header or idempotencyKey.
+         */
+        post: operations["submitJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the tenant's webhook signing secret */
+        get: operations["getWebhookSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a job's status and results */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/items/{index}/mask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one image's mask from a job */
+        get: operations["getJobMask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/coverage": {
         parameters: {
             query?: never;
@@ -703,6 +774,52 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "expired";
+            idempotencyKey: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            /** @description Results and objects are removed then; the job answers `expired` */
+            expiresAt: string;
+            counts: {
+                total: number;
+                queued: number;
+                running: number;
+                succeeded: number;
+                failed: number;
+            };
+            items: {
+                index: number;
+                source: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed";
+                /** @description POST /v1/segment's answer, with `mask` the path of the PNG */
+                result: {
+                    [key: string]: unknown;
+                } | null;
+                error: {
+                    code: string;
+                    message: string;
+                    details: {
+                        [key: string]: unknown;
+                    };
+                } | null;
+                finishedAt: string | null;
+            }[];
+            webhook: {
+                url: string;
+                delivery: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
+        };
+        WebhookSecret: {
+            secret: string;
+            header: string;
         };
         CoverageGaps: {
             libraryId: string;
@@ -2821,6 +2938,430 @@ export interface operations {
             };
             /** @description The inference backend did not answer in time; retry after the Retry-After header's seconds */
             504: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    libraryId: string;
+                    /** @description Open vocabulary; mask pixel value = index */
+                    classNames: string[];
+                    /** @description As POST /v1/segment's */
+                    options?: {
+                        /** @description How many nearest adapters to fuse (default 5; uniform: every adapter) */
+                        k?: number;
+                        /** @description Softmax temperature over similarities (default 0.05) */
+                        temperature?: number;
+                        /**
+                         * @description Distance metric (default: the library's, served by its HNSW index; the other is an exact scan)
+                         * @enum {string}
+                         */
+                        metric?: "euclidean" | "cosine";
+                        /**
+                         * @description Adapter ids or names never chosen (leave-one-out)
+                         * @default []
+                         */
+                        exclude?: string[];
+                        /**
+                         * @description Exact scan instead of the HNSW index
+                         * @default false
+                         */
+                        exact?: boolean;
+                        /** @description HNSW candidate list size (recall against latency) */
+                        efSearch?: number;
+                        /**
+                         * @description What an out-of-library image gets: fuse (SemLA's behaviour), zeroshot (the base model) or refuse (422); default the library's policy
+                         * @enum {string}
+                         */
+                        coverage?: "fuse" | "zeroshot" | "refuse";
+                        /**
+                         * @default semla
+                         * @enum {string}
+                         */
+                        mode?: "semla" | "uniform" | "zeroshot" | "adapter";
+                        /** @description Adapter id or name (mode adapter) */
+                        adapter?: string;
+                        /**
+                         * @description How the chosen adapters are combined (PEFT add_weighted_adapter)
+                         * @default {
+                         *       "combination": "cat"
+                         *     }
+                         */
+                        fusion?: {
+                            /** @enum {string} */
+                            combination: "cat";
+                        } | {
+                            /** @enum {string} */
+                            combination: "linear";
+                        } | {
+                            /** @enum {string} */
+                            combination: "ties";
+                            /** @description fraction of entries kept by pruning (PEFT `density`) */
+                            density: number;
+                            /**
+                             * @description how TIES elects the sign of each entry
+                             * @default total
+                             * @enum {string}
+                             */
+                            majoritySign?: "total" | "frequency";
+                        } | {
+                            /** @enum {string} */
+                            combination: "dare_linear";
+                            /** @description fraction of entries kept by pruning (PEFT `density`) */
+                            density: number;
+                            /**
+                             * @description seed of the DARE drop masks (reproducible)
+                             * @default 0
+                             */
+                            seed?: number;
+                        } | {
+                            /** @enum {string} */
+                            combination: "dare_ties";
+                            /** @description fraction of entries kept by pruning (PEFT `density`) */
+                            density: number;
+                            /**
+                             * @description how TIES elects the sign of each entry
+                             * @default total
+                             * @enum {string}
+                             */
+                            majoritySign?: "total" | "frequency";
+                            /**
+                             * @description seed of the DARE drop masks (reproducible)
+                             * @default 0
+                             */
+                            seed?: number;
+                        } | {
+                            /** @enum {string} */
+                            combination: "magnitude_prune";
+                            /** @description fraction of entries kept by pruning (PEFT `density`) */
+                            density: number;
+                        } | {
+                            /** @enum {string} */
+                            combination: "svd";
+                            /** @description rank of the fused adapter, at most min(in, out) of every module; default: the largest input rank */
+                            rank?: number;
+                            /** @description quantile at which to clamp the factors (PEFT `svd_clamp`) */
+                            clamp?: number;
+                        };
+                    };
+                    /**
+                     * Format: byte
+                     * @description Encoded image (JPEG, PNG, WebP), base64
+                     */
+                    image?: string;
+                    /** @description uploadId of an image PUT through POST /v1/uploads/images (over 6 MB); used once */
+                    imageUpload?: string;
+                    /** @description Up to 100 images, each as image or imageUpload */
+                    images?: {
+                        /**
+                         * Format: byte
+                         * @description Encoded image (JPEG, PNG, WebP), base64
+                         */
+                        image?: string;
+                        /** @description uploadId of an image PUT through POST /v1/uploads/images (over 6 MB); used once */
+                        imageUpload?: string;
+                    }[];
+                    /** @description A folder of your images in the bucket, under tenants/<tenant>/images/ (up to 100 objects) */
+                    prefix?: string;
+                    /**
+                     * Format: uri
+                     * @description Called (POST, JSON) when the job ends, signed in the Semla-Signature header (GET /v1/jobs/webhook-secret)
+                     */
+                    webhook?: string;
+                    /** @description Or the Idempotency-Key header: the same key and request answer the same job */
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The job (queued), or the one the same idempotency key made */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After header's seconds. backend.scaling-from-zero: the GPU is scaling from zero (minutes), details.state and details.retryAfterSeconds say so */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's secret that signs its webhooks: Semla-Signature: t=<unix seconds>,v1=hex(HMAC-SHA256(secret, t + "." + raw body)) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After header's seconds. backend.scaling-from-zero: the GPU is scaling from zero (minutes), details.state and details.retryAfterSeconds say so */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's status and each image's result or error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After header's seconds. backend.scaling-from-zero: the GPU is scaling from zero (minutes), details.state and details.retryAfterSeconds say so */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobMask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                index: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image's mask: 8-bit greyscale PNG, pixel value = index into classNames */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: the platform in front of the API (API Gateway, a Lambda function URL at its concurrency limit) throttled the request. The body is the platform's, not this API's error shape; retry after a pause. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service's own failure (code api.internal); its details stay in the service's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After header's seconds. backend.scaling-from-zero: the GPU is scaling from zero (minutes), details.state and details.retryAfterSeconds say so */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;

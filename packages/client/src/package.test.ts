@@ -46,6 +46,8 @@ describe("the @semla/client package is ready to publish", () => {
       "lib/openapi.js",
       "lib/wait-for-capacity.d.ts",
       "lib/wait-for-capacity.js",
+      "lib/webhook.d.ts",
+      "lib/webhook.js",
       "package.json",
     ]);
   });

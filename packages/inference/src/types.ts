@@ -117,5 +117,31 @@ export interface InferenceBackend {
    * probe of an endpoint is an invocation, which would wake a GPU scaled to zero.
    */
   ready?(signal?: AbortSignal): Promise<void>;
+  /** Deferred inference (SageMaker's asynchronous invocations); absent: jobs run through infer in this process. */
+  readonly async?: AsyncInference;
   close(): Promise<void>;
+}
+
+/** Where an inference run later (SageMaker Asynchronous Inference) will leave its answer, and how its adapter travelled. */
+export interface AsyncSubmission {
+  readonly inferenceId: string;
+  /** Keys in the bucket: the answer (the endpoint's response body) or the failure (its error body). */
+  readonly outputKey: string;
+  readonly failureKey: string;
+  readonly fusion: BackendResponse["fusion"];
+}
+
+export type AsyncOutcome =
+  | { readonly state: "pending" }
+  | { readonly state: "succeeded"; readonly response: BackendResponse }
+  | { readonly state: "failed"; readonly error: { readonly code: string; readonly message: string; readonly details: Readonly<Record<string, unknown>> } };
+
+/**
+ * Inference deferred to the backend's own queue: submit writes the invocation to the bucket and
+ * queues it; collect reads the answer once it is there (pending until then). The mixture is delivered
+ * at submission, as infer delivers it.
+ */
+export interface AsyncInference {
+  submit(request: InferenceRequest, at: { readonly inputKey: string; readonly inferenceId: string }, options?: InferOptions): Promise<AsyncSubmission>;
+  collect(submission: AsyncSubmission): Promise<AsyncOutcome>;
 }

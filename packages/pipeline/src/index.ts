@@ -11,9 +11,11 @@ export {
   type Pipeline,
   type PipelineDeps,
   type PipelineTimings,
+  type PreparedSegment,
   type RouteInput,
   type RouteResult,
   type SegmentInput,
   type SegmentResult,
 } from "./pipeline.js";
 export { activeAdapters } from "./retrieve.js";
+export { StageTimer } from "./stage-timer.js";

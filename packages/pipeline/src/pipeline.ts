@@ -1,6 +1,6 @@
 import type { AdapterSource, Adapters, Mixture } from "@semla/adapters";
 import type { coverage, fusion, LoraAdapter, routing } from "@semla/core";
-import type { BackendResponse, ClassScore, Embedder, InferenceBackend } from "@semla/inference";
+import type { BackendResponse, ClassScore, Embedder, InferenceBackend, InferenceRequest } from "@semla/inference";
 import { type Metrics, noopMetrics } from "@semla/observability";
 import { type AdapterIndex, type AdapterRecord, type CoverageEventStore, type LibraryRecord, RegistryError, requireLibrary } from "@semla/registry";
 import { SizedLru } from "@semla/storage";
@@ -139,10 +139,31 @@ export interface FuseResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/** segment's first half (embed, retrieve, coverage, plan, the backend's request), for inference the backend runs later (jobs). */
+export interface PreparedSegment {
+  readonly library: LibraryRecord;
+  readonly mode: SegmentMode;
+  readonly fusionOptions: fusion.FusionOptions;
+  /** null in zero-shot mode, and when an out-of-library query fell back to it (as SegmentResult's). */
+  readonly plan: routing.FusionPlan | null;
+  readonly contributions: readonly Contribution[];
+  /** As SegmentResult's: routed modes only. */
+  readonly coverage: CoverageAnswer | null;
+  /** What to hand the backend (infer now, or its async path). */
+  readonly request: InferenceRequest;
+  /** The stages so far; finish() it after the backend's. */
+  readonly timer: StageTimer;
+}
+
 export interface Pipeline {
   embed(image: Uint8Array, options?: { signal?: AbortSignal }): Promise<{ embedding: Float32Array; timings: Readonly<Record<string, number>> }>;
   route(input: RouteInput): Promise<RouteResult>;
   segment(input: SegmentInput): Promise<SegmentResult>;
+  /**
+   * segment up to the backend: everything the API does before inference, coverage included (refuse
+   * throws pipeline.out-of-library here too), for jobs, which defer the rest to the backend's queue.
+   */
+  prepareSegment(input: SegmentInput): Promise<PreparedSegment>;
   /** A fused adapter to take away: the selected adapters combined as the segment route would combine them. */
   fuse(input: FuseInput): Promise<FuseResult>;
 }
@@ -254,7 +275,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
   }
 
-  return {
+  const pipeline: Pipeline = {
     async embed(image, options = {}) {
       const timer = newTimer();
       const embedding = await timer.time("embed", () => embedOne(image, options.signal));
@@ -275,7 +296,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return { library: lib, embedding, plan: retrieved.plan, contributions: contributions(retrieved), coverage, timings: timer.finish() };
     },
 
-    async segment(input) {
+    async prepareSegment(input) {
       const timer = newTimer();
       const options = input.options ?? SEGMENT_DEFAULTS;
       const { signal } = input;
@@ -300,28 +321,44 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (retrieved) selected(lib, retrieved.plan);
       let mixture: Mixture | null = null;
       if (retrieved && retrieved.plan.adapters.length > 0) mixture = { sources: await sources(input.tenant, retrieved), options: options.fusion };
-      const response = await deps.backend.infer(
-        {
+      return {
+        library: lib,
+        mode: options.mode,
+        fusionOptions: options.fusion,
+        plan: retrieved?.plan ?? null,
+        contributions: retrieved ? contributions(retrieved) : [],
+        coverage,
+        request: {
           image: input.image,
           classNames: input.classNames,
           mixture,
           ...(input.requestId !== undefined && { requestId: input.requestId }),
           ...(mixture && { library: bankLibrary(deps.index, lib) }),
         },
-        { stage: (name, work) => timer.time(name, work), ...(signal && { signal }), ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }) },
-      );
+        timer,
+      };
+    },
+
+    async segment(input) {
+      const { timer, request, ...planned } = await pipeline.prepareSegment(input);
+      const { signal } = input;
+      const response = await deps.backend.infer(request, {
+        stage: (name, work) => timer.time(name, work),
+        ...(signal && { signal }),
+        ...(deps.inferenceTimeoutMs !== undefined && { timeoutMs: deps.inferenceTimeoutMs }),
+      });
       if (response.fusion) metrics.fusedCache(response.fusion.cached);
       return {
-        library: lib,
-        mode: options.mode,
+        library: planned.library,
+        mode: planned.mode,
         maskPng: response.maskPng,
         width: response.width,
         height: response.height,
         scores: response.scores,
-        plan: retrieved?.plan ?? null,
-        contributions: retrieved ? contributions(retrieved) : [],
-        coverage,
-        fusion: response.fusion && { options: options.fusion, ...response.fusion },
+        plan: planned.plan,
+        contributions: planned.contributions,
+        coverage: planned.coverage,
+        fusion: response.fusion && { options: planned.fusionOptions, ...response.fusion },
         adapter: response.adapter,
         timings: { stages: timer.finish(), backend: response.timings },
       };
@@ -367,4 +404,5 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return { library: lib, plan, contributions: picked.map((p) => p.contribution), adapter: fused.adapter, sha256: fused.sha256, timings: timer.finish() };
     },
   };
+  return pipeline;
 }

@@ -21,6 +21,17 @@ export function openSageMakerBackend(config: ServiceConfig, { adapters, store, m
     timeoutMs: config.SEMLA_BACKEND_TIMEOUT_MS,
     maxAttempts: config.SEMLA_BACKEND_MAX_ATTEMPTS,
     scaleFromZeroRetryAfterSeconds: config.SEMLA_SCALE_FROM_ZERO_RETRY_AFTER_SECONDS,
+    // Jobs go through SageMaker's asynchronous invocations, input and output in the bucket.
+    ...(config.SEMLA_BUCKET && store.kind === "s3"
+      ? {
+          async: {
+            endpointName: config.SEMLA_SAGEMAKER_ASYNC_ENDPOINT ?? (config.SEMLA_SAGEMAKER_ENDPOINT as string),
+            bucket: config.SEMLA_BUCKET,
+            store,
+            requestTtlSeconds: Math.min(21_600, config.SEMLA_JOBS_RETENTION_SECONDS),
+          },
+        }
+      : {}),
     ...(metrics && { metrics }),
   });
 }

@@ -44,6 +44,8 @@ export const ConfigSchema = z
     SEMLA_BACKEND: z.enum(["local", "sagemaker"]).default("local"),
     SEMLA_SAGEMAKER_ENDPOINT: optional,
     SEMLA_SAGEMAKER_INFERENCE_COMPONENT: optional,
+    /** The endpoint with an AsyncInferenceConfig that runs jobs (InvokeEndpointAsync names no inference component); default SEMLA_SAGEMAKER_ENDPOINT. */
+    SEMLA_SAGEMAKER_ASYNC_ENDPOINT: optional,
     /** A SageMaker runtime URL other than the region's (the reference endpoint on loopback, in tests). */
     SEMLA_SAGEMAKER_URL: optional.pipe(z.url().optional()),
     /**
@@ -58,6 +60,26 @@ export const ConfigSchema = z
      * 503 backend.scaling-from-zero at once with this Retry-After (seconds): the GPU takes minutes.
      */
     SEMLA_SCALE_FROM_ZERO_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    /**
+     * Asynchronous jobs (POST /v1/jobs): their results (and their objects under jobs/ in the bucket)
+     * expire this long after submission (the bucket's lifecycle rule on jobs/ removes what is left a
+     * day later).
+     */
+    SEMLA_JOBS_RETENTION_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(7 * 86_400),
+    /** HMAC-SHA256 key of the jobs' webhook signatures (Semla-Signature); unset: webhooks are refused. */
+    SEMLA_JOBS_WEBHOOK_SECRET: optional.pipe(z.string().min(16, "at least 16 characters").optional()),
+    /**
+     * Webhooks to private, loopback or link-local addresses (the service's own network, the cloud's
+     * metadata service) are refused unless this is true: for a receiver inside the network, or a test's.
+     */
+    SEMLA_JOBS_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+    /** The Node server advances jobs (submits, collects, calls webhooks, expires) this often; 0: only when a job is read. */
+    SEMLA_JOBS_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     /** Getting a PostgreSQL connection gives up after this (20 s: a paused Aurora cluster resumes in ~15 s). */
     SEMLA_DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     /** PostgreSQL cancels a statement after this (statement_timeout). */

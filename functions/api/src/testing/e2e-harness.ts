@@ -5,7 +5,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createAdapters } from "@semla/adapters";
 import { createEndpointApp } from "@semla/endpoint";
 import { type RunningServer as EndpointServer, startEndpointServer } from "@semla/endpoint/server";
-import { type InferenceComponentCapacity, sageMakerFront } from "@semla/endpoint/testing";
+import { AsyncInferenceQueue, type InferenceComponentCapacity, sageMakerFront } from "@semla/endpoint/testing";
 import { OnnxSegmenter } from "@semla/inference";
 import type { ModelPack } from "@semla/models";
 import { createLogger } from "@semla/observability";
@@ -25,6 +25,8 @@ export interface E2eStack {
   readonly logs: string[];
   /** The API's environment (without the port): to start another API process on the same services. */
   readonly env: Readonly<Record<string, string>>;
+  /** The endpoint's asynchronous invocations (with options.asyncInference). */
+  readonly asyncQueue: AsyncInferenceQueue | undefined;
   /** A fresh tenant with its API key. */
   tenant(name?: string): Promise<{ tenant: string; key: string }>;
   close(): Promise<void>;
@@ -43,6 +45,8 @@ export interface E2eStackOptions {
   readonly sagemakerUrl?: (endpointUrl: string) => Promise<string>;
   /** The endpoint hosts the segmenter as this inference component, with these copies (the API names it in each invocation). */
   readonly inferenceComponent?: { readonly name: string; readonly capacity: InferenceComponentCapacity };
+  /** The endpoint config has an AsyncInferenceConfig (output under jobs/output/, failures under jobs/failures/), with these instances at start. */
+  readonly asyncInference?: { readonly instances: number };
 }
 
 export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack> {
@@ -59,7 +63,9 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
 
   const segmenter = await OnnxSegmenter.fromPack(models, { executionProviders: ["cpu"], workers: 1 });
   const endpointApp = createEndpointApp({ segmenter, adapters: createAdapters({ store }), ready: () => true, logger: createLogger("error", () => {}) });
-  const endpoint: EndpointServer = await startEndpointServer(sageMakerFront(endpointApp, options.inferenceComponent ?? {}), {
+  const asyncQueue = options.asyncInference ? new AsyncInferenceQueue({ store, bucket, outputPrefix: "jobs/output/", failurePrefix: "jobs/failures/" }, options.asyncInference.instances) : undefined;
+  const front = sageMakerFront(endpointApp, { ...(options.inferenceComponent ? { capacity: options.inferenceComponent.capacity } : {}), ...(asyncQueue ? { asyncInference: asyncQueue } : {}) });
+  const endpoint: EndpointServer = await startEndpointServer(front, {
     port: 0,
     hostname: "127.0.0.1",
   });
@@ -89,6 +95,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     store,
     logs,
     env,
+    asyncQueue,
     async tenant(name = `tenant-${++tenants}-${randomBytes(3).toString("hex")}`) {
       const { key } = await services.apiKeys.create(name, "e2e");
       return { tenant: name, key };
@@ -96,6 +103,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     async close() {
       await server.close();
       await services.close();
+      await asyncQueue?.idle();
       await endpoint.close();
       await segmenter.close();
       await database.drop();

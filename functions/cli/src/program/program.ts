@@ -23,6 +23,7 @@ import { connect } from "../remote/connection.js";
 import { runCoverage } from "../remote/coverage.js";
 import { parseAdapterWeights, runFuse } from "../remote/fuse.js";
 import { COMBINATIONS, type FusionFlags, fusionFromFlags, type RoutingFlags, runRoute, runSegment } from "../remote/inference.js";
+import { getJob, printJob, submitJob, waitForJob } from "../remote/jobs.js";
 import { createLibrary, listLibraries, removeLibraries, updateLibrary } from "../remote/libraries.js";
 import { pullAdapter } from "../remote/pull.js";
 import { runServe } from "../serve.js";
@@ -466,6 +467,69 @@ export function buildProgram(outcome: Outcome = { code: EXIT.ok }): Command {
       const fusion = fusionFromFlags(fusionFlags(o));
       await runFuse(await at(o), { libraryId: o.library, target, fusion, out: path.resolve(o.out), ...routing });
       return EXIT.ok;
+    }),
+  );
+
+  const jobs = program
+    .command("jobs")
+    .summary("asynchronous segmentation: submit, get, wait")
+    .description("Asynchronous segmentation (POST /v1/jobs): the job waits for the GPU instead of the caller; its results are kept for the retention period.");
+  connectionOptions(
+    jobs
+      .command("submit")
+      .description("Submits images (or a folder of your images in the bucket) to be segmented later; prints the job (queued).")
+      .argument("[images...]", `the images (JPEG, PNG, WebP), up to ${LIMITS.jobImages}`)
+      .option("--prefix <folder/>", "instead of images: a folder of your images in the bucket (under tenants/<tenant>/images/)")
+      .requiredOption("--library <id>", "the library to route in")
+      .requiredOption("--classes <names>", "class names, comma-separated (mask pixel value = index)", listArg)
+      .addOption(new Option("--mode <mode>", "semla (routed, default), uniform, zeroshot (base model alone)").choices(["semla", "uniform", "zeroshot"]))
+      .option("--k <n>", "how many nearest adapters to fuse (default 5)", numberArg({ integer: true, min: 1, max: LIMITS.k }))
+      .option("--webhook <url>", "POSTed the job when it ends, signed (GET /v1/jobs/webhook-secret)")
+      .option("--key <idempotency-key>", "the same key and request answer the same job (a retried script submits once)"),
+  ).action(
+    act(outcome, async (images: string[], o: ConnectionOptions & { prefix?: string; library: string; classes: string[]; mode?: string; k?: number; webhook?: string; key?: string }) => {
+      if (images.length > 0 === (o.prefix !== undefined)) throw new UsageError("jobs submit takes images or --prefix, one of the two");
+      if (o.classes.length === 0) throw new UsageError("--classes needs at least one class name");
+      const job = await submitJob(await at(o), {
+        libraryId: o.library,
+        classNames: o.classes,
+        imagePaths: images.map((image) => path.resolve(image)),
+        prefix: o.prefix,
+        webhook: o.webhook,
+        idempotencyKey: o.key,
+        options: { ...(o.mode !== undefined ? { mode: o.mode } : {}), ...(o.k !== undefined ? { k: o.k } : {}) },
+      });
+      if (o.json) printJob(job, true);
+      else console.log(`job ${job.id} ${job.status} (${job.counts.total} image${job.counts.total === 1 ? "" : "s"}): semla jobs wait ${job.id}`);
+      return EXIT.ok;
+    }),
+  );
+  connectionOptions(
+    jobs.command("get").description("A job's status and each image's result or error (reading it advances it on a server without a background runner).").argument("<id>", "the job id"),
+  ).action(
+    act(outcome, async (id: string, o: ConnectionOptions) => {
+      printJob(await getJob(await at(o), id), o.json ?? false);
+      return EXIT.ok;
+    }),
+  );
+  connectionOptions(
+    jobs
+      .command("wait")
+      .description("Polls a job until it ends; exit status 0 when every image succeeded, 1 otherwise.")
+      .argument("<id>", "the job id")
+      .option("--timeout <seconds>", "give up after this long (exit 1; the job goes on)", numberArg({ min: 0 }), 3600)
+      .option("--interval <seconds>", "between polls", numberArg({ min: 0 }), 5)
+      .option("--out <dir>", "write each image's mask there as <index>.png (made if missing)"),
+  ).action(
+    act(outcome, async (id: string, o: ConnectionOptions & { timeout: number; interval: number; out?: string }) => {
+      const job = await waitForJob(await at(o), id, {
+        timeoutSeconds: o.timeout,
+        intervalSeconds: o.interval,
+        out: o.out === undefined ? undefined : path.resolve(o.out),
+        onProgress: (j) => process.stderr.write(`job ${j.id}: ${j.status}, ${j.counts.succeeded + j.counts.failed} of ${j.counts.total} done\n`),
+      });
+      printJob(job, o.json ?? false);
+      return job.status === "succeeded" ? EXIT.ok : EXIT.failed;
     }),
   );
 

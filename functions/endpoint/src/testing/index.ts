@@ -3,4 +3,4 @@
 export { type FakeSegmenter, fakeSegmenter, ONE_PIXEL_PNG } from "./fake-segmenter.js";
 export { gradientPng } from "./gradient-png.js";
 export { rawEnvelope } from "./raw-envelope.js";
-export { InferenceComponentCapacity, type SageMakerFrontOptions, sageMakerFront } from "./sagemaker-front.js";
+export { AsyncInferenceQueue, InferenceComponentCapacity, type SageMakerFrontOptions, sageMakerFront } from "./sagemaker-front.js";

@@ -101,4 +101,10 @@ export const LIMITS = {
    * request line and headers together, so a long URL gets the API's own 414 wherever it runs.
    */
   urlBytes: 8 * 1024,
+  /** Images of one asynchronous job (POST /v1/jobs: a list, or a folder of the bucket); more go in more jobs. */
+  jobImages: 100,
+  /** A job's client-supplied idempotency key (Idempotency-Key): a UUID or a caller's token. */
+  idempotencyKey: 255,
+  /** A job's webhook URL. */
+  webhookUrl: 2048,
 } as const;

@@ -1,14 +1,15 @@
-import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
+import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
 import { type Adapters, untimed } from "@semla/adapters";
 import { type Metrics, noopMetrics, traceCustomAttributes } from "@semla/observability";
 import type { BlobStore } from "@semla/storage";
 import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
 import { SAGEMAKER_PAYLOAD_LIMIT_BYTES } from "../transport/limits.js";
 import { decodeInferenceResponse, RESPONSE_CONTENT_TYPE } from "../transport/response.js";
-import type { BackendResponse, InferenceBackend, InferenceRequest, InferenceResponse, InferOptions, Invocation } from "../types.js";
+import type { AsyncInference, BackendResponse, InferenceBackend, InferenceRequest, InferenceResponse, InferOptions, Invocation } from "../types.js";
 import { deadline } from "./deadline.js";
 import { BackendError } from "./errors.js";
 import { backoffDelay, waitBeforeRetry } from "./retry.js";
+import { collectAsync, keyOfS3Uri, s3Uri } from "./sagemaker-async.js";
 import { createBankPlans } from "./sagemaker-bank.js";
 import { deliverMixture } from "./sagemaker-delivery.js";
 import { classifyInvocationError } from "./sagemaker-errors.js";
@@ -48,6 +49,12 @@ export interface SageMakerBackendOptions {
    * use, with the cat manifest as the fallback. Default true when a store is given.
    */
   readonly bankPlans?: boolean;
+  /**
+   * Asynchronous invocations (InvokeEndpointAsync): the input goes to this bucket (the store is that
+   * bucket), the endpoint config's AsyncInferenceConfig writes the output and failures there too.
+   * Absent: no async path (jobs run through infer).
+   */
+  readonly async?: { readonly endpointName?: string; readonly bucket: string; readonly store: BlobStore; readonly requestTtlSeconds?: number };
   /** Retries, time-outs and the adapter bytes each request sends are reported here. Default: counted nowhere. */
   readonly metrics?: Pick<Metrics, "backendRetry" | "backendTimeout" | "adapterBytes">;
 }
@@ -160,9 +167,57 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
     }
   }
 
+  /**
+   * InvokeEndpointAsync: the invocation is written to the bucket, SageMaker queues it (also while the
+   * endpoint has no instance: its queue is what scales it out) and answers at once with where the
+   * output or the failure will be. Not retried past the policy above: a throttled submission is
+   * tried again by the job's next round.
+   */
+  function asyncInference(settings: NonNullable<SageMakerBackendOptions["async"]>): AsyncInference {
+    return {
+      async submit(request, at, callOptions = {}) {
+        const asyncEndpoint = settings.endpointName ?? endpointName;
+        const stage = callOptions.stage ?? untimed;
+        const { invocation, fusion } = await deliverMixture(request, {
+          adapters: options.adapters,
+          ...(options.store && { store: options.store }),
+          payloadLimitBytes: limit,
+          stage,
+          ...(callOptions.signal && { signal: callOptions.signal }),
+        });
+        await settings.store.put(at.inputKey, encodeInvocation(invocation), { contentType: INVOCATION_CONTENT_TYPE });
+        let output: { OutputLocation?: string | undefined; FailureLocation?: string | undefined; InferenceId?: string | undefined };
+        try {
+          output = await client.send(
+            new InvokeEndpointAsyncCommand({
+              EndpointName: asyncEndpoint,
+              InputLocation: s3Uri(settings.bucket, at.inputKey),
+              InferenceId: at.inferenceId,
+              ContentType: INVOCATION_CONTENT_TYPE,
+              Accept: RESPONSE_CONTENT_TYPE,
+              ...(settings.requestTtlSeconds === undefined ? {} : { RequestTTLSeconds: settings.requestTtlSeconds }),
+            }),
+            callOptions.signal ? { abortSignal: callOptions.signal } : {},
+          );
+        } catch (error) {
+          throw classifyInvocationError(error, { ...context, endpointName: asyncEndpoint }).error;
+        }
+        if (!output.OutputLocation)
+          throw new BackendError("invalid-response", `endpoint ${asyncEndpoint} accepted the asynchronous invocation without an output location`, { endpointName: asyncEndpoint });
+        const outputKey = keyOfS3Uri(output.OutputLocation, settings.bucket);
+        // SageMaker names the failure location only when the config has a failure path; without one, failures would never be seen.
+        if (!output.FailureLocation)
+          throw new BackendError("invalid-response", `endpoint ${asyncEndpoint} gave no failure location: its AsyncInferenceConfig needs an S3FailurePath`, { endpointName: asyncEndpoint });
+        return { inferenceId: output.InferenceId ?? at.inferenceId, outputKey, failureKey: keyOfS3Uri(output.FailureLocation, settings.bucket), fusion };
+      },
+      collect: (submission) => collectAsync(settings.store, submission),
+    };
+  }
+
   return {
     kind: "sagemaker",
     infer,
+    ...(options.async ? { async: asyncInference(options.async) } : {}),
     close: async () => client.destroy(),
   };
 }

@@ -145,5 +145,43 @@ export const coverageEvents = pgTable(
   (t) => [index("coverage_events_library_created_idx").on(t.libraryId, t.createdAt)],
 );
 
-export const schema = { libraries, adapters, apiKeys, contributions, coverageEvents };
+/**
+ * Asynchronous segmentation jobs (POST /v1/jobs): the request, each image's state and result
+ * summary, and the webhook to call. Tenant-scoped; idempotent on (tenant, idempotency_key).
+ * The masks and the SageMaker input/output objects are in the bucket under jobs/<id>/.
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: uuid("id").primaryKey(),
+    tenant: text("tenant").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    /** sha256 of the request as parsed: the same key with another request is refused. */
+    requestSha256: text("request_sha256").notNull(),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "expired"] }).notNull(),
+    /** What each image needs to run (library, class names, options, where its bytes are). */
+    request: jsonb("request").$type<Record<string, unknown>>().notNull(),
+    /** One entry per image, in order: its state, the backend's invocation, its result summary or error. */
+    items: jsonb("items").$type<Record<string, unknown>[]>().notNull(),
+    webhookUrl: text("webhook_url"),
+    /** The webhook's last delivery: null until the job ends. */
+    webhook: jsonb("webhook").$type<Record<string, unknown>>(),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+    updatedAt: timestampMs("updated_at").notNull().defaultNow(),
+    startedAt: timestampMs("started_at"),
+    finishedAt: timestampMs("finished_at"),
+    expiresAt: timestampMs("expires_at").notNull(),
+    /** A runner holds the job until then (one runner advances a job at a time, across processes). */
+    leasedUntil: timestampMs("leased_until"),
+  },
+  (t) => [
+    uniqueIndex("jobs_tenant_idempotency_key_unique").on(t.tenant, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
+    // The runner reads the jobs still to advance, and those past their expiry.
+    index("jobs_active_idx").on(t.updatedAt).where(sql`${t.status} IN ('queued', 'running')`),
+    index("jobs_expires_idx").on(t.expiresAt).where(sql`${t.status} <> 'expired'`),
+    check("jobs_status_check", sql`${t.status} IN ('queued', 'running', 'succeeded', 'failed', 'expired')`),
+  ],
+);
+
+export const schema = { libraries, adapters, apiKeys, contributions, coverageEvents, jobs };
 export type Schema = typeof schema;

@@ -31,12 +31,13 @@ export function describeLibraries(suite: ContractSuite): void {
         "0005_coverage",
         "0006_hnsw-for-large-libraries",
         "0007_coverage-events",
+        "0008_jobs",
       ]);
       const applied = await db.query("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
       expect(await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).toEqual([{ extname: "vector" }]);
       const tables = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-      expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "coverage_events", "libraries"]);
+      expect(tables.map((r) => r.table_name)).toEqual(["adapters", "api_keys", "contributions", "coverage_events", "jobs", "libraries"]);
       // Centroids stay in the row (STORAGE MAIN), so the planner costs scans by their real size.
       expect(await db.query("SELECT attstorage FROM pg_attribute WHERE attrelid = 'adapters'::regclass AND attname = 'centroid'")).toEqual([{ attstorage: "m" }]);
     });
