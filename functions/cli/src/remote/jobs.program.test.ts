@@ -1,27 +1,15 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createLogger, parseConfig } from "@semla/api";
 import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbedded } from "../embedded/start.js";
+import { BIN, freePort, ROOT } from "../testing/serve.js";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
-const BIN = path.join(ROOT, "functions/cli/bin/semla.js");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /**
  * `semla jobs submit | wait | get` against the embedded default (PGlite, filesystem store, the local

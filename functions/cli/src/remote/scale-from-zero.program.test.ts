@@ -1,9 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createAdapters } from "@semla/adapters";
 import { createLogger, parseConfig } from "@semla/api";
@@ -16,19 +14,9 @@ import { ensureWorldLibrary, WORLD_TINY } from "@semla/world";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbedded } from "../embedded/start.js";
+import { BIN, freePort, ROOT } from "../testing/serve.js";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
-const BIN = path.join(ROOT, "functions/cli/bin/semla.js");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const PROGRESS = /^waiting for the GPU to scale from zero: \d+ s of (\d+) s… \(endpoint semla, inference component semla-segmenter; next try in (\d+) s\)$/;
 
