@@ -1,5 +1,5 @@
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from "@aws-sdk/client-sagemaker-runtime";
-import { type Adapters, untimed } from "@semla/adapters";
+import { type Adapters, type StageClock, untimed } from "@semla/adapters";
 import { type Metrics, noopMetrics, traceCustomAttributes } from "@semla/observability";
 import type { BlobStore } from "@semla/storage";
 import { encodeInvocation, INVOCATION_CONTENT_TYPE } from "../transport/envelope.js";
@@ -11,7 +11,7 @@ import { BackendError } from "./errors.js";
 import { backoffDelay, waitBeforeRetry } from "./retry.js";
 import { collectAsync, keyOfS3Uri, s3Uri } from "./sagemaker-async.js";
 import { createBankPlans } from "./sagemaker-bank.js";
-import { deliverMixture } from "./sagemaker-delivery.js";
+import { type DeliveryOptions, deliverMixture } from "./sagemaker-delivery.js";
 import { classifyInvocationError } from "./sagemaker-errors.js";
 
 /** The only module that talks to SageMaker. */
@@ -100,16 +100,18 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
     return output.Body;
   }
 
+  /** How a mixture reaches this endpoint (both invocation kinds): the process's adapters, the store for what does not fit inline. */
+  const delivery = (stage: StageClock, signal: AbortSignal | undefined): DeliveryOptions => ({
+    adapters: options.adapters,
+    ...(options.store && { store: options.store }),
+    payloadLimitBytes: limit,
+    stage,
+    ...(signal && { signal }),
+  });
+
   async function infer(request: InferenceRequest, callOptions: InferOptions = {}): Promise<BackendResponse> {
     const stage = callOptions.stage ?? untimed;
-    const { invocation, fusion } = await deliverMixture(request, {
-      adapters: options.adapters,
-      ...(options.store && { store: options.store }),
-      payloadLimitBytes: limit,
-      stage,
-      ...(callOptions.signal && { signal: callOptions.signal }),
-      ...(banks && { banks }),
-    });
+    const { invocation, fusion } = await deliverMixture(request, { ...delivery(stage, callOptions.signal), ...(banks && { banks }) });
     if (request.mixture) metrics.adapterBytes(invocation.adapter.kind === "inline" ? invocation.adapter.weights.byteLength : 0);
     const response = await stage("infer", () => invoke(invocation, callOptions));
     return { ...response, fusion };
@@ -178,13 +180,8 @@ export function createSageMakerBackend(options: SageMakerBackendOptions): Infere
       async submit(request, at, callOptions = {}) {
         const asyncEndpoint = settings.endpointName ?? endpointName;
         const stage = callOptions.stage ?? untimed;
-        const { invocation, fusion } = await deliverMixture(request, {
-          adapters: options.adapters,
-          ...(options.store && { store: options.store }),
-          payloadLimitBytes: limit,
-          stage,
-          ...(callOptions.signal && { signal: callOptions.signal }),
-        });
+        // No bank plans: the jobs' endpoint builds no banks.
+        const { invocation, fusion } = await deliverMixture(request, delivery(stage, callOptions.signal));
         await settings.store.put(at.inputKey, encodeInvocation(invocation), { contentType: INVOCATION_CONTENT_TYPE });
         let output: { OutputLocation?: string | undefined; FailureLocation?: string | undefined; InferenceId?: string | undefined };
         try {
