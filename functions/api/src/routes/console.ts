@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
+import { assetsDir } from "../http/assets-dir.js";
 import type { AppEnv } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
 
@@ -41,12 +39,7 @@ export const BUNDLED_CONSOLE_FOLDER = "console";
 
 /** Where the console's build is: the installed package's dist/, else a bundle's copy; undefined where neither is. */
 export function consoleDistDir(): string | undefined {
-  try {
-    return path.join(path.dirname(createRequire(import.meta.url).resolve("@semla/console/package.json")), "dist");
-  } catch {
-    const bundled = fileURLToPath(new URL(`./${BUNDLED_CONSOLE_FOLDER}/`, import.meta.url));
-    return existsSync(path.join(bundled, "index.html")) ? bundled : undefined;
-  }
+  return assetsDir("@semla/console", "dist", { folder: BUNDLED_CONSOLE_FOLDER, marker: "index.html" });
 }
 
 function notBuilt(dir: string | undefined): ApiError {

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
+import { assetsDir } from "../http/assets-dir.js";
 import type { AppEnv } from "../http/env.js";
 import { ApiError } from "../http/errors.js";
 
@@ -62,12 +60,7 @@ export const BUNDLED_DOCS_FOLDER = "swagger-ui";
 
 /** Where swagger-ui-dist is installed, else the bundle's copy of its assets; undefined where neither is. */
 function swaggerUiDir(): string | undefined {
-  try {
-    return path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  } catch {
-    const bundled = fileURLToPath(new URL(`./${BUNDLED_DOCS_FOLDER}/`, import.meta.url));
-    return existsSync(path.join(bundled, ASSETS["swagger-ui.css"].file)) ? bundled : undefined;
-  }
+  return assetsDir("swagger-ui-dist", ".", { folder: BUNDLED_DOCS_FOLDER, marker: ASSETS["swagger-ui.css"].file });
 }
 
 export function docsRoutes() {
